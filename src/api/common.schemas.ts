@@ -1,0 +1,43 @@
+// Schemas shared by every route: the problem document and small helpers.
+import { type TSchema, Type } from 'typebox';
+import { errorCodes } from '../http/errors.ts';
+
+/** A string enum that validates with a readable "must be one of" message. */
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: Record<string, unknown> = {},
+) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'A URI identifying the problem type.' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String({ description: 'What went wrong in plain words.' }),
+    code: StringEnum(errorCodes, { description: 'Stable machine-readable code; see docs/errors.md.' }),
+    request_id: Type.String({ description: 'Quote it when reporting a problem; it is in the server log.' }),
+    retryable: Type.Boolean({ description: 'Whether the same request can succeed later.' }),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          pointer: Type.String({
+            description: 'JSON pointer to the bad field, e.g. /body/name or /query/page_size.',
+          }),
+          detail: Type.String(),
+        }),
+      ),
+    ),
+  },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details.' },
+);
+
+const problemRef = Type.Unsafe({ $ref: 'Problem#' });
+
+/** Problem responses for the given statuses, for route schemas (documentation and serialisation). */
+export function problemResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, problemRef]));
+}

@@ -1,0 +1,113 @@
+// GET /v1/institutions and /v1/institutions/{id}: what the connectors can reach.
+import type { FastifyInstance } from 'fastify';
+import type { InstitutionDefinition, Language } from '../../connectors/connector.ts';
+import type { ConnectorRegistry } from '../../connectors/registry.ts';
+import type { Product } from '../../domain/products.ts';
+import { ApiError } from '../../http/errors.ts';
+import { Page, pageInMemory } from '../../http/pagination.ts';
+import { problemResponses } from '../common.schemas.ts';
+import {
+  GetInstitutionQuery,
+  InstitutionParams,
+  InstitutionSchema,
+  ListInstitutionsQuery,
+} from './institutions.schemas.ts';
+
+export function presentInstitution(
+  registry: ConnectorRegistry,
+  institution: InstitutionDefinition,
+  language: Language,
+) {
+  return {
+    id: institution.id,
+    name: institution.name,
+    country: institution.country,
+    kind: institution.kind,
+    products: [...institution.products],
+    fields: institution.fields.map((field) => ({
+      name: field.name,
+      label: field.label[language],
+      type: field.type,
+      required: field.required,
+      validation: field.validation ?? null,
+      placeholder: field.placeholder?.[language] ?? null,
+      options:
+        field.options?.map((option) => ({ value: option.value, label: option.label[language] })) ?? null,
+    })),
+    mfa: [...institution.mfa],
+    always_manual_refresh: institution.alwaysManualRefresh,
+    description: institution.description[language],
+    cif: institution.cif,
+    url: institution.url,
+    primary_color: institution.primaryColor,
+    connector: registry.connectorFor(institution.id)!.id,
+  };
+}
+
+/** Lower case without accents, so "credito" finds "Crédito". */
+const fold = (text: string) =>
+  text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase();
+
+const byNameThenId = (a: readonly (string | number)[], b: readonly (string | number)[]) =>
+  String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1]));
+
+interface ListQuery {
+  country?: string;
+  product?: Product;
+  q?: string;
+  language: Language;
+  page_size: number;
+  cursor?: string;
+}
+
+export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry: ConnectorRegistry }): void {
+  app.get(
+    '/v1/institutions',
+    {
+      config: { scopes: [] },
+      schema: {
+        tags: ['Institutions'],
+        summary: 'List institutions',
+        description: 'Banks, brokers and card issuers the connectors can reach, each with its login form.',
+        querystring: ListInstitutionsQuery,
+        response: { 200: Page(InstitutionSchema, 'A page of institutions.'), ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const query = request.query as ListQuery;
+      const needle = query.q ? fold(query.q) : undefined;
+      const matching = deps.registry
+        .institutions()
+        .filter((i) => !query.country || i.country === query.country.toUpperCase())
+        .filter((i) => !query.product || i.products.includes(query.product))
+        .filter((i) => !needle || fold(i.name).includes(needle) || i.id.includes(needle))
+        .sort((a, b) => byNameThenId([a.name, a.id], [b.name, b.id]));
+      const page = pageInMemory(matching, (i) => [i.name, i.id], byNameThenId, query);
+      return { ...page, data: page.data.map((i) => presentInstitution(deps.registry, i, query.language)) };
+    },
+  );
+
+  app.get(
+    '/v1/institutions/:id',
+    {
+      config: { scopes: [] },
+      schema: {
+        tags: ['Institutions'],
+        summary: 'Get an institution',
+        params: InstitutionParams,
+        querystring: GetInstitutionQuery,
+        response: { 200: InstitutionSchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const { language } = request.query as { language: Language };
+      const institution = deps.registry.findInstitution(id);
+      if (!institution) throw new ApiError('NOT_FOUND', `No institution ${id}.`);
+      return presentInstitution(deps.registry, institution, language);
+    },
+  );
+}

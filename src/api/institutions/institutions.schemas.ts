@@ -1,0 +1,61 @@
+import { Type } from 'typebox';
+import { products } from '../../domain/products.ts';
+import { PageQuery } from '../../http/pagination.ts';
+import { Nullable, StringEnum } from '../common.schemas.ts';
+
+export const languages = ['en', 'es'] as const;
+
+const LoginFieldSchema = Type.Object({
+  name: Type.String({ description: 'Key to use in `credentials` when creating a connection.' }),
+  label: Type.String(),
+  type: StringEnum(['text', 'password', 'otp', 'select'] as const),
+  required: Type.Boolean(),
+  validation: Nullable(
+    Type.String({ description: 'ECMAScript regular expression the whole value must match.' }),
+  ),
+  placeholder: Nullable(Type.String()),
+  options: Nullable(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }))),
+});
+
+export const InstitutionSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['ins_sandbox_bank'] }),
+    name: Type.String(),
+    country: Type.String({ description: 'ISO 3166-1 alpha-2.' }),
+    kind: StringEnum(['bank', 'broker', 'card_issuer', 'file'] as const),
+    products: Type.Array(StringEnum(products)),
+    fields: Type.Array(LoginFieldSchema, { description: 'The login form (seed 002 `expand=fields`).' }),
+    mfa: Type.Array(StringEnum(['otp', 'question', 'decoupled', 'redirect'] as const), {
+      description: 'Challenges this institution may ask during login.',
+    }),
+    always_manual_refresh: Type.Boolean({
+      description:
+        'True when every login needs the end user (2FA on every login): never refreshed on a schedule.',
+    }),
+    description: Type.String(),
+    cif: Nullable(Type.String({ description: 'Tax id of the entity.' })),
+    url: Nullable(Type.String()),
+    primary_color: Type.String(),
+    connector: Type.String({ description: 'The connector that reaches this institution.' }),
+  },
+  { $id: 'Institution' },
+);
+
+const language = StringEnum(languages, {
+  default: 'en',
+  description: 'Language of labels and descriptions.',
+});
+
+export const ListInstitutionsQuery = Type.Object({
+  country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 code.' })),
+  product: Type.Optional(StringEnum(products, { description: 'Only institutions offering this product.' })),
+  q: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 100, description: 'Search in names (accents ignored).' }),
+  ),
+  language,
+  ...PageQuery,
+});
+
+export const GetInstitutionQuery = Type.Object({ language });
+
+export const InstitutionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });

@@ -1,0 +1,27 @@
+import { Type } from 'typebox';
+import { allScopes } from '../../domain/scopes.ts';
+
+export const TokenRequest = Type.Object(
+  {
+    grant_type: Type.String({ description: 'Must be `client_credentials`.' }),
+    client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    scope: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: `Space-separated subset of the client's scopes (${allScopes.join(', ')}); all of them when omitted.`,
+      }),
+    ),
+  },
+  {
+    description:
+      'JSON, application/x-www-form-urlencoded or a JWE of the JSON. Client credentials go in the body or as HTTP Basic.',
+  },
+);
+
+export const TokenResponse = Type.Object({
+  access_token: Type.String({ description: 'A JWT (ES256) to send as `Authorization: Bearer …`.' }),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'Seconds until the token expires (3600).' }),
+  scope: Type.String({ description: 'Space-separated scopes the token carries.' }),
+});

@@ -1,0 +1,110 @@
+// buildApp: the HTTP application, with its plugins in an explicit order. It receives everything it
+// needs (database, keys, connectors, logger) and opens nothing itself, so tests build it the
+// same way the server does.
+import { randomBytes } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ProblemSchema } from './api/common.schemas.ts';
+import { registerInstitutionRoutes } from './api/institutions/institutions.routes.ts';
+import { registerTokenRoutes } from './api/oauth/token.routes.ts';
+import { registerSystemRoutes } from './api/system/system.routes.ts';
+import type { ConnectorRegistry } from './connectors/registry.ts';
+import { allScopes, scopeDescriptions } from './domain/scopes.ts';
+import { registerAuth } from './http/auth.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import { registerJweBodies } from './http/jwe.ts';
+import type { Logger } from './logger.ts';
+import type { KeyStore } from './services/keys.ts';
+import type { Database } from './store/database.ts';
+
+export interface AppDeps {
+  database: Database;
+  keys: KeyStore;
+  registry: ConnectorRegistry;
+  logger: Logger;
+  /** Token issuer and the base of links the API returns. */
+  publicUrl: string;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // A caller's own X-Request-Id is kept (when it is safe to log) so logs can be joined across systems.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given)
+        ? given
+        : `req_${randomBytes(10).toString('hex')}`;
+    },
+    ajv: { customOptions: { allErrors: true } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tesoro API',
+        version: '0.1.0',
+        description:
+          'Self-hosted financial data aggregation. Authenticate with POST /v1/oauth/token (client credentials), ' +
+          'then send `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json with a stable `code`. ' +
+          'Any request body may be sent as a JWE (`Content-Type: application/jose`) encrypted to a key from /.well-known/jwks.json.',
+      },
+      servers: [{ url: deps.publicUrl }],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'oauth2',
+            description: Object.entries(scopeDescriptions)
+              .map(([scope, text]) => `${scope}: ${text}`)
+              .join('; '),
+            flows: {
+              clientCredentials: {
+                tokenUrl: '/v1/oauth/token',
+                scopes: Object.fromEntries(allScopes.map((scope) => [scope, scopeDescriptions[scope]])),
+              },
+            },
+          },
+        },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+    // Routes that need a token say so in the document, with the scopes they need.
+    transform: ({ schema, url, route }) => {
+      const scopes = route.config?.scopes;
+      const transformed = { ...schema } as Record<string, unknown>;
+      if (scopes !== undefined) transformed.security = [{ bearerAuth: scopes }];
+      return { schema: transformed, url };
+    },
+  });
+
+  await app.register(formbody);
+  registerJweBodies(app, deps.keys);
+  registerErrorHandling(app);
+  registerAuth(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl });
+
+  registerSystemRoutes(app, { database: deps.database, keys: deps.keys });
+  registerTokenRoutes(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl });
+  registerInstitutionRoutes(app, { registry: deps.registry });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
+
+  return app;
+}

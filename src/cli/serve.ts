@@ -1,0 +1,39 @@
+// `tesoro serve` (what `npm start` runs): API + job workers + the database, in one process.
+import { buildApp } from '../app.ts';
+import { startQueue, startWorkers } from '../jobs/queue.ts';
+import type { Runtime } from '../runtime.ts';
+import { ensureDevClient } from './dev-client.ts';
+import { onShutdown } from './lifecycle.ts';
+
+export async function serve(runtime: Runtime): Promise<void> {
+  const { config, logger, database } = runtime;
+  const boss = await startQueue(database, logger, config.runWorkers);
+  if (config.runWorkers) await startWorkers(boss, database, logger);
+  const app = await buildApp({
+    database,
+    keys: runtime.keys,
+    registry: runtime.registry,
+    logger,
+    publicUrl: config.publicUrl,
+  });
+  onShutdown(logger, [
+    () => app.close(),
+    () => boss.stop({ graceful: true, timeout: 10_000 }),
+    () => runtime.close(),
+  ]);
+
+  const devClient = await ensureDevClient(runtime);
+  await app.listen({ port: config.port, host: config.host });
+  const where = database.engine === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL';
+  process.stdout.write(`\nTesoro is listening on ${config.publicUrl} (${where}).\n`);
+  process.stdout.write(`API reference: ${config.publicUrl}/docs\n`);
+  if (devClient) {
+    // Printed once, never logged; the same values are in the file (mode 600).
+    process.stdout.write(
+      `\nA development client was created (shown once; also saved to ${devClient.file}):\n` +
+        `  client_id:     ${devClient.clientId}\n  client_secret: ${devClient.clientSecret}\n\n` +
+        `  curl -s -X POST ${config.publicUrl}/v1/oauth/token -d grant_type=client_credentials \\\n` +
+        `    -d client_id=${devClient.clientId} -d client_secret=<client_secret>\n\n`,
+    );
+  }
+}

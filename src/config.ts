@@ -1,0 +1,96 @@
+// The whole environment, read once at start, validated against one schema and frozen.
+// Every other module receives the Config object; nothing else reads process.env.
+import path from 'node:path';
+import { type Static, Type } from 'typebox';
+import { Value } from 'typebox/value';
+
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: 'localhost' }),
+  TESORO_DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  TESORO_MASTER_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  TESORO_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  TESORO_WORKERS: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+});
+
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute path; holds the embedded database, the lock file, the generated master key. */
+  readonly dataDir: string;
+  /** Set when running on a PostgreSQL server; undefined means embedded PGlite under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolMax: number;
+  readonly masterKey: string | undefined;
+  /** Base URL clients reach this server at; used as the token issuer. */
+  readonly publicUrl: string;
+  /** Whether `serve` also runs the job workers (turn off for API-only replicas). */
+  readonly runWorkers: boolean;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(EnvSchema.properties)
+      .filter((name) => env[name] !== undefined && env[name] !== '')
+      .map((name) => [name, env[name]]),
+  );
+  const value = Value.Convert(EnvSchema, Value.Default(EnvSchema, known));
+  const errors = [...Value.Errors(EnvSchema, value)];
+  if (errors.length > 0) {
+    const lines = errors.map((error) => `${error.instancePath.slice(1) || 'environment'}: ${error.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const parsed = value as Env;
+  return Object.freeze({
+    port: parsed.PORT,
+    host: parsed.HOST,
+    dataDir: path.resolve(parsed.TESORO_DATA_DIR),
+    databaseUrl: parsed.DATABASE_URL,
+    databasePoolMax: parsed.DATABASE_POOL_MAX,
+    masterKey: parsed.TESORO_MASTER_KEY,
+    publicUrl: (parsed.TESORO_PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
+    runWorkers: parsed.TESORO_WORKERS === 'true',
+    logLevel: parsed.LOG_LEVEL,
+  });
+}
+
+/** Every variable with its meaning, for `tesoro --help` and kept in step with the README by a test. */
+export const environmentVariables: ReadonlyArray<{ name: keyof Env; description: string }> = [
+  { name: 'PORT', description: 'HTTP port (default 8080)' },
+  {
+    name: 'HOST',
+    description: 'interface to listen on (default localhost; 0.0.0.0 to accept remote clients)',
+  },
+  {
+    name: 'TESORO_DATA_DIR',
+    description: 'embedded database, lock file and generated master key (default ./data)',
+  },
+  { name: 'DATABASE_URL', description: 'postgres://… to use a PostgreSQL server instead of embedded PGlite' },
+  { name: 'DATABASE_POOL_MAX', description: 'PostgreSQL connections per process (default 10)' },
+  {
+    name: 'TESORO_MASTER_KEY',
+    description:
+      'base64 32-byte key encrypting secrets at rest; `v2:KEY,v1:OLDKEY` for rotation (default: generated into the data dir)',
+  },
+  {
+    name: 'TESORO_PUBLIC_URL',
+    description: 'base URL clients use; the token issuer (default http://localhost:PORT)',
+  },
+  {
+    name: 'TESORO_WORKERS',
+    description: '`false` runs the API without job workers in this process (default true)',
+  },
+  { name: 'LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (default info)' },
+];

@@ -1,0 +1,141 @@
+// The sandbox institutions: the product's demo, test bed and benchmark load. Their behaviour is
+// driven by magic usernames (see README.md in this folder); here they declare who they are and
+// what their login form looks like.
+import type { InstitutionDefinition, LoginField } from '../connector.ts';
+
+const USERNAME_PATTERN = '^[A-Za-z0-9_.@-]{3,64}$';
+
+const username: LoginField = {
+  name: 'username',
+  label: { en: 'Username', es: 'Usuario' },
+  type: 'text',
+  required: true,
+  validation: USERNAME_PATTERN,
+  placeholder: { en: 'user_good', es: 'user_good' },
+};
+
+const password: LoginField = {
+  name: 'password',
+  label: { en: 'Password', es: 'Contraseña' },
+  type: 'password',
+  required: true,
+  validation: '^.{1,128}$',
+};
+
+const documentType: LoginField = {
+  name: 'document_type',
+  label: { en: 'Document type', es: 'Tipo de documento' },
+  type: 'select',
+  required: true,
+  options: [
+    { value: 'nif', label: { en: 'NIF / DNI', es: 'NIF / DNI' } },
+    { value: 'nie', label: { en: 'NIE', es: 'NIE' } },
+    { value: 'passport', label: { en: 'Passport', es: 'Pasaporte' } },
+  ],
+};
+
+const magicCredentials = {
+  en:
+    'Sandbox: password pass_good with user_good (about 2 years of history), user_good_<N> (N transactions), ' +
+    'user_otp (code 123456), user_question (answer tesoro), user_decoupled (approved after ~3 s), ' +
+    'user_dynamic (new data every refresh), user_locked, user_expired, user_action, user_down, ' +
+    'user_ratelimited. Any other password fails with invalid credentials.',
+  es:
+    'Sandbox: contraseña pass_good con user_good (unos 2 años de historial), user_good_<N> (N movimientos), ' +
+    'user_otp (código 123456), user_question (respuesta tesoro), user_decoupled (aprobado a los ~3 s), ' +
+    'user_dynamic (datos nuevos en cada actualización), user_locked, user_expired, user_action, user_down, ' +
+    'user_ratelimited. Cualquier otra contraseña da credenciales no válidas.',
+};
+
+function describe(en: string, es: string) {
+  return { en: `${en} ${magicCredentials.en}`, es: `${es} ${magicCredentials.es}` };
+}
+
+export const sandboxInstitutions: readonly InstitutionDefinition[] = [
+  {
+    id: 'ins_sandbox_bank',
+    name: 'Banco Sandbox',
+    country: 'ES',
+    kind: 'bank',
+    products: [
+      'accounts',
+      'transactions',
+      'cards',
+      'card_transactions',
+      'liabilities',
+      'liability_transactions',
+      'identity',
+      'holders',
+    ],
+    fields: [username, password],
+    mfa: ['otp', 'question', 'decoupled'],
+    alwaysManualRefresh: false,
+    description: describe(
+      'A Spanish retail bank: current and savings accounts (one joint), debit and credit cards, a mortgage and a personal loan.',
+      'Un banco minorista español: cuentas corrientes y de ahorro (una compartida), tarjetas de débito y crédito, una hipoteca y un préstamo personal.',
+    ),
+    cif: null,
+    url: null,
+    primaryColor: '#0b5cab',
+  },
+  {
+    id: 'ins_sandbox_broker',
+    name: 'Sandbox Valores',
+    country: 'ES',
+    kind: 'broker',
+    products: [
+      'accounts',
+      'transactions',
+      'portfolios',
+      'investments',
+      'investment_transactions',
+      'identity',
+      'holders',
+      'mifid',
+    ],
+    fields: [documentType, username, password],
+    mfa: ['otp'],
+    alwaysManualRefresh: false,
+    description: describe(
+      'A broker: portfolios of funds, stocks, ETFs, bonds and pension plans, their transactions with fees and FX, and MiFID answers.',
+      'Un bróker: carteras de fondos, acciones, ETF, bonos y planes de pensiones, sus operaciones con comisiones y divisa, y respuestas MiFID.',
+    ),
+    cif: null,
+    url: null,
+    primaryColor: '#1f7a4d',
+  },
+  {
+    id: 'ins_sandbox_otp_bank',
+    name: 'Banco Sandbox Firma',
+    country: 'ES',
+    kind: 'bank',
+    products: ['accounts', 'transactions', 'cards', 'card_transactions', 'identity', 'holders'],
+    fields: [username, password],
+    mfa: ['otp'],
+    alwaysManualRefresh: true,
+    description: describe(
+      'A bank that asks a one-time code (123456) on every login, so it is never refreshed without the end user.',
+      'Un banco que pide un código de un solo uso (123456) en cada acceso, así que nunca se actualiza sin el usuario.',
+    ),
+    cif: null,
+    url: null,
+    primaryColor: '#8a3ffc',
+  },
+  {
+    id: 'ins_sandbox_flaky_bank',
+    name: 'Caja Sandbox Inestable',
+    country: 'ES',
+    kind: 'bank',
+    products: ['accounts', 'transactions', 'identity'],
+    fields: [username, password],
+    mfa: [],
+    alwaysManualRefresh: false,
+    description: describe(
+      'A savings bank whose website is often down: about one login in three fails with institution_down.',
+      'Una caja cuya web se cae a menudo: uno de cada tres accesos falla con institution_down.',
+    ),
+    cif: null,
+    url: null,
+    primaryColor: '#c2410c',
+  },
+];

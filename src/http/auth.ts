@@ -1,0 +1,86 @@
+// Bearer-token authentication and scope checks. A route opts in through its config:
+// `config: { scopes: ['data:read'] }` (an empty list means "any valid token"); routes without
+// `scopes` are public. The check runs in onRequest, before any body is read or decrypted.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Scope } from '../domain/scopes.ts';
+import { type Client, findClient } from '../services/clients.ts';
+import type { KeyStore } from '../services/keys.ts';
+import { verifyAccessToken } from '../services/tokens.ts';
+import type { Schema } from '../store/schema.ts';
+import { ApiError } from './errors.ts';
+
+export interface Auth {
+  client: Client;
+  /** The scopes of this token (a subset of the client's). */
+  scopes: Scope[];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Scopes the route requires; undefined = public route. */
+    scopes?: Scope[];
+  }
+  interface FastifyRequest {
+    auth: Auth | null;
+  }
+}
+
+/** The authenticated caller; throws if used on a public route by mistake. */
+export function authOf(request: FastifyRequest): Auth {
+  if (!request.auth) throw new Error(`Route ${request.routeOptions.url} is public but reads the caller`);
+  return request.auth;
+}
+
+const CLIENT_CACHE_MS = 10_000;
+
+export function registerAuth(
+  app: FastifyInstance,
+  deps: { db: Kysely<Schema>; keys: KeyStore; issuer: string },
+): { forgetClient(id: string): void } {
+  // A deleted client's tokens must stop working; looking it up on every call would cost a query
+  // per request, so the answer is cached briefly (and dropped at once when this process deletes it).
+  const clientCache = new Map<string, { client: Client | undefined; until: number }>();
+
+  async function loadClient(id: string): Promise<Client | undefined> {
+    const cached = clientCache.get(id);
+    if (cached && cached.until > Date.now()) return cached.client;
+    const client = await findClient(deps.db, id);
+    clientCache.set(id, { client, until: Date.now() + CLIENT_CACHE_MS });
+    return client;
+  }
+
+  app.decorateRequest('auth', null);
+
+  app.addHook('onRequest', async (request) => {
+    const required = request.routeOptions.config.scopes;
+    if (required === undefined) return;
+    const header = request.headers.authorization;
+    if (!header) {
+      throw new ApiError('AUTH_TOKEN_MISSING', 'Send an access token as `Authorization: Bearer <token>`.', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
+    }
+    const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
+    if (!match) {
+      throw new ApiError('AUTH_TOKEN_INVALID', 'The Authorization header must be `Bearer <token>`.', {
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      });
+    }
+    const token = await verifyAccessToken(deps.keys, deps.issuer, match[1]!);
+    const client = await loadClient(token.clientId);
+    if (!client) throw new ApiError('AUTH_TOKEN_INVALID', 'The client of this token no longer exists.');
+    // A token never carries more than the client holds now (scopes may have been narrowed since).
+    const scopes = token.scopes.filter((scope) => client.scopes.includes(scope));
+    const missing = required.filter((scope) => !scopes.includes(scope));
+    if (missing.length > 0) {
+      throw new ApiError('AUTH_INSUFFICIENT_SCOPE', `This route needs the scope ${missing.join(', ')}.`, {
+        extensions: { required_scopes: required },
+        headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${required.join(' ')}"` },
+      });
+    }
+    request.auth = { client, scopes };
+  });
+
+  return { forgetClient: (id) => clientCache.delete(id) };
+}

@@ -1,0 +1,103 @@
+// The one catalog of error codes. Every non-2xx answer of the native API is an RFC 9457
+// problem+json built from an entry here; docs/errors.md and the OpenAPI document are checked
+// against this list by a test.
+export interface ErrorEntry {
+  readonly status: number;
+  readonly title: string;
+  /** Whether sending the same request again later can succeed. */
+  readonly retryable: boolean;
+}
+
+export const errorCatalog = {
+  // request
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid', retryable: false },
+  MALFORMED_BODY: { status: 400, title: 'The request body could not be parsed', retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Content-Type', retryable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large', retryable: false },
+  JWE_INVALID: { status: 400, title: 'The encrypted request body could not be decrypted', retryable: false },
+  // authentication and authorisation
+  AUTH_TOKEN_MISSING: { status: 401, title: 'An access token is required', retryable: false },
+  AUTH_TOKEN_INVALID: { status: 401, title: 'The access token is not valid', retryable: false },
+  AUTH_TOKEN_EXPIRED: { status: 401, title: 'The access token has expired', retryable: false },
+  AUTH_INVALID_CLIENT: { status: 401, title: 'Client authentication failed', retryable: false },
+  AUTH_UNSUPPORTED_GRANT_TYPE: { status: 400, title: 'Unsupported grant type', retryable: false },
+  AUTH_INVALID_SCOPE: { status: 400, title: 'The requested scope is not allowed', retryable: false },
+  AUTH_INSUFFICIENT_SCOPE: {
+    status: 403,
+    title: 'The access token lacks a required scope',
+    retryable: false,
+  },
+  // resources
+  NOT_FOUND: { status: 404, title: 'Resource not found', retryable: false },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route', retryable: false },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', retryable: false },
+  // limits and availability
+  RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
+  NOT_READY: { status: 503, title: 'The service is not ready', retryable: true },
+  INTERNAL_ERROR: { status: 500, title: 'Internal error', retryable: true },
+} as const satisfies Record<string, ErrorEntry>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+export const errorCodes = Object.keys(errorCatalog) as ErrorCode[];
+
+/** One bad field of a request: an RFC 6901 JSON pointer into the request, and what is wrong. */
+export interface FieldError {
+  readonly pointer: string;
+  readonly detail: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  request_id: string;
+  retryable: boolean;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+/** Thrown by routes and services; turned into problem+json by the error handler. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldError[] | undefined;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    options: {
+      errors?: FieldError[];
+      extensions?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    } = {},
+  ) {
+    super(detail ?? errorCatalog[code].title);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+    this.errors = options.errors;
+    this.extensions = options.extensions ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const PROBLEM_TYPE_BASE = 'https://tesoro.dev/errors/';
+
+export function problemFor(error: ApiError, requestId: string): Problem {
+  const entry = errorCatalog[error.code];
+  return {
+    type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: entry.title,
+    status: entry.status,
+    detail: error.message,
+    code: error.code,
+    request_id: requestId,
+    retryable: entry.retryable,
+    ...(error.errors ? { errors: error.errors } : {}),
+    ...error.extensions,
+  };
+}

@@ -1,0 +1,54 @@
+// Encrypted request bodies (seed 003, "REQUEST ENCRYPTION"): a client may send any body as a
+// compact JWE (`Content-Type: application/jose`, RSA-OAEP-256 + A256CBC-HS512) encrypted to an
+// `enc` key from /.well-known/jwks.json. It is decrypted here, while the body is parsed, so every
+// route validates and handles it exactly like the JSON it contains.
+
+import type { FastifyInstance } from 'fastify';
+import { compactDecrypt, decodeProtectedHeader } from 'jose';
+import type { KeyStore } from '../services/keys.ts';
+import { ENCRYPTION_ALG, ENCRYPTION_ENC } from '../services/keys.ts';
+import { ApiError } from './errors.ts';
+
+export async function decryptJweBody(keys: KeyStore, body: string): Promise<unknown> {
+  const compact = body.trim();
+  let kid: string | undefined;
+  try {
+    const header = decodeProtectedHeader(compact);
+    kid = typeof header.kid === 'string' ? header.kid : undefined;
+  } catch {
+    throw new ApiError('JWE_INVALID', 'The body is not a compact JWE.');
+  }
+  const key = await keys.find(kid ?? keys.activeEncryptionKid(), 'enc');
+  if (!key)
+    throw new ApiError(
+      'JWE_INVALID',
+      `No encryption key with kid ${kid}; fetch /.well-known/jwks.json again.`,
+    );
+  let plaintext: Uint8Array;
+  try {
+    ({ plaintext } = await compactDecrypt(compact, key.privateKey, {
+      keyManagementAlgorithms: [ENCRYPTION_ALG],
+      contentEncryptionAlgorithms: [ENCRYPTION_ENC],
+    }));
+  } catch {
+    throw new ApiError(
+      'JWE_INVALID',
+      `The JWE could not be decrypted; use alg ${ENCRYPTION_ALG}, enc ${ENCRYPTION_ENC} and a key from /.well-known/jwks.json.`,
+    );
+  }
+  const text = new TextDecoder().decode(plaintext);
+  try {
+    return text.length === 0 ? {} : JSON.parse(text);
+  } catch {
+    throw new ApiError('MALFORMED_BODY', 'The decrypted JWE payload is not JSON.');
+  }
+}
+
+export function registerJweBodies(app: FastifyInstance, keys: KeyStore): void {
+  app.addContentTypeParser('application/jose', { parseAs: 'string' }, (_request, body, done) => {
+    decryptJweBody(keys, body as string).then(
+      (value) => done(null, value),
+      (error: Error) => done(error, undefined),
+    );
+  });
+}

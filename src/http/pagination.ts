@@ -1,0 +1,77 @@
+// Keyset pagination: `page_size` and an opaque `cursor` that encodes the sort key of the last row
+// returned, so page N costs what page 1 costs and rows inserted meanwhile do not shift pages.
+import { type TSchema, Type } from 'typebox';
+import { ApiError } from './errors.ts';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+
+export const PageQuery = {
+  page_size: Type.Integer({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+    description: `Rows per page, 1 to ${MAX_PAGE_SIZE}.`,
+  }),
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, description: 'The `next_cursor` of the previous page.' }),
+  ),
+};
+
+export function Page<T extends TSchema>(item: T, description: string) {
+  return Type.Object(
+    {
+      data: Type.Array(item),
+      has_more: Type.Boolean({ description: 'Whether another page follows.' }),
+      next_cursor: Type.Union([Type.String(), Type.Null()], {
+        description: 'Pass as `cursor` to get the next page; null on the last page.',
+      }),
+    },
+    { description },
+  );
+}
+
+export interface PageResult<T> {
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+export function encodeCursor(key: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** Decodes a cursor made by encodeCursor; a tampered or foreign cursor is a validation error. */
+export function decodeCursor(cursor: string, arity: number): unknown[] {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === arity) return key;
+  } catch {
+    // fall through
+  }
+  throw new ApiError('VALIDATION_FAILED', 'The cursor is not valid for this list.', {
+    errors: [{ pointer: '/query/cursor', detail: 'is not a cursor returned by this list' }],
+  });
+}
+
+/** Pages an already-sorted in-memory list (small catalogs); `keyOf` gives each row's sort key. */
+export function pageInMemory<T>(
+  rows: readonly T[],
+  keyOf: (row: T) => readonly (string | number)[],
+  compare: (a: readonly (string | number)[], b: readonly (string | number)[]) => number,
+  query: { page_size: number; cursor?: string | undefined },
+): PageResult<T> {
+  let start = 0;
+  if (query.cursor) {
+    const after = decodeCursor(query.cursor, keyOf(rows[0] ?? ({} as T)).length) as (string | number)[];
+    start = rows.findIndex((row) => compare(keyOf(row), after) > 0);
+    if (start === -1) start = rows.length;
+  }
+  const data = rows.slice(start, start + query.page_size);
+  const hasMore = start + query.page_size < rows.length;
+  return {
+    data,
+    has_more: hasMore,
+    next_cursor: hasMore ? encodeCursor(keyOf(data[data.length - 1]!)) : null,
+  };
+}

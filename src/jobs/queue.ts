@@ -1,0 +1,34 @@
+// pg-boss on the same database as the data (PGlite or PostgreSQL), so a job can be enqueued in the
+// transaction that writes the rows it follows. Workers are woken by LISTEN/NOTIFY when a job is
+// sent instead of waiting for their polling interval.
+import { PgBoss } from 'pg-boss';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../store/database.ts';
+import { purgeExpired } from './purge-expired.ts';
+import { PURGE_EXPIRED, queueDefinitions, schedules } from './queues.ts';
+
+/** `runsSchedules`: whether this process fires cron schedules (only processes that run workers do). */
+export async function startQueue(
+  database: Database,
+  logger: Logger,
+  runsSchedules: boolean,
+): Promise<PgBoss> {
+  const boss = new PgBoss({ ...database.bossOptions, useListenNotify: true, schedule: runsSchedules });
+  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+  await boss.start();
+  for (const [name, options] of Object.entries(queueDefinitions)) {
+    if (await boss.getQueue(name)) await boss.updateQueue(name, options);
+    else await boss.createQueue(name, options);
+  }
+  return boss;
+}
+
+/** Registers every job handler and the recurring schedules on a started queue. */
+export async function startWorkers(boss: PgBoss, database: Database, logger: Logger): Promise<void> {
+  await boss.work(PURGE_EXPIRED, async ([job]) => {
+    const removed = await purgeExpired(database.db);
+    logger.info({ job: job?.id, removed }, 'purged expired records');
+    return removed;
+  });
+  for (const { queue, cron } of schedules) await boss.schedule(queue, cron);
+}

@@ -1,0 +1,50 @@
+// What every command needs before it can do anything: the database (migrated), the master
+// keyring, the server's keys and the connector registry. serve, worker and the CLI share it.
+import type { Config } from './config.ts';
+import { type ConnectorRegistry, defaultRegistry } from './connectors/registry.ts';
+import type { Logger } from './logger.ts';
+import { loadMasterKeyring, type MasterKeyring } from './security/envelope.ts';
+import { KeyStore } from './services/keys.ts';
+import { type Database, migrateToLatest, openDatabase } from './store/database.ts';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly database: Database;
+  readonly keyring: MasterKeyring;
+  readonly keys: KeyStore;
+  readonly registry: ConnectorRegistry;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, logger: Logger, command: string): Promise<Runtime> {
+  const { keyring, generated, file } = loadMasterKeyring(config.masterKey, config.dataDir);
+  if (generated) {
+    logger.warn(
+      { file },
+      'TESORO_MASTER_KEY is not set: using a key generated into the data directory. Set TESORO_MASTER_KEY (and keep it apart from the database) in production.',
+    );
+  }
+  const database = await openDatabase(config, command);
+  try {
+    const { applied } = await migrateToLatest(database);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    const keys = new KeyStore(database.db, keyring);
+    await keys.start();
+    return {
+      config,
+      logger,
+      database,
+      keyring,
+      keys,
+      registry: defaultRegistry(),
+      async close() {
+        keys.stop();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+// Clients are the developer applications (tenants) that call the API. Every row of data belongs
+// to exactly one client; a client authenticates with its id and secret to get access tokens.
+import type { Kysely } from 'kysely';
+import { type Id, newId } from '../domain/ids.ts';
+import { allScopes, type Scope } from '../domain/scopes.ts';
+import { DUMMY_SECRET_HASH, generateClientSecret, hashSecret, verifySecret } from '../security/secrets.ts';
+import type { Schema } from '../store/schema.ts';
+
+export interface Client {
+  id: Id<'client'>;
+  name: string;
+  scopes: Scope[];
+  created_at: string;
+  secret_rotated_at: string | null;
+}
+
+export interface ClientWithSecret {
+  client: Client;
+  /** Shown once; only its hash is stored. */
+  clientSecret: string;
+}
+
+function toClient(row: {
+  id: string;
+  name: string;
+  scopes: string[];
+  created_at: Date;
+  secret_rotated_at: Date | null;
+}): Client {
+  return {
+    id: row.id as Id<'client'>,
+    name: row.name,
+    scopes: row.scopes as Scope[],
+    created_at: row.created_at.toISOString(),
+    secret_rotated_at: row.secret_rotated_at?.toISOString() ?? null,
+  };
+}
+
+export async function createClient(
+  db: Kysely<Schema>,
+  input: { name: string; scopes?: readonly Scope[] },
+): Promise<ClientWithSecret> {
+  const clientSecret = generateClientSecret();
+  const row = await db
+    .insertInto('clients')
+    .values({
+      id: newId('client'),
+      name: input.name,
+      secret_hash: await hashSecret(clientSecret),
+      scopes: [...(input.scopes ?? allScopes)],
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { client: toClient(row), clientSecret };
+}
+
+export async function listClients(db: Kysely<Schema>): Promise<Client[]> {
+  const rows = await db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map(toClient);
+}
+
+export async function findClient(db: Kysely<Schema>, id: string): Promise<Client | undefined> {
+  const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toClient(row) : undefined;
+}
+
+/** The client if the secret matches; undefined otherwise (same cost whether or not the id exists). */
+export async function authenticateClient(
+  db: Kysely<Schema>,
+  id: string,
+  secret: string,
+): Promise<Client | undefined> {
+  const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  const valid = await verifySecret(secret, row?.secret_hash ?? DUMMY_SECRET_HASH);
+  return row && valid ? toClient(row) : undefined;
+}
+
+/** Replaces the secret; the old one stops working at once. Undefined when the client does not exist. */
+export async function rotateClientSecret(
+  db: Kysely<Schema>,
+  id: string,
+): Promise<ClientWithSecret | undefined> {
+  const clientSecret = generateClientSecret();
+  const row = await db
+    .updateTable('clients')
+    .set({ secret_hash: await hashSecret(clientSecret), secret_rotated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? { client: toClient(row), clientSecret } : undefined;
+}
+
+/** Deletes the client and, through foreign keys, everything it owns. */
+export async function deleteClient(db: Kysely<Schema>, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

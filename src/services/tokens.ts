@@ -1,0 +1,80 @@
+// OAuth2 client-credentials access tokens: short-lived ES256 JWTs naming the client and its scopes.
+import { randomBytes } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import type { Scope } from '../domain/scopes.ts';
+import { ApiError } from '../http/errors.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, type KeyStore, SIGNING_ALG } from './keys.ts';
+
+export const TOKEN_AUDIENCE = 'tesoro-api';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
+export interface VerifiedToken {
+  clientId: string;
+  scopes: Scope[];
+  expiresAt: Date;
+}
+
+export async function issueAccessToken(
+  keys: KeyStore,
+  issuer: string,
+  clientId: string,
+  scopes: readonly Scope[],
+  options: { ttlSeconds?: number; now?: Date } = {},
+): Promise<TokenResponse> {
+  const ttl = options.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
+  const issuedAt = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const { kid, privateKey } = keys.signingKey();
+  const scope = scopes.join(' ');
+  const accessToken = await new SignJWT({ scope })
+    .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: 'at+jwt' })
+    .setIssuer(issuer)
+    .setAudience(TOKEN_AUDIENCE)
+    .setSubject(clientId)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttl)
+    .setJti(randomBytes(12).toString('base64url'))
+    .sign(privateKey);
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope };
+}
+
+/** Verifies signature, issuer, audience and expiry; throws AUTH_TOKEN_EXPIRED or AUTH_TOKEN_INVALID. */
+export async function verifyAccessToken(
+  keys: KeyStore,
+  issuer: string,
+  token: string,
+): Promise<VerifiedToken> {
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      async (header) => {
+        const key = await keys.find(header.kid, 'sig');
+        if (!key) throw new errors.JWKSNoMatchingKey();
+        return key.publicKey;
+      },
+      {
+        issuer,
+        audience: TOKEN_AUDIENCE,
+        algorithms: [SIGNING_ALG],
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'exp'],
+      },
+    );
+    const scopes = (
+      typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []
+    ) as Scope[];
+    return { clientId: payload.sub!, scopes, expiresAt: new Date(payload.exp! * 1000) };
+  } catch (error) {
+    if (error instanceof errors.JWTExpired)
+      throw new ApiError('AUTH_TOKEN_EXPIRED', 'The access token has expired; request a new one.');
+    throw new ApiError(
+      'AUTH_TOKEN_INVALID',
+      'The access token is malformed, forged or signed by an unknown key.',
+    );
+  }
+}

@@ -1,0 +1,97 @@
+// Opens the database the configuration names: embedded PGlite under the data directory (the
+// default) or a PostgreSQL server (DATABASE_URL). Everything above this file sees one Kysely
+// instance and the same SQL either way.
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import pg from 'pg';
+import { type ConstructorOptions, fromPglite } from 'pg-boss';
+import type { Config } from '../config.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { migrationProvider, migrations } from './migrations/index.ts';
+import { SerializedPGliteDialect } from './pglite-dialect.ts';
+import type { Schema } from './schema.ts';
+
+export type Engine = 'pglite' | 'postgres';
+
+export interface Database {
+  readonly engine: Engine;
+  readonly db: Kysely<Schema>;
+  /** How pg-boss reaches the same database. */
+  readonly bossOptions: ConstructorOptions;
+  close(): Promise<void>;
+}
+
+// int8 (counts) as JS numbers; numeric stays a string so money is never a float.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export function databaseFromPglite(pglite: PGlite, onClose?: () => void | Promise<void>): Database {
+  const db = new Kysely<Schema>({ dialect: new SerializedPGliteDialect({ pglite }) });
+  return {
+    engine: 'pglite',
+    db,
+    bossOptions: { db: fromPglite(pglite), backend: 'pglite' },
+    async close() {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+      await onClose?.();
+    },
+  };
+}
+
+export function databaseFromUrl(connectionString: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString, max, application_name: 'tesoro' });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    engine: 'postgres',
+    db,
+    bossOptions: { connectionString, max: Math.max(2, Math.ceil(max / 2)), application_name: 'tesoro-jobs' },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Opens the configured database. The embedded one is locked for this process (see data-dir-lock.ts)
+ * so a second process gets a clear error instead of corrupting it.
+ */
+export async function openDatabase(config: Config, command: string): Promise<Database> {
+  if (config.databaseUrl) return databaseFromUrl(config.databaseUrl, config.databasePoolMax);
+  const lock = lockDataDir(config.dataDir, command);
+  try {
+    const pglite = new PGlite(path.join(config.dataDir, 'pgdata'));
+    await pglite.waitReady;
+    return databaseFromPglite(pglite, () => lock.release());
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+export interface MigrationOutcome {
+  applied: string[];
+  /** True when this run created the schema from nothing (first start of an empty database). */
+  freshDatabase: boolean;
+}
+
+export async function migrateToLatest(database: Database): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  const before = await migrator.getMigrations();
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return { applied, freshDatabase: before.every((m) => !m.executedAt) && applied.length > 0 };
+}
+
+/** Names of migrations the code knows but the database has not applied. */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  const known = await migrator.getMigrations();
+  return known.filter((m) => !m.executedAt).map((m) => m.name);
+}
+
+export const knownMigrations = Object.keys(migrations);

@@ -1,0 +1,14 @@
+// Migrations are listed here in order (not discovered from the file system) so that the list the
+// server checks in /ready is exactly the list it runs.
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as foundation from './0001-foundation.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001-foundation': foundation,
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
