@@ -1,0 +1,111 @@
+// The tesoro CLI as a user runs it, against the test engine (an embedded data directory, or
+// DATABASE_URL on PostgreSQL).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { createPostgresDatabase, testEngine } from './helpers/database.ts';
+import { runCli } from './helpers/processes.ts';
+
+let env: Record<string, string>;
+let cleanup: () => Promise<void>;
+
+before(async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tesoro-cli-'));
+  env = { TESORO_DATA_DIR: dataDir };
+  let drop = async () => {};
+  if (testEngine === 'postgres') {
+    const database = await createPostgresDatabase();
+    env.DATABASE_URL = database.url;
+    drop = database.drop;
+  }
+  cleanup = async () => {
+    await drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+});
+after(() => cleanup());
+
+const cli = async (...args: string[]) => runCli(args, env);
+const json = async (...args: string[]) => {
+  const result = await cli(...args, '--json');
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+};
+
+test('migrate applies migrations and says so', async () => {
+  const result = await cli('migrate');
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /up to date/);
+});
+
+test('clients create --json prints the id and secret; list shows it; rotate and delete work', async () => {
+  const created = await json(
+    'clients',
+    'create',
+    '--name',
+    'Acme Wealth',
+    '--scopes',
+    'data:read,connections:read',
+  );
+  assert.match(created.client_id, /^cli_[0-9a-z]{16}$/);
+  assert.match(created.client_secret, /^tsk_/);
+  assert.deepEqual(created.scopes, ['data:read', 'connections:read']);
+
+  const listed = await json('clients', 'list');
+  const mine = listed.find((c: { client_id: string }) => c.client_id === created.client_id);
+  assert.equal(mine.name, 'Acme Wealth');
+  assert.ok(!JSON.stringify(listed).includes(created.client_secret), 'list never shows secrets');
+
+  const rotated = await json('clients', 'rotate-secret', created.client_id);
+  assert.equal(rotated.client_id, created.client_id);
+  assert.notEqual(rotated.client_secret, created.client_secret);
+
+  const deleted = await json('clients', 'delete', created.client_id);
+  assert.deepEqual(deleted, { deleted: created.client_id });
+  const after = await json('clients', 'list');
+  assert.ok(!after.some((c: { client_id: string }) => c.client_id === created.client_id));
+});
+
+test('a client gets every scope by default', async () => {
+  const created = await json('clients', 'create', '--name', 'All scopes');
+  assert.deepEqual(created.scopes, [
+    'connections:read',
+    'connections:write',
+    'data:read',
+    'webhooks:manage',
+    'imports:write',
+  ]);
+});
+
+test('mistakes exit with code 2 and a clear message, changing nothing', async () => {
+  const before = await json('clients', 'list');
+  for (const [args, message] of [
+    [['clients', 'create', '--name', 'x', '--scopes', 'data:read,admin'], /Unknown scopes: admin/],
+    [['clients', 'create'], /needs --name/],
+    [['clients', 'delete', 'cli_missing'], /No client cli_missing/],
+    [['clients', 'rotate-secret', 'cli_missing'], /No client cli_missing/],
+    [['clients', 'frobnicate'], /Usage/],
+    [['dance'], /Unknown command dance/],
+  ] as const) {
+    const result = await cli(...args);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+  }
+  assert.deepEqual(await json('clients', 'list'), before);
+});
+
+test('keys rotate retires the active pair and creates a new one', async () => {
+  const first = await json('keys', 'rotate');
+  assert.equal(first.created.length, 2);
+  const second = await json('keys', 'rotate');
+  assert.deepEqual([...second.retired].sort(), [...first.created].sort());
+});
+
+test('a bad environment is refused with every bad variable named', async () => {
+  const result = await runCli(['migrate'], { ...env, PORT: 'eighty', LOG_LEVEL: 'loud' });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /PORT/);
+  assert.match(result.stderr, /LOG_LEVEL/);
+});

@@ -1,0 +1,102 @@
+// buildTestContext: the real application (real database, real keys, real routes) for one test
+// file, plus helpers to make clients and tokens. Requests go through app.inject.
+import { Writable } from 'node:stream';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { defaultRegistry } from '../../src/connectors/registry.ts';
+import type { Scope } from '../../src/domain/scopes.ts';
+import { createLogger } from '../../src/logger.ts';
+import {
+  generateMasterKeyText,
+  type MasterKeyring,
+  parseMasterKeyring,
+} from '../../src/security/envelope.ts';
+import { createClient } from '../../src/services/clients.ts';
+import { KeyStore } from '../../src/services/keys.ts';
+import { issueAccessToken } from '../../src/services/tokens.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export const TEST_ISSUER = 'http://tesoro.test';
+
+export interface TestClient {
+  id: string;
+  secret: string;
+}
+
+export interface TestContext {
+  app: FastifyInstance;
+  database: TestDatabase;
+  keys: KeyStore;
+  keyring: MasterKeyring;
+  /** Every log line the app wrote, as parsed JSON. */
+  logs: Array<Record<string, unknown>>;
+  /** Raw log text, for "this secret never appears" checks. */
+  logText(): string;
+  createClient(scopes?: Scope[]): Promise<TestClient>;
+  tokenFor(client: TestClient, scopes?: Scope[]): Promise<string>;
+  /** app.inject with a bearer token. */
+  call(token: string, options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export async function buildTestContext(
+  options: { extraRoutes?: (app: FastifyInstance) => void } = {},
+): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const keyring = parseMasterKeyring(generateMasterKeyText());
+  const keys = new KeyStore(database.db, keyring);
+  await keys.start();
+  let text = '';
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      text += chunk.toString();
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      callback();
+    },
+  });
+  const app = await buildApp({
+    database,
+    keys,
+    registry: defaultRegistry(),
+    logger: createLogger('debug', sink),
+    publicUrl: TEST_ISSUER,
+  });
+  options.extraRoutes?.(app);
+  return {
+    app,
+    database,
+    keys,
+    keyring,
+    logs,
+    logText: () => text,
+    async createClient(scopes) {
+      const { client, clientSecret } = await createClient(database.db, { name: 'test client', scopes });
+      return { id: client.id, secret: clientSecret };
+    },
+    async tokenFor(client, scopes) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/oauth/token',
+        payload: {
+          grant_type: 'client_credentials',
+          client_id: client.id,
+          client_secret: client.secret,
+          ...(scopes ? { scope: scopes.join(' ') } : {}),
+        },
+      });
+      if (response.statusCode !== 200) throw new Error(`token request failed: ${response.body}`);
+      return response.json().access_token as string;
+    },
+    call(token, options) {
+      return app.inject({ ...options, headers: { ...options.headers, authorization: `Bearer ${token}` } });
+    },
+    async close() {
+      await app.close();
+      keys.stop();
+      await database.close();
+    },
+  };
+}
+
+export { issueAccessToken };
