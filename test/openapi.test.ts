@@ -66,7 +66,7 @@ test('docs/errors.md documents every code with its status, and nothing else', ()
   const rows = fs
     .readFileSync('docs/errors.md', 'utf8')
     .split('\n')
-    .map((line) => /^\| `([A-Z_]+)` \| (\d{3}) \| (yes|no) \|/.exec(line))
+    .map((line) => /^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(yes|no)\s*\|/.exec(line))
     .filter((match) => match !== null);
   const documented = Object.fromEntries(
     rows.map((m) => [m[1], { status: Number(m[2]), retryable: m[3] === 'yes' }]),
