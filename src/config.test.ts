@@ -42,5 +42,6 @@ test('every bad variable is named in one error', () => {
 
 test('the README configuration table lists every variable', () => {
   const readme = fs.readFileSync('README.md', 'utf8');
-  for (const { name } of environmentVariables) assert.match(readme, new RegExp(`\\|\\s*\`${name}\`\\s*\\|`), name);
+  for (const { name } of environmentVariables)
+    assert.match(readme, new RegExp(`\\|\\s*\`${name}\`\\s*\\|`), name);
 });
