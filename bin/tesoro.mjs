@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npx tesoro …`: runs src/main.ts on the project's own Node 24 (installed as the `node` dev
 // dependency), whatever Node happens to be first on the PATH.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ if (major >= 24) {
     process.stderr.write('tesoro needs Node.js 24: run `npm install` in the project first.\n');
     process.exit(1);
   }
-  const result = spawnSync(projectNode, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(result.status ?? 1);
+  const child = spawn(projectNode, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // A process manager signals this wrapper: pass it on so the server shuts down gracefully.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

@@ -8,6 +8,7 @@ import { worker } from './cli/worker.ts';
 import { ConfigError, environmentVariables, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openRuntime } from './runtime.ts';
+import { MasterKeyError } from './security/envelope.ts';
 import { DataDirLockedError } from './store/data-dir-lock.ts';
 
 const usage = `Usage: tesoro <command>
@@ -67,7 +68,12 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof CliError || error instanceof ConfigError || error instanceof DataDirLockedError) {
+  if (
+    error instanceof CliError ||
+    error instanceof ConfigError ||
+    error instanceof DataDirLockedError ||
+    error instanceof MasterKeyError
+  ) {
     process.stderr.write(`tesoro: ${error.message}\n`);
     process.exit(2);
   }

@@ -19,7 +19,8 @@ export interface Runtime {
 
 export async function openRuntime(config: Config, logger: Logger, command: string): Promise<Runtime> {
   const { keyring, generated, file } = loadMasterKeyring(config.masterKey, config.dataDir);
-  if (generated) {
+  // Said by the long-running commands; repeating it on every CLI call would only be noise.
+  if (generated && (command.endsWith(' serve') || command.endsWith(' worker'))) {
     logger.warn(
       { file },
       'TESORO_MASTER_KEY is not set: using a key generated into the data directory. Set TESORO_MASTER_KEY (and keep it apart from the database) in production.',

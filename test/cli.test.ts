@@ -5,8 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { loadConfig } from '../src/config.ts';
+import { startQueue } from '../src/jobs/queue.ts';
+import { PURGE_EXPIRED } from '../src/jobs/queues.ts';
+import { createLogger } from '../src/logger.ts';
+import { createClient } from '../src/services/clients.ts';
+import { migrateToLatest, openDatabase } from '../src/store/database.ts';
 import { createPostgresDatabase, testEngine } from './helpers/database.ts';
-import { runCli } from './helpers/processes.ts';
+import { runCli, startProcess } from './helpers/processes.ts';
 
 let env: Record<string, string>;
 let cleanup: () => Promise<void>;
@@ -108,4 +114,40 @@ test('a bad environment is refused with every bad variable named', async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /PORT/);
   assert.match(result.stderr, /LOG_LEVEL/);
+});
+
+test('tesoro worker runs queued jobs and stops cleanly on SIGTERM', async () => {
+  // Queue a purge job with an expired record to purge, then let only the worker process run it.
+  const config = loadConfig(env);
+  let database = await openDatabase(config, 'test');
+  await migrateToLatest(database);
+  const { client } = await createClient(database.db, { name: 'worker test' });
+  await database.db
+    .insertInto('idempotency_keys')
+    .values({
+      client_id: client.id,
+      key: 'stale',
+      method: 'POST',
+      path: '/v1/x',
+      request_hash: 'h',
+      expires_at: new Date(0),
+    })
+    .execute();
+  const boss = await startQueue(database, createLogger('silent'), false);
+  await boss.send(PURGE_EXPIRED, {});
+  await boss.stop({ graceful: true, timeout: 5000 });
+  await database.close();
+
+  const worker = startProcess(['worker'], { ...env, LOG_LEVEL: 'info' });
+  await worker.waitFor(/purged expired records/);
+  assert.equal(await worker.stop('SIGTERM'), 0, worker.output());
+
+  database = await openDatabase(config, 'test');
+  const left = await database.db
+    .selectFrom('idempotency_keys')
+    .select('key')
+    .where('client_id', '=', client.id)
+    .execute();
+  await database.close();
+  assert.deepEqual(left, []);
 });

@@ -64,3 +64,11 @@ test('without TESORO_MASTER_KEY a key is generated once into the data dir, mode 
   assert.equal(configured.generated, false);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('the wrong master key gives a clear error, not a cipher error', () => {
+  const sealed = seal(parseMasterKeyring(generateMasterKeyText()), 'secret', 'ctx');
+  assert.throws(
+    () => open(parseMasterKeyring(generateMasterKeyText()), sealed, 'ctx'),
+    /is TESORO_MASTER_KEY the key/,
+  );
+});

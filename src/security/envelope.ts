@@ -102,7 +102,13 @@ export function unwrapDataKey(keyring: MasterKeyring, wrapped: string, context: 
   if (!match) throw new MasterKeyError('Malformed wrapped data key');
   const master = keyring.keys.get(Number(match[1]));
   if (!master) throw new MasterKeyError(`Master key v${match[1]} is not configured`);
-  return aesGcmDecrypt(master, Buffer.from(match[2]!, 'base64url'), `dek:${context}`);
+  try {
+    return aesGcmDecrypt(master, Buffer.from(match[2]!, 'base64url'), `dek:${context}`);
+  } catch {
+    throw new MasterKeyError(
+      `Master key v${match[1]} does not open a value sealed with v${match[1]}: is TESORO_MASTER_KEY the key this database was created with?`,
+    );
+  }
 }
 
 export function encryptWithDataKey(dataKey: Buffer, plaintext: string, context: string): string {
