@@ -7,6 +7,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ProblemSchema } from './api/common.schemas.ts';
+import { registerConnectionRoutes } from './api/connections/connections.routes.ts';
+import { registerDataRoutes } from './api/data/data.routes.ts';
 import { registerInstitutionRoutes } from './api/institutions/institutions.routes.ts';
 import { registerTokenRoutes } from './api/oauth/token.routes.ts';
 import { registerSystemRoutes } from './api/system/system.routes.ts';
@@ -16,11 +18,14 @@ import { registerAuth } from './http/auth.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJweBodies } from './http/jwe.ts';
 import type { Logger } from './logger.ts';
+import type { EngineDeps } from './services/engine.ts';
 import type { KeyStore } from './services/keys.ts';
 import type { Database } from './store/database.ts';
 
 export interface AppDeps {
   database: Database;
+  /** The use cases' dependencies (database, keyring, connectors, job sender). */
+  engine: EngineDeps;
   keys: KeyStore;
   registry: ConnectorRegistry;
   logger: Logger;
@@ -40,7 +45,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ? given
         : `req_${randomBytes(10).toString('hex')}`;
     },
-    ajv: { customOptions: { allErrors: true } },
+    // Every bad field is reported, and unknown fields are refused rather than silently dropped.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
   });
 
@@ -99,6 +105,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSystemRoutes(app, { database: deps.database, keys: deps.keys });
   registerTokenRoutes(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl });
   registerInstitutionRoutes(app, { registry: deps.registry });
+  registerConnectionRoutes(app, { engine: deps.engine });
+  registerDataRoutes(app, { db: deps.database.db });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, {

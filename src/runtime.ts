@@ -1,9 +1,12 @@
 // What every command needs before it can do anything: the database (migrated), the master
 // keyring, the server's keys and the connector registry. serve, worker and the CLI share it.
+import type { PgBoss } from 'pg-boss';
 import type { Config } from './config.ts';
 import { type ConnectorRegistry, defaultRegistry } from './connectors/registry.ts';
+import { jobSender } from './jobs/sender.ts';
 import type { Logger } from './logger.ts';
 import { loadMasterKeyring, type MasterKeyring } from './security/envelope.ts';
+import type { EngineDeps } from './services/engine.ts';
 import { KeyStore } from './services/keys.ts';
 import { type Database, migrateToLatest, openDatabase } from './store/database.ts';
 
@@ -48,4 +51,16 @@ export async function openRuntime(config: Config, logger: Logger, command: strin
     await database.close();
     throw error;
   }
+}
+
+/** The extraction engine's dependencies, once the job queue is up. */
+export function engineDeps(runtime: Runtime, boss: PgBoss): EngineDeps {
+  return {
+    db: runtime.database.db,
+    keyring: runtime.keyring,
+    registry: runtime.registry,
+    jobs: jobSender(boss),
+    logger: runtime.logger,
+    now: () => new Date(),
+  };
 }

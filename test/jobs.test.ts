@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PgBoss } from 'pg-boss';
+import { defaultRegistry } from '../src/connectors/registry.ts';
 import { startQueue, startWorkers } from '../src/jobs/queue.ts';
 import { PURGE_EXPIRED } from '../src/jobs/queues.ts';
+import { jobSender } from '../src/jobs/sender.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';
 import { createClient } from '../src/services/clients.ts';
@@ -19,7 +21,14 @@ before(async () => {
   database = await createTestDatabase();
   const logger = createLogger('silent');
   boss = await startQueue(database, logger, true);
-  await startWorkers(boss, database, logger);
+  await startWorkers(boss, database, logger, {
+    db: database.db,
+    keyring: parseMasterKeyring(generateMasterKeyText()),
+    registry: defaultRegistry(),
+    jobs: jobSender(boss),
+    logger,
+    now: () => new Date(),
+  });
 });
 after(async () => {
   await boss.stop({ graceful: true, timeout: 5000 });

@@ -1,15 +1,17 @@
 // `tesoro serve` (what `npm start` runs): API + job workers + the database, in one process.
 import { buildApp } from '../app.ts';
 import { startQueue, startWorkers } from '../jobs/queue.ts';
-import type { Runtime } from '../runtime.ts';
+import { engineDeps, type Runtime } from '../runtime.ts';
 import { ensureDevClient } from './dev-client.ts';
 import { onShutdown } from './lifecycle.ts';
 
 export async function serve(runtime: Runtime): Promise<void> {
   const { config, logger, database } = runtime;
   const boss = await startQueue(database, logger, config.runWorkers);
-  if (config.runWorkers) await startWorkers(boss, database, logger);
+  const engine = engineDeps(runtime, boss);
+  if (config.runWorkers) await startWorkers(boss, database, logger, engine);
   const app = await buildApp({
+    engine,
     database,
     keys: runtime.keys,
     registry: runtime.registry,

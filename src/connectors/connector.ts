@@ -1,7 +1,9 @@
-// What a connector is. A connector reaches a family of institutions and declares each one's login
-// form; it never touches the database or the HTTP layer. The extraction half of the interface
-// (login, challenges, record streams, typed errors) is defined with the connections engine.
+// What a connector is. A connector reaches a family of institutions: it declares each one's login
+// form, logs in with the credentials that form describes (raising challenges the end user answers),
+// and yields normalised records per product as async batches. It never touches the database or
+// the HTTP layer; the extraction engine owns persistence, ids, dedupe, status and events.
 import type { Product } from '../domain/products.ts';
+import type { NormalizedRecord } from '../domain/records.ts';
 
 export type Language = 'en' | 'es';
 export type Localized = Readonly<Record<Language, string>>;
@@ -42,8 +44,89 @@ export interface InstitutionDefinition {
   readonly primaryColor: string;
 }
 
+/** The error vocabulary every connector speaks (DESIGN.md); upstream codes are mapped onto it. */
+export const connectorErrorCodes = [
+  'credentials_invalid',
+  'password_expired',
+  'locked',
+  'action_needed',
+  'challenge_required',
+  'challenge_failed',
+  'rate_limited',
+  'institution_down',
+  'product_unavailable',
+  'unknown',
+] as const;
+export type ConnectorErrorCode = (typeof connectorErrorCodes)[number];
+
+export class ConnectorError extends Error {
+  readonly code: ConnectorErrorCode;
+  /** For rate_limited: seconds until a retry may succeed. */
+  readonly retryAfterSeconds: number | undefined;
+  /** For challenge_failed: answers the end user may still try. */
+  readonly attemptsLeft: number | undefined;
+
+  constructor(
+    code: ConnectorErrorCode,
+    message: string,
+    options: { retryAfterSeconds?: number; attemptsLeft?: number } = {},
+  ) {
+    super(message);
+    this.name = 'ConnectorError';
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.attemptsLeft = options.attemptsLeft;
+  }
+}
+
+/** A step that needs the end user, raised by login and answered through the API or Connect page. */
+export interface ChallengeRequest {
+  readonly type: ChallengeType;
+  readonly prompt: Localized;
+  /** The answer form, in the same shape as login fields. */
+  readonly fields: readonly LoginField[];
+  /** For decoupled challenges: how often the engine should poll `login` again, in ms. */
+  readonly pollAfterMs?: number;
+  /** For redirect challenges: where to send the end user. */
+  readonly redirectUrl?: string;
+  /** Seconds the institution waits for the answer. */
+  readonly expiresInSeconds: number;
+}
+
+/** Opaque per-connection state a connector keeps between calls (cookies, a pending challenge…). */
+export type SessionState = Record<string, unknown>;
+
+export interface LoginInput {
+  readonly institutionId: string;
+  readonly credentials: Readonly<Record<string, string>>;
+  readonly session: SessionState;
+  /** Answers to the challenge the previous login call raised, if any. */
+  readonly answers?: Readonly<Record<string, string>>;
+  /** How many refreshes this connection has had before (the sandbox uses it to vary data). */
+  readonly refreshNumber: number;
+  readonly now: Date;
+}
+
+export type LoginResult =
+  | { readonly status: 'ok'; readonly session: SessionState }
+  | { readonly status: 'challenge'; readonly challenge: ChallengeRequest; readonly session: SessionState };
+
+export interface ExtractInput {
+  readonly institutionId: string;
+  readonly session: SessionState;
+  readonly product: Product;
+  /** The oldest date the caller wants records from (history_days). */
+  readonly since: Date;
+  readonly refreshNumber: number;
+  readonly now: Date;
+}
+
 export interface Connector {
   /** Short name, used in logs and the registry. */
   readonly id: string;
   readonly institutions: readonly InstitutionDefinition[];
+  /** Logs in; returns a session or a challenge, or throws a ConnectorError. */
+  login(input: LoginInput): Promise<LoginResult>;
+  /** Yields the product's records in batches; throws ConnectorError('product_unavailable') if it has none. */
+  extract(input: ExtractInput): AsyncIterable<readonly NormalizedRecord[]>;
 }

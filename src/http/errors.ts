@@ -31,6 +31,29 @@ export const errorCatalog = {
   NOT_FOUND: { status: 404, title: 'Resource not found', retryable: false },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route', retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', retryable: false },
+  // connections
+  CONNECTION_DISABLED: { status: 409, title: 'The connection is disabled', retryable: false },
+  CONNECTION_CONSENT_ENDED: { status: 409, title: 'The connection keeps no credentials', retryable: false },
+  CHALLENGE_NOT_OPEN: {
+    status: 409,
+    title: 'No verification step is waiting for an answer',
+    retryable: false,
+  },
+  CHALLENGE_FAILED: {
+    status: 422,
+    title: 'The answer to the verification step is not correct',
+    retryable: false,
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'The Idempotency-Key was used with a different request',
+    retryable: false,
+  },
+  IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    title: 'A request with this Idempotency-Key is still running',
+    retryable: true,
+  },
   // limits and availability
   RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
   NOT_READY: { status: 503, title: 'The service is not ready', retryable: true },

@@ -3,9 +3,18 @@
 // sent instead of waiting for their polling interval.
 import { PgBoss } from 'pg-boss';
 import type { Logger } from '../logger.ts';
+import type { EngineDeps } from '../services/engine.ts';
 import type { Database } from '../store/database.ts';
 import { purgeExpired } from './purge-expired.ts';
-import { PURGE_EXPIRED, queueDefinitions, schedules } from './queues.ts';
+import {
+  PURGE_EXPIRED,
+  queueDefinitions,
+  REFRESH_CONNECTION,
+  type RefreshJob,
+  SCHEDULE_REFRESHES,
+  schedules,
+} from './queues.ts';
+import { handleRefreshJob, queueDueRefreshes } from './refresh-connection.ts';
 
 /** `runsSchedules`: whether this process fires cron schedules (only processes that run workers do). */
 export async function startQueue(
@@ -24,11 +33,30 @@ export async function startQueue(
 }
 
 /** Registers every job handler and the recurring schedules on a started queue. */
-export async function startWorkers(boss: PgBoss, database: Database, logger: Logger): Promise<void> {
+export async function startWorkers(
+  boss: PgBoss,
+  database: Database,
+  logger: Logger,
+  engine: EngineDeps,
+): Promise<void> {
   await boss.work(PURGE_EXPIRED, async ([job]) => {
     const removed = await purgeExpired(database.db);
     logger.info({ job: job?.id, removed }, 'purged expired records');
     return removed;
+  });
+  // Two refreshes at a time per process: extraction is mostly waiting on institutions and the database.
+  // Deferred jobs (an approve-in-app poll, a retry) get no NOTIFY when they come due: poll each second.
+  await boss.work<RefreshJob>(
+    REFRESH_CONNECTION,
+    { localConcurrency: 2, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
+    async ([job]) => {
+      if (job) await handleRefreshJob(engine, job.data.refreshId);
+    },
+  );
+  await boss.work(SCHEDULE_REFRESHES, async () => {
+    const queued = await queueDueRefreshes(engine);
+    if (queued > 0) logger.info({ queued }, 'queued scheduled refreshes');
+    return { queued };
   });
   for (const { queue, cron } of schedules) await boss.schedule(queue, cron);
 }

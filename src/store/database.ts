@@ -23,8 +23,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// int8 (counts) as JS numbers; numeric stays a string so money is never a float.
+// int8 (counts) as JS numbers; numeric stays a string so money is never a float; a date is the
+// calendar day it names ("2026-11-22"), not a JS Date at some midnight in some time zone.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+const DATE_OID = 1082;
+export const pgliteParsers = { [DATE_OID]: (value: string) => value };
 
 export function databaseFromPglite(pglite: PGlite, onClose?: () => void | Promise<void>): Database {
   const db = new Kysely<Schema>({ dialect: new SerializedPGliteDialect({ pglite }) });
@@ -63,7 +67,7 @@ export async function openDatabase(config: Config, command: string): Promise<Dat
   if (config.databaseUrl) return databaseFromUrl(config.databaseUrl, config.databasePoolMax);
   const lock = lockDataDir(config.dataDir, command);
   try {
-    const pglite = new PGlite(path.join(config.dataDir, 'pgdata'));
+    const pglite = new PGlite(path.join(config.dataDir, 'pgdata'), { parsers: pgliteParsers });
     await pglite.waitReady;
     return databaseFromPglite(pglite, () => lock.release());
   } catch (error) {

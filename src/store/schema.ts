@@ -48,9 +48,137 @@ export interface SettingsTable {
   updated_at: Generated<Date>;
 }
 
+export interface ProductState {
+  created: boolean;
+  errored: boolean;
+  error?: string | null;
+  /** Records of the product held for the connection after the last extraction. */
+  count?: number;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  client_id: string;
+  institution_id: string;
+  connector: string;
+  access_mode: 'single' | 'recurrent';
+  refresh_interval: string | null;
+  products: string[];
+  history_days: number;
+  external_id: string | null;
+  status: string;
+  status_detail: string;
+  product_status: Json<Record<string, ProductState>>;
+  /** Credentials sealed with the master key (security/envelope.ts); null once dropped. */
+  credentials_sealed: string | null;
+  session_sealed: string | null;
+  refresh_count: Generated<number>;
+  last_refresh_at: Timestamp | null;
+  next_refresh_at: Timestamp | null;
+  last_transaction_date: ColumnType<string | null, string | null, string | null>;
+  needs_user: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ConnectionStatusEventsTable {
+  id: Generated<number>;
+  connection_id: string;
+  from_status: string | null;
+  to_status: string;
+  detail: string;
+  at: CreatedAt;
+}
+
+export interface RefreshesTable {
+  id: string;
+  client_id: string;
+  connection_id: string;
+  trigger: string;
+  status: 'queued' | 'running' | 'waiting_user' | 'succeeded' | 'failed';
+  refresh_number: number;
+  added: Generated<number>;
+  modified: Generated<number>;
+  removed: Generated<number>;
+  error_code: string | null;
+  error_detail: string | null;
+  answers_sealed: string | null;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface ChallengesTable {
+  id: string;
+  client_id: string;
+  connection_id: string;
+  refresh_id: string;
+  type: string;
+  prompt: Json<Record<string, string>>;
+  fields: Json<unknown[]>;
+  redirect_url: string | null;
+  status: 'open' | 'answered' | 'completed' | 'failed' | 'expired';
+  attempts_left: number | null;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+/** Every product table (accounts, transactions, …) has these columns. */
+export interface RecordTable {
+  id: string;
+  client_id: string;
+  connection_id: string;
+  natural_key: string;
+  parent_id: string | null;
+  data: Json<Record<string, unknown>>;
+  raw: Json<unknown> | null;
+  hash: string;
+  first_seen_at: CreatedAt;
+  updated_at: Timestamp;
+  removed_at: Timestamp | null;
+}
+
+/** Dated money movements (transactions, card, investment and liability transactions) add these. */
+export interface MovementTable extends RecordTable {
+  operation_date: ColumnType<string | null, string | null, string | null>;
+  value_date: ColumnType<string | null, string | null, string | null>;
+  amount: ColumnType<string | null, string | null, string | null>;
+  currency: string | null;
+  pending: boolean;
+  pending_transaction_id: string | null;
+}
+
+export interface ChangesTable {
+  seq: Generated<number>;
+  client_id: string;
+  connection_id: string;
+  refresh_id: string | null;
+  product: string;
+  record_id: string;
+  kind: 'added' | 'modified' | 'removed';
+  at: CreatedAt;
+}
+
 export interface Schema {
   clients: ClientsTable;
   crypto_keys: CryptoKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   settings: SettingsTable;
+  connections: ConnectionsTable;
+  connection_status_events: ConnectionStatusEventsTable;
+  refreshes: RefreshesTable;
+  challenges: ChallengesTable;
+  changes: ChangesTable;
+  accounts: RecordTable;
+  transactions: MovementTable;
+  cards: RecordTable;
+  card_transactions: MovementTable;
+  portfolios: RecordTable;
+  investments: RecordTable;
+  investment_transactions: MovementTable;
+  liabilities: RecordTable;
+  liability_transactions: MovementTable;
+  identities: RecordTable;
+  holders: RecordTable;
+  mifid_answers: RecordTable;
 }

@@ -2,9 +2,12 @@
 // file, plus helpers to make clients and tokens. Requests go through app.inject.
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { PgBoss } from 'pg-boss';
 import { buildApp } from '../../src/app.ts';
 import { defaultRegistry } from '../../src/connectors/registry.ts';
 import type { Scope } from '../../src/domain/scopes.ts';
+import { startQueue, startWorkers } from '../../src/jobs/queue.ts';
+import { jobSender } from '../../src/jobs/sender.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
   generateMasterKeyText,
@@ -12,6 +15,7 @@ import {
   parseMasterKeyring,
 } from '../../src/security/envelope.ts';
 import { createClient } from '../../src/services/clients.ts';
+import type { EngineDeps } from '../../src/services/engine.ts';
 import { KeyStore } from '../../src/services/keys.ts';
 import { issueAccessToken } from '../../src/services/tokens.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -25,6 +29,8 @@ export interface TestClient {
 
 export interface TestContext {
   app: FastifyInstance;
+  engine: EngineDeps;
+  boss: PgBoss;
   database: TestDatabase;
   keys: KeyStore;
   keyring: MasterKeyring;
@@ -55,16 +61,31 @@ export async function buildTestContext(
       callback();
     },
   });
+  const logger = createLogger('debug', sink);
+  // The real queue and workers: refreshes run as they do in the server (cron schedules off).
+  const boss = await startQueue(database, logger, false);
+  const engine: EngineDeps = {
+    db: database.db,
+    keyring,
+    registry: defaultRegistry(),
+    jobs: jobSender(boss),
+    logger,
+    now: () => new Date(),
+  };
+  await startWorkers(boss, database, logger, engine);
   const app = await buildApp({
+    engine,
     database,
     keys,
     registry: defaultRegistry(),
-    logger: createLogger('debug', sink),
+    logger,
     publicUrl: TEST_ISSUER,
   });
   options.extraRoutes?.(app);
   return {
     app,
+    engine,
+    boss,
     database,
     keys,
     keyring,
@@ -93,6 +114,7 @@ export async function buildTestContext(
     },
     async close() {
       await app.close();
+      await boss.stop({ graceful: false, timeout: 2000 });
       keys.stop();
       await database.close();
     },

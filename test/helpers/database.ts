@@ -11,6 +11,7 @@ import {
   databaseFromPglite,
   databaseFromUrl,
   migrateToLatest,
+  pgliteParsers,
 } from '../../src/store/database.ts';
 
 export const testEngine: 'pglite' | 'postgres' =
@@ -29,11 +30,11 @@ async function freshPglite(): Promise<PGlite> {
   };
   const template = path.join(os.tmpdir(), `tesoro-pglite-template-${pkg.version}.tar`);
   if (fs.existsSync(template)) {
-    const pglite = new PGlite({ loadDataDir: new Blob([fs.readFileSync(template)]) });
+    const pglite = new PGlite({ loadDataDir: new Blob([fs.readFileSync(template)]), parsers: pgliteParsers });
     await pglite.waitReady;
     return pglite;
   }
-  const pglite = new PGlite();
+  const pglite = new PGlite({ parsers: pgliteParsers });
   await pglite.waitReady;
   const dump = await pglite.dumpDataDir('none');
   const partial = `${template}.${process.pid}.tmp`;

@@ -2,9 +2,11 @@
 // server checks in /ready is exactly the list it runs.
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as foundation from './0001-foundation.ts';
+import * as connections from './0002-connections.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-connections': connections,
 };
 
 export const migrationProvider: MigrationProvider = {

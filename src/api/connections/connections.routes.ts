@@ -1,0 +1,328 @@
+// Native API for connections: an end user's access to one institution.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Language } from '../../connectors/connector.ts';
+import { authOf } from '../../http/auth.ts';
+import { ApiError } from '../../http/errors.ts';
+import { withIdempotency } from '../../http/idempotency.ts';
+import { decodeCursor, encodeCursor, Page } from '../../http/pagination.ts';
+import { presentConnection, presentRefresh } from '../../services/connection-view.ts';
+import {
+  answerChallenge,
+  type CreateConnectionInput,
+  createConnection,
+  deleteConnection,
+  disableConnection,
+  enableConnection,
+  getConnectionOrThrow,
+  requestRefresh,
+  updateCredentials,
+} from '../../services/connections.ts';
+import type { EngineDeps } from '../../services/engine.ts';
+import { findRefresh } from '../../store/connections.ts';
+import { problemResponses } from '../common.schemas.ts';
+import {
+  ChallengeAnswerBody,
+  ChallengeSchema,
+  ConnectionParams,
+  ConnectionSchema,
+  CreateConnectionBody,
+  LanguageQuery,
+  ListConnectionsQuery,
+  RefreshSchema,
+  UpdateCredentialsBody,
+} from './connections.schemas.ts';
+
+const connectionRef = Type.Unsafe({ $ref: 'Connection#' });
+const refreshRef = Type.Unsafe({ $ref: 'Refresh#' });
+const tags = ['Connections'];
+
+/** How long POST /challenge waits for the institution's verdict before answering 202. */
+const ANSWER_WAIT_MS = 10_000;
+
+export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: EngineDeps }): void {
+  const { engine } = deps;
+  const db = engine.db;
+  app.addSchema(ChallengeSchema);
+  app.addSchema(RefreshSchema);
+  app.addSchema(ConnectionSchema);
+
+  const view = async (clientId: string, id: string, language: Language = 'en') =>
+    presentConnection(db, await getConnectionOrThrow(db, clientId, id), language);
+
+  app.post(
+    '/v1/connections',
+    {
+      config: { scopes: ['connections:write'] },
+      schema: {
+        tags,
+        summary: 'Create a connection',
+        description:
+          "Connects an institution with the end user's credentials. Answers 201 at once with status `pending`; the extraction runs in the background (poll GET /v1/connections/{id}). Send `Idempotency-Key` to make retries safe.",
+        body: CreateConnectionBody,
+        response: { 201: connectionRef, ...problemResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { client } = authOf(request);
+      const result = await withIdempotency(db, client.id, request, reply, 201, async () => {
+        const id = await createConnection(engine, client.id, request.body as CreateConnectionInput);
+        return view(client.id, id);
+      });
+      if (reply.statusCode === 200) reply.code(201);
+      return result;
+    },
+  );
+
+  app.get(
+    '/v1/connections',
+    {
+      config: { scopes: ['connections:read'] },
+      schema: {
+        tags,
+        summary: 'List connections',
+        querystring: ListConnectionsQuery,
+        response: {
+          200: Page(connectionRef, 'A page of connections, oldest first.'),
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const { client } = authOf(request);
+      const query = request.query as {
+        status?: string;
+        institution_id?: string;
+        external_id?: string;
+        page_size: number;
+        cursor?: string;
+      };
+      let q = db.selectFrom('connections').selectAll().where('client_id', '=', client.id);
+      if (query.status) q = q.where('status', '=', query.status);
+      if (query.institution_id) q = q.where('institution_id', '=', query.institution_id);
+      if (query.external_id) q = q.where('external_id', '=', query.external_id);
+      if (query.cursor) {
+        const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+        q = q.where((eb) =>
+          eb.or([
+            eb('created_at', '>', new Date(createdAt)),
+            eb.and([eb('created_at', '=', new Date(createdAt)), eb('id', '>', id)]),
+          ]),
+        );
+      }
+      const rows = await q
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(query.page_size + 1)
+        .execute();
+      const page = rows.slice(0, query.page_size);
+      const last = page.at(-1);
+      const hasMore = rows.length > query.page_size;
+      return {
+        data: await Promise.all(page.map((row) => presentConnection(db, row))),
+        has_more: hasMore,
+        next_cursor: hasMore && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/connections/:id',
+    {
+      config: { scopes: ['connections:read'] },
+      schema: {
+        tags,
+        summary: 'Get a connection',
+        description: 'Status, per-product progress, the open challenge (if any) and the refresh in flight.',
+        params: ConnectionParams,
+        querystring: LanguageQuery,
+        response: { 200: connectionRef, ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      return view(authOf(request).client.id, id, (request.query as { language: Language }).language);
+    },
+  );
+
+  app.post(
+    '/v1/connections/:id/challenge',
+    {
+      config: { scopes: ['connections:write'] },
+      schema: {
+        tags,
+        summary: 'Answer a challenge',
+        description:
+          "Sends the end user's answer (`answers` keyed by the challenge field names) and resumes the waiting extraction. Answers 200 with the connection once the institution has accepted it, 422 CHALLENGE_FAILED with `attempts_left` if it was wrong, or 202 if the institution is still deciding.",
+        params: ConnectionParams,
+        body: ChallengeAnswerBody,
+        response: {
+          200: connectionRef,
+          202: connectionRef,
+          ...problemResponses(400, 401, 403, 404, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { client } = authOf(request);
+      const { id } = request.params as { id: string };
+      const { challengeId } = await answerChallenge(
+        engine,
+        client.id,
+        id,
+        (request.body as { answers: Record<string, string> }).answers,
+      );
+      const deadline = Date.now() + ANSWER_WAIT_MS;
+      for (;;) {
+        const challenge = await db
+          .selectFrom('challenges')
+          .select(['status', 'attempts_left'])
+          .where('id', '=', challengeId)
+          .executeTakeFirst();
+        if (!challenge || challenge.status === 'completed' || challenge.status === 'expired') break;
+        if (challenge.status === 'open' || challenge.status === 'failed') {
+          throw new ApiError(
+            'CHALLENGE_FAILED',
+            challenge.status === 'open'
+              ? 'The answer is not correct; try again.'
+              : 'Too many wrong answers; refresh the connection to start again.',
+            { extensions: { attempts_left: challenge.attempts_left ?? 0 } },
+          );
+        }
+        if (Date.now() > deadline) {
+          reply.code(202);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return view(client.id, id);
+    },
+  );
+
+  app.put(
+    '/v1/connections/:id/credentials',
+    {
+      config: { scopes: ['connections:write'] },
+      schema: {
+        tags,
+        summary: 'Update credentials',
+        description:
+          'The end user changed their password (Datanomik PUT, Flanks reset flow): the connection and every data id stay the same; a refresh starts.',
+        params: ConnectionParams,
+        body: UpdateCredentialsBody,
+        response: { 202: refreshRef, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { client } = authOf(request);
+      const { id } = request.params as { id: string };
+      const refreshId = await updateCredentials(
+        engine,
+        client.id,
+        id,
+        (request.body as { credentials: Record<string, string> }).credentials,
+      );
+      reply.code(202);
+      return presentRefresh((await findRefresh(db, refreshId))!);
+    },
+  );
+
+  app.post(
+    '/v1/connections/:id/refresh',
+    {
+      config: { scopes: ['connections:write'] },
+      schema: {
+        tags,
+        summary: 'Refresh now',
+        description:
+          'Queues a refresh; a refresh already in flight is returned instead of starting a second one.',
+        params: ConnectionParams,
+        response: { 202: refreshRef, ...problemResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { client } = authOf(request);
+      const { id } = request.params as { id: string };
+      const refreshId = await requestRefresh(engine, client.id, id);
+      reply.code(202);
+      return presentRefresh((await findRefresh(db, refreshId))!);
+    },
+  );
+
+  app.get(
+    '/v1/connections/:id/refreshes',
+    {
+      config: { scopes: ['connections:read'] },
+      schema: {
+        tags,
+        summary: 'List refreshes',
+        description:
+          'Extraction runs of the connection, newest first, with timing and added / modified / removed counts.',
+        params: ConnectionParams,
+        querystring: Type.Object({ page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) }),
+        response: { 200: Type.Object({ data: Type.Array(refreshRef) }), ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { client } = authOf(request);
+      const { id } = request.params as { id: string };
+      await getConnectionOrThrow(db, client.id, id);
+      const rows = await db
+        .selectFrom('refreshes')
+        .selectAll()
+        .where('client_id', '=', client.id)
+        .where('connection_id', '=', id)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit((request.query as { page_size: number }).page_size)
+        .execute();
+      return { data: rows.map(presentRefresh) };
+    },
+  );
+
+  for (const action of ['disable', 'enable'] as const) {
+    app.post(
+      `/v1/connections/:id/${action}`,
+      {
+        config: { scopes: ['connections:write'] },
+        schema: {
+          tags,
+          summary: action === 'disable' ? 'Disable a connection' : 'Enable a connection',
+          description:
+            action === 'disable'
+              ? 'Stops every refresh; the data stays readable (Datanomik: disabling a link).'
+              : 'Allows refreshes again and starts one.',
+          params: ConnectionParams,
+          response: { 200: connectionRef, ...problemResponses(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const { client } = authOf(request);
+        const { id } = request.params as { id: string };
+        if (action === 'disable') await disableConnection(engine, client.id, id);
+        else await enableConnection(engine, client.id, id);
+        return view(client.id, id);
+      },
+    );
+  }
+
+  app.delete(
+    '/v1/connections/:id',
+    {
+      config: { scopes: ['connections:write'] },
+      schema: {
+        tags,
+        summary: 'Delete a connection',
+        description:
+          'Deletes the connection, its credentials and every record and raw record derived from it, in one transaction.',
+        params: ConnectionParams,
+        response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      await deleteConnection(db, authOf(request).client.id, id);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,136 @@
+import { Type } from 'typebox';
+import { connectionStatuses } from '../../domain/connection-status.ts';
+import { products } from '../../domain/products.ts';
+import { PageQuery } from '../../http/pagination.ts';
+import { Nullable, StringEnum } from '../common.schemas.ts';
+
+export const refreshIntervals = ['6h', '12h', '24h', '7d', '30d'] as const;
+
+const Credentials = Type.Record(Type.String(), Type.String({ maxLength: 256 }), {
+  description: "Values of the institution's `fields` (GET /v1/institutions/{id}), by field name.",
+});
+
+export const CreateConnectionBody = Type.Object(
+  {
+    institution_id: Type.String({ minLength: 1, maxLength: 100 }),
+    credentials: Credentials,
+    access_mode: StringEnum(['single', 'recurrent'] as const, {
+      description:
+        'single: extract once and drop the credentials (one-shot link); recurrent: keep refreshing.',
+    }),
+    refresh_interval: Type.Optional(
+      StringEnum(refreshIntervals, { description: 'Recurrent only; default 24h.' }),
+    ),
+    products: Type.Optional(Type.Array(StringEnum(products), { minItems: 1, uniqueItems: true })),
+    history_days: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3650, description: 'How far back to extract; default 730.' }),
+    ),
+    external_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Your own id of the end user.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateCredentialsBody = Type.Object(
+  { credentials: Credentials },
+  { additionalProperties: false },
+);
+export const ChallengeAnswerBody = Type.Object(
+  { answers: Type.Record(Type.String(), Type.String({ maxLength: 256 })) },
+  { additionalProperties: false },
+);
+
+const ProductStatus = Type.Object({
+  created: Type.Boolean({
+    description: 'The extraction of this product has finished (with or without error).',
+  }),
+  errored: Type.Boolean(),
+  error: Nullable(Type.String()),
+  count: Type.Integer(),
+});
+
+export const ChallengeSchema = Type.Object(
+  {
+    id: Type.String(),
+    type: StringEnum(['otp', 'question', 'decoupled', 'redirect'] as const),
+    prompt: Type.String(),
+    fields: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        label: Type.String(),
+        type: Type.String(),
+        required: Type.Boolean(),
+        validation: Nullable(Type.String()),
+      }),
+    ),
+    redirect_url: Nullable(Type.String()),
+    attempts_left: Nullable(Type.Integer()),
+    expires_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Challenge' },
+);
+
+export const RefreshSchema = Type.Object(
+  {
+    id: Type.String(),
+    connection_id: Type.String(),
+    trigger: Type.String({ description: 'initial, manual, scheduled, credentials_update, enable' }),
+    status: StringEnum(['queued', 'running', 'waiting_user', 'succeeded', 'failed'] as const),
+    added: Type.Integer(),
+    modified: Type.Integer(),
+    removed: Type.Integer(),
+    error_code: Nullable(Type.String()),
+    error_detail: Nullable(Type.String()),
+    created_at: Type.String({ format: 'date-time' }),
+    started_at: Nullable(Type.String({ format: 'date-time' })),
+    finished_at: Nullable(Type.String({ format: 'date-time' })),
+    duration_ms: Nullable(Type.Integer()),
+  },
+  { $id: 'Refresh' },
+);
+
+export const ConnectionSchema = Type.Object(
+  {
+    id: Type.String(),
+    institution_id: Type.String(),
+    access_mode: StringEnum(['single', 'recurrent'] as const),
+    refresh_interval: Nullable(Type.String()),
+    products: Type.Array(Type.String()),
+    history_days: Type.Integer(),
+    external_id: Nullable(Type.String()),
+    status: StringEnum(connectionStatuses),
+    status_detail: Type.String({ description: 'The status in plain words.' }),
+    needs_user: Type.Boolean({ description: 'Only the end user can move this connection forward.' }),
+    product_status: Type.Record(Type.String(), ProductStatus, {
+      description: "Per product, Flanks' created / errored flags and the record count.",
+    }),
+    challenge: Nullable(Type.Unsafe({ $ref: 'Challenge#' })),
+    refresh: Nullable(Type.Unsafe({ $ref: 'Refresh#' })),
+    has_credentials: Type.Boolean({ description: 'False for one-shot connections after their extraction.' }),
+    last_refresh_at: Nullable(Type.String({ format: 'date-time' })),
+    next_refresh_at: Nullable(Type.String({ format: 'date-time' })),
+    last_transaction_date: Nullable(Type.String({ format: 'date' })),
+    status_history: Type.Array(
+      Type.Object({
+        from: Nullable(Type.String()),
+        to: Type.String(),
+        detail: Type.String(),
+        at: Type.String({ format: 'date-time' }),
+      }),
+    ),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Connection' },
+);
+
+export const ListConnectionsQuery = Type.Object({
+  status: Type.Optional(StringEnum(connectionStatuses)),
+  institution_id: Type.Optional(Type.String({ maxLength: 100 })),
+  external_id: Type.Optional(Type.String({ maxLength: 200 })),
+  ...PageQuery,
+});
+
+export const ConnectionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const LanguageQuery = Type.Object({ language: StringEnum(['en', 'es'] as const, { default: 'en' }) });

@@ -1,0 +1,49 @@
+// Job handlers of the extraction engine: run one refresh; queue the refreshes that are due.
+import { sql } from 'kysely';
+import { newId } from '../domain/ids.ts';
+import type { EngineDeps } from '../services/engine.ts';
+import { runRefresh } from '../services/extraction.ts';
+import { REFRESH_CONNECTION } from './queues.ts';
+
+export async function handleRefreshJob(deps: EngineDeps, refreshId: string): Promise<void> {
+  await runRefresh(deps, refreshId);
+}
+
+/**
+ * Queues a refresh for every connection whose next_refresh_at has come (recurrent connections on
+ * their interval; retries after rate limits and outages). Institutions that need the end user on
+ * every login never get a next_refresh_at, so they are never refreshed without them.
+ */
+export async function queueDueRefreshes(deps: EngineDeps): Promise<number> {
+  const due = await deps.db
+    .selectFrom('connections')
+    .select(['id', 'client_id', 'refresh_count'])
+    .where('next_refresh_at', '<=', deps.now())
+    .where('status', '<>', 'disabled')
+    .where('needs_user', '=', false)
+    .where('credentials_sealed', 'is not', null)
+    .limit(500)
+    .execute();
+  let queued = 0;
+  for (const connection of due) {
+    await deps.db.transaction().execute(async (trx) => {
+      // Taken off the schedule now; the refresh sets the next time when it ends.
+      await trx
+        .updateTable('connections')
+        .set({ next_refresh_at: null })
+        .where('id', '=', connection.id)
+        .execute();
+      const id = newId('refresh');
+      const inserted = await sql<{ id: string }>`
+        insert into refreshes (id, client_id, connection_id, trigger, status, refresh_number)
+        values (${id}, ${connection.client_id}, ${connection.id}, 'scheduled', 'queued', ${connection.refresh_count})
+        on conflict (connection_id) where status in ('queued', 'running', 'waiting_user') do nothing
+        returning id`.execute(trx);
+      if (inserted.rows.length > 0) {
+        await deps.jobs.send(REFRESH_CONNECTION, { refreshId: id }, { trx });
+        queued++;
+      }
+    });
+  }
+  return queued;
+}

@@ -1,0 +1,330 @@
+// Use cases of connections: create, read, update credentials, refresh, answer a challenge,
+// disable, enable and delete. Every one is scoped to the calling client.
+import type { Kysely, Transaction } from 'kysely';
+import type { InstitutionDefinition, LoginField } from '../connectors/connector.ts';
+import { statusDetails } from '../domain/connection-status.ts';
+import { newId } from '../domain/ids.ts';
+import type { Product } from '../domain/products.ts';
+import { ApiError, type FieldError } from '../http/errors.ts';
+import { REFRESH_CONNECTION } from '../jobs/queues.ts';
+import { seal } from '../security/envelope.ts';
+import {
+  type ConnectionRow,
+  findActiveRefresh,
+  findConnection,
+  findOpenChallenge,
+  setStatus,
+} from '../store/connections.ts';
+import type { Schema } from '../store/schema.ts';
+import { type EngineDeps, sealContext } from './engine.ts';
+
+export const DEFAULT_HISTORY_DAYS = 730;
+
+export interface CreateConnectionInput {
+  institution_id: string;
+  credentials: Record<string, string>;
+  access_mode: 'single' | 'recurrent';
+  refresh_interval?: string;
+  products?: Product[];
+  history_days?: number;
+  external_id?: string;
+}
+
+/** Checks values against a form (institution login fields or challenge answer fields). */
+export function validateAgainstFields(
+  fields: readonly LoginField[],
+  values: Record<string, unknown>,
+  pointerBase: string,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const field of fields) {
+    const value = values[field.name];
+    const pointer = `${pointerBase}/${field.name}`;
+    if (value === undefined || value === '') {
+      if (field.required) errors.push({ pointer, detail: 'is required' });
+      continue;
+    }
+    if (typeof value !== 'string') errors.push({ pointer, detail: 'must be a string' });
+    else if (field.validation && !new RegExp(field.validation, 'u').test(value)) {
+      errors.push({ pointer, detail: `does not match the expected format ${field.validation}` });
+    } else if (field.options && !field.options.some((option) => option.value === value)) {
+      errors.push({ pointer, detail: `must be one of: ${field.options.map((o) => o.value).join(', ')}` });
+    }
+  }
+  for (const name of Object.keys(values)) {
+    if (!fields.some((field) => field.name === name))
+      errors.push({ pointer: `${pointerBase}/${name}`, detail: 'is not a field of this form' });
+  }
+  return errors;
+}
+
+function institutionOrError(deps: EngineDeps, id: string): InstitutionDefinition {
+  const institution = deps.registry.findInstitution(id);
+  if (!institution) {
+    throw new ApiError('VALIDATION_FAILED', `No institution ${id}.`, {
+      errors: [{ pointer: '/body/institution_id', detail: 'is not a known institution' }],
+    });
+  }
+  return institution;
+}
+
+function assertValid(errors: FieldError[]): void {
+  if (errors.length > 0) {
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `${errors.length} field${errors.length === 1 ? '' : 's'} not valid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}`,
+      { errors },
+    );
+  }
+}
+
+/** Queues a refresh, or returns the one already in flight (never two at once). */
+async function queueRefresh(
+  deps: EngineDeps,
+  trx: Transaction<Schema>,
+  connection: ConnectionRow,
+  trigger: string,
+): Promise<string> {
+  const active = await findActiveRefresh(trx, connection.id);
+  if (active) return active.id;
+  const id = newId('refresh');
+  await trx
+    .insertInto('refreshes')
+    .values({
+      id,
+      client_id: connection.client_id,
+      connection_id: connection.id,
+      trigger,
+      status: 'queued',
+      refresh_number: connection.refresh_count,
+      error_code: null,
+      error_detail: null,
+      answers_sealed: null,
+      started_at: null,
+      finished_at: null,
+    })
+    .execute();
+  await deps.jobs.send(REFRESH_CONNECTION, { refreshId: id }, { trx });
+  return id;
+}
+
+export async function createConnection(
+  deps: EngineDeps,
+  clientId: string,
+  input: CreateConnectionInput,
+): Promise<string> {
+  const institution = institutionOrError(deps, input.institution_id);
+  const errors = validateAgainstFields(institution.fields, input.credentials, '/body/credentials');
+  const products = input.products ?? [...institution.products];
+  products.forEach((product, index) => {
+    if (!institution.products.includes(product))
+      errors.push({ pointer: `/body/products/${index}`, detail: `is not offered by ${institution.name}` });
+  });
+  if (input.access_mode === 'single' && input.refresh_interval) {
+    errors.push({ pointer: '/body/refresh_interval', detail: 'only applies to recurrent connections' });
+  }
+  assertValid(errors);
+  const id = newId('connection');
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('connections')
+      .values({
+        id,
+        client_id: clientId,
+        institution_id: institution.id,
+        connector: deps.registry.connectorFor(institution.id)!.id,
+        access_mode: input.access_mode,
+        refresh_interval: input.access_mode === 'recurrent' ? (input.refresh_interval ?? '24h') : null,
+        products: [...new Set(products)],
+        history_days: input.history_days ?? DEFAULT_HISTORY_DAYS,
+        external_id: input.external_id ?? null,
+        status: 'pending',
+        status_detail: statusDetails.pending,
+        product_status: JSON.stringify(
+          Object.fromEntries(products.map((p) => [p, { created: false, errored: false }])),
+        ),
+        credentials_sealed: seal(
+          deps.keyring,
+          JSON.stringify(input.credentials),
+          sealContext.credentials(id),
+        ),
+        session_sealed: null,
+      })
+      .execute();
+    await trx
+      .insertInto('connection_status_events')
+      .values({ connection_id: id, from_status: null, to_status: 'pending', detail: statusDetails.pending })
+      .execute();
+    const connection = (await findConnection(trx, clientId, id))!;
+    await queueRefresh(deps, trx, connection, 'initial');
+  });
+  return id;
+}
+
+export async function getConnectionOrThrow(
+  db: Kysely<Schema>,
+  clientId: string,
+  id: string,
+): Promise<ConnectionRow> {
+  const connection = await findConnection(db, clientId, id);
+  if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+  return connection;
+}
+
+export async function requestRefresh(
+  deps: EngineDeps,
+  clientId: string,
+  id: string,
+  trigger = 'manual',
+): Promise<string> {
+  return deps.db.transaction().execute(async (trx) => {
+    const connection = await findConnection(trx, clientId, id);
+    if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+    if (connection.status === 'disabled')
+      throw new ApiError('CONNECTION_DISABLED', 'Enable the connection before refreshing it.');
+    if (!connection.credentials_sealed) {
+      throw new ApiError(
+        'CONNECTION_CONSENT_ENDED',
+        'This one-shot connection keeps no credentials; update them to extract again.',
+      );
+    }
+    return queueRefresh(deps, trx, connection, trigger);
+  });
+}
+
+export async function updateCredentials(
+  deps: EngineDeps,
+  clientId: string,
+  id: string,
+  credentials: Record<string, string>,
+): Promise<string> {
+  const connection = await getConnectionOrThrow(deps.db, clientId, id);
+  const institution = institutionOrError(deps, connection.institution_id);
+  assertValid(validateAgainstFields(institution.fields, credentials, '/body/credentials'));
+  if (connection.status === 'disabled')
+    throw new ApiError('CONNECTION_DISABLED', 'Enable the connection before updating it.');
+  return deps.db.transaction().execute(async (trx) => {
+    const current = (await findConnection(trx, clientId, id))!;
+    // New credentials start a new session (same connection id, same data ids).
+    const extra = {
+      credentials_sealed: seal(deps.keyring, JSON.stringify(credentials), sealContext.credentials(id)),
+      session_sealed: null,
+      needs_user: false,
+    };
+    if (current.status === 'ok' || current.status === 'pending')
+      await trx.updateTable('connections').set(extra).where('id', '=', id).execute();
+    else await setStatus(trx, current, 'pending', statusDetails.pending, extra);
+    // A refresh waiting on the old credentials' challenge is superseded.
+    await trx
+      .updateTable('refreshes')
+      .set({
+        status: 'failed',
+        error_code: 'superseded',
+        error_detail: 'The credentials were updated.',
+        finished_at: deps.now(),
+      })
+      .where('connection_id', '=', id)
+      .where('status', 'in', ['queued', 'waiting_user'])
+      .execute();
+    await trx
+      .updateTable('challenges')
+      .set({ status: 'expired' })
+      .where('connection_id', '=', id)
+      .where('status', 'in', ['open', 'answered'])
+      .execute();
+    return queueRefresh(
+      deps,
+      trx,
+      { ...current, credentials_sealed: extra.credentials_sealed },
+      'credentials_update',
+    );
+  });
+}
+
+export async function answerChallenge(
+  deps: EngineDeps,
+  clientId: string,
+  id: string,
+  answers: Record<string, string>,
+): Promise<{ challengeId: string }> {
+  const connection = await getConnectionOrThrow(deps.db, clientId, id);
+  const challenge = await findOpenChallenge(deps.db, connection.id);
+  if (challenge?.status !== 'open')
+    throw new ApiError(
+      'CHALLENGE_NOT_OPEN',
+      'This connection has no verification step waiting for an answer.',
+    );
+  if (challenge.expires_at.getTime() <= deps.now().getTime())
+    throw new ApiError(
+      'CHALLENGE_NOT_OPEN',
+      'The verification step has expired; refresh the connection to start again.',
+    );
+  assertValid(validateAgainstFields(challenge.fields as LoginField[], answers, '/body/answers'));
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('challenges').set({ status: 'answered' }).where('id', '=', challenge.id).execute();
+    await trx
+      .updateTable('refreshes')
+      .set({
+        answers_sealed: seal(
+          deps.keyring,
+          JSON.stringify(answers),
+          sealContext.answers(challenge.refresh_id),
+        ),
+      })
+      .where('id', '=', challenge.refresh_id)
+      .execute();
+    await deps.jobs.send(REFRESH_CONNECTION, { refreshId: challenge.refresh_id }, { trx });
+  });
+  return { challengeId: challenge.id };
+}
+
+export async function disableConnection(deps: EngineDeps, clientId: string, id: string): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const connection = await findConnection(trx, clientId, id);
+    if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+    if (connection.status === 'disabled') return;
+    await setStatus(trx, connection, 'disabled', statusDetails.disabled, { next_refresh_at: null });
+    await trx
+      .updateTable('refreshes')
+      .set({
+        status: 'failed',
+        error_code: 'disabled',
+        error_detail: 'The connection was disabled.',
+        finished_at: deps.now(),
+      })
+      .where('connection_id', '=', id)
+      .where('status', 'in', ['queued', 'running', 'waiting_user'])
+      .execute();
+    await trx
+      .updateTable('challenges')
+      .set({ status: 'expired' })
+      .where('connection_id', '=', id)
+      .where('status', 'in', ['open', 'answered'])
+      .execute();
+  });
+}
+
+export async function enableConnection(
+  deps: EngineDeps,
+  clientId: string,
+  id: string,
+): Promise<string | null> {
+  return deps.db.transaction().execute(async (trx) => {
+    const connection = await findConnection(trx, clientId, id);
+    if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+    if (connection.status !== 'disabled') return null;
+    await setStatus(trx, connection, 'pending', statusDetails.pending);
+    if (!connection.credentials_sealed) return null;
+    return queueRefresh(deps, trx, connection, 'enable');
+  });
+}
+
+/** Deletes the connection and, by cascade in the same statement, every row derived from it. */
+export async function deleteConnection(db: Kysely<Schema>, clientId: string, id: string): Promise<void> {
+  const result = await db
+    .deleteFrom('connections')
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+}

@@ -1,0 +1,31 @@
+// What the use cases and the extraction engine need, passed explicitly.
+import type { Kysely } from 'kysely';
+import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { JobSender } from '../jobs/sender.ts';
+import type { Logger } from '../logger.ts';
+import type { MasterKeyring } from '../security/envelope.ts';
+import type { Schema } from '../store/schema.ts';
+
+export interface EngineDeps {
+  db: Kysely<Schema>;
+  keyring: MasterKeyring;
+  registry: ConnectorRegistry;
+  jobs: JobSender;
+  logger: Logger;
+  now(): Date;
+}
+
+export const REFRESH_INTERVALS_MS: Record<string, number> = {
+  '6h': 6 * 3600_000,
+  '12h': 12 * 3600_000,
+  '24h': 24 * 3600_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+};
+
+/** Where a connection's secrets are sealed: the context binds each sealed value to its row. */
+export const sealContext = {
+  credentials: (connectionId: string) => `connections:${connectionId}:credentials`,
+  session: (connectionId: string) => `connections:${connectionId}:session`,
+  answers: (refreshId: string) => `refreshes:${refreshId}:answers`,
+};

@@ -1,0 +1,378 @@
+// The extraction engine: runs one refresh of one connection. It logs in through the connector
+// (raising a challenge for the end user when the institution asks one), streams every product into
+// the store, links and removes pending movements, and moves the connection through its status
+// machine. Running it again for the same refresh (a retried job after a crash) is safe: records
+// are upserted by deterministic id and the counts are read back from the change log.
+
+import { sql } from 'kysely';
+import { type ChallengeRequest, ConnectorError, type LoginResult } from '../connectors/connector.ts';
+import { type ConnectionStatus, statusDetails, statusForError } from '../domain/connection-status.ts';
+import { newId } from '../domain/ids.ts';
+import { movementProducts, type Product, productTable } from '../domain/products.ts';
+import { REFRESH_CONNECTION } from '../jobs/queues.ts';
+import { open, seal } from '../security/envelope.ts';
+import {
+  type ConnectionRow,
+  findConnectionById,
+  findOpenChallenge,
+  findRefresh,
+  setStatus,
+  updateProductState,
+} from '../store/connections.ts';
+import { removeVanishedPending, upsertRecords } from '../store/records.ts';
+import { type EngineDeps, REFRESH_INTERVALS_MS, sealContext } from './engine.ts';
+
+export const CHALLENGE_ATTEMPTS = 3;
+const DOWN_RETRY_SECONDS = 300;
+
+type Refresh = NonNullable<Awaited<ReturnType<typeof findRefresh>>>;
+
+export async function runRefresh(deps: EngineDeps, refreshId: string): Promise<void> {
+  const { db } = deps;
+  const refresh = await findRefresh(db, refreshId);
+  if (!refresh || refresh.status === 'succeeded' || refresh.status === 'failed') return;
+  const connection = await findConnectionById(db, refresh.connection_id);
+  if (!connection) return;
+  if (connection.status === 'disabled') {
+    await finishRefresh(deps, refresh, 'failed', {
+      code: 'disabled',
+      detail: 'The connection was disabled.',
+    });
+    return;
+  }
+  const connector = deps.registry.connectorFor(connection.institution_id);
+  if (!connector) throw new Error(`No connector for ${connection.institution_id}`);
+  if (!connection.credentials_sealed) {
+    await failWith(
+      deps,
+      connection,
+      refresh,
+      'consent_expired',
+      'No credentials are kept for this connection any more; reconnect it.',
+    );
+    return;
+  }
+
+  const challenge = await findOpenChallenge(db, connection.id);
+  if (refresh.status === 'waiting_user' && challenge) {
+    if (challenge.expires_at.getTime() <= deps.now().getTime()) {
+      await db.updateTable('challenges').set({ status: 'expired' }).where('id', '=', challenge.id).execute();
+      await failWith(
+        deps,
+        connection,
+        refresh,
+        'challenge_required',
+        'The verification step expired before it was completed.',
+        'challenge_expired',
+      );
+      return;
+    }
+    // Nothing to do until the end user answers (a decoupled approval is polled instead).
+    if (challenge.status === 'open' && challenge.type !== 'decoupled') return;
+  }
+  refresh.started_at ??= deps.now();
+  await db
+    .updateTable('refreshes')
+    .set({ status: 'running', started_at: refresh.started_at })
+    .where('id', '=', refresh.id)
+    .execute();
+
+  const credentials = JSON.parse(
+    open(deps.keyring, connection.credentials_sealed, sealContext.credentials(connection.id)),
+  );
+  const session = connection.session_sealed
+    ? JSON.parse(open(deps.keyring, connection.session_sealed, sealContext.session(connection.id)))
+    : {};
+  const answers = refresh.answers_sealed
+    ? JSON.parse(open(deps.keyring, refresh.answers_sealed, sealContext.answers(refresh.id)))
+    : undefined;
+
+  let result: LoginResult;
+  try {
+    result = await connector.login({
+      institutionId: connection.institution_id,
+      credentials,
+      session,
+      answers,
+      refreshNumber: refresh.refresh_number,
+      now: deps.now(),
+    });
+  } catch (error) {
+    if (!(error instanceof ConnectorError)) throw error;
+    await handleLoginError(deps, connection, refresh, challenge, error);
+    return;
+  }
+  if (result.status === 'challenge') {
+    await raiseChallenge(deps, connection, refresh, challenge, result.challenge, result.session);
+    return;
+  }
+
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('connections')
+      .set({
+        session_sealed: seal(
+          deps.keyring,
+          JSON.stringify(result.session),
+          sealContext.session(connection.id),
+        ),
+      })
+      .where('id', '=', connection.id)
+      .execute();
+    await trx.updateTable('refreshes').set({ answers_sealed: null }).where('id', '=', refresh.id).execute();
+    if (challenge)
+      await trx
+        .updateTable('challenges')
+        .set({ status: 'completed' })
+        .where('id', '=', challenge.id)
+        .execute();
+  });
+  await extractProducts(deps, connection, refresh, result.session);
+}
+
+async function extractProducts(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  session: Record<string, unknown>,
+): Promise<void> {
+  const { db } = deps;
+  const connector = deps.registry.connectorFor(connection.institution_id)!;
+  const context = { clientId: connection.client_id, connectionId: connection.id, refreshId: refresh.id };
+  const since = new Date(deps.now().getTime() - connection.history_days * 86_400_000);
+  for (const product of connection.products as Product[]) {
+    const seenPending: string[] = [];
+    try {
+      for await (const batch of connector.extract({
+        institutionId: connection.institution_id,
+        session,
+        product,
+        since,
+        refreshNumber: refresh.refresh_number,
+        now: deps.now(),
+      })) {
+        await upsertRecords(db, context, product, batch);
+        for (const record of batch) if (record.data.pending === true) seenPending.push(record.naturalKey);
+      }
+      if (movementProducts.has(product)) await removeVanishedPending(db, context, product, seenPending);
+      const table = productTable[product];
+      const { n } = (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from ${sql.table(table)} where connection_id = ${connection.id} and removed_at is null`.execute(
+          db,
+        )
+      ).rows[0]!;
+      await updateProductState(db, connection.id, product, {
+        created: true,
+        errored: false,
+        error: null,
+        count: n,
+      });
+    } catch (error) {
+      if (!(error instanceof ConnectorError)) throw error;
+      await updateProductState(db, connection.id, product, {
+        created: true,
+        errored: true,
+        error: error.code,
+        count: 0,
+      });
+    }
+  }
+  const last = await db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.max('operation_date').as('last'))
+    .where('connection_id', '=', connection.id)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  await db.transaction().execute(async (trx) => {
+    const now = deps.now();
+    const institution = deps.registry.findInstitution(connection.institution_id)!;
+    const recurrent = connection.access_mode === 'recurrent';
+    await setStatus(trx, connection, 'ok', statusDetails.ok, {
+      last_refresh_at: now,
+      last_transaction_date: (last?.last as string | null) ?? null,
+      refresh_count: refresh.refresh_number + 1,
+      needs_user: recurrent && institution.alwaysManualRefresh,
+      next_refresh_at:
+        recurrent && !institution.alwaysManualRefresh && connection.refresh_interval
+          ? new Date(now.getTime() + REFRESH_INTERVALS_MS[connection.refresh_interval]!)
+          : null,
+      // A one-shot connection keeps no credentials once its extraction has ended.
+      ...(recurrent ? {} : { credentials_sealed: null, session_sealed: null }),
+    });
+    await finishRefresh({ ...deps, db: trx as never }, refresh, 'succeeded');
+  });
+}
+
+/** Ends a refresh, with its added / modified / removed counts read from the change log. */
+async function finishRefresh(
+  deps: Pick<EngineDeps, 'db' | 'now'>,
+  refresh: Refresh,
+  status: 'succeeded' | 'failed',
+  error?: { code: string; detail: string },
+): Promise<void> {
+  const counts = await deps.db
+    .selectFrom('changes')
+    .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('refresh_id', '=', refresh.id)
+    .groupBy('kind')
+    .execute();
+  const count = (kind: string) => Number(counts.find((row) => row.kind === kind)?.n ?? 0);
+  await deps.db
+    .updateTable('refreshes')
+    .set({
+      status,
+      finished_at: deps.now(),
+      started_at: refresh.started_at ?? deps.now(),
+      added: count('added'),
+      modified: count('modified'),
+      removed: count('removed'),
+      error_code: error?.code ?? null,
+      error_detail: error?.detail ?? null,
+      answers_sealed: null,
+    })
+    .where('id', '=', refresh.id)
+    .execute();
+}
+
+/** Fails the refresh and moves the connection to the status that explains why. */
+async function failWith(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  status: ConnectionStatus,
+  detail: string,
+  code: string = status,
+  retryAfterSeconds?: number,
+): Promise<void> {
+  const now = deps.now();
+  const retryable = status === 'rate_limited' || status === 'institution_down';
+  const single = connection.access_mode === 'single';
+  await deps.db.transaction().execute(async (trx) => {
+    await setStatus(trx, connection, status, detail, {
+      needs_user: !retryable,
+      next_refresh_at: retryable
+        ? new Date(now.getTime() + (retryAfterSeconds ?? DOWN_RETRY_SECONDS) * 1000)
+        : null,
+      // A one-shot connection's extraction has ended unless it will be retried by itself.
+      ...(single && !retryable ? { credentials_sealed: null, session_sealed: null } : {}),
+    });
+    await finishRefresh({ ...deps, db: trx as never }, refresh, 'failed', { code, detail });
+  });
+}
+
+async function handleLoginError(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  challenge: Awaited<ReturnType<typeof findOpenChallenge>>,
+  error: ConnectorError,
+): Promise<void> {
+  if (error.code === 'challenge_failed' && challenge) {
+    const attemptsLeft = Math.max(
+      0,
+      Math.min(
+        (challenge.attempts_left ?? CHALLENGE_ATTEMPTS) - 1,
+        error.attemptsLeft ?? Number.POSITIVE_INFINITY,
+      ),
+    );
+    if (attemptsLeft > 0) {
+      await deps.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('challenges')
+          .set({ status: 'open', attempts_left: attemptsLeft })
+          .where('id', '=', challenge.id)
+          .execute();
+        await trx
+          .updateTable('refreshes')
+          .set({ status: 'waiting_user', answers_sealed: null })
+          .where('id', '=', refresh.id)
+          .execute();
+      });
+      return;
+    }
+    await deps.db
+      .updateTable('challenges')
+      .set({ status: 'failed', attempts_left: 0 })
+      .where('id', '=', challenge.id)
+      .execute();
+    await failWith(
+      deps,
+      connection,
+      refresh,
+      'challenge_required',
+      'Too many wrong answers to the verification step; start again.',
+      'challenge_failed',
+    );
+    return;
+  }
+  const status = statusForError(error.code);
+  await failWith(
+    deps,
+    connection,
+    refresh,
+    status,
+    `${statusDetails[status]} (${error.message})`,
+    error.code,
+    error.retryAfterSeconds,
+  );
+}
+
+async function raiseChallenge(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  existing: Awaited<ReturnType<typeof findOpenChallenge>>,
+  request: ChallengeRequest,
+  session: Record<string, unknown>,
+): Promise<void> {
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('connections')
+      .set({
+        session_sealed: seal(deps.keyring, JSON.stringify(session), sealContext.session(connection.id)),
+      })
+      .where('id', '=', connection.id)
+      .execute();
+    if (!existing || existing.refresh_id !== refresh.id) {
+      await trx
+        .insertInto('challenges')
+        .values({
+          id: newId('challenge'),
+          client_id: connection.client_id,
+          connection_id: connection.id,
+          refresh_id: refresh.id,
+          type: request.type,
+          prompt: JSON.stringify(request.prompt),
+          fields: JSON.stringify(request.fields),
+          redirect_url: request.redirectUrl ?? null,
+          status: 'open',
+          attempts_left: request.type === 'decoupled' ? null : CHALLENGE_ATTEMPTS,
+          expires_at: new Date(now.getTime() + request.expiresInSeconds * 1000),
+        })
+        .execute();
+    }
+    await trx
+      .updateTable('refreshes')
+      .set({ status: 'waiting_user', answers_sealed: null })
+      .where('id', '=', refresh.id)
+      .execute();
+    await setStatus(
+      trx,
+      connection,
+      'challenge_required',
+      `${statusDetails.challenge_required} ${request.prompt.en}`,
+      { needs_user: true },
+    );
+    if (request.pollAfterMs !== undefined) {
+      // Approve-in-app: look again shortly, without the end user doing anything here.
+      await deps.jobs.send(
+        REFRESH_CONNECTION,
+        { refreshId: refresh.id },
+        { startAfterSeconds: Math.max(1, Math.ceil(request.pollAfterMs / 1000)), trx },
+      );
+    }
+  });
+}

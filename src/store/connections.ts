@@ -1,0 +1,103 @@
+// Rows of connections, refreshes, challenges and status history. Every read takes the client id:
+// a connection of another client is simply not found.
+import type { Kysely, Transaction, Updateable } from 'kysely';
+import { assertTransition, type ConnectionStatus } from '../domain/connection-status.ts';
+import type { ConnectionsTable, ProductState, RefreshesTable, Schema } from './schema.ts';
+
+export type Db = Kysely<Schema> | Transaction<Schema>;
+export type ConnectionRow = Awaited<ReturnType<typeof findConnection>> & {};
+export type RefreshRow = Omit<RefreshesTable, 'added' | 'modified' | 'removed'> & {
+  added: number;
+  modified: number;
+  removed: number;
+};
+
+export async function findConnection(db: Db, clientId: string, id: string) {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** For the engine, which acts on a connection whatever its client. */
+export async function findConnectionById(db: Db, id: string) {
+  return db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Changes status (checked by the state machine) and records the transition. */
+export async function setStatus(
+  db: Db,
+  connection: { id: string; status: string },
+  to: ConnectionStatus,
+  detail: string,
+  extra: Updateable<ConnectionsTable> = {},
+): Promise<void> {
+  const from = connection.status as ConnectionStatus;
+  if (from !== to) assertTransition(from, to);
+  await db
+    .updateTable('connections')
+    .set({ ...extra, status: to, status_detail: detail, updated_at: new Date() })
+    .where('id', '=', connection.id)
+    .execute();
+  if (from !== to) {
+    await db
+      .insertInto('connection_status_events')
+      .values({ connection_id: connection.id, from_status: from, to_status: to, detail })
+      .execute();
+  }
+  connection.status = to;
+}
+
+export async function updateProductState(
+  db: Db,
+  connectionId: string,
+  product: string,
+  state: ProductState,
+): Promise<void> {
+  const row = await db
+    .selectFrom('connections')
+    .select('product_status')
+    .where('id', '=', connectionId)
+    .executeTakeFirst();
+  if (!row) return;
+  const next = { ...(row.product_status as Record<string, ProductState>), [product]: state };
+  await db
+    .updateTable('connections')
+    .set({ product_status: JSON.stringify(next) })
+    .where('id', '=', connectionId)
+    .execute();
+}
+
+export async function findActiveRefresh(db: Db, connectionId: string) {
+  return db
+    .selectFrom('refreshes')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', ['queued', 'running', 'waiting_user'])
+    .executeTakeFirst();
+}
+
+export async function findRefresh(db: Db, id: string) {
+  return db.selectFrom('refreshes').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findOpenChallenge(db: Db, connectionId: string) {
+  return db
+    .selectFrom('challenges')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', ['open', 'answered'])
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
+export async function statusHistory(db: Db, connectionId: string) {
+  return db
+    .selectFrom('connection_status_events')
+    .select(['from_status', 'to_status', 'detail', 'at'])
+    .where('connection_id', '=', connectionId)
+    .orderBy('id')
+    .execute();
+}
