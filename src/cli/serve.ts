@@ -1,6 +1,7 @@
 // `tesoro serve` (what `npm start` runs): API + job workers + the database, in one process.
 import { buildApp } from '../app.ts';
 import { startQueue, startWorkers } from '../jobs/queue.ts';
+import { resumeInterruptedRefreshes } from '../jobs/recover.ts';
 import { engineDeps, type Runtime } from '../runtime.ts';
 import { ensureDevClient } from './dev-client.ts';
 import { onShutdown } from './lifecycle.ts';
@@ -9,7 +10,10 @@ export async function serve(runtime: Runtime): Promise<void> {
   const { config, logger, database } = runtime;
   const boss = await startQueue(database, logger, config.runWorkers);
   const engine = engineDeps(runtime, boss);
-  if (config.runWorkers) await startWorkers(boss, database, logger, engine);
+  if (config.runWorkers) {
+    await startWorkers(boss, database, logger, engine);
+    if (database.engine === 'pglite') await resumeInterruptedRefreshes(engine);
+  }
   const app = await buildApp({
     engine,
     database,

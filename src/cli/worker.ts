@@ -1,11 +1,14 @@
 // `tesoro worker`: only the job workers, for scaling out beside API replicas on PostgreSQL.
 import { startQueue, startWorkers } from '../jobs/queue.ts';
+import { resumeInterruptedRefreshes } from '../jobs/recover.ts';
 import { engineDeps, type Runtime } from '../runtime.ts';
 import { onShutdown } from './lifecycle.ts';
 
 export async function worker(runtime: Runtime): Promise<void> {
   const boss = await startQueue(runtime.database, runtime.logger, true);
-  await startWorkers(boss, runtime.database, runtime.logger, engineDeps(runtime, boss));
+  const engine = engineDeps(runtime, boss);
+  await startWorkers(boss, runtime.database, runtime.logger, engine);
+  if (runtime.database.engine === 'pglite') await resumeInterruptedRefreshes(engine);
   onShutdown(runtime.logger, [() => boss.stop({ graceful: true, timeout: 30_000 }), () => runtime.close()]);
   runtime.logger.info({ database: runtime.database.engine }, 'worker started');
 }
