@@ -3,12 +3,7 @@
 // institutions.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  type Connector,
-  ConnectorError,
-  connectorErrorCodes,
-  type SessionState,
-} from '../../src/connectors/connector.ts';
+import { type Connector, ConnectorError, type SessionState } from '../../src/connectors/connector.ts';
 import { products } from '../../src/domain/products.ts';
 import type { NormalizedRecord } from '../../src/domain/records.ts';
 import { parentProduct } from '../../src/domain/records.ts';

@@ -14,6 +14,7 @@ async function api(server: Server, token: string, url: string, init: RequestInit
     ...init,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
   });
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, checked by the assertions
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 

@@ -47,8 +47,14 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: E
   app.addSchema(RefreshSchema);
   app.addSchema(ConnectionSchema);
 
-  const view = async (clientId: string, id: string, language: Language = 'en') =>
-    presentConnection(db, await getConnectionOrThrow(db, clientId, id), language);
+  // One snapshot: the status, the refresh in flight and the challenge must agree with each other.
+  const view = (clientId: string, id: string, language: Language = 'en') =>
+    db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) =>
+        presentConnection(trx, await getConnectionOrThrow(trx, clientId, id), language),
+      );
 
   app.post(
     '/v1/connections',
