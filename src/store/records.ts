@@ -18,7 +18,7 @@ export function recordId(connectionId: string, product: Product, naturalKey: str
   return `${productIdPrefix[product]}_${body}`;
 }
 
-function contentHash(record: NormalizedRecord): string {
+export function contentHash(record: NormalizedRecord): string {
   return createHash('sha256')
     .update(JSON.stringify([record.parentKey ?? null, record.data, record.raw ?? null]))
     .digest('base64url')
@@ -111,7 +111,7 @@ async function upsertChunk(
     natural_key: 'text',
     parent_id: 'text',
     data: 'jsonb',
-    raw: 'jsonb',
+    raw: 'text',
     hash: 'text',
     operation_date: 'date',
     value_date: 'date',

@@ -131,7 +131,8 @@ export interface RecordTable {
   natural_key: string;
   parent_id: string | null;
   data: Json<Record<string, unknown>>;
-  raw: Json<unknown> | null;
+  /** The source record as JSON text. */
+  raw: string | null;
   hash: string;
   first_seen_at: CreatedAt;
   updated_at: Timestamp;

@@ -2,7 +2,10 @@
 // product) and the change log the incremental feed reads.
 import { type Kysely, sql } from 'kysely';
 
-/** Every product table shares these columns; `data` holds the normalised fields the API serves. */
+/**
+ * Every product table shares these columns; `data` holds the normalised fields the API serves and
+ * `raw` the source record as JSON text (kept, rarely read: text is cheaper to store than jsonb).
+ */
 const recordColumns = `
   id text primary key,
   client_id text not null references clients(id) on delete cascade,
@@ -10,7 +13,7 @@ const recordColumns = `
   natural_key text not null,
   parent_id text,
   data jsonb not null,
-  raw jsonb,
+  raw text,
   hash text not null,
   first_seen_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
