@@ -8,24 +8,27 @@ import {
   findOpenChallenge,
   statusHistory,
 } from '../store/connections.ts';
-import type { ProductState, RefreshesTable, Schema } from '../store/schema.ts';
+import type { ProductState, Schema } from '../store/schema.ts';
 
-type RefreshRow = {
-  [K in keyof RefreshesTable]: RefreshesTable[K] extends { __select__: infer S } ? S : RefreshesTable[K];
-};
+/** A refresh row as read from the database. */
+export interface RefreshRecord {
+  id: string;
+  connection_id: string;
+  trigger: string;
+  status: string;
+  error_code: string | null;
+  error_detail: string | null;
+  added: number;
+  modified: number;
+  removed: number;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
-export function presentRefresh(
-  refresh: Pick<RefreshRow, 'id' | 'connection_id' | 'trigger' | 'status' | 'error_code' | 'error_detail'> & {
-    added: number;
-    modified: number;
-    removed: number;
-    created_at: Date;
-    started_at: Date | null;
-    finished_at: Date | null;
-  },
-) {
+export function presentRefresh(refresh: RefreshRecord) {
   return {
     id: refresh.id,
     connection_id: refresh.connection_id,

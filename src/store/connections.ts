@@ -2,15 +2,10 @@
 // a connection of another client is simply not found.
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import { assertTransition, type ConnectionStatus } from '../domain/connection-status.ts';
-import type { ConnectionsTable, ProductState, RefreshesTable, Schema } from './schema.ts';
+import type { ConnectionsTable, ProductState, Schema } from './schema.ts';
 
 export type Db = Kysely<Schema> | Transaction<Schema>;
 export type ConnectionRow = Awaited<ReturnType<typeof findConnection>> & {};
-export type RefreshRow = Omit<RefreshesTable, 'added' | 'modified' | 'removed'> & {
-  added: number;
-  modified: number;
-  removed: number;
-};
 
 export async function findConnection(db: Db, clientId: string, id: string) {
   return db
