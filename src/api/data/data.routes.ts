@@ -1,12 +1,12 @@
 // Minimal reads of extracted data (accounts and transactions), enough to see a connection end to
 // end; the full data API with every product and filter is its own piece of work.
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { authOf } from '../../http/auth.ts';
 import { decodeCursor, encodeCursor, Page, PageQuery } from '../../http/pagination.ts';
 import type { Schema } from '../../store/schema.ts';
-import type { Kysely } from 'kysely';
 import { Nullable, problemResponses } from '../common.schemas.ts';
 
 const StoredRecord = (description: string) =>
@@ -20,10 +20,18 @@ const StoredRecord = (description: string) =>
     { additionalProperties: true, description },
   );
 
-const AccountSchema = StoredRecord('An account: IBAN, name, type, balance, available_balance, currency, owners, …');
+const AccountSchema = StoredRecord(
+  'An account: IBAN, name, type, balance, available_balance, currency, owners, …',
+);
 const TransactionSchema = Type.Intersect([
-  StoredRecord('A cash transaction: amount (negative = money leaving), balance after it, dates, description, Norma 43 code, …'),
-  Type.Object({ account_id: Nullable(Type.String()), pending: Type.Boolean(), pending_transaction_id: Nullable(Type.String()) }),
+  StoredRecord(
+    'A cash transaction: amount (negative = money leaving), balance after it, dates, description, Norma 43 code, …',
+  ),
+  Type.Object({
+    account_id: Nullable(Type.String()),
+    pending: Type.Boolean(),
+    pending_transaction_id: Nullable(Type.String()),
+  }),
 ]);
 
 interface Row {
@@ -44,7 +52,9 @@ function present(row: Row, parentName?: string) {
     connection_id: row.connection_id,
     ...(parentName ? { [parentName]: row.parent_id } : {}),
     ...data,
-    ...(row.pending !== undefined ? { pending: row.pending, pending_transaction_id: row.pending_transaction_id ?? null } : {}),
+    ...(row.pending !== undefined
+      ? { pending: row.pending, pending_transaction_id: row.pending_transaction_id ?? null }
+      : {}),
     first_seen_at: row.first_seen_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -59,19 +69,33 @@ export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Sche
       schema: {
         tags: ['Data'],
         summary: 'List accounts',
-        querystring: Type.Object({ connection_id: Type.Optional(Type.String({ maxLength: 64 })), ...PageQuery }),
+        querystring: Type.Object({
+          connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+          ...PageQuery,
+        }),
         response: { 200: Page(AccountSchema, 'A page of accounts.'), ...problemResponses(400, 401, 403) },
       },
     },
     async (request) => {
       const query = request.query as { connection_id?: string; page_size: number; cursor?: string };
-      let q = db.selectFrom('accounts').selectAll().where('client_id', '=', authOf(request).client.id).where('removed_at', 'is', null);
+      let q = db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('client_id', '=', authOf(request).client.id)
+        .where('removed_at', 'is', null);
       if (query.connection_id) q = q.where('connection_id', '=', query.connection_id);
       if (query.cursor) q = q.where('id', '>', decodeCursor(query.cursor, 1)[0] as string);
-      const rows = await q.orderBy('id').limit(query.page_size + 1).execute();
+      const rows = await q
+        .orderBy('id')
+        .limit(query.page_size + 1)
+        .execute();
       const page = rows.slice(0, query.page_size);
       const hasMore = rows.length > query.page_size;
-      return { data: page.map((row) => present(row)), has_more: hasMore, next_cursor: hasMore ? encodeCursor([page.at(-1)!.id]) : null };
+      return {
+        data: page.map((row) => present(row)),
+        has_more: hasMore,
+        next_cursor: hasMore ? encodeCursor([page.at(-1)!.id]) : null,
+      };
     },
   );
 
@@ -88,12 +112,24 @@ export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Sche
           account_id: Type.Optional(Type.String({ maxLength: 64 })),
           ...PageQuery,
         }),
-        response: { 200: Page(TransactionSchema, 'A page of transactions.'), ...problemResponses(400, 401, 403) },
+        response: {
+          200: Page(TransactionSchema, 'A page of transactions.'),
+          ...problemResponses(400, 401, 403),
+        },
       },
     },
     async (request) => {
-      const query = request.query as { connection_id?: string; account_id?: string; page_size: number; cursor?: string };
-      let q = db.selectFrom('transactions').selectAll().where('client_id', '=', authOf(request).client.id).where('removed_at', 'is', null);
+      const query = request.query as {
+        connection_id?: string;
+        account_id?: string;
+        page_size: number;
+        cursor?: string;
+      };
+      let q = db
+        .selectFrom('transactions')
+        .selectAll()
+        .where('client_id', '=', authOf(request).client.id)
+        .where('removed_at', 'is', null);
       if (query.connection_id) q = q.where('connection_id', '=', query.connection_id);
       if (query.account_id) q = q.where('parent_id', '=', query.account_id);
       if (query.cursor) {
