@@ -109,6 +109,27 @@ describe('the schedule', () => {
   });
 });
 
+describe('an unanswered challenge', () => {
+  test('expires: the refresh fails, the challenge closes, and a new refresh can start', async () => {
+    const created = await createConnection(ctx, token, good('user_otp'));
+    const waiting = await waitForConnection(ctx, token, created.id);
+    await ctx.database.db
+      .updateTable('challenges')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', waiting.challenge!.id)
+      .execute();
+    await queueDueRefreshes(ctx.engine);
+    const expired = await waitForConnection(ctx, token, created.id, (c) => c.refresh === null);
+    assert.equal(expired.challenge, null);
+    assert.equal(expired.status, 'challenge_required');
+    const [refresh] = (await ctx.call(token, { url: `/v1/connections/${created.id}/refreshes` })).json().data;
+    assert.deepEqual([refresh.status, refresh.error_code], ['failed', 'challenge_expired']);
+    const again = await ctx.call(token, { method: 'POST', url: `/v1/connections/${created.id}/refresh` });
+    assert.equal(again.statusCode, 202);
+    assert.notEqual(again.json().id, refresh.id);
+  });
+});
+
 describe("another client's token", () => {
   test('finds none of this client’s connections or data (404, empty lists)', async () => {
     const mine = await connect(ctx, token, good('user_private'));

@@ -345,6 +345,29 @@ describe('updating, disabling and deleting', () => {
     );
   });
 
+  test('new credentials supersede a refresh waiting for a challenge', async () => {
+    const created = await createConnection(ctx, token, good('user_otp'));
+    const waiting = await waitForConnection(ctx, token, created.id);
+    assert.equal(waiting.status, 'challenge_required');
+    const put = await ctx.call(token, {
+      method: 'PUT',
+      url: `/v1/connections/${created.id}/credentials`,
+      payload: { credentials: { username: 'user_otp', password: 'pass_good' } },
+    });
+    assert.equal(put.statusCode, 202);
+    assert.notEqual(put.json().id, waiting.refresh!.id);
+    const again = await waitForConnection(ctx, token, created.id);
+    assert.equal(again.challenge!.type, 'otp', 'the new login asks its own code');
+    const refreshes = (await list(`/v1/connections/${created.id}/refreshes`)).data;
+    assert.deepEqual(
+      refreshes.map((r: { status: string; error_code: string | null }) => [r.status, r.error_code]),
+      [
+        ['waiting_user', null],
+        ['failed', 'superseded'],
+      ],
+    );
+  });
+
   test('a disabled connection refuses refreshes until enabled', async () => {
     const connection = await connect(ctx, token, good('user_toggle'));
     const disabled = (

@@ -24,6 +24,16 @@ export async function queueDueRefreshes(deps: EngineDeps): Promise<number> {
     .where('credentials_sealed', 'is not', null)
     .limit(500)
     .execute();
+  // A challenge nobody answered in time: let its refresh run once more, which expires it and frees
+  // the connection for the next refresh.
+  const expired = await deps.db
+    .selectFrom('challenges')
+    .select('refresh_id')
+    .where('status', '=', 'open')
+    .where('expires_at', '<=', deps.now())
+    .limit(500)
+    .execute();
+  for (const { refresh_id } of expired) await deps.jobs.send(REFRESH_CONNECTION, { refreshId: refresh_id });
   let queued = 0;
   for (const connection of due) {
     await deps.db.transaction().execute(async (trx) => {

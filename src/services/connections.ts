@@ -9,6 +9,7 @@ import { ApiError, type FieldError } from '../http/errors.ts';
 import { REFRESH_CONNECTION } from '../jobs/queues.ts';
 import { seal } from '../security/envelope.ts';
 import {
+  abandonActiveRefreshes,
   type ConnectionRow,
   findActiveRefresh,
   findConnection,
@@ -214,24 +215,8 @@ export async function updateCredentials(
     if (current.status === 'ok' || current.status === 'pending')
       await trx.updateTable('connections').set(extra).where('id', '=', id).execute();
     else await setStatus(trx, current, 'pending', statusDetails.pending, extra);
-    // A refresh waiting on the old credentials' challenge is superseded.
-    await trx
-      .updateTable('refreshes')
-      .set({
-        status: 'failed',
-        error_code: 'superseded',
-        error_detail: 'The credentials were updated.',
-        finished_at: deps.now(),
-      })
-      .where('connection_id', '=', id)
-      .where('status', 'in', ['queued', 'waiting_user'])
-      .execute();
-    await trx
-      .updateTable('challenges')
-      .set({ status: 'expired' })
-      .where('connection_id', '=', id)
-      .where('status', 'in', ['open', 'answered'])
-      .execute();
+    // Whatever was in flight used the old credentials: it is superseded by a fresh refresh.
+    await abandonActiveRefreshes(trx, id, 'superseded', 'The credentials were updated.', deps.now());
     return queueRefresh(
       deps,
       trx,
@@ -284,23 +269,7 @@ export async function disableConnection(deps: EngineDeps, clientId: string, id: 
     if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
     if (connection.status === 'disabled') return;
     await setStatus(trx, connection, 'disabled', statusDetails.disabled, { next_refresh_at: null });
-    await trx
-      .updateTable('refreshes')
-      .set({
-        status: 'failed',
-        error_code: 'disabled',
-        error_detail: 'The connection was disabled.',
-        finished_at: deps.now(),
-      })
-      .where('connection_id', '=', id)
-      .where('status', 'in', ['queued', 'running', 'waiting_user'])
-      .execute();
-    await trx
-      .updateTable('challenges')
-      .set({ status: 'expired' })
-      .where('connection_id', '=', id)
-      .where('status', 'in', ['open', 'answered'])
-      .execute();
+    await abandonActiveRefreshes(trx, id, 'disabled', 'The connection was disabled.', deps.now());
   });
 }
 

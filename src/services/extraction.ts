@@ -16,6 +16,7 @@ import {
   findConnectionById,
   findOpenChallenge,
   findRefresh,
+  isRefreshActive,
   setStatus,
   updateProductState,
 } from '../store/connections.ts';
@@ -186,6 +187,8 @@ async function extractProducts(
     .where('removed_at', 'is', null)
     .executeTakeFirst();
   await db.transaction().execute(async (trx) => {
+    // A refresh superseded meanwhile (new credentials, disabled) does not get the last word.
+    if (!(await isRefreshActive(trx, refresh.id))) return;
     const now = deps.now();
     const institution = deps.registry.findInstitution(connection.institution_id)!;
     const recurrent = connection.access_mode === 'recurrent';
@@ -250,6 +253,7 @@ async function failWith(
   const retryable = status === 'rate_limited' || status === 'institution_down';
   const single = connection.access_mode === 'single';
   await deps.db.transaction().execute(async (trx) => {
+    if (!(await isRefreshActive(trx, refresh.id))) return;
     await setStatus(trx, connection, status, detail, {
       needs_user: !retryable,
       next_refresh_at: retryable

@@ -96,3 +96,35 @@ export async function statusHistory(db: Db, connectionId: string) {
     .orderBy('id')
     .execute();
 }
+
+/** Fails the refreshes in flight (queued, running, waiting for the user) and expires their challenges. */
+export async function abandonActiveRefreshes(
+  db: Db,
+  connectionId: string,
+  code: string,
+  detail: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('refreshes')
+    .set({ status: 'failed', error_code: code, error_detail: detail, finished_at: now, answers_sealed: null })
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', ['queued', 'running', 'waiting_user'])
+    .execute();
+  await db
+    .updateTable('challenges')
+    .set({ status: 'expired' })
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', ['open', 'answered'])
+    .execute();
+}
+
+/** Whether a refresh is still the one in flight (not finished, not superseded or cancelled). */
+export async function isRefreshActive(db: Db, refreshId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('refreshes')
+    .select('status')
+    .where('id', '=', refreshId)
+    .executeTakeFirst();
+  return row !== undefined && ['queued', 'running', 'waiting_user'].includes(row.status);
+}
