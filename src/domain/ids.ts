@@ -24,7 +24,3 @@ export function newId<K extends IdKind>(kind: K): Id<K> {
   for (const byte of bytes) body += ALPHABET[byte % 36];
   return `${idPrefixes[kind]}_${body}` as Id<K>;
 }
-
-export function isIdOf<K extends IdKind>(kind: K, value: string): value is Id<K> {
-  return value.startsWith(`${idPrefixes[kind]}_`) && value.length > idPrefixes[kind].length + 1;
-}

@@ -4,6 +4,7 @@
 import { PgBoss } from 'pg-boss';
 import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../services/engine.ts';
+import { runRefresh } from '../services/extraction.ts';
 import type { Database } from '../store/database.ts';
 import { purgeExpired } from './purge-expired.ts';
 import {
@@ -14,7 +15,7 @@ import {
   SCHEDULE_REFRESHES,
   schedules,
 } from './queues.ts';
-import { handleRefreshJob, queueDueRefreshes } from './refresh-connection.ts';
+import { queueDueRefreshes } from './refresh-connection.ts';
 
 /** `runsSchedules`: whether this process fires cron schedules (only processes that run workers do). */
 export async function startQueue(
@@ -50,7 +51,7 @@ export async function startWorkers(
     REFRESH_CONNECTION,
     { localConcurrency: 2, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
     async ([job]) => {
-      if (job) await handleRefreshJob(engine, job.data.refreshId);
+      if (job) await runRefresh(engine, job.data.refreshId);
     },
   );
   await boss.work(SCHEDULE_REFRESHES, async () => {

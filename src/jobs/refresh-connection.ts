@@ -1,13 +1,9 @@
-// Job handlers of the extraction engine: run one refresh; queue the refreshes that are due.
+// The schedule of the extraction engine: queue the refreshes that are due (the refresh job itself
+// is services/extraction.ts's runRefresh).
 import { sql } from 'kysely';
 import { newId } from '../domain/ids.ts';
 import type { EngineDeps } from '../services/engine.ts';
-import { runRefresh } from '../services/extraction.ts';
 import { REFRESH_CONNECTION } from './queues.ts';
-
-export async function handleRefreshJob(deps: EngineDeps, refreshId: string): Promise<void> {
-  await runRefresh(deps, refreshId);
-}
 
 /**
  * Queues a refresh for every connection whose next_refresh_at has come (recurrent connections on

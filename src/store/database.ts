@@ -9,7 +9,7 @@ import pg from 'pg';
 import { type ConstructorOptions, fromPglite } from 'pg-boss';
 import type { Config } from '../config.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { migrationProvider, migrations } from './migrations/index.ts';
+import { migrationProvider } from './migrations/index.ts';
 import { SerializedPGliteDialect } from './pglite-dialect.ts';
 import type { Schema } from './schema.ts';
 
@@ -97,5 +97,3 @@ export async function pendingMigrations(database: Database): Promise<string[]> {
   const known = await migrator.getMigrations();
   return known.filter((m) => !m.executedAt).map((m) => m.name);
 }
-
-export const knownMigrations = Object.keys(migrations);
