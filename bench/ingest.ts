@@ -17,6 +17,7 @@ import { jobSender } from '../src/jobs/sender.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';
 import { createClient } from '../src/services/clients.ts';
+import { ingestConcurrencyFor } from '../src/services/engine.ts';
 import { KeyStore } from '../src/services/keys.ts';
 import { issueAccessToken } from '../src/services/tokens.ts';
 import {
@@ -200,6 +201,7 @@ async function connectionToOk(engine: Engine): Promise<number> {
     jobs: jobSender(boss),
     logger,
     now: () => new Date(),
+    ingestConcurrency: ingestConcurrencyFor(engine.database.engine),
   };
   await startWorkers(boss, engine.database, logger, engineDeps);
   const app = await buildApp({
@@ -263,12 +265,26 @@ async function main() {
       const context = { clientId: client.id, connectionId, refreshId: null };
       insert.push(
         await timeIt(async () => {
-          for (const batch of batches) await upsertRecords(db, context, 'transactions', batch);
+          for (const batch of batches)
+            await upsertRecords(
+              db,
+              context,
+              'transactions',
+              batch,
+              ingestConcurrencyFor(engine.database.engine),
+            );
         }),
       );
       dedupe.push(
         await timeIt(async () => {
-          for (const batch of batches) await upsertRecords(db, context, 'transactions', batch);
+          for (const batch of batches)
+            await upsertRecords(
+              db,
+              context,
+              'transactions',
+              batch,
+              ingestConcurrencyFor(engine.database.engine),
+            );
         }),
       );
       const copyId = `con_copy_${run}`;

@@ -6,7 +6,7 @@ import { type ConnectorRegistry, defaultRegistry } from './connectors/registry.t
 import { jobSender } from './jobs/sender.ts';
 import type { Logger } from './logger.ts';
 import { loadMasterKeyring, type MasterKeyring } from './security/envelope.ts';
-import type { EngineDeps } from './services/engine.ts';
+import { type EngineDeps, ingestConcurrencyFor } from './services/engine.ts';
 import { KeyStore } from './services/keys.ts';
 import { type Database, migrateToLatest, openDatabase } from './store/database.ts';
 
@@ -62,5 +62,6 @@ export function engineDeps(runtime: Runtime, boss: PgBoss): EngineDeps {
     jobs: jobSender(boss),
     logger: runtime.logger,
     now: () => new Date(),
+    ingestConcurrency: ingestConcurrencyFor(runtime.database.engine),
   };
 }

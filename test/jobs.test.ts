@@ -11,6 +11,7 @@ import { jobSender } from '../src/jobs/sender.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';
 import { createClient } from '../src/services/clients.ts';
+import { ingestConcurrencyFor } from '../src/services/engine.ts';
 import { KeyStore } from '../src/services/keys.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
@@ -28,6 +29,7 @@ before(async () => {
     jobs: jobSender(boss),
     logger,
     now: () => new Date(),
+    ingestConcurrency: ingestConcurrencyFor(database.engine),
   });
 });
 after(async () => {

@@ -13,6 +13,13 @@ export interface EngineDeps {
   jobs: JobSender;
   logger: Logger;
   now(): Date;
+  /** Upsert statements run at once per extraction: 1 on embedded PGlite, a few on PostgreSQL. */
+  ingestConcurrency: number;
+}
+
+/** PostgreSQL runs each statement on its own backend, so ingest gains from parallel statements. */
+export function ingestConcurrencyFor(engine: 'pglite' | 'postgres'): number {
+  return engine === 'pglite' ? 1 : 2;
 }
 
 export const REFRESH_INTERVALS_MS: Record<string, number> = {

@@ -152,7 +152,7 @@ async function extractProducts(
         refreshNumber: refresh.refresh_number,
         now: deps.now(),
       })) {
-        await upsertRecords(db, context, product, batch);
+        await upsertRecords(db, context, product, batch, deps.ingestConcurrency);
         for (const record of batch) if (record.data.pending === true) seenPending.push(record.naturalKey);
       }
       if (movementProducts.has(product)) await removeVanishedPending(db, context, product, seenPending);

@@ -45,22 +45,34 @@ const str = (value: unknown) => (typeof value === 'string' ? value : null);
  */
 export const UPSERT_CHUNK = 1000;
 
-/** Upserts a batch of a product's records; returns how many were added and modified. */
+/**
+ * Upserts a batch of a product's records; returns how many were added and modified. With
+ * `concurrency` > 1 (PostgreSQL, which has a pool and a core per backend) several statements run at
+ * once; their rows never overlap, so they cannot conflict. The embedded database runs one at a time.
+ */
 export async function upsertRecords(
   db: Kysely<Schema>,
   context: StoreContext,
   product: Product,
   batch: readonly NormalizedRecord[],
+  concurrency = 1,
 ): Promise<ChangeCounts> {
   const total: ChangeCounts = { added: 0, modified: 0, removed: 0 };
-  for (let start = 0; start < batch.length; start += UPSERT_CHUNK) {
-    const counts = await upsertChunk(db, context, product, batch.slice(start, start + UPSERT_CHUNK));
-    total.added += counts.added;
-    total.modified += counts.modified;
-    // Let the API and other jobs run between statements: the embedded database answers without
-    // I/O, so a long ingest would otherwise hold the event loop (timers, sockets) until it ends.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const chunks: NormalizedRecord[][] = [];
+  for (let start = 0; start < batch.length; start += UPSERT_CHUNK)
+    chunks.push(batch.slice(start, start + UPSERT_CHUNK));
+  let next = 0;
+  const lane = async () => {
+    while (next < chunks.length) {
+      const counts = await upsertChunk(db, context, product, chunks[next++]!);
+      total.added += counts.added;
+      total.modified += counts.modified;
+      // Let the API and other jobs run between statements: the embedded database answers without
+      // I/O, so a long ingest would otherwise hold the event loop (timers, sockets) until it ends.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, lane));
   return total;
 }
 

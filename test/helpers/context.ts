@@ -15,7 +15,7 @@ import {
   parseMasterKeyring,
 } from '../../src/security/envelope.ts';
 import { createClient } from '../../src/services/clients.ts';
-import type { EngineDeps } from '../../src/services/engine.ts';
+import { type EngineDeps, ingestConcurrencyFor } from '../../src/services/engine.ts';
 import { KeyStore } from '../../src/services/keys.ts';
 import { issueAccessToken } from '../../src/services/tokens.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -71,6 +71,7 @@ export async function buildTestContext(
     jobs: jobSender(boss),
     logger,
     now: () => new Date(),
+    ingestConcurrency: ingestConcurrencyFor(database.engine),
   };
   await startWorkers(boss, database, logger, engine);
   const app = await buildApp({
