@@ -228,12 +228,14 @@ describe('challenges', () => {
       payload: { answers: { code: '123456' } },
     });
     assert.equal(right.statusCode, 200, right.body);
+    assert.ok(['pending', 'ok'].includes(right.json().status), 'accepted: no longer waiting for the user');
+    assert.equal(right.json().challenge, null);
     const done = await waitForConnection(ctx, token, created.id);
     assert.equal(done.status, 'ok');
     assert.equal(done.challenge, null);
     assert.deepEqual(
       done.status_history.map((e) => e.to),
-      ['pending', 'challenge_required', 'ok'],
+      ['pending', 'challenge_required', 'pending', 'ok'],
     );
   });
 

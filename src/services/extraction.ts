@@ -121,12 +121,19 @@ export async function runRefresh(deps: EngineDeps, refreshId: string): Promise<v
       .where('id', '=', connection.id)
       .execute();
     await trx.updateTable('refreshes').set({ answers_sealed: null }).where('id', '=', refresh.id).execute();
-    if (challenge)
+    if (challenge) {
       await trx
         .updateTable('challenges')
         .set({ status: 'completed' })
         .where('id', '=', challenge.id)
         .execute();
+    }
+    // The end user did their part: while the records load, the status says so (a first load is
+    // pending again; a connection that had data is ok, with its refresh running).
+    if (connection.status === 'challenge_required') {
+      const to = connection.last_refresh_at ? 'ok' : 'pending';
+      await setStatus(trx, connection, to, statusDetails[to], { needs_user: false });
+    }
   });
   await extractProducts(deps, connection, refresh, result.session);
 }
