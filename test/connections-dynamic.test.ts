@@ -109,6 +109,56 @@ describe('the schedule', () => {
   });
 });
 
+describe('listing connections', () => {
+  test('filters by external_id, status and institution; pages with a cursor; each row is the full view', async () => {
+    const user = `end-user-${Date.now()}`;
+    const ok = await connect(ctx, token, { ...good('user_list_a'), external_id: user });
+    const locked = await connect(ctx, token, {
+      institution_id: 'ins_sandbox_bank',
+      credentials: { username: 'user_locked', password: 'pass_good' },
+      external_id: user,
+    });
+    const broker = await connect(ctx, token, {
+      institution_id: 'ins_sandbox_broker',
+      credentials: { document_type: 'nie', username: 'user_list_b', password: 'pass_good' },
+      external_id: user,
+    });
+    const listed = (query: string) =>
+      ctx.call(token, { url: `/v1/connections?external_id=${user}${query}` }).then((r) => r.json());
+
+    const all = await listed('');
+    assert.deepEqual(
+      all.data.map((c: { id: string }) => c.id),
+      [ok.id, locked.id, broker.id],
+      'oldest first',
+    );
+    assert.deepEqual(
+      all.data[1].status_history.map((e: { to: string }) => e.to),
+      ['pending', 'locked'],
+    );
+    assert.deepEqual(
+      (await listed('&status=locked')).data.map((c: { id: string }) => c.id),
+      [locked.id],
+    );
+    assert.deepEqual(
+      (await listed('&institution_id=ins_sandbox_broker')).data.map((c: { id: string }) => c.id),
+      [broker.id],
+    );
+
+    const seen: string[] = [];
+    let cursor = '';
+    do {
+      const page = await listed(`&page_size=1${cursor}`);
+      seen.push(...page.data.map((c: { id: string }) => c.id));
+      cursor = page.next_cursor ? `&cursor=${page.next_cursor}` : '';
+    } while (cursor);
+    assert.deepEqual(seen, [ok.id, locked.id, broker.id]);
+    const bad = await ctx.call(token, { url: '/v1/connections?status=sleeping' });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().errors[0].pointer, '/query/status');
+  });
+});
+
 describe('an unanswered challenge', () => {
   test('expires: the refresh fails, the challenge closes, and a new refresh can start', async () => {
     const created = await createConnection(ctx, token, good('user_otp'));

@@ -3,10 +3,10 @@
 import type { Kysely } from 'kysely';
 import type { Language, Localized, LoginField } from '../connectors/connector.ts';
 import {
+  activeRefreshesOf,
   type ConnectionRow,
-  findActiveRefresh,
-  findOpenChallenge,
-  statusHistory,
+  openChallengesOf,
+  statusHistoriesOf,
 } from '../store/connections.ts';
 import type { ProductState, Schema } from '../store/schema.ts';
 
@@ -49,16 +49,44 @@ export function presentRefresh(refresh: RefreshRecord) {
   };
 }
 
+/** The API view of a page of connections, with 3 queries whatever its size. */
+export async function presentConnections(
+  db: Kysely<Schema>,
+  connections: ConnectionRow[],
+  language: Language = 'en',
+) {
+  const ids = connections.map((c) => c.id);
+  const [refreshes, challenges, histories] = await Promise.all([
+    activeRefreshesOf(db, ids),
+    openChallengesOf(db, ids),
+    statusHistoriesOf(db, ids),
+  ]);
+  return connections.map((connection) =>
+    present(
+      connection,
+      refreshes.find((r) => r.connection_id === connection.id),
+      challenges.find((c) => c.connection_id === connection.id),
+      histories.filter((h) => h.connection_id === connection.id),
+      language,
+    ),
+  );
+}
+
 export async function presentConnection(
   db: Kysely<Schema>,
   connection: ConnectionRow,
   language: Language = 'en',
 ) {
-  const [refresh, challenge, history] = await Promise.all([
-    findActiveRefresh(db, connection.id),
-    findOpenChallenge(db, connection.id),
-    statusHistory(db, connection.id),
-  ]);
+  return (await presentConnections(db, [connection], language))[0]!;
+}
+
+function present(
+  connection: ConnectionRow,
+  refresh: Awaited<ReturnType<typeof activeRefreshesOf>>[number] | undefined,
+  challenge: Awaited<ReturnType<typeof openChallengesOf>>[number] | undefined,
+  history: Awaited<ReturnType<typeof statusHistoriesOf>>,
+  language: Language,
+) {
   const productStatus = Object.fromEntries(
     Object.entries(connection.product_status as Record<string, ProductState>).map(([product, state]) => [
       product,

@@ -88,15 +88,6 @@ export async function findOpenChallenge(db: Db, connectionId: string) {
     .executeTakeFirst();
 }
 
-export async function statusHistory(db: Db, connectionId: string) {
-  return db
-    .selectFrom('connection_status_events')
-    .select(['from_status', 'to_status', 'detail', 'at'])
-    .where('connection_id', '=', connectionId)
-    .orderBy('id')
-    .execute();
-}
-
 /** Fails the refreshes in flight (queued, running, waiting for the user) and expires their challenges. */
 export async function abandonActiveRefreshes(
   db: Db,
@@ -127,4 +118,36 @@ export async function isRefreshActive(db: Db, refreshId: string): Promise<boolea
     .where('id', '=', refreshId)
     .executeTakeFirst();
   return row !== undefined && ['queued', 'running', 'waiting_user'].includes(row.status);
+}
+
+/** For a page of connections at once (3 queries, not 3 per connection). */
+export async function activeRefreshesOf(db: Db, connectionIds: readonly string[]) {
+  if (connectionIds.length === 0) return [];
+  return db
+    .selectFrom('refreshes')
+    .selectAll()
+    .where('connection_id', 'in', connectionIds)
+    .where('status', 'in', ['queued', 'running', 'waiting_user'])
+    .execute();
+}
+
+export async function openChallengesOf(db: Db, connectionIds: readonly string[]) {
+  if (connectionIds.length === 0) return [];
+  return db
+    .selectFrom('challenges')
+    .selectAll()
+    .where('connection_id', 'in', connectionIds)
+    .where('status', 'in', ['open', 'answered'])
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export async function statusHistoriesOf(db: Db, connectionIds: readonly string[]) {
+  if (connectionIds.length === 0) return [];
+  return db
+    .selectFrom('connection_status_events')
+    .select(['connection_id', 'from_status', 'to_status', 'detail', 'at'])
+    .where('connection_id', 'in', connectionIds)
+    .orderBy('id')
+    .execute();
 }

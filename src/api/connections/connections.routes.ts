@@ -6,7 +6,7 @@ import { authOf } from '../../http/auth.ts';
 import { ApiError } from '../../http/errors.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
 import { decodeCursor, encodeCursor, Page } from '../../http/pagination.ts';
-import { presentConnection, presentRefresh } from '../../services/connection-view.ts';
+import { presentConnection, presentConnections, presentRefresh } from '../../services/connection-view.ts';
 import {
   answerChallenge,
   type CreateConnectionInput,
@@ -125,7 +125,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: E
       const last = page.at(-1);
       const hasMore = rows.length > query.page_size;
       return {
-        data: await Promise.all(page.map((row) => presentConnection(db, row))),
+        data: await presentConnections(db, page),
         has_more: hasMore,
         next_cursor: hasMore && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
       };
