@@ -1,5 +1,6 @@
 // Native API for connections: an end user's access to one institution.
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Language } from '../../connectors/connector.ts';
 import { authOf } from '../../http/auth.ts';
@@ -108,15 +109,12 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: E
       if (query.institution_id) q = q.where('institution_id', '=', query.institution_id);
       if (query.external_id) q = q.where('external_id', '=', query.external_id);
       if (query.cursor) {
+        // The timestamp travels as PostgreSQL printed it: a JS Date would drop its microseconds.
         const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
-        q = q.where((eb) =>
-          eb.or([
-            eb('created_at', '>', new Date(createdAt)),
-            eb.and([eb('created_at', '=', new Date(createdAt)), eb('id', '>', id)]),
-          ]),
-        );
+        q = q.where(sql<boolean>`(created_at, id) > (${createdAt}::timestamptz, ${id})`);
       }
       const rows = await q
+        .select(sql<string>`created_at::text`.as('created_key'))
         .orderBy('created_at')
         .orderBy('id')
         .limit(query.page_size + 1)
@@ -127,7 +125,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: E
       return {
         data: await presentConnections(db, page),
         has_more: hasMore,
-        next_cursor: hasMore && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
+        next_cursor: hasMore && last ? encodeCursor([last.created_key, last.id]) : null,
       };
     },
   );
