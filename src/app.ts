@@ -17,6 +17,7 @@ import { allScopes, scopeDescriptions } from './domain/scopes.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJweBodies } from './http/jwe.ts';
+import { registerRateLimit } from './http/rate-limit.ts';
 import type { Logger } from './logger.ts';
 import type { EngineDeps } from './services/engine.ts';
 import type { KeyStore } from './services/keys.ts';
@@ -31,6 +32,8 @@ export interface AppDeps {
   logger: Logger;
   /** Token issuer and the base of links the API returns. */
   publicUrl: string;
+  /** Requests per minute per client; 0 or undefined: no limit. */
+  rateLimitPerMinute?: number;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -101,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerJweBodies(app, deps.keys);
   registerErrorHandling(app);
   registerAuth(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl });
+  if (deps.rateLimitPerMinute) await registerRateLimit(app, deps.rateLimitPerMinute);
 
   registerSystemRoutes(app, { database: deps.database, keys: deps.keys });
   registerTokenRoutes(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl });

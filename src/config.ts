@@ -13,6 +13,7 @@ const EnvSchema = Type.Object({
   TESORO_MASTER_KEY: Type.Optional(Type.String({ minLength: 1 })),
   TESORO_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   TESORO_WORKERS: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true' }),
+  TESORO_RATE_LIMIT: Type.Integer({ minimum: 0, default: 6000 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -34,6 +35,8 @@ export interface Config {
   readonly publicUrl: string;
   /** Whether `serve` also runs the job workers (turn off for API-only replicas). */
   readonly runWorkers: boolean;
+  /** Requests per minute per client (per IP before authentication); 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
   readonly logLevel: string;
 }
 
@@ -62,6 +65,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     masterKey: parsed.TESORO_MASTER_KEY,
     publicUrl: (parsed.TESORO_PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     runWorkers: parsed.TESORO_WORKERS === 'true',
+    rateLimitPerMinute: parsed.TESORO_RATE_LIMIT,
     logLevel: parsed.LOG_LEVEL,
   });
 }

@@ -21,6 +21,7 @@ export async function serve(runtime: Runtime): Promise<void> {
     registry: runtime.registry,
     logger,
     publicUrl: config.publicUrl,
+    rateLimitPerMinute: config.rateLimitPerMinute,
   });
   onShutdown(logger, [
     () => app.close(),

@@ -46,7 +46,7 @@ export interface TestContext {
 }
 
 export async function buildTestContext(
-  options: { extraRoutes?: (app: FastifyInstance) => void } = {},
+  options: { extraRoutes?: (app: FastifyInstance) => void; rateLimitPerMinute?: number } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
   const keyring = parseMasterKeyring(generateMasterKeyText());
@@ -81,6 +81,7 @@ export async function buildTestContext(
     registry: defaultRegistry(),
     logger,
     publicUrl: TEST_ISSUER,
+    rateLimitPerMinute: options.rateLimitPerMinute,
   });
   options.extraRoutes?.(app);
   return {
