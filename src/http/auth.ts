@@ -37,9 +37,9 @@ const CLIENT_CACHE_MS = 10_000;
 export function registerAuth(
   app: FastifyInstance,
   deps: { db: Kysely<Schema>; keys: KeyStore; issuer: string },
-): { forgetClient(id: string): void } {
+): void {
   // A deleted client's tokens must stop working; looking it up on every call would cost a query
-  // per request, so the answer is cached briefly (and dropped at once when this process deletes it).
+  // per request, so the answer is cached for 10 s: a deleted client keeps access for at most that.
   const clientCache = new Map<string, { client: Client | undefined; until: number }>();
 
   async function loadClient(id: string): Promise<Client | undefined> {
@@ -81,6 +81,4 @@ export function registerAuth(
     }
     request.auth = { client, scopes };
   });
-
-  return { forgetClient: (id) => clientCache.delete(id) };
 }
