@@ -66,6 +66,15 @@ describe('a working bank login', () => {
       cursor = page.next_cursor ? `&cursor=${page.next_cursor}` : '';
     } while (cursor);
     assert.equal(transactions.length, 420);
+    // Every movement carries Tesoro's category beside the bank's own.
+    const categorised = transactions as unknown as Array<{
+      category: string;
+      bank_category: string;
+      merchant_name: string | null;
+    }>;
+    assert.ok(categorised.every((t) => typeof t.category === 'string' && t.bank_category));
+    assert.ok(categorised.some((t) => t.category === 'income' && t.bank_category === 'Nómina'));
+    assert.ok(categorised.some((t) => t.merchant_name === 'Mercadona' && t.category === 'groceries'));
     assert.ok(transactions.every((t) => t.account_id === current.id));
     // Running balances add up: day after day, the movements of a day chain from the previous
     // day's closing balance (the API orders a day's movements by id, not by time).

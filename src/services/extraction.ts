@@ -6,6 +6,7 @@
 
 import { sql } from 'kysely';
 import { type ChallengeRequest, ConnectorError, type LoginResult } from '../connectors/connector.ts';
+import { withCategories } from '../domain/categories/enrich.ts';
 import { type ConnectionStatus, statusDetails, statusForError } from '../domain/connection-status.ts';
 import { newId } from '../domain/ids.ts';
 import { movementProducts, type Product, productTable } from '../domain/products.ts';
@@ -159,7 +160,7 @@ async function extractProducts(
         refreshNumber: refresh.refresh_number,
         now: deps.now(),
       })) {
-        await upsertRecords(db, context, product, batch, deps.ingestConcurrency);
+        await upsertRecords(db, context, product, withCategories(product, batch), deps.ingestConcurrency);
         for (const record of batch) if (record.data.pending === true) seenPending.push(record.naturalKey);
       }
       if (movementProducts.has(product)) await removeVanishedPending(db, context, product, seenPending);
