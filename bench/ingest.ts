@@ -10,7 +10,6 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.ts';
 import { defaultRegistry } from '../src/connectors/registry.ts';
-import { sandboxConnector } from '../src/connectors/sandbox/index.ts';
 import type { NormalizedRecord } from '../src/domain/records.ts';
 import { startQueue, startWorkers } from '../src/jobs/queue.ts';
 import { jobSender } from '../src/jobs/sender.ts';
@@ -28,32 +27,10 @@ import {
   pgliteParsers,
 } from '../src/store/database.ts';
 import { contentHash, recordId, upsertRecords } from '../src/store/records.ts';
+import { sandboxTransactions } from './sandbox-rows.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-async function sandboxTransactions(count: number): Promise<NormalizedRecord[][]> {
-  const now = new Date('2026-11-01T10:00:00Z');
-  const login = await sandboxConnector.login({
-    institutionId: 'ins_sandbox_bank',
-    credentials: { username: `user_good_${count}`, password: 'pass_good' },
-    session: {},
-    refreshNumber: 0,
-    now,
-  });
-  if (login.status !== 'ok') throw new Error('login failed');
-  const batches: NormalizedRecord[][] = [];
-  for await (const batch of sandboxConnector.extract({
-    institutionId: 'ins_sandbox_bank',
-    session: login.session,
-    product: 'transactions',
-    since: new Date(0),
-    refreshNumber: 0,
-    now,
-  }))
-    batches.push([...batch]);
-  return batches;
-}
 
 const csvField = (value: unknown) => {
   if (value === null || value === undefined) return '';

@@ -2,32 +2,14 @@
 // into three table shapes on PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL), each with only
 // its primary key, in statements of 1,000 rows. The evidence behind the plan in bench/README.md.
 import pg from 'pg';
-import { sandboxConnector } from '../src/connectors/sandbox/index.ts';
 import type { NormalizedRecord } from '../src/domain/records.ts';
+import { sandboxTransactions } from './sandbox-rows.ts';
 
 const N = Number(process.env.BENCH_ROWS ?? 20_000);
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!url) throw new Error('Set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL server');
 
-const now = new Date('2026-11-01T10:00:00Z');
-const login = await sandboxConnector.login({
-  institutionId: 'ins_sandbox_bank',
-  credentials: { username: `user_good_${N}`, password: 'pass_good' },
-  session: {},
-  refreshNumber: 0,
-  now,
-});
-if (login.status !== 'ok') throw new Error('login failed');
-const records: NormalizedRecord[] = [];
-for await (const batch of sandboxConnector.extract({
-  institutionId: 'ins_sandbox_bank',
-  session: login.session,
-  product: 'transactions',
-  since: new Date(0),
-  refreshNumber: 0,
-  now,
-}))
-  records.push(...batch);
+const records = (await sandboxTransactions(N)).flat();
 const ids = records.map((_, i) => `txn_${i.toString(36).padStart(20, '0')}`);
 
 const client = new pg.Client({ connectionString: url });

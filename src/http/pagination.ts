@@ -75,3 +75,18 @@ export function pageInMemory<T>(
     next_cursor: hasMore ? encodeCursor(keyOf(data[data.length - 1]!)) : null,
   };
 }
+
+/**
+ * Splits the rows of a keyset query fetched with `limit(pageSize + 1)`: the extra row only says that
+ * another page follows; the cursor is the sort key of the last row kept.
+ */
+export function keysetPage<T>(
+  rows: readonly T[],
+  pageSize: number,
+  keyOf: (row: T) => readonly unknown[],
+): { rows: T[]; has_more: boolean; next_cursor: string | null } {
+  const page = rows.slice(0, pageSize);
+  const last = page.at(-1);
+  const hasMore = rows.length > pageSize;
+  return { rows: page, has_more: hasMore, next_cursor: hasMore && last ? encodeCursor(keyOf(last)) : null };
+}

@@ -6,7 +6,7 @@ import type { Language } from '../../connectors/connector.ts';
 import { authOf } from '../../http/auth.ts';
 import { ApiError } from '../../http/errors.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
-import { decodeCursor, encodeCursor, Page } from '../../http/pagination.ts';
+import { decodeCursor, keysetPage, Page } from '../../http/pagination.ts';
 import { presentConnection, presentConnections, presentRefresh } from '../../services/connection-view.ts';
 import {
   answerChallenge,
@@ -119,13 +119,11 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: E
         .orderBy('id')
         .limit(query.page_size + 1)
         .execute();
-      const page = rows.slice(0, query.page_size);
-      const last = page.at(-1);
-      const hasMore = rows.length > query.page_size;
+      const page = keysetPage(rows, query.page_size, (row) => [row.created_key, row.id]);
       return {
-        data: await presentConnections(db, page),
-        has_more: hasMore,
-        next_cursor: hasMore && last ? encodeCursor([last.created_key, last.id]) : null,
+        data: await presentConnections(db, page.rows),
+        has_more: page.has_more,
+        next_cursor: page.next_cursor,
       };
     },
   );

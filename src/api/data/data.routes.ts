@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { authOf } from '../../http/auth.ts';
-import { decodeCursor, encodeCursor, Page, PageQuery } from '../../http/pagination.ts';
+import { decodeCursor, keysetPage, Page, PageQuery } from '../../http/pagination.ts';
 import type { Schema } from '../../store/schema.ts';
 import { Nullable, problemResponses } from '../common.schemas.ts';
 
@@ -89,12 +89,11 @@ export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Sche
         .orderBy('id')
         .limit(query.page_size + 1)
         .execute();
-      const page = rows.slice(0, query.page_size);
-      const hasMore = rows.length > query.page_size;
+      const page = keysetPage(rows, query.page_size, (row) => [row.id]);
       return {
-        data: page.map((row) => present(row)),
-        has_more: hasMore,
-        next_cursor: hasMore ? encodeCursor([page.at(-1)!.id]) : null,
+        data: page.rows.map((row) => present(row)),
+        has_more: page.has_more,
+        next_cursor: page.next_cursor,
       };
     },
   );
@@ -141,13 +140,11 @@ export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Sche
         .orderBy('id', 'desc')
         .limit(query.page_size + 1)
         .execute();
-      const page = rows.slice(0, query.page_size);
-      const last = page.at(-1);
-      const hasMore = rows.length > query.page_size;
+      const page = keysetPage(rows, query.page_size, (row) => [row.operation_date ?? '-infinity', row.id]);
       return {
-        data: page.map((row) => present(row, 'account_id')),
-        has_more: hasMore,
-        next_cursor: hasMore && last ? encodeCursor([last.operation_date ?? '-infinity', last.id]) : null,
+        data: page.rows.map((row) => present(row, 'account_id')),
+        has_more: page.has_more,
+        next_cursor: page.next_cursor,
       };
     },
   );
