@@ -16,7 +16,6 @@ import { jobSender } from '../src/jobs/sender.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';
 import { createClient } from '../src/services/clients.ts';
-import { ingestConcurrencyFor } from '../src/services/engine.ts';
 import { KeyStore } from '../src/services/keys.ts';
 import { issueAccessToken } from '../src/services/tokens.ts';
 import {
@@ -26,7 +25,13 @@ import {
   migrateToLatest,
   pgliteParsers,
 } from '../src/store/database.ts';
-import { contentHash, recordId, upsertRecords } from '../src/store/records.ts';
+import {
+  contentHash,
+  ingestOptionsFor,
+  publishChanges,
+  recordId,
+  upsertRecords,
+} from '../src/store/records.ts';
 import { sandboxTransactions } from './sandbox-rows.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -41,6 +46,7 @@ const csvField = (value: unknown) => {
 /** The same rows upsertRecords would write, as CSV for COPY. */
 function toCsv(batches: NormalizedRecord[][], clientId: string, connectionId: string): string {
   const lines: string[] = [];
+  let seq = 1;
   for (const batch of batches) {
     for (const r of batch) {
       lines.push(
@@ -53,6 +59,8 @@ function toCsv(batches: NormalizedRecord[][], clientId: string, connectionId: st
           JSON.stringify(r.data),
           JSON.stringify(r.raw),
           contentHash(r),
+          seq,
+          seq++,
           r.data.operation_date,
           r.data.value_date,
           r.data.amount,
@@ -70,7 +78,7 @@ function toCsv(batches: NormalizedRecord[][], clientId: string, connectionId: st
   return `${lines.join('\n')}\n`;
 }
 
-const COPY_SQL = `copy transactions (id, client_id, connection_id, natural_key, parent_id, data, raw, hash, operation_date, value_date, amount, currency, pending, pending_transaction_id) from stdin with (format csv)`;
+const COPY_SQL = `copy transactions (id, client_id, connection_id, natural_key, parent_id, data, raw, hash, change_seq, created_seq, operation_date, value_date, amount, currency, pending, pending_transaction_id) from stdin with (format csv)`;
 
 async function copyRows(engine: Engine, csv: string): Promise<void> {
   if (engine.pglite) {
@@ -178,7 +186,7 @@ async function connectionToOk(engine: Engine): Promise<number> {
     jobs: jobSender(boss),
     logger,
     now: () => new Date(),
-    ingestConcurrency: ingestConcurrencyFor(engine.database.engine),
+    ingest: ingestOptionsFor(engine.database),
   };
   await startWorkers(boss, engine.database, logger, engineDeps);
   const app = await buildApp({
@@ -239,31 +247,16 @@ async function main() {
     for (let run = 0; run < RUNS; run++) {
       const connectionId = `con_bench_${run}`;
       await newConnection(db, client.id, connectionId);
-      const context = { clientId: client.id, connectionId, refreshId: null };
-      insert.push(
-        await timeIt(async () => {
-          for (const batch of batches)
-            await upsertRecords(
-              db,
-              context,
-              'transactions',
-              batch,
-              ingestConcurrencyFor(engine.database.engine),
-            );
-        }),
-      );
-      dedupe.push(
-        await timeIt(async () => {
-          for (const batch of batches)
-            await upsertRecords(
-              db,
-              context,
-              'transactions',
-              batch,
-              ingestConcurrencyFor(engine.database.engine),
-            );
-        }),
-      );
+      const context = { clientId: client.id, connectionId };
+      const ingest = ingestOptionsFor(engine.database);
+      const store = async () => {
+        for (const batch of batches) {
+          await upsertRecords(db, ingest, context, 'transactions', batch);
+          await publishChanges(db, connectionId);
+        }
+      };
+      insert.push(await timeIt(store));
+      dedupe.push(await timeIt(store));
       const copyId = `con_copy_${run}`;
       await newConnection(db, client.id, copyId);
       const csv = toCsv(batches, client.id, copyId);

@@ -6,9 +6,10 @@ import { type ConnectorRegistry, defaultRegistry } from './connectors/registry.t
 import { jobSender } from './jobs/sender.ts';
 import type { Logger } from './logger.ts';
 import { loadMasterKeyring, type MasterKeyring } from './security/envelope.ts';
-import { type EngineDeps, ingestConcurrencyFor } from './services/engine.ts';
+import type { EngineDeps } from './services/engine.ts';
 import { KeyStore } from './services/keys.ts';
 import { type Database, migrateToLatest, openDatabase } from './store/database.ts';
+import { ingestOptionsFor } from './store/records.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -62,6 +63,6 @@ export function engineDeps(runtime: Runtime, boss: PgBoss): EngineDeps {
     jobs: jobSender(boss),
     logger: runtime.logger,
     now: () => new Date(),
-    ingestConcurrency: ingestConcurrencyFor(runtime.database.engine),
+    ingest: ingestOptionsFor(runtime.database),
   };
 }

@@ -417,7 +417,6 @@ describe('updating, disabling and deleting', () => {
       'liability_transactions',
       'identities',
       'holders',
-      'changes',
       'refreshes',
       'challenges',
       'connection_status_events',

@@ -11,8 +11,8 @@ import { jobSender } from '../src/jobs/sender.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';
 import { createClient } from '../src/services/clients.ts';
-import { ingestConcurrencyFor } from '../src/services/engine.ts';
 import { KeyStore } from '../src/services/keys.ts';
+import { ingestOptionsFor } from '../src/store/records.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
 let database: TestDatabase;
@@ -29,7 +29,7 @@ before(async () => {
     jobs: jobSender(boss),
     logger,
     now: () => new Date(),
-    ingestConcurrency: ingestConcurrencyFor(database.engine),
+    ingest: ingestOptionsFor(database),
   });
 });
 after(async () => {

@@ -54,6 +54,22 @@ export const errorCatalog = {
     title: 'A request with this Idempotency-Key is still running',
     retryable: true,
   },
+  // data
+  OPERATION_PENDING: {
+    status: 202,
+    title: 'The data is still being extracted',
+    retryable: true,
+  },
+  PRODUCT_EXTRACTION_FAILED: {
+    status: 424,
+    title: 'The last extraction of this product failed',
+    retryable: true,
+  },
+  SYNC_MUTATION_DURING_PAGINATION: {
+    status: 409,
+    title: 'The data changed while the feed was being paged',
+    retryable: true,
+  },
   // limits and availability
   RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
   NOT_READY: { status: 503, title: 'The service is not ready', retryable: true },

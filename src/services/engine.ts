@@ -4,6 +4,7 @@ import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { JobSender } from '../jobs/sender.ts';
 import type { Logger } from '../logger.ts';
 import type { MasterKeyring } from '../security/envelope.ts';
+import type { IngestOptions } from '../store/records.ts';
 import type { Schema } from '../store/schema.ts';
 
 export interface EngineDeps {
@@ -13,13 +14,8 @@ export interface EngineDeps {
   jobs: JobSender;
   logger: Logger;
   now(): Date;
-  /** Upsert statements run at once per extraction: 1 on embedded PGlite, a few on PostgreSQL. */
-  ingestConcurrency: number;
-}
-
-/** PostgreSQL runs each statement on its own backend, so ingest gains from parallel statements. */
-export function ingestConcurrencyFor(engine: 'pglite' | 'postgres'): number {
-  return engine === 'pglite' ? 1 : 2;
+  /** How records are written on this engine (store/records.ts ingestOptionsFor). */
+  ingest: IngestOptions;
 }
 
 export const REFRESH_INTERVALS_MS: Record<string, number> = {

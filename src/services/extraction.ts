@@ -2,7 +2,7 @@
 // (raising a challenge for the end user when the institution asks one), streams every product into
 // the store, links and removes pending movements, and moves the connection through its status
 // machine. Running it again for the same refresh (a retried job after a crash) is safe: records
-// are upserted by deterministic id and the counts are read back from the change log.
+// are upserted by deterministic id and the counts are read back from the rows' change sequence.
 
 import { sql } from 'kysely';
 import { type ChallengeRequest, ConnectorError, type LoginResult } from '../connectors/connector.ts';
@@ -21,7 +21,13 @@ import {
   setStatus,
   updateProductState,
 } from '../store/connections.ts';
-import { removeVanishedPending, upsertRecords } from '../store/records.ts';
+import {
+  changesSince,
+  currentChangeSeq,
+  publishChanges,
+  removeVanishedPending,
+  upsertRecords,
+} from '../store/records.ts';
 import { type EngineDeps, REFRESH_INTERVALS_MS, sealContext } from './engine.ts';
 
 export const CHALLENGE_ATTEMPTS = 3;
@@ -73,9 +79,11 @@ export async function runRefresh(deps: EngineDeps, refreshId: string): Promise<v
     if (challenge.status === 'open' && challenge.type !== 'decoupled') return;
   }
   refresh.started_at ??= deps.now();
+  // Kept across retries: the refresh's counts are every change made since it first ran.
+  refresh.start_seq ??= await currentChangeSeq(db);
   await db
     .updateTable('refreshes')
-    .set({ status: 'running', started_at: refresh.started_at })
+    .set({ status: 'running', started_at: refresh.started_at, start_seq: refresh.start_seq })
     .where('id', '=', refresh.id)
     .execute();
 
@@ -147,7 +155,7 @@ async function extractProducts(
 ): Promise<void> {
   const { db } = deps;
   const connector = deps.registry.connectorFor(connection.institution_id)!;
-  const context = { clientId: connection.client_id, connectionId: connection.id, refreshId: refresh.id };
+  const context = { clientId: connection.client_id, connectionId: connection.id };
   const since = new Date(deps.now().getTime() - connection.history_days * 86_400_000);
   for (const product of connection.products as Product[]) {
     const seenPending: string[] = [];
@@ -160,10 +168,14 @@ async function extractProducts(
         refreshNumber: refresh.refresh_number,
         now: deps.now(),
       })) {
-        await upsertRecords(db, context, product, withCategories(product, batch), deps.ingestConcurrency);
+        await upsertRecords(db, deps.ingest, context, product, withCategories(product, batch));
+        await publishChanges(db, connection.id);
         for (const record of batch) if (record.data.pending === true) seenPending.push(record.naturalKey);
       }
-      if (movementProducts.has(product)) await removeVanishedPending(db, context, product, seenPending);
+      if (movementProducts.has(product)) {
+        await removeVanishedPending(db, context, product, seenPending);
+        await publishChanges(db, connection.id);
+      }
       const table = productTable[product];
       const { n } = (
         await sql<{
@@ -216,29 +228,24 @@ async function extractProducts(
   });
 }
 
-/** Ends a refresh, with its added / modified / removed counts read from the change log. */
+/** Ends a refresh, with its added / modified / removed counts read from the rows it changed. */
 async function finishRefresh(
   deps: Pick<EngineDeps, 'db' | 'now'>,
   refresh: Refresh,
   status: 'succeeded' | 'failed',
   error?: { code: string; detail: string },
 ): Promise<void> {
-  const counts = await deps.db
-    .selectFrom('changes')
-    .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('refresh_id', '=', refresh.id)
-    .groupBy('kind')
-    .execute();
-  const count = (kind: string) => Number(counts.find((row) => row.kind === kind)?.n ?? 0);
+  const counts =
+    refresh.start_seq === null
+      ? { added: 0, modified: 0, removed: 0 }
+      : await changesSince(deps.db, refresh.connection_id, refresh.start_seq, Object.values(productTable));
   await deps.db
     .updateTable('refreshes')
     .set({
       status,
       finished_at: deps.now(),
       started_at: refresh.started_at ?? deps.now(),
-      added: count('added'),
-      modified: count('modified'),
-      removed: count('removed'),
+      ...counts,
       error_code: error?.code ?? null,
       error_detail: error?.detail ?? null,
       answers_sealed: null,

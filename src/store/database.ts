@@ -8,6 +8,7 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { type ConstructorOptions, fromPglite } from 'pg-boss';
 import type { Config } from '../config.ts';
+import { type BulkInsert, copyInsert, unnestInsert } from './bulk-insert.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { SerializedPGliteDialect } from './pglite-dialect.ts';
@@ -20,6 +21,8 @@ export interface Database {
   readonly db: Kysely<Schema>;
   /** How pg-boss reaches the same database. */
   readonly bossOptions: ConstructorOptions;
+  /** Inserts many new rows the fastest way this engine offers (COPY on PostgreSQL). */
+  readonly bulkInsert: BulkInsert;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export function databaseFromPglite(pglite: PGlite, onClose?: () => void | Promis
     engine: 'pglite',
     db,
     bossOptions: { db: fromPglite(pglite), backend: 'pglite' },
+    bulkInsert: unnestInsert(db as Kysely<unknown>),
     async close() {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
@@ -53,6 +57,7 @@ export function databaseFromUrl(connectionString: string, max: number): Database
     engine: 'postgres',
     db,
     bossOptions: { connectionString, max: Math.max(2, Math.ceil(max / 2)), application_name: 'tesoro-jobs' },
+    bulkInsert: copyInsert(pool),
     async close() {
       await db.destroy();
     },

@@ -1,11 +1,16 @@
 // Stores what connectors extract. Ids are derived from the connection and the source's natural key,
-// so re-running a refresh (or resuming one after a crash) finds the same rows: a record is inserted
-// once, rewritten only when its content hash changes, and every insert, change or removal is logged
-// in `changes` in the same statement.
+// so re-running a refresh (or resuming one after a crash) finds the same rows. A batch is written in
+// three steps: look up the stored hash of every id, insert the new records in bulk (COPY on
+// PostgreSQL), and rewrite only the records whose content hash changed. Every insert, rewrite or
+// removal takes a value of the `record_changes` sequence (migration 0003): the incremental feed and
+// a refresh's added / modified / removed counts are read from those values.
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
+import { productDocument } from '../domain/product-fields.ts';
 import { movementProducts, type Product, productIdPrefix, productTable } from '../domain/products.ts';
 import { type NormalizedRecord, parentProduct } from '../domain/records.ts';
+import { type BulkColumn, type BulkInsert, DuplicateRowError } from './bulk-insert.ts';
+import type { Database } from './database.ts';
 import type { Schema } from './schema.ts';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -18,9 +23,15 @@ export function recordId(connectionId: string, product: Product, naturalKey: str
   return `${productIdPrefix[product]}_${body}`;
 }
 
+/**
+ * Raise when the stored document of a record changes shape (domain/product-fields.ts): every record
+ * is then rewritten by its next refresh.
+ */
+const DOCUMENT_VERSION = 2;
+
 export function contentHash(record: NormalizedRecord): string {
   return createHash('sha256')
-    .update(JSON.stringify([record.parentKey ?? null, record.data, record.raw ?? null]))
+    .update(JSON.stringify([DOCUMENT_VERSION, record.parentKey ?? null, record.data, record.raw ?? null]))
     .digest('base64url')
     .slice(0, 22);
 }
@@ -28,7 +39,6 @@ export function contentHash(record: NormalizedRecord): string {
 export interface StoreContext {
   clientId: string;
   connectionId: string;
-  refreshId: string | null;
 }
 
 export interface ChangeCounts {
@@ -39,32 +49,50 @@ export interface ChangeCounts {
 
 const str = (value: unknown) => (typeof value === 'string' ? value : null);
 
-/**
- * Rows per statement. Larger statements are a little faster, but on the single-connection embedded
- * database every API query waits for the statement in flight: 1,000 rows keep that wait short.
- */
-export const UPSERT_CHUNK = 1000;
+/** How an engine stores batches: see ingestOptionsFor. */
+export interface IngestOptions {
+  bulkInsert: BulkInsert;
+  /** Rows per step (lookup, insert, rewrite). */
+  chunkSize: number;
+  /** Steps in flight at once. */
+  concurrency: number;
+}
 
 /**
- * Upserts a batch of a product's records; returns how many were added and modified. With
- * `concurrency` > 1 (PostgreSQL, which has a pool and a core per backend) several statements run at
- * once; their rows never overlap, so they cannot conflict. The embedded database runs one at a time.
+ * PostgreSQL runs each statement on its own backend, so two chunks in flight keep both cores busy
+ * (one preparing rows in Node, one writing). The embedded database answers one statement at a time
+ * and every API query waits for the one in flight: 1,000-row steps keep that wait short.
+ */
+export function ingestOptionsFor(database: Pick<Database, 'engine' | 'bulkInsert'>): IngestOptions {
+  return database.engine === 'postgres'
+    ? { bulkInsert: database.bulkInsert, chunkSize: 5000, concurrency: 2 }
+    : { bulkInsert: database.bulkInsert, chunkSize: 1000, concurrency: 1 };
+}
+
+/**
+ * Stores a batch of a product's records; returns how many were added and modified. Chunks never
+ * share a record, so the ones in flight at once cannot conflict. Call publishChanges once the batch
+ * is stored to let the incremental feed see it.
  */
 export async function upsertRecords(
   db: Kysely<Schema>,
+  ingest: IngestOptions,
   context: StoreContext,
   product: Product,
   batch: readonly NormalizedRecord[],
-  concurrency = 1,
 ): Promise<ChangeCounts> {
   const total: ChangeCounts = { added: 0, modified: 0, removed: 0 };
+  // A source may repeat a record inside a batch; the last one wins (one row per id).
+  const unique = new Map<string, NormalizedRecord>();
+  for (const record of batch) unique.set(record.naturalKey, record);
+  const records = [...unique.values()];
   const chunks: NormalizedRecord[][] = [];
-  for (let start = 0; start < batch.length; start += UPSERT_CHUNK)
-    chunks.push(batch.slice(start, start + UPSERT_CHUNK));
+  for (let start = 0; start < records.length; start += ingest.chunkSize)
+    chunks.push(records.slice(start, start + ingest.chunkSize));
   let next = 0;
   const lane = async () => {
     while (next < chunks.length) {
-      const counts = await upsertChunk(db, context, product, chunks[next++]!);
+      const counts = await storeChunk(db, ingest.bulkInsert, context, product, chunks[next++]!);
       total.added += counts.added;
       total.modified += counts.modified;
       // Let the API and other jobs run between statements: the embedded database answers without
@@ -72,94 +100,164 @@ export async function upsertRecords(
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, chunks.length)) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(ingest.concurrency, chunks.length)) }, lane));
   return total;
 }
 
-async function upsertChunk(
+const baseColumns: BulkColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'natural_key', type: 'text' },
+  { name: 'parent_id', type: 'text' },
+  { name: 'data', type: 'json' },
+  { name: 'raw', type: 'text' },
+  { name: 'hash', type: 'text' },
+];
+const movementColumns: BulkColumn[] = [
+  { name: 'operation_date', type: 'date' },
+  { name: 'value_date', type: 'date' },
+  { name: 'amount', type: 'numeric' },
+  { name: 'currency', type: 'text' },
+  { name: 'pending', type: 'boolean' },
+  { name: 'pending_transaction_id', type: 'text' },
+];
+const ownerColumns: BulkColumn[] = [
+  { name: 'client_id', type: 'text' },
+  { name: 'connection_id', type: 'text' },
+  { name: 'change_seq', type: 'int8' },
+  { name: 'created_seq', type: 'int8' },
+];
+
+/** A holder names the stored id of the product it holds (seed 003's `product_id`). */
+function withProductId(context: StoreContext, product: Product, data: NormalizedRecord['data']) {
+  if (product !== 'holders' || typeof data.product_natural_key !== 'string') return data;
+  const held = data.product_type as Product;
+  if (!(held in productIdPrefix)) return data;
+  return { ...data, product_id: recordId(context.connectionId, held, data.product_natural_key) };
+}
+
+/** A record as the values of its table's content columns (baseColumns, then movementColumns). */
+function toRow(context: StoreContext, product: Product, record: NormalizedRecord): unknown[] {
+  const parent = parentProduct[product];
+  const row: unknown[] = [
+    recordId(context.connectionId, product, record.naturalKey),
+    record.naturalKey,
+    parent && record.parentKey ? recordId(context.connectionId, parent, record.parentKey) : null,
+    JSON.stringify(productDocument(product, withProductId(context, product, record.data))),
+    JSON.stringify(record.raw ?? null),
+    contentHash(record),
+  ];
+  if (!movementProducts.has(product)) return row;
+  const d = record.data;
+  const operationDate = str(d.operation_date) ?? str(d.value_date);
+  if (!operationDate) throw new Error(`A ${product} record has neither operation_date nor value_date.`);
+  row.push(
+    operationDate,
+    str(d.value_date),
+    str(d.amount) ?? str(d.net_cash),
+    str(d.currency) ?? str(d.currency_amount),
+    d.pending === true,
+    typeof d.pending_natural_key === 'string'
+      ? recordId(context.connectionId, product, d.pending_natural_key)
+      : null,
+  );
+  return row;
+}
+
+async function storeChunk(
   db: Kysely<Schema>,
+  bulkInsert: BulkInsert,
   context: StoreContext,
   product: Product,
-  batch: readonly NormalizedRecord[],
+  records: readonly NormalizedRecord[],
 ): Promise<ChangeCounts> {
-  // A source may repeat a record inside a batch; the last one wins (one row per id per statement).
-  const unique = new Map<string, NormalizedRecord>();
-  for (const record of batch) unique.set(record.naturalKey, record);
-  const records = [...unique.values()];
-  if (records.length === 0) return { added: 0, modified: 0, removed: 0 };
-
   const table = productTable[product];
-  const parent = parentProduct[product];
-  const ids = records.map((r) => recordId(context.connectionId, product, r.naturalKey));
-  const columns = {
-    id: ids,
-    natural_key: records.map((r) => r.naturalKey),
-    parent_id: records.map((r) =>
-      parent && r.parentKey ? recordId(context.connectionId, parent, r.parentKey) : null,
-    ),
-    data: records.map((r) => JSON.stringify(r.data)),
-    raw: records.map((r) => JSON.stringify(r.raw ?? null)),
-    hash: records.map(contentHash),
-  };
-  const movement = movementProducts.has(product);
-  const movementColumns = movement
-    ? {
-        operation_date: records.map((r) => str(r.data.operation_date)),
-        value_date: records.map((r) => str(r.data.value_date)),
-        amount: records.map(
-          (r) => str(r.data.amount) ?? (typeof r.data.net_cash === 'string' ? r.data.net_cash : null),
-        ),
-        currency: records.map((r) => str(r.data.currency) ?? str(r.data.currency_amount)),
-        pending: records.map((r) => r.data.pending === true),
-        pending_transaction_id: records.map((r) =>
-          typeof r.data.pending_natural_key === 'string'
-            ? recordId(context.connectionId, product, r.data.pending_natural_key)
-            : null,
-        ),
-      }
-    : {};
-  const types: Record<string, string> = {
-    id: 'text',
-    natural_key: 'text',
-    parent_id: 'text',
-    data: 'jsonb',
-    raw: 'text',
-    hash: 'text',
-    operation_date: 'date',
-    value_date: 'date',
-    amount: 'numeric',
-    currency: 'text',
-    pending: 'boolean',
-    pending_transaction_id: 'text',
-  };
-  const all = { ...columns, ...movementColumns } as Record<string, unknown[]>;
-  const names = Object.keys(all);
-  const unnest = sql.join(names.map((name) => sql`${all[name]}::${sql.raw(types[name]!)}[]`));
-  const updates = sql.raw(
+  const rows = records.map((record) => toRow(context, product, record));
+  const content = movementProducts.has(product) ? [...baseColumns, ...movementColumns] : baseColumns;
+  const stored = await sql<{ id: string; hash: string; removed: boolean }>`
+    select id, hash, removed_at is not null as removed from ${sql.table(table)}
+    where id = any(${rows.map((row) => row[0])}::text[])`.execute(db);
+  const known = new Map(stored.rows.map((row) => [row.id, row]));
+  const fresh: unknown[][] = [];
+  const changed: unknown[][] = [];
+  for (const row of rows) {
+    const existing = known.get(row[0] as string);
+    if (!existing) fresh.push(row);
+    else if (existing.hash !== row[5] || existing.removed) changed.push(row);
+  }
+  if (fresh.length > 0) {
+    const seqs = await nextChangeSeqs(db, fresh.length);
+    const owned = fresh.map((row, i) => [...row, context.clientId, context.connectionId, seqs[i], seqs[i]]);
+    try {
+      await bulkInsert(table, [...content, ...ownerColumns], owned);
+    } catch (error) {
+      // Only a second writer of the same connection gets here (the engine runs one refresh per
+      // connection at a time); the slower statement below settles it row by row.
+      if (!(error instanceof DuplicateRowError)) throw error;
+      return upsertStatement(db, context, table, content, owned);
+    }
+  }
+  if (changed.length > 0) await rewrite(db, table, content, changed);
+  return { added: fresh.length, modified: changed.length, removed: 0 };
+}
+
+/** Takes `count` values of the change sequence. */
+async function nextChangeSeqs(db: Kysely<Schema>, count: number): Promise<number[]> {
+  const result = await sql<{ seq: string | number }>`
+    select nextval('record_changes') as seq from generate_series(1, ${count}::int)`.execute(db);
+  return result.rows.map((row) => Number(row.seq));
+}
+
+const unnestOf = (columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]) =>
+  sql.join(columns.map((column, index) => sql`${rows.map((row) => row[index])}::${sql.raw(column.type)}[]`));
+
+/** Rewrites records whose content changed (or that come back after being removed). */
+async function rewrite(
+  db: Kysely<Schema>,
+  table: string,
+  content: readonly BulkColumn[],
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
+  const names = content.map((c) => c.name);
+  const assignments = sql.raw(
     names
+      .filter((name) => name !== 'id' && name !== 'natural_key')
+      .map((name) => `${name} = input.${name}`)
+      .join(', '),
+  );
+  await sql`
+    update ${sql.table(table)} set ${assignments}, updated_at = now(), removed_at = null,
+      change_seq = nextval('record_changes')
+    from unnest(${unnestOf(content, rows)}) as input(${sql.raw(names.join(', '))})
+    where ${sql.table(table)}.id = input.id`.execute(db);
+}
+
+/** Insert-or-rewrite in one statement, for a chunk that raced another writer. */
+async function upsertStatement(
+  db: Kysely<Schema>,
+  context: StoreContext,
+  table: string,
+  content: readonly BulkColumn[],
+  rows: readonly (readonly unknown[])[],
+): Promise<ChangeCounts> {
+  const columns = [...content, ...ownerColumns];
+  const names = columns.map((c) => c.name);
+  const updates = sql.raw(
+    content
+      .map((c) => c.name)
       .filter((name) => name !== 'id' && name !== 'natural_key')
       .map((name) => `${name} = excluded.${name}`)
       .join(', '),
   );
-  const result = await sql<{ kind: 'added' | 'modified'; n: number }>`
-    with input as (
-      select * from unnest(${unnest}) as t(${sql.raw(names.join(', '))})
-    ), upserted as (
-      insert into ${sql.table(table)} (client_id, connection_id, ${sql.raw(names.join(', '))})
-      select ${context.clientId}, ${context.connectionId}, ${sql.raw(names.join(', '))} from input
-      on conflict (id) do update set ${updates}, updated_at = now(), removed_at = null
-      where ${sql.table(table)}.hash <> excluded.hash or ${sql.table(table)}.removed_at is not null
-      returning id, (xmax = 0) as inserted
-    ), logged as (
-      insert into changes (client_id, connection_id, refresh_id, product, record_id, kind)
-      select ${context.clientId}, ${context.connectionId}, ${context.refreshId}, ${product}, id,
-             case when inserted then 'added' else 'modified' end
-      from upserted
-      returning kind
-    )
-    select kind, count(*)::int as n from logged group by kind`.execute(db);
-  const count = (kind: string) => Number(result.rows.find((row) => row.kind === kind)?.n ?? 0);
-  return { added: count('added'), modified: count('modified'), removed: 0 };
+  const result = await sql<{ inserted: boolean }>`
+    insert into ${sql.table(table)} (${sql.raw(names.join(', '))})
+    select * from unnest(${unnestOf(columns, rows)})
+    on conflict (id) do update set ${updates}, updated_at = now(), removed_at = null,
+      change_seq = nextval('record_changes')
+    where ${sql.table(table)}.connection_id = ${context.connectionId}
+      and (${sql.table(table)}.hash <> excluded.hash or ${sql.table(table)}.removed_at is not null)
+    returning (xmax = 0) as inserted`.execute(db);
+  const added = result.rows.filter((row) => row.inserted).length;
+  return { added, modified: result.rows.length - added, removed: 0 };
 }
 
 /**
@@ -173,17 +271,54 @@ export async function removeVanishedPending(
   seenPendingKeys: readonly string[],
 ): Promise<number> {
   const table = productTable[product];
-  const result = await sql<{ n: number }>`
-    with gone as (
-      update ${sql.table(table)} set removed_at = now(), updated_at = now()
-      where connection_id = ${context.connectionId} and pending and removed_at is null
-        and not (natural_key = any(${[...seenPendingKeys]}::text[]))
-      returning id
-    ), logged as (
-      insert into changes (client_id, connection_id, refresh_id, product, record_id, kind)
-      select ${context.clientId}, ${context.connectionId}, ${context.refreshId}, ${product}, id, 'removed' from gone
-      returning 1
-    )
-    select count(*)::int as n from logged`.execute(db);
-  return Number(result.rows[0]?.n ?? 0);
+  const seenIds = seenPendingKeys.map((key) => recordId(context.connectionId, product, key));
+  const result = await sql`
+    update ${sql.table(table)}
+    set removed_at = now(), updated_at = now(), change_seq = nextval('record_changes')
+    where connection_id = ${context.connectionId} and pending and removed_at is null
+      and not (id = any(${seenIds}::text[]))`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** The last value the sequence gave (0 before its first use: `last_value` then holds the start). */
+const lastChangeSeq = sql`select case when is_called then last_value else 0 end from record_changes`;
+
+/**
+ * Lets the incremental feed read this connection's changes stored so far. Called once everything
+ * written before it has committed: any later change takes a higher sequence value.
+ */
+export async function publishChanges(db: Kysely<Schema>, connectionId: string): Promise<void> {
+  await sql`
+    update connections set sync_seq = (${lastChangeSeq})
+    where id = ${connectionId}`.execute(db);
+}
+
+/** The current value of the change sequence: a refresh's counts are the changes made after it. */
+export async function currentChangeSeq(db: Kysely<Schema>): Promise<number> {
+  const result = await sql<{ seq: string | number }>`select (${lastChangeSeq}) as seq`.execute(db);
+  return Number(result.rows[0]!.seq);
+}
+
+/** Records of a connection added, modified and removed since `startSeq`, over the given tables. */
+export async function changesSince(
+  db: Kysely<Schema>,
+  connectionId: string,
+  startSeq: number,
+  tables: readonly string[],
+): Promise<ChangeCounts> {
+  const total: ChangeCounts = { added: 0, modified: 0, removed: 0 };
+  for (const table of tables) {
+    const result = await sql<ChangeCounts>`
+      select
+        count(*) filter (where created_seq > ${startSeq} and removed_at is null)::int as added,
+        count(*) filter (where created_seq <= ${startSeq} and removed_at is null)::int as modified,
+        count(*) filter (where created_seq <= ${startSeq} and removed_at is not null)::int as removed
+      from ${sql.table(table)}
+      where connection_id = ${connectionId} and change_seq > ${startSeq}`.execute(db);
+    const row = result.rows[0]!;
+    total.added += Number(row.added);
+    total.modified += Number(row.modified);
+    total.removed += Number(row.removed);
+  }
+  return total;
 }

@@ -77,6 +77,8 @@ export interface ConnectionsTable {
   next_refresh_at: Timestamp | null;
   last_transaction_date: ColumnType<string | null, string | null, string | null>;
   needs_user: Generated<boolean>;
+  /** Changes of this connection up to this `record_changes` value are committed: the feed reads up to it. */
+  sync_seq: Generated<number>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -106,6 +108,8 @@ export interface RefreshesTable {
   created_at: CreatedAt;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** The `record_changes` value when the refresh first ran: its counts are the rows changed since. */
+  start_seq: number | null;
 }
 
 export interface ChallengesTable {
@@ -137,27 +141,20 @@ export interface RecordTable {
   first_seen_at: CreatedAt;
   updated_at: Timestamp;
   removed_at: Timestamp | null;
+  /** Value of the `record_changes` sequence when the row was last inserted, rewritten or removed. */
+  change_seq: number;
+  /** Value of the sequence when the row was inserted. */
+  created_seq: number;
 }
 
 /** Dated money movements (transactions, card, investment and liability transactions) add these. */
 export interface MovementTable extends RecordTable {
-  operation_date: ColumnType<string | null, string | null, string | null>;
+  operation_date: ColumnType<string, string, string>;
   value_date: ColumnType<string | null, string | null, string | null>;
   amount: ColumnType<string | null, string | null, string | null>;
   currency: string | null;
   pending: boolean;
   pending_transaction_id: string | null;
-}
-
-export interface ChangesTable {
-  seq: Generated<number>;
-  client_id: string;
-  connection_id: string;
-  refresh_id: string | null;
-  product: string;
-  record_id: string;
-  kind: 'added' | 'modified' | 'removed';
-  at: CreatedAt;
 }
 
 export interface Schema {
@@ -169,7 +166,6 @@ export interface Schema {
   connection_status_events: ConnectionStatusEventsTable;
   refreshes: RefreshesTable;
   challenges: ChallengesTable;
-  changes: ChangesTable;
   accounts: RecordTable;
   transactions: MovementTable;
   cards: RecordTable;

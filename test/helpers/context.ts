@@ -15,9 +15,10 @@ import {
   parseMasterKeyring,
 } from '../../src/security/envelope.ts';
 import { createClient } from '../../src/services/clients.ts';
-import { type EngineDeps, ingestConcurrencyFor } from '../../src/services/engine.ts';
+import type { EngineDeps } from '../../src/services/engine.ts';
 import { KeyStore } from '../../src/services/keys.ts';
 import { issueAccessToken } from '../../src/services/tokens.ts';
+import { ingestOptionsFor } from '../../src/store/records.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export const TEST_ISSUER = 'http://tesoro.test';
@@ -71,7 +72,7 @@ export async function buildTestContext(
     jobs: jobSender(boss),
     logger,
     now: () => new Date(),
-    ingestConcurrency: ingestConcurrencyFor(database.engine),
+    ingest: ingestOptionsFor(database),
   };
   await startWorkers(boss, database, logger, engine);
   const app = await buildApp({

@@ -1,151 +1,240 @@
-// Minimal reads of extracted data (accounts and transactions), enough to see a connection end to
-// end; the full data API with every product and filter is its own piece of work.
-import type { FastifyInstance } from 'fastify';
+// The data API: GET /v1/<product> (filters, keyset or page paging, count, include=raw) and
+// GET /v1/<product>/{id} for every product, all scoped to the calling client. Pages are rendered as
+// JSON by the database (store/product-queries.ts) and sent as they come.
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import { Type } from 'typebox';
+import { parentField } from '../../domain/product-fields.ts';
+import { type Product, products } from '../../domain/products.ts';
 import { authOf } from '../../http/auth.ts';
-import { decodeCursor, keysetPage, Page, PageQuery } from '../../http/pagination.ts';
+import { allData } from '../../services/all-data.ts';
+import {
+  assertProductReady,
+  connectionsInScope,
+  getProductRecord,
+  listProductPage,
+} from '../../services/data-reads.ts';
+import { syncTransactions } from '../../services/transactions-sync.ts';
+import type { RecordFilters } from '../../store/product-queries.ts';
 import type { Schema } from '../../store/schema.ts';
-import { Nullable, problemResponses } from '../common.schemas.ts';
+import { problemResponses, StringEnum } from '../common.schemas.ts';
+import { listQuery, listResponse, productLabels, productPaths, recordSchema } from './data.schemas.ts';
 
-const StoredRecord = (description: string) =>
-  Type.Object(
-    {
-      id: Type.String(),
-      connection_id: Type.String(),
-      first_seen_at: Type.String({ format: 'date-time' }),
-      updated_at: Type.String({ format: 'date-time' }),
-    },
-    { additionalProperties: true, description },
-  );
-
-const AccountSchema = StoredRecord(
-  'An account: IBAN, name, type, balance, available_balance, currency, owners, …',
-);
-const TransactionSchema = Type.Intersect([
-  StoredRecord(
-    'A cash transaction: amount (negative = money leaving), balance after it, dates, description, Norma 43 code, …',
-  ),
-  Type.Object({
-    account_id: Nullable(Type.String()),
-    pending: Type.Boolean(),
-    pending_transaction_id: Nullable(Type.String()),
-  }),
-]);
-
-interface Row {
-  id: string;
-  connection_id: string;
-  parent_id: string | null;
-  data: unknown;
-  first_seen_at: Date;
-  updated_at: Date;
+export interface ListQuery {
+  connection_id?: string;
+  external_id?: string;
+  operation_date_from?: string;
+  operation_date_to?: string;
+  value_date_from?: string;
+  value_date_to?: string;
+  amount_min?: number;
+  amount_max?: number;
+  currency?: string;
   pending?: boolean;
-  pending_transaction_id?: string | null;
+  category?: string;
+  q?: string;
+  updated_since?: string;
+  include?: 'raw';
+  count: boolean;
+  allow_partial: boolean;
+  page_size: number;
+  cursor?: string;
+  page?: number;
+  [parent: string]: unknown;
 }
 
-function present(row: Row, parentName?: string) {
-  const { pending_natural_key: _, ...data } = row.data as Record<string, unknown>;
-  return {
-    id: row.id,
-    connection_id: row.connection_id,
-    ...(parentName ? { [parentName]: row.parent_id } : {}),
-    ...data,
-    ...(row.pending !== undefined
-      ? { pending: row.pending, pending_transaction_id: row.pending_transaction_id ?? null }
-      : {}),
-    first_seen_at: row.first_seen_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-  };
+/** Sends JSON text produced elsewhere as it is (the route schema documents its shape). */
+export function sendJsonText(reply: FastifyReply, text: string, status = 200): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .serializer((payload) => payload as string)
+    .send(text);
+}
+
+/** The filters of a list query, once the connections it names are known. */
+export function filtersOf(
+  product: Product,
+  clientId: string,
+  query: ListQuery,
+  connectionIds: readonly string[] | undefined,
+): RecordFilters {
+  const parent = parentField[product];
+  const defined = <T>(value: T | undefined) => value !== undefined;
+  const filters: RecordFilters = { clientId };
+  if (connectionIds) filters.connectionIds = connectionIds;
+  if (parent && defined(query[parent])) filters.parentId = query[parent] as string;
+  if (defined(query.operation_date_from)) filters.operationDateFrom = query.operation_date_from!;
+  if (defined(query.operation_date_to)) filters.operationDateTo = query.operation_date_to!;
+  if (defined(query.value_date_from)) filters.valueDateFrom = query.value_date_from!;
+  if (defined(query.value_date_to)) filters.valueDateTo = query.value_date_to!;
+  if (defined(query.amount_min)) filters.amountMin = query.amount_min!;
+  if (defined(query.amount_max)) filters.amountMax = query.amount_max!;
+  if (defined(query.currency)) filters.currency = query.currency!;
+  if (defined(query.pending)) filters.pending = query.pending!;
+  if (defined(query.category)) filters.category = query.category!;
+  if (defined(query.q)) filters.q = query.q!;
+  if (defined(query.updated_since)) filters.updatedSince = query.updated_since!;
+  return filters;
+}
+
+/** Lists a product for a validated query: readiness first, then one page. */
+export async function listProduct(
+  db: Kysely<Schema>,
+  product: Product,
+  clientId: string,
+  query: ListQuery,
+): Promise<string> {
+  const connections = await connectionsInScope(db, clientId, {
+    connectionId: query.connection_id,
+    externalId: query.external_id,
+  });
+  if (connections && !query.allow_partial) await assertProductReady(db, connections, product);
+  return listProductPage(
+    db,
+    product,
+    filtersOf(
+      product,
+      clientId,
+      query,
+      connections?.map((c) => c.id),
+    ),
+    {
+      pageSize: query.page_size,
+      cursor: query.cursor,
+      page: query.page,
+      includeRaw: query.include === 'raw',
+      count: query.count,
+    },
+  );
 }
 
 export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Schema> }): void {
   const { db } = deps;
   app.get(
-    '/v1/accounts',
+    '/v1/transactions/sync',
     {
       config: { scopes: ['data:read'] },
       schema: {
         tags: ['Data'],
-        summary: 'List accounts',
-        querystring: Type.Object({
-          connection_id: Type.Optional(Type.String({ maxLength: 64 })),
-          ...PageQuery,
-        }),
-        response: { 200: Page(AccountSchema, 'A page of accounts.'), ...problemResponses(400, 401, 403) },
-      },
-    },
-    async (request) => {
-      const query = request.query as { connection_id?: string; page_size: number; cursor?: string };
-      let q = db
-        .selectFrom('accounts')
-        .selectAll()
-        .where('client_id', '=', authOf(request).client.id)
-        .where('removed_at', 'is', null);
-      if (query.connection_id) q = q.where('connection_id', '=', query.connection_id);
-      if (query.cursor) q = q.where('id', '>', decodeCursor(query.cursor, 1)[0] as string);
-      const rows = await q
-        .orderBy('id')
-        .limit(query.page_size + 1)
-        .execute();
-      const page = keysetPage(rows, query.page_size, (row) => [row.id]);
-      return {
-        data: page.rows.map((row) => present(row)),
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
-      };
-    },
-  );
-
-  app.get(
-    '/v1/transactions',
-    {
-      config: { scopes: ['data:read'] },
-      schema: {
-        tags: ['Data'],
-        summary: 'List transactions',
-        description: 'Newest first (operation date, then id), with keyset pagination.',
-        querystring: Type.Object({
-          connection_id: Type.Optional(Type.String({ maxLength: 64 })),
-          account_id: Type.Optional(Type.String({ maxLength: 64 })),
-          ...PageQuery,
-        }),
+        summary: 'Incremental feed of a connection’s transactions',
+        description:
+          "Plaid's /transactions/sync semantics: call without `cursor` to get everything stored so far as " +
+          '`added`, then with the last `next_cursor` to get what was added, modified or removed since, in ' +
+          'change order, while `has_more` is true. A pending transaction that posts appears as removed ' +
+          '(the pending id) and added (the posted one, with `pending_transaction_id`). If the data changes ' +
+          'between two pages of one loop, the answer is `409 SYNC_MUTATION_DURING_PAGINATION` with ' +
+          '`restart_cursor`.',
+        querystring: Type.Object(
+          {
+            connection_id: Type.String({ maxLength: 64 }),
+            cursor: Type.Optional(Type.String({ maxLength: 512 })),
+            count: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+          },
+          { additionalProperties: false },
+        ),
         response: {
-          200: Page(TransactionSchema, 'A page of transactions.'),
-          ...problemResponses(400, 401, 403),
+          200: Type.Object({
+            added: Type.Array(recordSchema('transactions')),
+            modified: Type.Array(recordSchema('transactions')),
+            removed: Type.Array(
+              Type.Object({
+                transaction_id: Type.String(),
+                account_id: Type.Union([Type.String(), Type.Null()]),
+              }),
+            ),
+            next_cursor: Type.String(),
+            has_more: Type.Boolean(),
+          }),
+          202: Type.Unsafe({ $ref: 'Problem#' }),
+          ...problemResponses(400, 401, 403, 404, 409, 424),
         },
       },
     },
-    async (request) => {
-      const query = request.query as {
-        connection_id?: string;
-        account_id?: string;
-        page_size: number;
-        cursor?: string;
-      };
-      let q = db
-        .selectFrom('transactions')
-        .selectAll()
-        .where('client_id', '=', authOf(request).client.id)
-        .where('removed_at', 'is', null);
-      if (query.connection_id) q = q.where('connection_id', '=', query.connection_id);
-      if (query.account_id) q = q.where('parent_id', '=', query.account_id);
-      if (query.cursor) {
-        const [date, id] = decodeCursor(query.cursor, 2) as [string, string];
-        q = q.where(sql<boolean>`(coalesce(operation_date, '-infinity'::date), id) < (${date}::date, ${id})`);
-      }
-      const rows = await q
-        .orderBy(sql`coalesce(operation_date, '-infinity'::date)`, 'desc')
-        .orderBy('id', 'desc')
-        .limit(query.page_size + 1)
-        .execute();
-      const page = keysetPage(rows, query.page_size, (row) => [row.operation_date ?? '-infinity', row.id]);
-      return {
-        data: page.rows.map((row) => present(row, 'account_id')),
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
-      };
+    async (request, reply) => {
+      const query = request.query as { connection_id: string; cursor?: string; count: number };
+      return sendJsonText(
+        reply,
+        await syncTransactions(db, authOf(request).client.id, {
+          connectionId: query.connection_id,
+          cursor: query.cursor,
+          count: query.count,
+        }),
+      );
     },
   );
+  app.get(
+    '/v1/connections/:id/all',
+    {
+      config: { scopes: ['data:read'] },
+      schema: {
+        tags: ['Data'],
+        summary: 'Everything extracted for a connection, grouped',
+        description:
+          'Seed 003\'s "ALL DATA": accounts, cards and liabilities with their transactions and holders, ' +
+          'portfolios with holders, investments grouped by type (funds, stocks, etfs, fixed_income, ' +
+          'pension_plans, …) each with its transactions, identity and MiFID answers, plus ' +
+          '`product_status`, which tells an empty list from one still being extracted or failed.',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: {
+          200: Type.Object({}, { additionalProperties: true }),
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => allData(db, authOf(request).client.id, (request.params as { id: string }).id),
+  );
+  for (const product of products) {
+    const path = `/v1/${productPaths[product]}`;
+    app.get(
+      path,
+      {
+        config: { scopes: ['data:read'] },
+        schema: {
+          tags: ['Data'],
+          summary: `List ${productLabels[product]}`,
+          description:
+            `${product.endsWith('transactions') ? 'Newest first (operation date, then id).' : 'By id.'} ` +
+            'Keyset pagination with `cursor`; `page` is accepted too. While the first extraction of this ' +
+            'product runs for a connection named by `connection_id` or `external_id`, the answer is ' +
+            '`202 OPERATION_PENDING` (unless `allow_partial=true`).',
+          querystring: listQuery(product),
+          response: {
+            200: listResponse(product),
+            202: Type.Unsafe({ $ref: 'Problem#' }),
+            ...problemResponses(400, 401, 403, 404, 424),
+          },
+        },
+      },
+      async (request, reply) =>
+        sendJsonText(
+          reply,
+          await listProduct(db, product, authOf(request).client.id, request.query as ListQuery),
+        ),
+    );
+    app.get(
+      `${path}/:id`,
+      {
+        config: { scopes: ['data:read'] },
+        schema: {
+          tags: ['Data'],
+          summary: `Get one of the ${productLabels[product]}`,
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          querystring: Type.Object(
+            { include: Type.Optional(StringEnum(['raw'])) },
+            { additionalProperties: false },
+          ),
+          response: { 200: recordSchema(product), ...problemResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params as { id: string };
+        const { include } = request.query as { include?: 'raw' };
+        return sendJsonText(
+          reply,
+          await getProductRecord(db, product, authOf(request).client.id, id, include === 'raw'),
+        );
+      },
+    );
+  }
 }

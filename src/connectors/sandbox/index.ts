@@ -160,6 +160,10 @@ function records(input: ExtractInput): Iterable<NormalizedRecord> {
   if (!institution.products.includes(input.product)) {
     throw new ConnectorError('product_unavailable', `${institution.name} does not offer ${input.product}.`);
   }
+  if (profile.username === 'user_partial' && input.product === 'cards') {
+    // The bank's card section is down while the rest of the site works.
+    throw new ConnectorError('product_unavailable', 'The card section of the online bank is not available.');
+  }
   if (institution.kind === 'broker') {
     const broker = brokerRecords(profile);
     const byProduct: Record<string, NormalizedRecord[]> = {

@@ -1,0 +1,163 @@
+// Schemas of the data API: one record schema per product, generated from the field catalog
+// (domain/product-fields.ts), and the list filters each product accepts.
+import { type TObject, type TSchema, Type } from 'typebox';
+import { type FieldKind, parentField, productFields } from '../../domain/product-fields.ts';
+import { movementProducts, type Product } from '../../domain/products.ts';
+import { MAX_PAGE_SIZE } from '../../http/pagination.ts';
+import { Nullable, StringEnum } from '../common.schemas.ts';
+
+/** The URL segment of each product: /v1/<segment>. */
+export const productPaths: Record<Product, string> = {
+  accounts: 'accounts',
+  transactions: 'transactions',
+  cards: 'cards',
+  card_transactions: 'card-transactions',
+  portfolios: 'portfolios',
+  investments: 'investments',
+  investment_transactions: 'investment-transactions',
+  liabilities: 'liabilities',
+  liability_transactions: 'liability-transactions',
+  identity: 'identities',
+  holders: 'holders',
+  mifid: 'mifid-answers',
+};
+
+export const productLabels: Record<Product, string> = {
+  accounts: 'accounts',
+  transactions: 'cash transactions',
+  cards: 'cards',
+  card_transactions: 'card transactions',
+  portfolios: 'investment portfolios',
+  investments: 'investments (holdings)',
+  investment_transactions: 'investment transactions',
+  liabilities: 'liabilities (loans, credits)',
+  liability_transactions: 'liability transactions (instalments)',
+  identity: 'identities of the end user',
+  holders: 'holders of accounts, cards, portfolios and liabilities',
+  mifid: 'MiFID questionnaire answers',
+};
+
+const kindSchema: Record<FieldKind, () => TSchema> = {
+  string: () => Type.String(),
+  date: () => Type.String({ format: 'date' }),
+  money: () => Type.Number({ description: 'Major units; negative = money leaving.' }),
+  number: () => Type.Number(),
+  integer: () => Type.Integer(),
+  boolean: () => Type.Boolean(),
+  object: () => Type.Object({}, { additionalProperties: true }),
+  array: () => Type.Array(Type.Unknown()),
+};
+
+export function recordSchema(product: Product): TObject {
+  const parent = parentField[product];
+  const fields = Object.fromEntries(
+    Object.entries(productFields[product]).map(([name, kind]) => [name, Nullable(kindSchema[kind]())]),
+  );
+  return Type.Object(
+    {
+      id: Type.String(),
+      connection_id: Type.String(),
+      external_id: Nullable(Type.String({ description: "The end user's id in your system." })),
+      ...(parent ? { [parent]: Nullable(Type.String()) } : {}),
+      ...fields,
+      ...(movementProducts.has(product)
+        ? {
+            pending: Type.Boolean(),
+            pending_transaction_id: Nullable(
+              Type.String({ description: 'On a posted movement: the pending one it settled.' }),
+            ),
+          }
+        : {}),
+      first_seen_at: Type.String({ format: 'date-time' }),
+      updated_at: Type.String({ format: 'date-time' }),
+      raw: Type.Optional(Type.Unknown({ description: 'The source record, with `include=raw`.' })),
+    },
+    { additionalProperties: true, description: `One of the ${productLabels[product]}.` },
+  );
+}
+
+const DateParam = (description: string) => Type.Optional(Type.String({ format: 'date', description }));
+
+/** The filters of a product's list (all optional). */
+export function listQuery(product: Product): TObject {
+  const parent = parentField[product];
+  const movement = movementProducts.has(product);
+  return Type.Object(
+    {
+      connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+      external_id: Type.Optional(
+        Type.String({ maxLength: 256, description: "Records of every connection with this end user's id." }),
+      ),
+      ...(parent ? { [parent]: Type.Optional(Type.String({ maxLength: 64 })) } : {}),
+      ...(movement
+        ? {
+            operation_date_from: DateParam('Operation date on or after (YYYY-MM-DD).'),
+            operation_date_to: DateParam('Operation date on or before.'),
+            value_date_from: DateParam('Value date on or after.'),
+            value_date_to: DateParam('Value date on or before.'),
+            amount_min: Type.Optional(
+              Type.Number({ description: 'Amount ≥ this (negative = money leaving).' }),
+            ),
+            amount_max: Type.Optional(Type.Number()),
+            currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+            pending: Type.Optional(Type.Boolean()),
+            q: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 100,
+                description: 'Text in the description, counterparty, shop or merchant (case-insensitive).',
+              }),
+            ),
+          }
+        : {}),
+      ...(product === 'transactions' || product === 'card_transactions'
+        ? {
+            category: Type.Optional(
+              Type.String({
+                maxLength: 64,
+                description: 'A top-level category or a subcategory (docs/categories).',
+              }),
+            ),
+          }
+        : {}),
+      updated_since: Type.Optional(
+        Type.String({
+          format: 'date-time',
+          description: 'Records inserted or changed at or after this instant.',
+        }),
+      ),
+      include: Type.Optional(
+        StringEnum(['raw'], { description: '`raw` adds the source record to each item.' }),
+      ),
+      count: Type.Boolean({
+        default: false,
+        description: 'Add `total`, the number of matching records (slower).',
+      }),
+      allow_partial: Type.Boolean({
+        default: false,
+        description: 'Read what is stored even while the first extraction runs or after it failed.',
+      }),
+      page_size: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 }),
+      cursor: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 512, description: 'The previous `next_cursor`.' }),
+      ),
+      page: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          description: "1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`.",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export function listResponse(product: Product) {
+  return Type.Object({
+    data: Type.Array(recordSchema(product)),
+    has_more: Type.Boolean(),
+    next_cursor: Nullable(Type.String()),
+    total: Type.Optional(Type.Integer({ description: 'With `count=true`.' })),
+  });
+}

@@ -1,0 +1,117 @@
+// Use cases of the data API: list and get records of a product, the "all data" view of a
+// connection, and the readiness rule every read follows (seed 001's OPERATION_PENDING while the
+// first extraction runs; an errored product answers with its error, never with an empty list that
+// could mean "no data" — seed 003's ALL-DATA caveat).
+import type { Kysely } from 'kysely';
+import type { Product } from '../domain/products.ts';
+import { ApiError } from '../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../http/pagination.ts';
+import { activeRefreshesOf, type ConnectionRow } from '../store/connections.ts';
+import {
+  countRecords,
+  listRecords,
+  type RecordFilters,
+  type RenderedRow,
+  sortKeyArity,
+} from '../store/product-queries.ts';
+import type { Schema } from '../store/schema.ts';
+
+/** Seconds a client is told to wait before asking again while an extraction runs. */
+export const PENDING_RETRY_SECONDS = 2;
+
+/** Connections a read is about: the one named, those of an end user, or none (every connection). */
+export async function connectionsInScope(
+  db: Kysely<Schema>,
+  clientId: string,
+  scope: { connectionId?: string | undefined; externalId?: string | undefined },
+): Promise<ConnectionRow[] | undefined> {
+  if (scope.connectionId === undefined && scope.externalId === undefined) return undefined;
+  let query = db.selectFrom('connections').selectAll().where('client_id', '=', clientId);
+  if (scope.connectionId !== undefined) query = query.where('id', '=', scope.connectionId);
+  if (scope.externalId !== undefined) query = query.where('external_id', '=', scope.externalId);
+  const rows = await query.execute();
+  if (scope.connectionId !== undefined && rows.length === 0)
+    throw new ApiError('NOT_FOUND', `No connection ${scope.connectionId}.`);
+  return rows;
+}
+
+/**
+ * Throws OPERATION_PENDING while the first extraction of `product` runs for one of the connections,
+ * and PRODUCT_EXTRACTION_FAILED when its last extraction failed.
+ */
+export async function assertProductReady(
+  db: Kysely<Schema>,
+  connections: readonly ConnectionRow[],
+  product: Product,
+): Promise<void> {
+  const relevant = connections.filter((c) => c.products.includes(product));
+  const waiting = relevant.filter((c) => !c.product_status[product]?.created);
+  if (waiting.length > 0) {
+    const active = await activeRefreshesOf(
+      db,
+      waiting.map((c) => c.id),
+    );
+    const refresh = active[0];
+    if (refresh) {
+      throw new ApiError(
+        'OPERATION_PENDING',
+        `The first extraction of ${product} for connection ${refresh.connection_id} is still running.`,
+        {
+          extensions: { refresh_id: refresh.id, connection_id: refresh.connection_id },
+          headers: { 'retry-after': String(PENDING_RETRY_SECONDS) },
+        },
+      );
+    }
+  }
+  const failed = relevant.find((c) => c.product_status[product]?.errored);
+  if (failed) {
+    const code = failed.product_status[product]?.error ?? 'unknown';
+    throw new ApiError(
+      'PRODUCT_EXTRACTION_FAILED',
+      `The last extraction of ${product} for connection ${failed.id} failed (${code}).`,
+      { extensions: { connection_id: failed.id, product_error: code } },
+    );
+  }
+}
+
+export interface ListRequest {
+  pageSize: number;
+  cursor?: string | undefined;
+  page?: number | undefined;
+  includeRaw: boolean;
+  count: boolean;
+}
+
+/** A page as JSON text: the rows arrive rendered by the database and are joined, not re-parsed. */
+export async function listProductPage(
+  db: Kysely<Schema>,
+  product: Product,
+  filters: RecordFilters,
+  request: ListRequest,
+): Promise<string> {
+  const after = request.cursor ? decodeCursor(request.cursor, sortKeyArity(product)) : undefined;
+  const rows: RenderedRow[] = await listRecords(db, product, filters, {
+    pageSize: request.pageSize,
+    ...(after ? { after } : {}),
+    ...(request.page !== undefined ? { page: request.page } : {}),
+    includeRaw: request.includeRaw,
+  });
+  const page = rows.slice(0, request.pageSize);
+  const hasMore = rows.length > request.pageSize;
+  const nextCursor = hasMore ? encodeCursor(page.at(-1)!.key) : null;
+  const total = request.count ? `,"total":${await countRecords(db, product, filters)}` : '';
+  return `{"data":[${page.map((row) => row.json).join(',')}],"has_more":${hasMore},"next_cursor":${JSON.stringify(nextCursor)}${total}}`;
+}
+
+/** One record as JSON text, or NOT_FOUND (another client's record is not found either). */
+export async function getProductRecord(
+  db: Kysely<Schema>,
+  product: Product,
+  clientId: string,
+  id: string,
+  includeRaw: boolean,
+): Promise<string> {
+  const rows = await listRecords(db, product, { clientId, id }, { pageSize: 1, includeRaw });
+  if (rows.length === 0) throw new ApiError('NOT_FOUND', `No ${product} record ${id}.`);
+  return rows[0]!.json;
+}
