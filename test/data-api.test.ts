@@ -172,6 +172,119 @@ describe('filters', () => {
   });
 });
 
+describe('POST /v1/transactions/search (seed 003 query object)', () => {
+  let all: Item[];
+  before(async () => {
+    all = await everything(`/v1/transactions?connection_id=${bank.id}`);
+  });
+
+  async function search(body: Record<string, unknown>, as = token) {
+    const response = await ctx.call(as, { method: 'POST', url: '/v1/transactions/search', payload: body });
+    return { status: response.statusCode, body: response.json() };
+  }
+
+  async function searchAll(query: Record<string, unknown>): Promise<Item[]> {
+    const rows: Item[] = [];
+    let cursor: string | undefined;
+    do {
+      const { status, body } = await search({
+        connection_id: bank.id,
+        page_size: 100,
+        query,
+        ...(cursor ? { cursor } : {}),
+      });
+      assert.equal(status, 200, JSON.stringify(body));
+      rows.push(...body.data);
+      cursor = body.next_cursor ?? undefined;
+    } while (cursor);
+    return rows;
+  }
+
+  test('seed and native field names, with $gte/$lt/$in/$ne/$nin and equality, match the same rows as filtering by hand', async () => {
+    const account = all[0]!.account_id;
+    const cases: Array<[Record<string, unknown>, (t: Item) => boolean]> = [
+      [
+        { operationDate: { $gte: '2026-01-01', $lte: '2026-03-31' } },
+        (t) => String(t.operation_date) >= '2026-01-01' && String(t.operation_date) <= '2026-03-31',
+      ],
+      [{ valueDate: { $gt: '2026-06-30' } }, (t) => String(t.value_date) > '2026-06-30'],
+      [{ amount: { $lt: -100 } }, (t) => Number(t.amount) < -100],
+      [{ amount: { $gte: 1000 }, currency: 'EUR' }, (t) => Number(t.amount) >= 1000 && t.currency === 'EUR'],
+      [
+        { category: { $in: ['food', 'transport'] } },
+        (t) => ['food', 'transport'].includes(String(t.category)),
+      ],
+      [
+        { category: { $nin: ['food', 'transport'] } },
+        (t) => !['food', 'transport'].includes(String(t.category)),
+      ],
+      [{ account_id: account, pending: false }, (t) => t.account_id === account && t.pending === false],
+      [{ merchant_name: { $ne: null } }, (t) => t.merchant_name !== null],
+      [{ _id: all[3]!.id }, (t) => t.id === all[3]!.id],
+      [
+        { norma43: { $eq: all.find((t) => t.norma43)!.norma43 } },
+        (t) => t.norma43 === all.find((x) => x.norma43)!.norma43,
+      ],
+    ];
+    for (const [query, predicate] of cases) {
+      const expected = all.filter(predicate);
+      assert.ok(expected.length > 0, `${JSON.stringify(query)} matches something in the sandbox data`);
+      assert.deepEqual(
+        (await searchAll(query)).map((t) => t.id),
+        expected.map((t) => t.id),
+        JSON.stringify(query),
+      );
+    }
+  });
+
+  test('body filters and count work as in the query string', async () => {
+    const { status, body } = await search({
+      connection_id: bank.id,
+      amount_max: -10,
+      count: true,
+      page_size: 5,
+      query: { operationDate: { $gte: '2026-01-01' } },
+    });
+    assert.equal(status, 200);
+    const expected = all.filter((t) => Number(t.amount) <= -10 && String(t.operation_date) >= '2026-01-01');
+    assert.equal(body.total, expected.length);
+    assert.deepEqual(
+      body.data.map((t: Item) => t.id),
+      expected.slice(0, 5).map((t) => t.id),
+    );
+  });
+
+  test('unknown fields, unknown operators and ill-typed values are a 400 pointing at them', async () => {
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ colour: 'red' }, '/body/query/colour'],
+      [{ amount: { $regex: '^1' } }, '/body/query/amount/$regex'],
+      [{ amount: { $gte: 'lots' } }, '/body/query/amount/$gte'],
+      [{ operationDate: { $gte: '01/01/2026' } }, '/body/query/operationDate/$gte'],
+      [{ description: { $gt: 'a' } }, '/body/query/description/$gt'],
+      [{ category: { $in: [] } }, '/body/query/category/$in'],
+      [{ pending: 'yes' }, '/body/query/pending'],
+    ];
+    for (const [query, pointer] of bad) {
+      const { status, body } = await search({ connection_id: bank.id, query });
+      assert.equal(status, 400, JSON.stringify(query));
+      assert.equal(body.code, 'VALIDATION_FAILED');
+      assert.deepEqual(
+        body.errors.map((e: { pointer: string }) => e.pointer),
+        [pointer],
+        JSON.stringify(query),
+      );
+    }
+    const unknownBodyField = await search({ connection_id: bank.id, colour: 'red' });
+    assert.equal(unknownBodyField.status, 400);
+  });
+
+  test("another client's token finds nothing and cannot name the connection", async () => {
+    const other = await ctx.tokenFor(await ctx.createClient());
+    assert.equal((await search({ connection_id: bank.id }, other)).status, 404);
+    assert.deepEqual((await search({ query: { amount: { $lt: 0 } } }, other)).body.data, []);
+  });
+});
+
 describe('pending and errored products', () => {
   test('202 OPERATION_PENDING with Retry-After while the first extraction runs; allow_partial reads anyway', async () => {
     const created = await createConnection(ctx, token, good('user_good_30000'));

@@ -31,7 +31,7 @@ type Item = Record<string, unknown> & { id: string };
 export async function allData(db: Kysely<Schema>, clientId: string, connectionId: string) {
   const connection = await getConnectionOrThrow(db, clientId, connectionId);
   const load = async (product: Product) =>
-    (await allRecordsOf(db, product, clientId, connectionId)).map((row) => ({
+    (await allRecordsOf(db, product, connection)).map((row) => ({
       item: JSON.parse(row.json) as Item,
       parentId: row.parent_id,
       type: row.type,

@@ -15,6 +15,8 @@ export interface TokenResponse {
 }
 
 export interface VerifiedToken {
+  /** The signing key's id: a token stays valid only while its key does. */
+  kid: string;
   clientId: string;
   scopes: Scope[];
   expiresAt: Date;
@@ -50,7 +52,7 @@ export async function verifyAccessToken(
   token: string,
 ): Promise<VerifiedToken> {
   try {
-    const { payload } = await jwtVerify(
+    const { payload, protectedHeader } = await jwtVerify(
       token,
       async (header) => {
         const key = await keys.find(header.kid, 'sig');
@@ -68,7 +70,12 @@ export async function verifyAccessToken(
     const scopes = (
       typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []
     ) as Scope[];
-    return { clientId: payload.sub!, scopes, expiresAt: new Date(payload.exp! * 1000) };
+    return {
+      kid: protectedHeader.kid!,
+      clientId: payload.sub!,
+      scopes,
+      expiresAt: new Date(payload.exp! * 1000),
+    };
   } catch (error) {
     if (error instanceof errors.JWTExpired)
       throw new ApiError('AUTH_TOKEN_EXPIRED', 'The access token has expired; request a new one.');

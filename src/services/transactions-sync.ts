@@ -10,7 +10,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { ApiError } from '../http/errors.ts';
-import { renderRecord } from '../store/product-queries.ts';
+import { type RecordColumns, recordColumns, renderRecord } from '../store/product-queries.ts';
 import type { Schema } from '../store/schema.ts';
 import { assertProductReady, connectionsInScope } from './data-reads.ts';
 
@@ -57,17 +57,9 @@ export async function syncTransactions(
     );
   }
   const high = cursor.h ?? published;
-  const rows = await sql<{
-    change_seq: number;
-    created_seq: number;
-    removed: boolean;
-    id: string;
-    account_id: string | null;
-    json: string;
-  }>`
-    select r.change_seq, r.created_seq, r.removed_at is not null as removed, r.id, r.parent_id as account_id,
-      ${renderRecord('transactions', false)} as json
-    from transactions r join connections c on c.id = r.connection_id
+  const rows = await sql<RecordColumns & { change_seq: number; created_seq: number; removed: boolean }>`
+    select r.change_seq, r.created_seq, r.removed_at is not null as removed, ${recordColumns('transactions', false)}
+    from transactions r
     where r.connection_id = ${connection!.id} and r.change_seq > ${cursor.p} and r.change_seq <= ${high}
     order by r.change_seq
     limit ${request.count + 1}`.execute(db);
@@ -80,9 +72,9 @@ export async function syncTransactions(
     const createdInLoop = Number(row.created_seq) > cursor.s;
     if (row.removed) {
       // A transaction the client never saw (added and removed since its cursor) is not news.
-      if (!createdInLoop)
-        removed.push(JSON.stringify({ transaction_id: row.id, account_id: row.account_id }));
-    } else (createdInLoop ? added : modified).push(row.json);
+      if (!createdInLoop) removed.push(JSON.stringify({ transaction_id: row.id, account_id: row.parent_id }));
+    } else
+      (createdInLoop ? added : modified).push(renderRecord('transactions', row, connection!.external_id));
   }
   const next: SyncCursor = hasMore
     ? { s: cursor.s, p: Number(page.at(-1)!.change_seq), h: high }

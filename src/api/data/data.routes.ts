@@ -6,19 +6,28 @@ import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { parentField } from '../../domain/product-fields.ts';
 import { type Product, products } from '../../domain/products.ts';
+import { type FieldCondition, parseSearchQuery, SearchQueryError } from '../../domain/search-query.ts';
 import { authOf } from '../../http/auth.ts';
+import { ApiError } from '../../http/errors.ts';
 import { allData } from '../../services/all-data.ts';
 import {
   assertProductReady,
-  connectionsInScope,
   getProductRecord,
   listProductPage,
+  SettledConnections,
 } from '../../services/data-reads.ts';
 import { syncTransactions } from '../../services/transactions-sync.ts';
 import type { RecordFilters } from '../../store/product-queries.ts';
 import type { Schema } from '../../store/schema.ts';
 import { problemResponses, StringEnum } from '../common.schemas.ts';
-import { listQuery, listResponse, productLabels, productPaths, recordSchema } from './data.schemas.ts';
+import {
+  listQuery,
+  listResponse,
+  productLabels,
+  productPaths,
+  recordSchema,
+  searchBody,
+} from './data.schemas.ts';
 
 export interface ListQuery {
   connection_id?: string;
@@ -84,8 +93,10 @@ export async function listProduct(
   product: Product,
   clientId: string,
   query: ListQuery,
+  scopes: SettledConnections,
+  conditions?: readonly FieldCondition[],
 ): Promise<string> {
-  const connections = await connectionsInScope(db, clientId, {
+  const connections = await scopes.inScope(db, clientId, {
     connectionId: query.connection_id,
     externalId: query.external_id,
   });
@@ -93,12 +104,15 @@ export async function listProduct(
   return listProductPage(
     db,
     product,
-    filtersOf(
-      product,
-      clientId,
-      query,
-      connections?.map((c) => c.id),
-    ),
+    {
+      ...filtersOf(
+        product,
+        clientId,
+        query,
+        connections?.map((c) => c.id),
+      ),
+      ...(conditions ? { conditions } : {}),
+    },
     {
       pageSize: query.page_size,
       cursor: query.cursor,
@@ -106,11 +120,13 @@ export async function listProduct(
       includeRaw: query.include === 'raw',
       count: query.count,
     },
+    connections,
   );
 }
 
 export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Schema> }): void {
   const { db } = deps;
+  const settled = new SettledConnections();
   app.get(
     '/v1/transactions/sync',
     {
@@ -184,6 +200,46 @@ export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Sche
     },
     async (request) => allData(db, authOf(request).client.id, (request.params as { id: string }).id),
   );
+  app.post(
+    '/v1/transactions/search',
+    {
+      config: { scopes: ['data:read'] },
+      schema: {
+        tags: ['Data'],
+        summary: 'Search cash transactions with a query object',
+        description:
+          "For clients that prefer seed 003's query object to query-string filters: the body takes the " +
+          'same filters and paging as `GET /v1/transactions`, plus `query`, a MongoDB-style object ' +
+          '(`{"operationDate": {"$gte": "2025-01-01"}, "amount": {"$lt": 0}, "category": {"$in": ' +
+          '["food", "transport"]}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or ' +
+          'the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.',
+        body: searchBody(),
+        response: {
+          200: listResponse('transactions'),
+          202: Type.Unsafe({ $ref: 'Problem#' }),
+          ...problemResponses(400, 401, 403, 404, 424),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { query: queryObject, ...filters } = request.body as ListQuery & {
+        query?: Record<string, unknown>;
+      };
+      let conditions: FieldCondition[] = [];
+      try {
+        conditions = parseSearchQuery(queryObject ?? {});
+      } catch (error) {
+        if (!(error instanceof SearchQueryError)) throw error;
+        throw new ApiError('VALIDATION_FAILED', 'The query object is not valid.', {
+          errors: [{ pointer: `/body${error.pointer}`, detail: error.message }],
+        });
+      }
+      return sendJsonText(
+        reply,
+        await listProduct(db, 'transactions', authOf(request).client.id, filters, settled, conditions),
+      );
+    },
+  );
   for (const product of products) {
     const path = `/v1/${productPaths[product]}`;
     app.get(
@@ -209,7 +265,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Sche
       async (request, reply) =>
         sendJsonText(
           reply,
-          await listProduct(db, product, authOf(request).client.id, request.query as ListQuery),
+          await listProduct(db, product, authOf(request).client.id, request.query as ListQuery, settled),
         ),
     );
     app.get(

@@ -3,6 +3,7 @@
 import { type TObject, type TSchema, Type } from 'typebox';
 import { type FieldKind, parentField, productFields } from '../../domain/product-fields.ts';
 import { movementProducts, type Product } from '../../domain/products.ts';
+import { searchFieldNames } from '../../domain/search-query.ts';
 import { MAX_PAGE_SIZE } from '../../http/pagination.ts';
 import { Nullable, StringEnum } from '../common.schemas.ts';
 
@@ -160,4 +161,23 @@ export function listResponse(product: Product) {
     next_cursor: Nullable(Type.String()),
     total: Type.Optional(Type.Integer({ description: 'With `count=true`.' })),
   });
+}
+
+/** The body of POST /v1/transactions/search: the list filters, plus seed 003's query object. */
+export function searchBody(): TObject {
+  const filters = listQuery('transactions');
+  return Type.Object(
+    {
+      ...filters.properties,
+      query: Type.Optional(
+        Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+          description:
+            'MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` ' +
+            `with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: ${searchFieldNames.join(', ')}.`,
+          maxProperties: 32,
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
 }
