@@ -178,7 +178,7 @@ async function main() {
       'base64url',
     );
     const explain = await sql<{ 'QUERY PLAN': string }>`explain
-      select r.id from transactions r join connections c on c.id = r.connection_id
+      select r.id, r.data::text from transactions r
       where r.client_id = ${client.id} and r.removed_at is null and r.connection_id = ${connectionId}
         and (r.operation_date, r.id) < (${deep.rows[0]!.operation_date}::date, ${deep.rows[0]!.id})
       order by r.operation_date desc, r.id desc limit 101`.execute(database.db);

@@ -10,6 +10,9 @@ export const idPrefixes = {
   challenge: 'chl',
   request: 'req',
   key: 'key',
+  event: 'evt',
+  webhookEndpoint: 'whe',
+  delivery: 'dlv',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -17,6 +17,7 @@ import {
   setStatus,
 } from '../store/connections.ts';
 import type { Schema } from '../store/schema.ts';
+import { recordEvent } from '../webhooks/events.ts';
 import { type EngineDeps, sealContext } from './engine.ts';
 
 export const DEFAULT_HISTORY_DAYS = 730;
@@ -288,12 +289,23 @@ export async function enableConnection(
   });
 }
 
-/** Deletes the connection and, by cascade in the same statement, every row derived from it. */
+/**
+ * Deletes the connection and, by cascade in the same statement, every row derived from it; the
+ * connection.deleted event is written in the same transaction.
+ */
 export async function deleteConnection(db: Kysely<Schema>, clientId: string, id: string): Promise<void> {
-  const result = await db
-    .deleteFrom('connections')
-    .where('client_id', '=', clientId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+  await db.transaction().execute(async (trx) => {
+    const deleted = await trx
+      .deleteFrom('connections')
+      .where('client_id', '=', clientId)
+      .where('id', '=', id)
+      .returning(['id', 'external_id'])
+      .executeTakeFirst();
+    if (!deleted) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+    await recordEvent(trx, {
+      clientId,
+      type: 'connection.deleted',
+      data: { connection_id: deleted.id, external_id: deleted.external_id },
+    });
+  });
 }

@@ -14,6 +14,7 @@ import { REFRESH_CONNECTION } from '../jobs/queues.ts';
 import { open, seal } from '../security/envelope.ts';
 import {
   type ConnectionRow,
+  type Db,
   findConnectionById,
   findOpenChallenge,
   findRefresh,
@@ -28,7 +29,15 @@ import {
   removeVanishedPending,
   upsertRecords,
 } from '../store/records.ts';
+import { recordEvent } from '../webhooks/events.ts';
 import { type EngineDeps, REFRESH_INTERVALS_MS, sealContext } from './engine.ts';
+import { encodeSyncCursor } from './transactions-sync.ts';
+
+interface ChangeCounts {
+  added: number;
+  modified: number;
+  removed: number;
+}
 
 export const CHALLENGE_ATTEMPTS = 3;
 const DOWN_RETRY_SECONDS = 300;
@@ -212,6 +221,7 @@ async function extractProducts(
     const now = deps.now();
     const institution = deps.registry.findInstitution(connection.institution_id)!;
     const recurrent = connection.access_mode === 'recurrent';
+    const firstLoad = connection.last_refresh_at === null;
     await setStatus(trx, connection, 'ok', statusDetails.ok, {
       last_refresh_at: now,
       last_transaction_date: (last?.last as string | null) ?? null,
@@ -224,8 +234,52 @@ async function extractProducts(
       // A one-shot connection keeps no credentials once its extraction has ended.
       ...(recurrent ? {} : { credentials_sealed: null, session_sealed: null }),
     });
-    await finishRefresh({ ...deps, db: trx as never }, refresh, 'succeeded');
+    const counts = await finishRefresh({ ...deps, db: trx as never }, refresh, 'succeeded');
+    await announceRefresh(trx, connection, refresh, counts, firstLoad);
   });
+}
+
+/**
+ * The webhook a successful refresh is worth: connection.historical_update after the first load
+ * (seed 000's historical webhook), connection.updated after a later one that changed something.
+ */
+async function announceRefresh(
+  trx: Db,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  counts: ChangeCounts,
+  firstLoad: boolean,
+): Promise<void> {
+  const base = { connection_id: connection.id, external_id: connection.external_id, refresh_id: refresh.id };
+  if (firstLoad) {
+    const row = await trx
+      .selectFrom('connections')
+      .select('product_status')
+      .where('id', '=', connection.id)
+      .executeTakeFirstOrThrow();
+    const products = Object.fromEntries(
+      Object.entries(row.product_status).map(([product, state]) => [
+        product,
+        { count: state.count ?? 0, errored: state.errored, error: state.error ?? null },
+      ]),
+    );
+    await recordEvent(trx, {
+      clientId: connection.client_id,
+      type: 'connection.historical_update',
+      data: { ...base, products },
+    });
+  } else if (counts.added + counts.modified + counts.removed > 0) {
+    await recordEvent(trx, {
+      clientId: connection.client_id,
+      type: 'connection.updated',
+      data: {
+        ...base,
+        ...counts,
+        // The cursor from which /v1/transactions/sync returns exactly this refresh's changes.
+        sync_cursor: encodeSyncCursor({ s: refresh.start_seq ?? 0, p: refresh.start_seq ?? 0, h: null }),
+      },
+    });
+  }
 }
 
 /** Ends a refresh, with its added / modified / removed counts read from the rows it changed. */
@@ -234,7 +288,7 @@ async function finishRefresh(
   refresh: Refresh,
   status: 'succeeded' | 'failed',
   error?: { code: string; detail: string },
-): Promise<void> {
+): Promise<ChangeCounts> {
   const counts =
     refresh.start_seq === null
       ? { added: 0, modified: 0, removed: 0 }
@@ -252,6 +306,7 @@ async function finishRefresh(
     })
     .where('id', '=', refresh.id)
     .execute();
+  return counts;
 }
 
 /** Fails the refresh and moves the connection to the status that explains why. */
@@ -278,6 +333,19 @@ async function failWith(
       ...(single && !retryable ? { credentials_sealed: null, session_sealed: null } : {}),
     });
     await finishRefresh({ ...deps, db: trx as never }, refresh, 'failed', { code, detail });
+    await recordEvent(trx, {
+      clientId: connection.client_id,
+      type: 'refresh.failed',
+      data: {
+        connection_id: connection.id,
+        external_id: connection.external_id,
+        refresh_id: refresh.id,
+        error_code: code,
+        status,
+        status_detail: detail,
+        retryable,
+      },
+    });
   });
 }
 

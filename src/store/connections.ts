@@ -2,6 +2,7 @@
 // a connection of another client is simply not found.
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import { assertTransition, type ConnectionStatus } from '../domain/connection-status.ts';
+import { recordEvent } from '../webhooks/events.ts';
 import type { ConnectionsTable, ProductState, Schema } from './schema.ts';
 
 export type Db = Kysely<Schema> | Transaction<Schema>;
@@ -21,7 +22,10 @@ export async function findConnectionById(db: Db, id: string) {
   return db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Changes status (checked by the state machine) and records the transition. */
+/**
+ * Changes status (checked by the state machine) and records the transition, with its
+ * connection.status_changed event in the same transaction.
+ */
 export async function setStatus(
   db: Db,
   connection: { id: string; status: string },
@@ -31,16 +35,30 @@ export async function setStatus(
 ): Promise<void> {
   const from = connection.status as ConnectionStatus;
   if (from !== to) assertTransition(from, to);
-  await db
+  const updated = await db
     .updateTable('connections')
     .set({ ...extra, status: to, status_detail: detail, updated_at: new Date() })
     .where('id', '=', connection.id)
-    .execute();
+    .returning(['client_id', 'external_id'])
+    .executeTakeFirst();
   if (from !== to) {
     await db
       .insertInto('connection_status_events')
       .values({ connection_id: connection.id, from_status: from, to_status: to, detail })
       .execute();
+    if (updated) {
+      await recordEvent(db, {
+        clientId: updated.client_id,
+        type: 'connection.status_changed',
+        data: {
+          connection_id: connection.id,
+          external_id: updated.external_id,
+          status: to,
+          previous_status: from,
+          status_detail: detail,
+        },
+      });
+    }
   }
   connection.status = to;
 }

@@ -3,7 +3,7 @@
 // instance and the same SQL either way.
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { type ConstructorOptions, fromPglite } from 'pg-boss';
@@ -23,6 +23,11 @@ export interface Database {
   readonly bossOptions: ConstructorOptions;
   /** Inserts many new rows the fastest way this engine offers (COPY on PostgreSQL). */
   readonly bulkInsert: BulkInsert;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (delivered when the notifying transaction
+   * commits). Resolves with a function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -40,6 +45,18 @@ export function databaseFromPglite(pglite: PGlite, onClose?: () => void | Promis
     db,
     bossOptions: { db: fromPglite(pglite), backend: 'pglite' },
     bulkInsert: unnestInsert(db as Kysely<unknown>),
+    async listen(channel, onNotify) {
+      // LISTEN goes through Kysely's serialised connection, so it never lands inside another
+      // caller's open transaction (where a rollback would undo it).
+      await sql`listen ${sql.id(channel)}`.execute(db);
+      const stop = pglite.onNotification((from) => {
+        if (from === channel) onNotify();
+      });
+      return async () => {
+        stop();
+        if (!pglite.closed) await sql`unlisten ${sql.id(channel)}`.execute(db);
+      };
+    },
     async close() {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
@@ -58,9 +75,44 @@ export function databaseFromUrl(connectionString: string, max: number): Database
     db,
     bossOptions: { connectionString, max: Math.max(2, Math.ceil(max / 2)), application_name: 'tesoro-jobs' },
     bulkInsert: copyInsert(pool),
+    listen: (channel, onNotify) => listenOnServer(connectionString, channel, onNotify),
     async close() {
       await db.destroy();
     },
+  };
+}
+
+/**
+ * A dedicated connection LISTENing on `channel`; reconnects after a second if it drops (whoever
+ * listens also polls, so a notification lost meanwhile only delays the work).
+ */
+async function listenOnServer(
+  connectionString: string,
+  channel: string,
+  onNotify: () => void,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString, application_name: 'tesoro-listen' });
+    next.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    const retry = () => {
+      if (stopped) return;
+      next.removeAllListeners('error');
+      next.on('error', () => {});
+      setTimeout(() => void connect().catch(retry), 1000).unref();
+    };
+    next.on('error', retry);
+    await next.connect();
+    await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+    client = next;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    await client?.end().catch(() => {});
   };
 }
 

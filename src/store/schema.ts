@@ -127,6 +127,59 @@ export interface ChallengesTable {
   created_at: CreatedAt;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  client_id: string;
+  url: string;
+  description: string | null;
+  /** Event types sent to it; null = every type. */
+  events: string[] | null;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  /** The `whsec_…` signing secret, sealed with the master key. */
+  secret_sealed: string;
+  /** After a rotation the old secret signs too, until previous_secret_expires_at. */
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  /** Start of the current run of failed attempts; null after a success. */
+  failing_since: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface EventsTable {
+  id: string;
+  client_id: string;
+  type: string;
+  data: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+/** One attempt of a delivery, as GET /v1/webhook-endpoints/{id}/deliveries shows it. */
+export interface DeliveryAttempt {
+  at: string;
+  status_code: number | null;
+  latency_ms: number;
+  /** The first 1 KB of the response body. */
+  response_body: string | null;
+  error: string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  client_id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempt_count: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  /** A dispatcher holds the delivery until then (a crash lets it go when it passes). */
+  locked_until: Timestamp | null;
+  attempts: ColumnType<DeliveryAttempt[], string | undefined, string>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 /** Every product table (accounts, transactions, …) has these columns. */
 export interface RecordTable {
   id: string;
@@ -178,4 +231,7 @@ export interface Schema {
   identities: RecordTable;
   holders: RecordTable;
   mifid_answers: RecordTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  events: EventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -4,11 +4,13 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as foundation from './0001-foundation.ts';
 import * as connections from './0002-connections.ts';
 import * as changeTracking from './0003-change-tracking.ts';
+import * as webhooks from './0004-webhooks.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-connections': connections,
   '0003-change-tracking': changeTracking,
+  '0004-webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,297 @@
+// Sends due webhook deliveries. A delivery is claimed with a lease (locked_until), attempted, and
+// its outcome recorded with the next attempt on the retry schedule; a crash mid-attempt leaves the
+// lease to expire and the delivery is attempted again (at least once; receivers dedupe on
+// `webhook-id`, the event id). The dispatcher runs in every process that runs workers, wakes on the
+// NOTIFY recordEvent sends at commit, and polls each second for retries that came due.
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Logger } from '../logger.ts';
+import { type MasterKeyring, open } from '../security/envelope.ts';
+import type { Database } from '../store/database.ts';
+import type { DeliveryAttempt, Schema } from '../store/schema.ts';
+import type { AddressPolicy } from './address-guard.ts';
+import { recordEvent, WEBHOOK_CHANNEL } from './events.ts';
+import { type AttemptOutcome, DELIVERY_TIMEOUT_MS, postWebhook } from './post.ts';
+import { DISABLE_AFTER_MS, nextAttemptDelayMs, parseRetryAfter } from './schedule.ts';
+import { webhookHeaders } from './signing.ts';
+
+export interface DispatcherDeps {
+  db: Kysely<Schema>;
+  keyring: MasterKeyring;
+  logger: Logger;
+  /** The scheduling clock (tests move it days ahead); signatures always carry the wall-clock time. */
+  now(): Date;
+  policy: AddressPolicy;
+  random?: () => number;
+  timeoutMs?: number;
+}
+
+const LEASE_MS = DELIVERY_TIMEOUT_MS * 2;
+const BATCH = 16;
+const KEPT_ATTEMPTS = 50;
+
+export const webhookSecretContext = (endpointId: string) => `webhook_endpoints:${endpointId}:secret`;
+
+/** Claims up to `limit` due deliveries for this dispatcher; returns their ids. */
+async function claimDue(db: Kysely<Schema>, now: Date, limit: number): Promise<string[]> {
+  const result = await sql<{ id: string }>`
+    update webhook_deliveries set locked_until = ${new Date(now.getTime() + LEASE_MS)}
+    where id in (
+      select id from webhook_deliveries
+      where status = 'pending' and next_attempt_at <= ${now}
+        and (locked_until is null or locked_until <= ${now})
+      order by next_attempt_at
+      limit ${limit}
+      for update skip locked)
+    returning id`.execute(db);
+  return result.rows.map((row) => row.id);
+}
+
+/** The body a receiver gets: the event, as GET /v1/events/{id} shows it. */
+export function eventBody(event: { id: string; type: string; created_at: Date; data: unknown }): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    created_at: event.created_at.toISOString(),
+    data: event.data,
+  });
+}
+
+/** The secrets that sign now: the current one, and the previous one during its grace period. */
+export function signingSecrets(
+  keyring: MasterKeyring,
+  endpoint: {
+    id: string;
+    secret_sealed: string;
+    previous_secret_sealed: string | null;
+    previous_secret_expires_at: Date | null;
+  },
+  now: Date,
+): string[] {
+  const context = webhookSecretContext(endpoint.id);
+  const secrets = [open(keyring, endpoint.secret_sealed, context)];
+  if (
+    endpoint.previous_secret_sealed &&
+    endpoint.previous_secret_expires_at &&
+    endpoint.previous_secret_expires_at > now
+  )
+    secrets.push(open(keyring, endpoint.previous_secret_sealed, context));
+  return secrets;
+}
+
+/** Disables an endpoint, fails its pending deliveries and records webhook_endpoint.disabled. */
+export async function disableEndpoint(
+  db: Kysely<Schema> | Parameters<typeof recordEvent>[0],
+  endpoint: { id: string; client_id: string; url: string },
+  reason: string,
+): Promise<void> {
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ enabled: false, disabled_reason: reason, updated_at: new Date() })
+    .where('id', '=', endpoint.id)
+    .execute();
+  await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'failed', next_attempt_at: null, locked_until: null, updated_at: new Date() })
+    .where('endpoint_id', '=', endpoint.id)
+    .where('status', '=', 'pending')
+    .execute();
+  await recordEvent(db, {
+    clientId: endpoint.client_id,
+    type: 'webhook_endpoint.disabled',
+    data: { endpoint_id: endpoint.id, url: endpoint.url, reason },
+  });
+}
+
+/** Attempts one claimed delivery and records what happened. */
+async function attempt(deps: DispatcherDeps, deliveryId: string): Promise<void> {
+  const { db } = deps;
+  const row = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
+    .select([
+      'd.id',
+      'd.attempt_count',
+      'd.attempts',
+      'e.id as event_id',
+      'e.type',
+      'e.data',
+      'e.created_at',
+      'w.id as endpoint_id',
+      'w.client_id',
+      'w.url',
+      'w.enabled',
+      'w.secret_sealed',
+      'w.previous_secret_sealed',
+      'w.previous_secret_expires_at',
+      'w.failing_since',
+    ])
+    .where('d.id', '=', deliveryId)
+    .executeTakeFirst();
+  if (!row) return;
+  const now = deps.now();
+  if (!row.enabled) {
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'failed', next_attempt_at: null, locked_until: null, updated_at: now })
+      .where('id', '=', row.id)
+      .execute();
+    return;
+  }
+  const body = eventBody({ id: row.event_id, type: row.type, created_at: row.created_at, data: row.data });
+  const secrets = signingSecrets(deps.keyring, { ...row, id: row.endpoint_id }, now);
+  const headers = webhookHeaders(secrets, row.event_id, Math.floor(Date.now() / 1000), body);
+  const outcome = await postWebhook(row.url, headers, body, deps.policy, deps.timeoutMs);
+  await record(deps, row, now, outcome);
+}
+
+async function record(
+  deps: DispatcherDeps,
+  row: {
+    id: string;
+    attempt_count: number;
+    attempts: DeliveryAttempt[];
+    endpoint_id: string;
+    client_id: string;
+    url: string;
+    failing_since: Date | null;
+  },
+  now: Date,
+  outcome: AttemptOutcome,
+): Promise<void> {
+  const attemptNumber = row.attempt_count + 1;
+  const entry: DeliveryAttempt = {
+    at: now.toISOString(),
+    status_code: outcome.statusCode,
+    latency_ms: outcome.latencyMs,
+    response_body: outcome.responseBody,
+    error: outcome.error,
+  };
+  const attempts = JSON.stringify([...row.attempts, entry].slice(-KEPT_ATTEMPTS));
+  const succeeded = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+  const endpoint = { id: row.endpoint_id, client_id: row.client_id, url: row.url };
+  await deps.db.transaction().execute(async (trx) => {
+    if (succeeded) {
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({
+          status: 'succeeded',
+          attempt_count: attemptNumber,
+          attempts,
+          next_attempt_at: null,
+          locked_until: null,
+          updated_at: now,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      await trx
+        .updateTable('webhook_endpoints')
+        .set({ failing_since: null })
+        .where('id', '=', row.endpoint_id)
+        .execute();
+      return;
+    }
+    const retryAfter =
+      outcome.statusCode === 429 || outcome.statusCode === 503
+        ? parseRetryAfter(outcome.retryAfter, now)
+        : null;
+    const delay = nextAttemptDelayMs(attemptNumber, retryAfter, (deps.random ?? Math.random)());
+    await trx
+      .updateTable('webhook_deliveries')
+      .set({
+        status: delay === null ? 'failed' : 'pending',
+        attempt_count: attemptNumber,
+        attempts,
+        next_attempt_at: delay === null ? null : new Date(now.getTime() + delay),
+        locked_until: null,
+        updated_at: now,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    const failingSince = row.failing_since ?? now;
+    if (outcome.statusCode === 410) {
+      await disableEndpoint(trx, endpoint, 'the endpoint answered 410 Gone');
+    } else if (now.getTime() - failingSince.getTime() >= DISABLE_AFTER_MS) {
+      await disableEndpoint(trx, endpoint, 'every delivery attempt failed for 5 days');
+    } else if (!row.failing_since) {
+      await trx
+        .updateTable('webhook_endpoints')
+        .set({ failing_since: now })
+        .where('id', '=', row.endpoint_id)
+        .execute();
+    }
+  });
+}
+
+/** Attempts every delivery due at `deps.now()`; returns how many were attempted. */
+export async function deliverDue(deps: DispatcherDeps): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const ids = await claimDue(deps.db, deps.now(), BATCH);
+    if (ids.length === 0) return total;
+    await Promise.all(
+      ids.map((id) =>
+        attempt(deps, id).catch((error) =>
+          deps.logger.error({ err: error, delivery: id }, 'webhook attempt failed'),
+        ),
+      ),
+    );
+    total += ids.length;
+  }
+}
+
+/** The long-running part: wakes on NOTIFY and every second, and runs deliverDue one run at a time. */
+export class WebhookDispatcher {
+  readonly #deps: DispatcherDeps;
+  readonly #database: Database;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(deps: DispatcherDeps, database: Database) {
+    this.#deps = deps;
+    this.#database = database;
+  }
+
+  async start(): Promise<void> {
+    // One embedded database has one process: a lease left by a killed process can go at once.
+    if (this.#database.engine === 'pglite')
+      await this.#deps.db
+        .updateTable('webhook_deliveries')
+        .set({ locked_until: null })
+        .where('locked_until', 'is not', null)
+        .execute();
+    this.#unlisten = await this.#database.listen(WEBHOOK_CHANNEL, () => this.wake());
+    this.#timer = setInterval(() => this.wake(), 1000);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        try {
+          await deliverDue(this.#deps);
+        } catch (error) {
+          this.#deps.logger.error({ err: error }, 'webhook dispatch failed');
+        }
+      } while (this.#again);
+    })().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#again = false;
+    await this.#running;
+    await this.#unlisten?.();
+  }
+}
