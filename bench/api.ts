@@ -156,6 +156,7 @@ async function main() {
         logger,
         now: () => new Date(),
         ingest: ingestOptionsFor(database),
+        webhookPolicy: { allowPrivate: true },
       },
       database,
       keys,

@@ -187,8 +187,9 @@ async function connectionToOk(engine: Engine): Promise<number> {
     logger,
     now: () => new Date(),
     ingest: ingestOptionsFor(engine.database),
+    webhookPolicy: { allowPrivate: true },
   };
-  await startWorkers(boss, engine.database, logger, engineDeps);
+  const dispatcher = await startWorkers(boss, engine.database, logger, engineDeps);
   const app = await buildApp({
     engine: engineDeps,
     database: engine.database,
@@ -228,6 +229,7 @@ async function connectionToOk(engine: Engine): Promise<number> {
     times.push(performance.now() - start);
   }
   await app.close();
+  await dispatcher?.stop();
   await boss.stop({ graceful: false, timeout: 2000 });
   keys.stop();
   return median(times);

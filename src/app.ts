@@ -12,6 +12,7 @@ import { registerDataRoutes } from './api/data/data.routes.ts';
 import { registerInstitutionRoutes } from './api/institutions/institutions.routes.ts';
 import { registerTokenRoutes } from './api/oauth/token.routes.ts';
 import { registerSystemRoutes } from './api/system/system.routes.ts';
+import { registerWebhookRoutes } from './api/webhooks/webhooks.routes.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import { allScopes, scopeDescriptions } from './domain/scopes.ts';
 import { registerAuth } from './http/auth.ts';
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerInstitutionRoutes(app, { registry: deps.registry });
   registerConnectionRoutes(app, { engine: deps.engine });
   registerDataRoutes(app, { db: deps.database.db });
+  registerWebhookRoutes(app, { engine: deps.engine });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, {

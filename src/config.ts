@@ -14,6 +14,7 @@ const EnvSchema = Type.Object({
   TESORO_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   TESORO_WORKERS: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true' }),
   TESORO_RATE_LIMIT: Type.Integer({ minimum: 0, default: 6000 }),
+  TESORO_ALLOW_PRIVATE_WEBHOOKS: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1')])),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -37,6 +38,11 @@ export interface Config {
   readonly runWorkers: boolean;
   /** Requests per minute per client (per IP before authentication); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
+  /**
+   * Development mode for webhooks: http and loopback receivers allowed. On by default only for the
+   * embedded quick start; production (a DATABASE_URL) requires https to public addresses.
+   */
+  readonly allowPrivateWebhooks: boolean;
   readonly logLevel: string;
 }
 
@@ -66,6 +72,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: (parsed.TESORO_PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     runWorkers: parsed.TESORO_WORKERS === 'true',
     rateLimitPerMinute: parsed.TESORO_RATE_LIMIT,
+    allowPrivateWebhooks:
+      parsed.TESORO_ALLOW_PRIVATE_WEBHOOKS === undefined
+        ? parsed.DATABASE_URL === undefined
+        : parsed.TESORO_ALLOW_PRIVATE_WEBHOOKS === '1',
     logLevel: parsed.LOG_LEVEL,
   });
 }
@@ -95,6 +105,15 @@ export const environmentVariables: ReadonlyArray<{ name: keyof Env; description:
   {
     name: 'TESORO_WORKERS',
     description: '`false` runs the API without job workers in this process (default true)',
+  },
+  {
+    name: 'TESORO_RATE_LIMIT',
+    description: 'requests per minute per client and process; 0 turns it off (default 6000)',
+  },
+  {
+    name: 'TESORO_ALLOW_PRIVATE_WEBHOOKS',
+    description:
+      '1 allows http and loopback webhook URLs (development); default 1 embedded, 0 with DATABASE_URL',
   },
   { name: 'LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (default info)' },
 ];

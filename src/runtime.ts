@@ -64,5 +64,6 @@ export function engineDeps(runtime: Runtime, boss: PgBoss): EngineDeps {
     logger: runtime.logger,
     now: () => new Date(),
     ingest: ingestOptionsFor(runtime.database),
+    webhookPolicy: { allowPrivate: runtime.config.allowPrivateWebhooks },
   };
 }

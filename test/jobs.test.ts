@@ -17,12 +17,13 @@ import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
 let database: TestDatabase;
 let boss: PgBoss;
+let dispatcher: Awaited<ReturnType<typeof startWorkers>>;
 
 before(async () => {
   database = await createTestDatabase();
   const logger = createLogger('silent');
   boss = await startQueue(database, logger, true);
-  await startWorkers(boss, database, logger, {
+  dispatcher = await startWorkers(boss, database, logger, {
     db: database.db,
     keyring: parseMasterKeyring(generateMasterKeyText()),
     registry: defaultRegistry(),
@@ -30,9 +31,11 @@ before(async () => {
     logger,
     now: () => new Date(),
     ingest: ingestOptionsFor(database),
+    webhookPolicy: { allowPrivate: true },
   });
 });
 after(async () => {
+  await dispatcher?.stop();
   await boss.stop({ graceful: true, timeout: 5000 });
   await database.close();
 });

@@ -10,8 +10,9 @@ export async function serve(runtime: Runtime): Promise<void> {
   const { config, logger, database } = runtime;
   const boss = await startQueue(database, logger, config.runWorkers);
   const engine = engineDeps(runtime, boss);
+  let dispatcher: Awaited<ReturnType<typeof startWorkers>>;
   if (config.runWorkers) {
-    await startWorkers(boss, database, logger, engine);
+    dispatcher = await startWorkers(boss, database, logger, engine);
     if (database.engine === 'pglite') await resumeInterruptedRefreshes(engine);
   }
   const app = await buildApp({
@@ -25,6 +26,7 @@ export async function serve(runtime: Runtime): Promise<void> {
   });
   onShutdown(logger, [
     () => app.close(),
+    async () => dispatcher?.stop(),
     () => boss.stop({ graceful: true, timeout: 10_000 }),
     () => runtime.close(),
   ]);

@@ -7,8 +7,12 @@ import { onShutdown } from './lifecycle.ts';
 export async function worker(runtime: Runtime): Promise<void> {
   const boss = await startQueue(runtime.database, runtime.logger, true);
   const engine = engineDeps(runtime, boss);
-  await startWorkers(boss, runtime.database, runtime.logger, engine);
+  const dispatcher = await startWorkers(boss, runtime.database, runtime.logger, engine);
   if (runtime.database.engine === 'pglite') await resumeInterruptedRefreshes(engine);
-  onShutdown(runtime.logger, [() => boss.stop({ graceful: true, timeout: 30_000 }), () => runtime.close()]);
+  onShutdown(runtime.logger, [
+    async () => dispatcher?.stop(),
+    () => boss.stop({ graceful: true, timeout: 30_000 }),
+    () => runtime.close(),
+  ]);
   runtime.logger.info({ database: runtime.database.engine }, 'worker started');
 }

@@ -70,6 +70,12 @@ export const errorCatalog = {
     title: 'The data changed while the feed was being paged',
     retryable: true,
   },
+  // webhooks
+  WEBHOOK_ENDPOINT_DISABLED: {
+    status: 409,
+    title: 'The webhook endpoint is disabled',
+    retryable: false,
+  },
   // limits and availability
   RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
   NOT_READY: { status: 503, title: 'The service is not ready', retryable: true },

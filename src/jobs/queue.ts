@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../services/engine.ts';
 import { runRefresh } from '../services/extraction.ts';
 import type { Database } from '../store/database.ts';
+import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 import { purgeExpired } from './purge-expired.ts';
 import {
   PURGE_EXPIRED,
@@ -33,13 +34,17 @@ export async function startQueue(
   return boss;
 }
 
-/** Registers every job handler and the recurring schedules on a started queue. */
+/**
+ * Registers every job handler and the recurring schedules on a started queue, and starts the
+ * webhook dispatcher (returned: stop it before closing the database).
+ */
 export async function startWorkers(
   boss: PgBoss,
   database: Database,
   logger: Logger,
   engine: EngineDeps,
-): Promise<void> {
+  options: { webhooks?: boolean } = {},
+): Promise<WebhookDispatcher | undefined> {
   await boss.work(PURGE_EXPIRED, async ([job]) => {
     const removed = await purgeExpired(database.db);
     logger.info({ job: job?.id, removed }, 'purged expired records');
@@ -60,4 +65,11 @@ export async function startWorkers(
     return { queued };
   });
   for (const { queue, cron } of schedules) await boss.schedule(queue, cron);
+  if (options.webhooks === false) return undefined;
+  const dispatcher = new WebhookDispatcher(
+    { db: engine.db, keyring: engine.keyring, logger, now: engine.now, policy: engine.webhookPolicy },
+    database,
+  );
+  await dispatcher.start();
+  return dispatcher;
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { MasterKeyring } from '../security/envelope.ts';
 import type { IngestOptions } from '../store/records.ts';
 import type { Schema } from '../store/schema.ts';
+import type { AddressPolicy } from '../webhooks/address-guard.ts';
 
 export interface EngineDeps {
   db: Kysely<Schema>;
@@ -16,6 +17,8 @@ export interface EngineDeps {
   now(): Date;
   /** How records are written on this engine (store/records.ts ingestOptionsFor). */
   ingest: IngestOptions;
+  /** Which webhook URLs may be registered and connected to (webhooks/address-guard.ts). */
+  webhookPolicy: AddressPolicy;
 }
 
 export const REFRESH_INTERVALS_MS: Record<string, number> = {

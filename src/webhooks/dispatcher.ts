@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from '../logger.ts';
 import { type MasterKeyring, open } from '../security/envelope.ts';
+import type { Db } from '../store/connections.ts';
 import type { Database } from '../store/database.ts';
 import type { DeliveryAttempt, Schema } from '../store/schema.ts';
 import type { AddressPolicy } from './address-guard.ts';
@@ -32,10 +33,18 @@ const KEPT_ATTEMPTS = 50;
 
 export const webhookSecretContext = (endpointId: string) => `webhook_endpoints:${endpointId}:secret`;
 
-/** Claims up to `limit` due deliveries for this dispatcher; returns their ids. */
-async function claimDue(db: Kysely<Schema>, now: Date, limit: number): Promise<string[]> {
+/**
+ * Claims up to `limit` due deliveries for this dispatcher; returns their ids and the lease, which
+ * the outcome is recorded against (a dispatcher whose lease ran out does not overwrite another's).
+ */
+async function claimDue(
+  db: Kysely<Schema>,
+  now: Date,
+  limit: number,
+): Promise<{ ids: string[]; lease: Date }> {
+  const lease = new Date(now.getTime() + LEASE_MS);
   const result = await sql<{ id: string }>`
-    update webhook_deliveries set locked_until = ${new Date(now.getTime() + LEASE_MS)}
+    update webhook_deliveries set locked_until = ${lease}
     where id in (
       select id from webhook_deliveries
       where status = 'pending' and next_attempt_at <= ${now}
@@ -44,7 +53,7 @@ async function claimDue(db: Kysely<Schema>, now: Date, limit: number): Promise<s
       limit ${limit}
       for update skip locked)
     returning id`.execute(db);
-  return result.rows.map((row) => row.id);
+  return { ids: result.rows.map((row) => row.id), lease };
 }
 
 /** The body a receiver gets: the event, as GET /v1/events/{id} shows it. */
@@ -81,7 +90,7 @@ export function signingSecrets(
 
 /** Disables an endpoint, fails its pending deliveries and records webhook_endpoint.disabled. */
 export async function disableEndpoint(
-  db: Kysely<Schema> | Parameters<typeof recordEvent>[0],
+  db: Db,
   endpoint: { id: string; client_id: string; url: string },
   reason: string,
 ): Promise<void> {
@@ -104,7 +113,7 @@ export async function disableEndpoint(
 }
 
 /** Attempts one claimed delivery and records what happened. */
-async function attempt(deps: DispatcherDeps, deliveryId: string): Promise<void> {
+async function attempt(deps: DispatcherDeps, deliveryId: string, lease: Date): Promise<void> {
   const { db } = deps;
   const row = await db
     .selectFrom('webhook_deliveries as d')
@@ -143,7 +152,7 @@ async function attempt(deps: DispatcherDeps, deliveryId: string): Promise<void> 
   const secrets = signingSecrets(deps.keyring, { ...row, id: row.endpoint_id }, now);
   const headers = webhookHeaders(secrets, row.event_id, Math.floor(Date.now() / 1000), body);
   const outcome = await postWebhook(row.url, headers, body, deps.policy, deps.timeoutMs);
-  await record(deps, row, now, outcome);
+  await record(deps, row, lease, now, outcome);
 }
 
 async function record(
@@ -157,6 +166,7 @@ async function record(
     url: string;
     failing_since: Date | null;
   },
+  lease: Date,
   now: Date,
   outcome: AttemptOutcome,
 ): Promise<void> {
@@ -173,7 +183,7 @@ async function record(
   const endpoint = { id: row.endpoint_id, client_id: row.client_id, url: row.url };
   await deps.db.transaction().execute(async (trx) => {
     if (succeeded) {
-      await trx
+      const updated = await trx
         .updateTable('webhook_deliveries')
         .set({
           status: 'succeeded',
@@ -184,7 +194,9 @@ async function record(
           updated_at: now,
         })
         .where('id', '=', row.id)
-        .execute();
+        .where('locked_until', '=', lease)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) return;
       await trx
         .updateTable('webhook_endpoints')
         .set({ failing_since: null })
@@ -197,7 +209,7 @@ async function record(
         ? parseRetryAfter(outcome.retryAfter, now)
         : null;
     const delay = nextAttemptDelayMs(attemptNumber, retryAfter, (deps.random ?? Math.random)());
-    await trx
+    const updated = await trx
       .updateTable('webhook_deliveries')
       .set({
         status: delay === null ? 'failed' : 'pending',
@@ -208,7 +220,9 @@ async function record(
         updated_at: now,
       })
       .where('id', '=', row.id)
-      .execute();
+      .where('locked_until', '=', lease)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) return;
     const failingSince = row.failing_since ?? now;
     if (outcome.statusCode === 410) {
       await disableEndpoint(trx, endpoint, 'the endpoint answered 410 Gone');
@@ -228,11 +242,11 @@ async function record(
 export async function deliverDue(deps: DispatcherDeps): Promise<number> {
   let total = 0;
   for (;;) {
-    const ids = await claimDue(deps.db, deps.now(), BATCH);
+    const { ids, lease } = await claimDue(deps.db, deps.now(), BATCH);
     if (ids.length === 0) return total;
     await Promise.all(
       ids.map((id) =>
-        attempt(deps, id).catch((error) =>
+        attempt(deps, id, lease).catch((error) =>
           deps.logger.error({ err: error, delivery: id }, 'webhook attempt failed'),
         ),
       ),

@@ -47,7 +47,12 @@ export interface TestContext {
 }
 
 export async function buildTestContext(
-  options: { extraRoutes?: (app: FastifyInstance) => void; rateLimitPerMinute?: number } = {},
+  options: {
+    extraRoutes?: (app: FastifyInstance) => void;
+    rateLimitPerMinute?: number;
+    /** false: no background webhook dispatcher (a test drives deliverDue with its own clock). */
+    webhooks?: boolean;
+  } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
   const keyring = parseMasterKeyring(generateMasterKeyText());
@@ -73,8 +78,12 @@ export async function buildTestContext(
     logger,
     now: () => new Date(),
     ingest: ingestOptionsFor(database),
+    // Receivers in tests listen on loopback.
+    webhookPolicy: { allowPrivate: true },
   };
-  await startWorkers(boss, database, logger, engine);
+  const dispatcher = await startWorkers(boss, database, logger, engine, {
+    webhooks: options.webhooks ?? true,
+  });
   const app = await buildApp({
     engine,
     database,
@@ -117,6 +126,7 @@ export async function buildTestContext(
     },
     async close() {
       await app.close();
+      await dispatcher?.stop();
       await boss.stop({ graceful: false, timeout: 2000 });
       keys.stop();
       await database.close();

@@ -1,0 +1,113 @@
+// Schemas of webhook endpoints, events and deliveries.
+import { Type } from 'typebox';
+import { eventDescriptions, eventTypes } from '../../webhooks/events.ts';
+import { Nullable, StringEnum } from '../common.schemas.ts';
+
+export const EventTypeSchema = StringEnum(eventTypes, {
+  description: eventTypes.map((type) => `\`${type}\`: ${eventDescriptions[type]}`).join('\n'),
+});
+
+const Url = Type.String({
+  maxLength: 2048,
+  description:
+    'Where events are POSTed. https, resolving to a public address; http and loopback only in development ' +
+    'mode (TESORO_ALLOW_PRIVATE_WEBHOOKS=1).',
+});
+const Events = Type.Array(EventTypeSchema, {
+  minItems: 1,
+  maxItems: eventTypes.length,
+  description: 'Event types to send; omitted or null = every type.',
+});
+const Description = Type.String({ maxLength: 500 });
+
+export const CreateEndpointBody = Type.Object(
+  { url: Url, events: Type.Optional(Events), description: Type.Optional(Description) },
+  { additionalProperties: false },
+);
+
+export const UpdateEndpointBody = Type.Object(
+  {
+    url: Type.Optional(Url),
+    events: Type.Optional(Nullable(Events)),
+    description: Type.Optional(Nullable(Description)),
+    enabled: Type.Optional(
+      Type.Boolean({
+        description: '`true` enables a disabled endpoint again (and clears its failure streak).',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const EndpointSchema = Type.Object(
+  {
+    id: Type.String(),
+    url: Type.String(),
+    description: Nullable(Type.String()),
+    events: Nullable(Type.Array(Type.String())),
+    enabled: Type.Boolean(),
+    disabled_reason: Nullable(
+      Type.String({ description: 'Why it was disabled: 410 Gone, 5 days of failures, or by the client.' }),
+    ),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'WebhookEndpoint' },
+);
+
+export const EndpointWithSecretSchema = Type.Object({
+  ...EndpointSchema.properties,
+  secret: Type.String({
+    description: 'The `whsec_…` signing secret (Standard Webhooks). Shown only here: store it now.',
+  }),
+  previous_secret_expires_at: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'After a rotation: until when the old secret also signs.',
+    }),
+  ),
+});
+
+export const EventSchema = Type.Object(
+  {
+    id: Type.String({ description: 'Also the `webhook-id` header of every delivery of this event.' }),
+    type: Type.String(),
+    created_at: Type.String({ format: 'date-time' }),
+    data: Type.Object({}, { additionalProperties: true }),
+  },
+  { $id: 'Event', description: 'Exactly the JSON body a webhook receiver gets.' },
+);
+
+export const DeliverySchema = Type.Object({
+  id: Type.String(),
+  event_id: Type.String(),
+  event_type: Type.String(),
+  endpoint_id: Type.String(),
+  status: StringEnum(['pending', 'succeeded', 'failed'] as const),
+  attempt_count: Type.Integer(),
+  next_attempt_at: Nullable(
+    Type.String({ format: 'date-time', description: 'The next retry, while pending.' }),
+  ),
+  attempts: Type.Array(
+    Type.Object({
+      at: Type.String({ format: 'date-time' }),
+      status_code: Nullable(Type.Integer()),
+      latency_ms: Type.Integer(),
+      response_body: Nullable(Type.String({ description: 'The first 1 KB of the answer.' })),
+      error: Nullable(Type.String({ description: 'Timeout, refused address, connection error, …' })),
+    }),
+  ),
+  created_at: Type.String({ format: 'date-time' }),
+});
+
+export const ResendBody = Type.Object(
+  {
+    endpoint_id: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description: 'Only this endpoint; omitted = every enabled endpoint subscribed.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,340 @@
+// Use cases of webhooks: endpoints (create with a secret shown once, update, delete, rotate the
+// secret with a 24 h overlap, send a test event), the event log (list, get, resend) and the
+// deliveries of an endpoint with every attempt. Everything is scoped to the calling client.
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { newId } from '../domain/ids.ts';
+import { ApiError } from '../http/errors.ts';
+import { decodeCursor, keysetPage } from '../http/pagination.ts';
+import { type MasterKeyring, seal } from '../security/envelope.ts';
+import type { Schema } from '../store/schema.ts';
+import { type AddressPolicy, checkWebhookUrl } from '../webhooks/address-guard.ts';
+import { webhookSecretContext } from '../webhooks/dispatcher.ts';
+import { type EventType, recordEvent, WEBHOOK_CHANNEL } from '../webhooks/events.ts';
+import { generateWebhookSecret } from '../webhooks/signing.ts';
+
+/** How long a rotated-out secret keeps signing beside the new one. */
+export const SECRET_OVERLAP_MS = 24 * 3600_000;
+/** How long events (and their deliveries) are kept. */
+export const EVENT_RETENTION_DAYS = 30;
+
+export interface WebhookDeps {
+  db: Kysely<Schema>;
+  keyring: MasterKeyring;
+  webhookPolicy: AddressPolicy;
+}
+
+type EndpointRow = Awaited<ReturnType<typeof findEndpoint>> & {};
+
+const endpointColumns = [
+  'id',
+  'client_id',
+  'url',
+  'description',
+  'events',
+  'enabled',
+  'disabled_reason',
+  'previous_secret_expires_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+function findEndpoint(db: Kysely<Schema>, clientId: string, id: string) {
+  return db
+    .selectFrom('webhook_endpoints')
+    .select(endpointColumns)
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function getEndpointOrThrow(db: Kysely<Schema>, clientId: string, id: string) {
+  const row = await findEndpoint(db, clientId, id);
+  if (!row) throw new ApiError('NOT_FOUND', `No webhook endpoint ${id}.`);
+  return row;
+}
+
+export function presentEndpoint(row: EndpointRow) {
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    events: row.events,
+    enabled: row.enabled,
+    disabled_reason: row.disabled_reason,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+function assertUrl(url: string, policy: AddressPolicy): void {
+  const problem = checkWebhookUrl(url, policy);
+  if (problem)
+    throw new ApiError('VALIDATION_FAILED', `The webhook URL ${problem}.`, {
+      errors: [{ pointer: '/body/url', detail: problem }],
+    });
+}
+
+export async function createEndpoint(
+  deps: WebhookDeps,
+  clientId: string,
+  input: { url: string; events?: EventType[] | undefined; description?: string | undefined },
+) {
+  assertUrl(input.url, deps.webhookPolicy);
+  const id = newId('webhookEndpoint');
+  const secret = generateWebhookSecret();
+  await deps.db
+    .insertInto('webhook_endpoints')
+    .values({
+      id,
+      client_id: clientId,
+      url: input.url,
+      description: input.description ?? null,
+      events: input.events ? [...new Set(input.events)] : null,
+      secret_sealed: seal(deps.keyring, secret, webhookSecretContext(id)),
+    })
+    .execute();
+  return { ...presentEndpoint((await findEndpoint(deps.db, clientId, id))!), secret };
+}
+
+/** Oldest first; keyset on (created_at, id). */
+export async function listEndpoints(
+  db: Kysely<Schema>,
+  clientId: string,
+  query: { page_size: number; cursor?: string | undefined },
+) {
+  let q = db
+    .selectFrom('webhook_endpoints')
+    .select([...endpointColumns, sql<string>`created_at::text`.as('created_key')])
+    .where('client_id', '=', clientId);
+  if (query.cursor) {
+    const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+    q = q.where(sql<boolean>`(created_at, id) > (${createdAt}::timestamptz, ${id})`);
+  }
+  const rows = await q
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(query.page_size + 1)
+    .execute();
+  const page = keysetPage(rows, query.page_size, (row) => [row.created_key, row.id]);
+  return { data: page.rows.map(presentEndpoint), has_more: page.has_more, next_cursor: page.next_cursor };
+}
+
+export async function updateEndpoint(
+  deps: WebhookDeps,
+  clientId: string,
+  id: string,
+  input: { url?: string; events?: EventType[] | null; description?: string | null; enabled?: boolean },
+) {
+  await getEndpointOrThrow(deps.db, clientId, id);
+  if (input.url !== undefined) assertUrl(input.url, deps.webhookPolicy);
+  await deps.db
+    .updateTable('webhook_endpoints')
+    .set({
+      ...(input.url !== undefined ? { url: input.url } : {}),
+      ...(input.events !== undefined ? { events: input.events ? [...new Set(input.events)] : null } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      // Enabling again starts a clean slate: no reason, no failure streak.
+      ...(input.enabled !== undefined
+        ? {
+            enabled: input.enabled,
+            disabled_reason: input.enabled ? null : 'disabled by the client',
+            failing_since: null,
+          }
+        : {}),
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .execute();
+  return presentEndpoint((await findEndpoint(deps.db, clientId, id))!);
+}
+
+export async function deleteEndpoint(db: Kysely<Schema>, clientId: string, id: string): Promise<void> {
+  const result = await db
+    .deleteFrom('webhook_endpoints')
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw new ApiError('NOT_FOUND', `No webhook endpoint ${id}.`);
+}
+
+/** A new secret; the old one keeps signing beside it for 24 h so receivers can switch without a gap. */
+export async function rotateSecret(deps: WebhookDeps, clientId: string, id: string, now = new Date()) {
+  await getEndpointOrThrow(deps.db, clientId, id);
+  const secret = generateWebhookSecret();
+  await deps.db
+    .updateTable('webhook_endpoints')
+    .set((eb) => ({
+      previous_secret_sealed: eb.ref('secret_sealed'),
+      previous_secret_expires_at: new Date(now.getTime() + SECRET_OVERLAP_MS),
+      secret_sealed: seal(deps.keyring, secret, webhookSecretContext(id)),
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .execute();
+  const row = (await findEndpoint(deps.db, clientId, id))!;
+  return {
+    ...presentEndpoint(row),
+    secret,
+    previous_secret_expires_at: row.previous_secret_expires_at!.toISOString(),
+  };
+}
+
+function assertEnabled(endpoint: { id: string; enabled: boolean }): void {
+  if (!endpoint.enabled)
+    throw new ApiError('WEBHOOK_ENDPOINT_DISABLED', `The webhook endpoint ${endpoint.id} is disabled.`);
+}
+
+export async function sendTestEvent(db: Kysely<Schema>, clientId: string, id: string) {
+  const endpoint = await getEndpointOrThrow(db, clientId, id);
+  assertEnabled(endpoint);
+  const eventId = await db.transaction().execute((trx) =>
+    recordEvent(trx, {
+      clientId,
+      type: 'webhook.test',
+      data: { endpoint_id: id, message: 'A test event from Tesoro.' },
+      endpointIds: [id],
+    }),
+  );
+  return getEventOrThrow(db, clientId, eventId);
+}
+
+// ---- events
+
+function presentEvent(row: { id: string; type: string; data: unknown; created_at: Date }) {
+  return { id: row.id, type: row.type, created_at: row.created_at.toISOString(), data: row.data };
+}
+
+export async function getEventOrThrow(db: Kysely<Schema>, clientId: string, id: string) {
+  const row = await db
+    .selectFrom('events')
+    .select(['id', 'type', 'data', 'created_at'])
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new ApiError('NOT_FOUND', `No event ${id}.`);
+  return presentEvent(row);
+}
+
+/** Newest first; `type` filters; keyset on (created_at, id). */
+export async function listEvents(
+  db: Kysely<Schema>,
+  clientId: string,
+  query: { type?: string | undefined; page_size: number; cursor?: string | undefined },
+) {
+  let q = db
+    .selectFrom('events')
+    .select(['id', 'type', 'data', 'created_at', sql<string>`created_at::text`.as('created_key')])
+    .where('client_id', '=', clientId);
+  if (query.type) q = q.where('type', '=', query.type);
+  if (query.cursor) {
+    const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+    q = q.where(sql<boolean>`(created_at, id) < (${createdAt}::timestamptz, ${id})`);
+  }
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.page_size + 1)
+    .execute();
+  const page = keysetPage(rows, query.page_size, (row) => [row.created_key, row.id]);
+  return { data: page.rows.map(presentEvent), has_more: page.has_more, next_cursor: page.next_cursor };
+}
+
+/**
+ * Sends an event again, to one endpoint or to every enabled endpoint subscribed to its type: a new
+ * delivery each, due now, with its own retry schedule and attempt log (the earlier ones stay).
+ */
+export async function resendEvent(
+  db: Kysely<Schema>,
+  clientId: string,
+  eventId: string,
+  endpointId: string | undefined,
+): Promise<{ event_id: string; endpoint_ids: string[] }> {
+  const event = await getEventOrThrow(db, clientId, eventId);
+  let endpoints: Array<{ id: string; enabled: boolean }>;
+  if (endpointId) {
+    const endpoint = await getEndpointOrThrow(db, clientId, endpointId);
+    assertEnabled(endpoint);
+    endpoints = [endpoint];
+  } else {
+    endpoints = await db
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'enabled'])
+      .where('client_id', '=', clientId)
+      .where('enabled', '=', true)
+      .where((eb) => eb.or([eb('events', 'is', null), eb(sql`${event.type}`, '=', eb.fn.any('events'))]))
+      .execute();
+  }
+  await db.transaction().execute(async (trx) => {
+    if (endpoints.length === 0) return;
+    await trx
+      .insertInto('webhook_deliveries')
+      .values(
+        endpoints.map((endpoint) => ({
+          id: newId('delivery'),
+          client_id: clientId,
+          event_id: eventId,
+          endpoint_id: endpoint.id,
+          status: 'pending' as const,
+          next_attempt_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
+    await sql`select pg_notify(${WEBHOOK_CHANNEL}, '')`.execute(trx);
+  });
+  return { event_id: eventId, endpoint_ids: endpoints.map((e) => e.id) };
+}
+
+// ---- deliveries
+
+/** The deliveries of an endpoint, newest first, each with every attempt and its next retry. */
+export async function listDeliveries(
+  db: Kysely<Schema>,
+  clientId: string,
+  endpointId: string,
+  query: { status?: string | undefined; page_size: number; cursor?: string | undefined },
+) {
+  await getEndpointOrThrow(db, clientId, endpointId);
+  let q = db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .select([
+      'd.id',
+      'd.event_id',
+      'e.type as event_type',
+      'd.status',
+      'd.attempt_count',
+      'd.next_attempt_at',
+      'd.attempts',
+      'd.created_at',
+      sql<string>`d.created_at::text`.as('created_key'),
+    ])
+    .where('d.client_id', '=', clientId)
+    .where('d.endpoint_id', '=', endpointId);
+  if (query.status) q = q.where('d.status', '=', query.status as 'pending');
+  if (query.cursor) {
+    const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+    q = q.where(sql<boolean>`(d.created_at, d.id) < (${createdAt}::timestamptz, ${id})`);
+  }
+  const rows = await q
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(query.page_size + 1)
+    .execute();
+  const page = keysetPage(rows, query.page_size, (row) => [row.created_key, row.id]);
+  return {
+    data: page.rows.map((row) => ({
+      id: row.id,
+      event_id: row.event_id,
+      event_type: row.event_type,
+      endpoint_id: endpointId,
+      status: row.status,
+      attempt_count: row.attempt_count,
+      next_attempt_at: row.next_attempt_at?.toISOString() ?? null,
+      attempts: row.attempts,
+      created_at: row.created_at.toISOString(),
+    })),
+    has_more: page.has_more,
+    next_cursor: page.next_cursor,
+  };
+}
