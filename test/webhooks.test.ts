@@ -12,7 +12,8 @@ import { connect, createConnection, good, waitForConnection } from './helpers/co
 import { buildTestContext, type TestContext } from './helpers/context.ts';
 import { type Receiver, startReceiver } from './helpers/receiver.ts';
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: API JSON, checked by assertions
+// biome-ignore lint/suspicious/noExplicitAny: API JSON, checked by the assertions
+type Json = Record<string, any>;
 
 async function call(ctx: TestContext, token: string, method: string, url: string, payload?: unknown) {
   const response = await ctx.call(token, {
@@ -28,9 +29,6 @@ async function register(ctx: TestContext, token: string, body: Json) {
   assert.equal(status, 201, JSON.stringify(endpoint));
   return endpoint as { id: string; secret: string; url: string };
 }
-
-const typesOf = (receiver: Receiver, secret: string) =>
-  receiver.received.map((request) => receiver.verify(request, secret).type);
 
 describe('with the background dispatcher', () => {
   let ctx: TestContext;
