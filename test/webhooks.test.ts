@@ -4,6 +4,7 @@
 // delivery log, resend, isolation, and the SSRF guard refusing before any connection is made.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { purgeExpired } from '../src/jobs/purge-expired.ts';
 import { checkWebhookUrl, refusedAddressReason } from '../src/webhooks/address-guard.ts';
 import { type DispatcherDeps, deliverDue } from '../src/webhooks/dispatcher.ts';
 import { postWebhook } from '../src/webhooks/post.ts';
@@ -79,6 +80,15 @@ describe('with the background dispatcher', () => {
         JSON.stringify(bad.body.errors),
       );
     }
+    // An empty JSON body is no body: the schema names what is missing.
+    const empty = await ctx.call(token, {
+      method: 'POST',
+      url: '/v1/webhook-endpoints',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    });
+    assert.equal(empty.statusCode, 400);
+    assert.equal(empty.json().code, 'VALIDATION_FAILED');
     const badPatch = await call(ctx, token, 'PATCH', `/v1/webhook-endpoints/${endpoint.id}`, {
       url: 'ftp://x',
     });
@@ -363,6 +373,19 @@ describe('on a simulated clock', () => {
     assert.equal(disabled.type, 'webhook_endpoint.disabled');
     assert.equal(disabled.data.endpoint_id, endpoint.id);
     await watcher.close();
+  });
+
+  test('events are kept 30 days, then purged with their deliveries', async () => {
+    receiver.respond(() => ({ status: 200 }));
+    const endpoint = await register(ctx, token, { url: receiver.url, events: ['webhook.test'] });
+    const event = await fire(endpoint.id);
+    const day = 86_400_000;
+    await purgeExpired(ctx.database.db, new Date(Date.now() + 29 * day));
+    assert.equal((await call(ctx, token, 'GET', `/v1/events/${event.id}`)).status, 200);
+    const purged = await purgeExpired(ctx.database.db, new Date(Date.now() + 31 * day));
+    assert.ok(purged.events >= 1);
+    assert.equal((await call(ctx, token, 'GET', `/v1/events/${event.id}`)).status, 404);
+    assert.deepEqual(await deliveriesOf(endpoint.id), []);
   });
 
   test('after a rotation both secrets sign for 24 hours, then only the new one', async () => {

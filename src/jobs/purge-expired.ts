@@ -1,11 +1,14 @@
-// Removes what has outlived its purpose: idempotency records past their window and retired keys
-// past their grace period (no token they signed can still be valid).
+// Removes what has outlived its purpose: idempotency records past their window, retired keys
+// past their grace period (no token they signed can still be valid), and events (with their
+// deliveries) older than the 30 days the event log promises.
 import type { Kysely } from 'kysely';
+import { EVENT_RETENTION_DAYS } from '../services/webhooks.ts';
 import type { Schema } from '../store/schema.ts';
 
 export interface PurgeResult {
   idempotency_keys: number;
   crypto_keys: number;
+  events: number;
 }
 
 export async function purgeExpired(db: Kysely<Schema>, now: Date = new Date()): Promise<PurgeResult> {
@@ -18,5 +21,13 @@ export async function purgeExpired(db: Kysely<Schema>, now: Date = new Date()): 
     .where('retired_at', 'is not', null)
     .where('expires_at', '<=', now)
     .executeTakeFirst();
-  return { idempotency_keys: Number(idempotency.numDeletedRows), crypto_keys: Number(keys.numDeletedRows) };
+  const events = await db
+    .deleteFrom('events')
+    .where('created_at', '<=', new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000))
+    .executeTakeFirst();
+  return {
+    idempotency_keys: Number(idempotency.numDeletedRows),
+    crypto_keys: Number(keys.numDeletedRows),
+    events: Number(events.numDeletedRows),
+  };
 }
