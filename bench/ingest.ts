@@ -2,6 +2,8 @@
 // COPY of the same rows into the same table, and how long a 10,000-transaction sandbox connection
 // takes from POST /v1/connections to status ok. PGlite always; PostgreSQL too when
 // BENCH_DATABASE_URL (or TEST_DATABASE_URL) names a server where databases can be created.
+import { once } from 'node:events';
+import http from 'node:http';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +20,7 @@ import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envel
 import { createClient } from '../src/services/clients.ts';
 import { KeyStore } from '../src/services/keys.ts';
 import { issueAccessToken } from '../src/services/tokens.ts';
+import { createEndpoint } from '../src/services/webhooks.ts';
 import {
   type Database,
   databaseFromPglite,
@@ -173,7 +176,36 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
   return performance.now() - start;
 }
 
-async function connectionToOk(engine: Engine): Promise<number> {
+/** A loopback receiver that notes when each historical webhook arrives, by connection id. */
+async function startHistoricalReceiver() {
+  const arrivals = new Map<string, { at: number; lagMs: number }>();
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      const at = performance.now();
+      const event = JSON.parse(body) as { type: string; created_at: string; data: { connection_id: string } };
+      if (event.type === 'connection.historical_update')
+        arrivals.set(event.data.connection_id, { at, lagMs: Date.now() - Date.parse(event.created_at) });
+      response.end('ok');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
+  return { url, arrivals, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+interface EndToEnd {
+  toOk: number;
+  toWebhook: number;
+  /** From the event row being written to the receiver having it. */
+  webhookLag: number;
+}
+
+async function connectionToOk(engine: Engine): Promise<EndToEnd> {
   const logger = createLogger('silent');
   const keyring = parseMasterKeyring(generateMasterKeyText());
   const keys = new KeyStore(engine.database.db, keyring);
@@ -206,7 +238,14 @@ async function connectionToOk(engine: Engine): Promise<number> {
     'connections:write',
   ]);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const receiver = await startHistoricalReceiver();
+  await createEndpoint(engineDeps, client.id, {
+    url: receiver.url,
+    events: ['connection.historical_update'],
+  });
   const times: number[] = [];
+  const webhookTimes: number[] = [];
+  const lags: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const start = performance.now();
     const created = await fetch(`${base}/v1/connections`, {
@@ -227,12 +266,17 @@ async function connectionToOk(engine: Engine): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     times.push(performance.now() - start);
+    while (!receiver.arrivals.has(id)) await new Promise((resolve) => setTimeout(resolve, 5));
+    const arrival = receiver.arrivals.get(id)!;
+    webhookTimes.push(arrival.at - start);
+    lags.push(arrival.lagMs);
   }
+  await receiver.close();
   await app.close();
   await dispatcher?.stop();
   await boss.stop({ graceful: false, timeout: 2000 });
   keys.stop();
-  return median(times);
+  return { toOk: median(times), toWebhook: median(webhookTimes), webhookLag: median(lags) };
 }
 
 async function main() {
@@ -272,7 +316,9 @@ async function main() {
       perSecond(median(dedupe)).toLocaleString('en'),
       perSecond(median(copy)).toLocaleString('en'),
       `${(median(copy) / median(insert)).toFixed(2)}`,
-      `${Math.round(e2e).toLocaleString('en')} ms`,
+      `${Math.round(e2e.toOk).toLocaleString('en')} ms`,
+      `${Math.round(e2e.toWebhook).toLocaleString('en')} ms`,
+      `${Math.round(e2e.webhookLag)} ms`,
     ]);
     await engine.close();
   }
@@ -290,6 +336,8 @@ async function main() {
     'raw COPY rows/s (baseline)',
     'COPY time ÷ upsert time',
     'user_good_10000: POST → ok',
+    'POST → historical webhook received',
+    'event written → received',
   ];
   process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
   for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
