@@ -100,7 +100,7 @@ test('the purge job removes expired idempotency records and keys past their grac
   assert.ok(id);
   const job = await waitForJob(id);
   assert.equal(job.state, 'completed');
-  assert.deepEqual(job.output, { idempotency_keys: 1, crypto_keys: 2 });
+  assert.deepEqual(job.output, { idempotency_keys: 1, crypto_keys: 2, events: 0 });
 
   const left = await db.selectFrom('idempotency_keys').select('key').execute();
   assert.deepEqual(

@@ -7,12 +7,14 @@ import { onShutdown } from './lifecycle.ts';
 export async function worker(runtime: Runtime): Promise<void> {
   const boss = await startQueue(runtime.database, runtime.logger, true);
   const engine = engineDeps(runtime, boss);
-  const dispatcher = await startWorkers(boss, runtime.database, runtime.logger, engine);
-  if (runtime.database.engine === 'pglite') await resumeInterruptedRefreshes(engine);
+  let dispatcher: Awaited<ReturnType<typeof startWorkers>>;
+  // Registered before the workers start: a job may run (and a signal arrive) while they do.
   onShutdown(runtime.logger, [
     async () => dispatcher?.stop(),
     () => boss.stop({ graceful: true, timeout: 30_000 }),
     () => runtime.close(),
   ]);
+  dispatcher = await startWorkers(boss, runtime.database, runtime.logger, engine);
+  if (runtime.database.engine === 'pglite') await resumeInterruptedRefreshes(engine);
   runtime.logger.info({ database: runtime.database.engine }, 'worker started');
 }
