@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ProblemSchema } from './api/common.schemas.ts';
+import { registerConnectRoutes } from './api/connect/connect.routes.ts';
 import { registerConnectionRoutes } from './api/connections/connections.routes.ts';
 import { registerDataRoutes } from './api/data/data.routes.ts';
 import { registerInstitutionRoutes } from './api/institutions/institutions.routes.ts';
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConnectionRoutes(app, { engine: deps.engine });
   registerDataRoutes(app, { db: deps.database.db });
   registerWebhookRoutes(app, { engine: deps.engine });
+  registerConnectRoutes(app, { engine: deps.engine, publicUrl: deps.publicUrl });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, {

@@ -13,6 +13,7 @@ export const idPrefixes = {
   event: 'evt',
   webhookEndpoint: 'whe',
   delivery: 'dlv',
+  connectSession: 'cs',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

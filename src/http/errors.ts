@@ -70,6 +70,23 @@ export const errorCatalog = {
     title: 'The data changed while the feed was being paged',
     retryable: true,
   },
+  // hosted Connect
+  CONNECT_SESSION_INVALID: { status: 401, title: 'The Connect session is not valid', retryable: false },
+  CONNECT_SESSION_EXPIRED: {
+    status: 410,
+    title: 'The Connect session has expired or was already used',
+    retryable: false,
+  },
+  CONNECT_NOT_COMPLETE: {
+    status: 409,
+    title: 'The connection is not ready to be handed over',
+    retryable: true,
+  },
+  CONNECT_CODE_INVALID: {
+    status: 400,
+    title: 'The code is unknown, expired or already exchanged',
+    retryable: false,
+  },
   // webhooks
   WEBHOOK_ENDPOINT_DISABLED: {
     status: 409,

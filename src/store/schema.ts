@@ -14,6 +14,8 @@ export interface ClientsTable {
   scopes: string[];
   created_at: CreatedAt;
   secret_rotated_at: Timestamp | null;
+  /** Where Connect may send end users back to; their origins may frame the Connect page. */
+  redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface CryptoKeysTable {
@@ -180,6 +182,42 @@ export interface WebhookDeliveriesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ConnectSessionsTable {
+  id: string;
+  client_id: string;
+  /** sha256 of the session token the Connect page authenticates with. */
+  token_hash: string;
+  redirect_uri: string;
+  state: string | null;
+  institution_ids: string[] | null;
+  products: string[] | null;
+  country: string | null;
+  language: 'en' | 'es';
+  external_id: string | null;
+  access_mode: 'single' | 'recurrent';
+  refresh_interval: string | null;
+  extra: Json<Record<string, unknown>> | null;
+  /** Update mode: the existing connection the end user re-authenticates. */
+  update_connection_id: string | null;
+  /** The connection made (or updated) in this session. */
+  connection_id: string | null;
+  status: 'open' | 'completed' | 'cancelled';
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface ConnectCodesTable {
+  code_hash: string;
+  /** The code itself, sealed, so GET /v1/connect/codes can list unused ones. */
+  code_sealed: string;
+  client_id: string;
+  session_id: string;
+  connection_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
 /** Every product table (accounts, transactions, …) has these columns. */
 export interface RecordTable {
   id: string;
@@ -234,4 +272,6 @@ export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
   events: EventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  connect_sessions: ConnectSessionsTable;
+  connect_codes: ConnectCodesTable;
 }

@@ -5,12 +5,14 @@ import * as foundation from './0001-foundation.ts';
 import * as connections from './0002-connections.ts';
 import * as changeTracking from './0003-change-tracking.ts';
 import * as webhooks from './0004-webhooks.ts';
+import * as connect from './0005-connect.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-connections': connections,
   '0003-change-tracking': changeTracking,
   '0004-webhooks': webhooks,
+  '0005-connect': connect,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,414 @@
+// Hosted Connect: the developer's server opens a session, the end user connects an institution on
+// Tesoro's page (the developer never sees the password), and the developer's server exchanges the
+// one-use code the page hands back for the connection. The page authenticates with the session's
+// own token, never with the client's API token.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { InstitutionDefinition, Language } from '../connectors/connector.ts';
+import { newId } from '../domain/ids.ts';
+import type { Product } from '../domain/products.ts';
+import { ApiError } from '../http/errors.ts';
+import { open, seal } from '../security/envelope.ts';
+import { findConnection } from '../store/connections.ts';
+import type { ConnectSessionsTable } from '../store/schema.ts';
+import { presentConnection } from './connection-view.ts';
+import { answerChallenge, createConnection, deleteConnection, updateCredentials } from './connections.ts';
+import type { EngineDeps } from './engine.ts';
+
+export const SESSION_TTL_MS = 30 * 60_000;
+export const CODE_TTL_MS = 10 * 60_000;
+const MAX_REDIRECT_URIS = 20;
+
+export type ConnectSession = Selectable<ConnectSessionsTable>;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const codeContext = (sessionId: string) => `connect_codes:${sessionId}:code`;
+
+// ---- redirect URIs
+
+/** Why a redirect URI is refused, or null: https, or http on loopback for development; no fragment. */
+export function redirectUriProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'is not an absolute URL';
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    return 'must be https (http only on localhost)';
+  if (url.hash) return 'must not have a fragment';
+  if (url.username || url.password) return 'must not carry credentials';
+  return null;
+}
+
+export async function setRedirectUris(deps: Pick<EngineDeps, 'db'>, clientId: string, uris: string[]) {
+  const errors = uris.flatMap((uri, index) => {
+    const problem = redirectUriProblem(uri);
+    return problem ? [{ pointer: `/body/redirect_uris/${index}`, detail: problem }] : [];
+  });
+  if (uris.length > MAX_REDIRECT_URIS)
+    errors.push({ pointer: '/body/redirect_uris', detail: `at most ${MAX_REDIRECT_URIS}` });
+  if (errors.length > 0)
+    throw new ApiError('VALIDATION_FAILED', 'Some redirect URIs are not valid.', { errors });
+  const unique = [...new Set(uris)];
+  await deps.db.updateTable('clients').set({ redirect_uris: unique }).where('id', '=', clientId).execute();
+  return { redirect_uris: unique };
+}
+
+export async function getRedirectUris(deps: Pick<EngineDeps, 'db'>, clientId: string) {
+  const row = await deps.db
+    .selectFrom('clients')
+    .select('redirect_uris')
+    .where('id', '=', clientId)
+    .executeTakeFirstOrThrow();
+  return { redirect_uris: row.redirect_uris };
+}
+
+// ---- sessions (the developer's server)
+
+export interface SessionInput {
+  redirect_uri: string;
+  state?: string;
+  institution_ids?: string[];
+  products?: Product[];
+  country?: string;
+  language?: Language;
+  external_id?: string;
+  access_mode?: 'single' | 'recurrent';
+  refresh_interval?: string;
+  extra?: Record<string, unknown>;
+  connection_id?: string;
+}
+
+export async function createSession(
+  deps: EngineDeps,
+  publicUrl: string,
+  clientId: string,
+  input: SessionInput,
+  now = new Date(),
+) {
+  const { redirect_uris } = await getRedirectUris(deps, clientId);
+  if (!redirect_uris.includes(input.redirect_uri))
+    throw new ApiError('VALIDATION_FAILED', 'The redirect_uri is not registered for this client.', {
+      errors: [
+        {
+          pointer: '/body/redirect_uri',
+          detail: 'is not one of the redirect URIs registered with PUT /v1/client/redirect-uris',
+        },
+      ],
+    });
+  const unknown = (input.institution_ids ?? []).flatMap((id, index) =>
+    deps.registry.findInstitution(id)
+      ? []
+      : [{ pointer: `/body/institution_ids/${index}`, detail: 'is not a known institution' }],
+  );
+  if (unknown.length > 0)
+    throw new ApiError('VALIDATION_FAILED', 'Unknown institutions.', { errors: unknown });
+  let access = input.access_mode ?? 'recurrent';
+  if (input.connection_id) {
+    const existing = await findConnection(deps.db, clientId, input.connection_id);
+    if (!existing) throw new ApiError('NOT_FOUND', `No connection ${input.connection_id}.`);
+    access = existing.access_mode;
+  }
+  const id = newId('connectSession');
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  await deps.db
+    .insertInto('connect_sessions')
+    .values({
+      id,
+      client_id: clientId,
+      token_hash: sha256(token),
+      redirect_uri: input.redirect_uri,
+      state: input.state ?? null,
+      institution_ids: input.institution_ids ?? null,
+      products: input.products ?? null,
+      country: input.country ?? null,
+      language: input.language ?? 'en',
+      external_id: input.external_id ?? null,
+      access_mode: access,
+      refresh_interval: input.refresh_interval ?? null,
+      extra: input.extra ? JSON.stringify(input.extra) : null,
+      update_connection_id: input.connection_id ?? null,
+      connection_id: null,
+      status: 'open',
+      expires_at: expiresAt,
+    })
+    .execute();
+  // The token travels in the fragment: browsers never send it to a server or in a Referer.
+  return { id, url: `${publicUrl}/connect/${id}#${token}`, expires_at: expiresAt.toISOString() };
+}
+
+// ---- the page's side
+
+/** The session a page request is about; its token must match and it must still be open. */
+export async function sessionForPage(
+  deps: Pick<EngineDeps, 'db' | 'now'>,
+  sessionId: string,
+  token: string | undefined,
+): Promise<ConnectSession> {
+  const row = await deps.db
+    .selectFrom('connect_sessions')
+    .selectAll()
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  if (!row || !token || row.token_hash !== sha256(token))
+    throw new ApiError('CONNECT_SESSION_INVALID', 'This Connect link is not valid.');
+  if (row.status !== 'open' || row.expires_at.getTime() <= deps.now().getTime())
+    throw new ApiError('CONNECT_SESSION_EXPIRED', 'This Connect link has expired or was already used.');
+  return row;
+}
+
+/** The origins that may frame the page or receive its messages: those of the redirect URIs. */
+export async function allowedOrigins(deps: Pick<EngineDeps, 'db'>, sessionId: string): Promise<string[]> {
+  const row = await deps.db
+    .selectFrom('connect_sessions as s')
+    .innerJoin('clients as c', 'c.id', 's.client_id')
+    .select('c.redirect_uris')
+    .where('s.id', '=', sessionId)
+    .executeTakeFirst();
+  return [...new Set((row?.redirect_uris ?? []).map((uri) => new URL(uri).origin))];
+}
+
+function offered(deps: EngineDeps, session: ConnectSession): InstitutionDefinition[] {
+  if (session.update_connection_id) return [];
+  return deps.registry
+    .institutions()
+    .filter(
+      (institution) =>
+        institution.kind !== 'file' &&
+        (!session.institution_ids || session.institution_ids.includes(institution.id)) &&
+        (!session.country || institution.country === session.country) &&
+        (!session.products || session.products.every((p) => institution.products.includes(p as Product))),
+    );
+}
+
+const initialsOf = (name: string) =>
+  name
+    .split(/\s+/)
+    .filter((word) => /^\p{Lu}/u.test(word))
+    .slice(0, 2)
+    .map((word) => word[0])
+    .join('') || name.slice(0, 2).toUpperCase();
+
+function presentForPage(institution: InstitutionDefinition, language: Language) {
+  return {
+    id: institution.id,
+    name: institution.name,
+    initials: initialsOf(institution.name),
+    color: institution.primaryColor,
+    country: institution.country,
+    description: institution.description[language],
+    fields: institution.fields.map((field) => ({
+      name: field.name,
+      label: field.label[language],
+      type: field.type,
+      required: field.required,
+      placeholder: field.placeholder?.[language] ?? null,
+      options: field.options?.map((o) => ({ value: o.value, label: o.label[language] })) ?? null,
+    })),
+  };
+}
+
+/** What the page shows first: the institutions to pick from, or the one being updated. */
+export async function pageSession(deps: EngineDeps, session: ConnectSession) {
+  const language = session.language;
+  const client = await deps.db
+    .selectFrom('clients')
+    .select('name')
+    .where('id', '=', session.client_id)
+    .executeTakeFirstOrThrow();
+  let update = null;
+  if (session.update_connection_id) {
+    const connection = await findConnection(deps.db, session.client_id, session.update_connection_id);
+    const institution = connection && deps.registry.findInstitution(connection.institution_id);
+    if (institution) update = presentForPage(institution, language);
+  }
+  return {
+    language,
+    client_name: client.name,
+    expires_at: session.expires_at.toISOString(),
+    redirect_origin: new URL(session.redirect_uri).origin,
+    update_institution: update,
+    institutions: offered(deps, session).map((institution) => presentForPage(institution, language)),
+  };
+}
+
+/**
+ * Submits the login form. Update mode and a retry in the same session reuse the connection (same
+ * id, same data ids); picking another institution after a failure replaces the failed one.
+ */
+export async function submitCredentials(
+  deps: EngineDeps,
+  session: ConnectSession,
+  input: { institution_id: string; credentials: Record<string, string> },
+): Promise<{ connection_id: string }> {
+  const clientId = session.client_id;
+  const existingId = session.update_connection_id ?? session.connection_id;
+  const existing = existingId ? await findConnection(deps.db, clientId, existingId) : undefined;
+  let connectionId: string;
+  if (existing && (session.update_connection_id || existing.institution_id === input.institution_id)) {
+    if (existing.institution_id !== input.institution_id)
+      throw new ApiError('VALIDATION_FAILED', 'This session updates another institution.', {
+        errors: [{ pointer: '/body/institution_id', detail: `must be ${existing.institution_id}` }],
+      });
+    await updateCredentials(deps, clientId, existing.id, input.credentials);
+    connectionId = existing.id;
+  } else {
+    if (!offered(deps, session).some((institution) => institution.id === input.institution_id))
+      throw new ApiError('VALIDATION_FAILED', 'This institution is not offered in this session.', {
+        errors: [{ pointer: '/body/institution_id', detail: 'is not offered in this session' }],
+      });
+    const institution = deps.registry.findInstitution(input.institution_id)!;
+    connectionId = await createConnection(deps, clientId, {
+      institution_id: input.institution_id,
+      credentials: input.credentials,
+      access_mode: session.access_mode,
+      ...(session.refresh_interval ? { refresh_interval: session.refresh_interval } : {}),
+      ...(session.products
+        ? { products: institution.products.filter((p) => session.products!.includes(p)) }
+        : {}),
+      ...(session.external_id ? { external_id: session.external_id } : {}),
+    });
+    // The connection this session made earlier, for another institution, never succeeded.
+    if (existing) await deleteConnection(deps.db, clientId, existing.id);
+  }
+  await deps.db
+    .updateTable('connect_sessions')
+    .set({ connection_id: connectionId })
+    .where('id', '=', session.id)
+    .execute();
+  return { connection_id: connectionId };
+}
+
+const errorStatuses = new Set([
+  'credentials_invalid',
+  'password_expired',
+  'locked',
+  'action_needed',
+  'institution_down',
+  'rate_limited',
+  'disabled',
+]);
+
+/** Where the end user is: working, a challenge to answer, success, or an error in plain words. */
+export async function pageProgress(deps: EngineDeps, session: ConnectSession) {
+  if (!session.connection_id) return { state: 'idle' as const };
+  const connection = await findConnection(deps.db, session.client_id, session.connection_id);
+  if (!connection) return { state: 'idle' as const };
+  const view = await presentConnection(deps.db, connection, session.language);
+  const base = { connection_id: view.id, status: view.status, detail: view.status_detail };
+  if (view.challenge) return { ...base, state: 'challenge' as const, challenge: view.challenge };
+  if (view.refresh === null && view.status === 'ok') return { ...base, state: 'success' as const };
+  if (view.refresh === null && errorStatuses.has(view.status)) return { ...base, state: 'error' as const };
+  return { ...base, state: 'working' as const };
+}
+
+export async function answerForPage(
+  deps: EngineDeps,
+  session: ConnectSession,
+  answers: Record<string, string>,
+) {
+  if (!session.connection_id) throw new ApiError('CHALLENGE_NOT_OPEN', 'Nothing is waiting for an answer.');
+  await answerChallenge(deps, session.client_id, session.connection_id, answers);
+}
+
+const withParams = (uri: string, params: Record<string, string | null>) => {
+  const url = new URL(uri);
+  for (const [name, value] of Object.entries(params)) if (value !== null) url.searchParams.set(name, value);
+  return url.toString();
+};
+
+/** Ends a successful session: a one-use code for the developer's server, and where to send the user. */
+export async function finishSession(deps: EngineDeps, session: ConnectSession) {
+  const progress = await pageProgress(deps, session);
+  if (progress.state !== 'success')
+    throw new ApiError('CONNECT_NOT_COMPLETE', 'The connection has not succeeded yet.');
+  const code = `ccd_${randomBytes(32).toString('base64url')}`;
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('connect_codes')
+      .values({
+        code_hash: sha256(code),
+        code_sealed: seal(deps.keyring, code, codeContext(session.id)),
+        client_id: session.client_id,
+        session_id: session.id,
+        connection_id: session.connection_id!,
+        expires_at: new Date(deps.now().getTime() + CODE_TTL_MS),
+      })
+      .execute();
+    await trx
+      .updateTable('connect_sessions')
+      .set({ status: 'completed' })
+      .where('id', '=', session.id)
+      .execute();
+  });
+  return { code, redirect_url: withParams(session.redirect_uri, { code, state: session.state }) };
+}
+
+/** The end user gave up: a connection this session made and that never succeeded is removed. */
+export async function cancelSession(deps: EngineDeps, session: ConnectSession) {
+  await deps.db
+    .updateTable('connect_sessions')
+    .set({ status: 'cancelled' })
+    .where('id', '=', session.id)
+    .execute();
+  if (session.connection_id && !session.update_connection_id) {
+    const connection = await findConnection(deps.db, session.client_id, session.connection_id);
+    if (connection && connection.last_refresh_at === null)
+      await deleteConnection(deps.db, session.client_id, connection.id);
+  }
+  return { redirect_url: withParams(session.redirect_uri, { error: 'cancelled', state: session.state }) };
+}
+
+// ---- codes (the developer's server)
+
+export async function exchangeCode(deps: Pick<EngineDeps, 'db' | 'now'>, clientId: string, code: string) {
+  const now = deps.now();
+  const used = await deps.db
+    .updateTable('connect_codes')
+    .set({ used_at: now })
+    .where('code_hash', '=', sha256(code))
+    .where('client_id', '=', clientId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning(['session_id', 'connection_id'])
+    .executeTakeFirst();
+  if (!used) throw new ApiError('CONNECT_CODE_INVALID', 'The code is unknown, expired or already exchanged.');
+  const session = await deps.db
+    .selectFrom('connect_sessions')
+    .select('extra')
+    .where('id', '=', used.session_id)
+    .executeTakeFirstOrThrow();
+  const connection = (await findConnection(deps.db, clientId, used.connection_id))!;
+  return {
+    connection_id: connection.id,
+    external_id: connection.external_id,
+    institution_id: connection.institution_id,
+    extra: session.extra ?? null,
+  };
+}
+
+export async function listUnusedCodes(
+  deps: Pick<EngineDeps, 'db' | 'keyring' | 'now'>,
+  clientId: string,
+  sessionId: string | undefined,
+) {
+  let query = deps.db
+    .selectFrom('connect_codes')
+    .select(['code_sealed', 'session_id', 'connection_id', 'expires_at', 'created_at'])
+    .where('client_id', '=', clientId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', deps.now());
+  if (sessionId) query = query.where('session_id', '=', sessionId);
+  const rows = await query.orderBy('created_at', 'desc').limit(100).execute();
+  return {
+    data: rows.map((row) => ({
+      code: open(deps.keyring, row.code_sealed, codeContext(row.session_id)),
+      session_id: row.session_id,
+      connection_id: row.connection_id,
+      expires_at: row.expires_at.toISOString(),
+    })),
+  };
+}
