@@ -1,0 +1,93 @@
+// What every statement parser produces (src/formats/<format>/): statements of one account each,
+// with their transactions and balances, and the issues met on the way. Pure data: amounts are
+// signed decimal strings (negative = money leaving), dates ISO yyyy-mm-dd.
+
+export type StatementFormat = 'norma43' | 'ofx' | 'camt' | 'mt940' | 'qif' | 'csv';
+
+export interface Balance {
+  amount: string;
+  date: string | null;
+}
+
+export interface StatementTransaction {
+  /** The statement's own id for the movement, when the format has one (FITID, AcctSvcrRef, …). */
+  sourceId: string | null;
+  bookingDate: string;
+  valueDate: string | null;
+  amount: string;
+  currency: string;
+  description: string;
+  counterparty: string | null;
+  reference: string | null;
+  /** The bank's own transaction code: Norma 43 common concept, BTC, GVC, … */
+  bankCode: string | null;
+  /** Where the movement starts in the file (1-based line). */
+  line: number;
+}
+
+export interface StatementAccount {
+  /** IBAN when the file has one, else the bank's account number. */
+  number: string;
+  iban: string | null;
+  currency: string;
+  name: string | null;
+  /** Bank and branch codes where the format has them. */
+  bankCode: string | null;
+  branchCode: string | null;
+}
+
+export interface Statement {
+  account: StatementAccount;
+  startDate: string | null;
+  endDate: string | null;
+  opening: Balance | null;
+  closing: Balance | null;
+  transactions: StatementTransaction[];
+}
+
+export interface Issue {
+  severity: 'error' | 'warning';
+  line: number | null;
+  message: string;
+}
+
+export interface ParseResult {
+  format: StatementFormat;
+  statements: Statement[];
+  issues: Issue[];
+}
+
+/** Sums decimal strings exactly (as integer hundred-thousandths: statements use ≤ 5 decimals). */
+export function sumAmounts(amounts: readonly string[]): string {
+  const SCALE = 100_000n;
+  let total = 0n;
+  for (const amount of amounts) {
+    const negative = amount.startsWith('-');
+    const [whole = '0', fraction = ''] = amount.replace(/^[-+]/, '').split('.');
+    const units = BigInt(whole) * SCALE + BigInt((fraction + '00000').slice(0, 5));
+    total += negative ? -units : units;
+  }
+  const negative = total < 0n;
+  const abs = negative ? -total : total;
+  const fraction = (abs % SCALE).toString().padStart(5, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${abs / SCALE}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** "00000000003560" with 2 implied decimals → "35.6". */
+export function impliedDecimal(digits: string, decimals: number, negative: boolean): string {
+  const padded = digits.padStart(decimals + 1, '0');
+  const value = sumAmounts([`${padded.slice(0, -decimals)}.${padded.slice(-decimals)}`]);
+  return negative && value !== '0' ? `-${value}` : value;
+}
+
+/** Opening + movements must give closing: an issue when they do not. */
+export function checkBalances(statement: Statement, line: number | null): Issue | null {
+  if (!statement.opening || !statement.closing) return null;
+  const computed = sumAmounts([statement.opening.amount, ...statement.transactions.map((t) => t.amount)]);
+  if (sumAmounts([computed, `-${statement.closing.amount}`.replace('--', '')]) === '0') return null;
+  return {
+    severity: 'warning',
+    line,
+    message: `opening balance ${statement.opening.amount} + movements = ${computed}, but the closing balance is ${statement.closing.amount}`,
+  };
+}

@@ -1,0 +1,122 @@
+// Every file of the shared statement corpus (../shared/statements, never copied into the project)
+// parsed and checked against what EXPECTED.json says it must give: statement and transaction
+// counts, balances, currency, first and last transaction. Formats whose parser is not written yet
+// are listed, not tested. Set STATEMENTS_DIR when the corpus lives elsewhere.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { decodeStatementBytes } from '../src/formats/decode.ts';
+import { parseNorma43 } from '../src/formats/norma43/parse.ts';
+import { type ParseResult, sumAmounts } from '../src/formats/statement.ts';
+
+const candidates = [
+  process.env.STATEMENTS_DIR,
+  path.resolve('../shared/statements'),
+  '/work/shared/statements',
+];
+const corpus = candidates.find((dir) => dir && fs.existsSync(path.join(dir, 'EXPECTED.json')));
+
+/**
+ * Where Tesoro deliberately differs from the value EXPECTED.json took from a peer library, and why.
+ * The test then asserts Tesoro's value instead.
+ */
+const differences: Record<
+  string,
+  { expected: Partial<Expected> & { closing_balance?: string | null }; why: string }
+> = {
+  'n43/sequra-norma43_parser/example2.n43': {
+    expected: { closing_balance: null },
+    why:
+      'the file ends after its last movement, with no 33 record; the peer reports the opening balance as ' +
+      'the closing one, but the movements add 342.78, so Tesoro reports it unknown (with a warning)',
+  },
+};
+
+/** The parser of each corpus format written so far. */
+const parsers: Record<string, (bytes: Uint8Array) => ParseResult> = {
+  n43: (bytes) => parseNorma43(decodeStatementBytes(bytes).text),
+};
+
+interface Expected {
+  format: string;
+  statements?: number;
+  transactions?: number;
+  opening_balance?: string;
+  closing_balance?: string | null;
+  currency?: string;
+  first_transaction?: { date: string; amount: string };
+  last_transaction?: { date: string; amount: string };
+  per_statement?: Array<{ transactions?: number; opening_balance?: string; closing_balance?: string }>;
+}
+
+const same = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && sumAmounts([a, `-${b}`.replace('--', '')]) === '0';
+
+function check(result: ParseResult, expected: Expected): void {
+  const statements = result.statements;
+  const transactions = statements.flatMap((s) => s.transactions);
+  assert.deepEqual(
+    result.issues.filter((i) => i.severity === 'error'),
+    [],
+    'no errors',
+  );
+  if (expected.statements !== undefined) assert.equal(statements.length, expected.statements, 'statements');
+  if (expected.transactions !== undefined)
+    assert.equal(transactions.length, expected.transactions, 'transactions');
+  if (expected.currency) assert.equal(statements[0]?.account.currency, expected.currency, 'currency');
+  if (expected.opening_balance !== undefined)
+    assert.ok(
+      same(statements[0]?.opening?.amount, expected.opening_balance),
+      `opening ${statements[0]?.opening?.amount}`,
+    );
+  if (expected.closing_balance === null) assert.equal(statements.at(-1)?.closing, null, 'closing unknown');
+  else if (expected.closing_balance !== undefined)
+    assert.ok(
+      same(statements.at(-1)?.closing?.amount, expected.closing_balance),
+      `closing ${statements.at(-1)?.closing?.amount}`,
+    );
+  for (const [which, t] of [
+    ['first', transactions[0]],
+    ['last', transactions.at(-1)],
+  ] as const) {
+    const want = which === 'first' ? expected.first_transaction : expected.last_transaction;
+    if (!want) continue;
+    assert.equal(t?.bookingDate, want.date, `${which} transaction date`);
+    assert.ok(same(t?.amount, want.amount), `${which} transaction amount ${t?.amount} ≠ ${want.amount}`);
+  }
+  expected.per_statement?.forEach((want, index) => {
+    const statement = statements[index]!;
+    if (want.transactions !== undefined) assert.equal(statement.transactions.length, want.transactions);
+    if (want.opening_balance !== undefined) assert.ok(same(statement.opening?.amount, want.opening_balance));
+    if (want.closing_balance !== undefined) assert.ok(same(statement.closing?.amount, want.closing_balance));
+  });
+}
+
+describe('the shared statement corpus', { skip: corpus ? false : 'no corpus: set STATEMENTS_DIR' }, () => {
+  const expected = corpus
+    ? (JSON.parse(fs.readFileSync(path.join(corpus, 'EXPECTED.json'), 'utf8')).files as Record<
+        string,
+        Expected
+      >)
+    : {};
+  for (const [file, want] of Object.entries(expected)) {
+    const parse = parsers[want.format];
+    if (!parse) continue;
+    const difference = differences[file];
+    test(file + (difference ? ` (differs from the peer: ${difference.why})` : ''), () =>
+      check(parse(new Uint8Array(fs.readFileSync(path.join(corpus!, file)))), {
+        ...want,
+        ...difference?.expected,
+      }),
+    );
+  }
+  test('formats covered so far', () => {
+    const formats = [...new Set(Object.values(expected).map((e) => e.format))].sort();
+    const covered = formats.filter((format) => parsers[format]);
+    assert.ok(covered.length > 0);
+    process.stdout.write(
+      `# statement formats parsed: ${covered.join(', ')}; not yet: ${formats.filter((f) => !parsers[f]).join(', ')}\n`,
+    );
+  });
+});
