@@ -10,6 +10,7 @@ import { ProblemSchema } from './api/common.schemas.ts';
 import { registerConnectRoutes } from './api/connect/connect.routes.ts';
 import { registerConnectionRoutes } from './api/connections/connections.routes.ts';
 import { registerDataRoutes } from './api/data/data.routes.ts';
+import { registerImportRoutes } from './api/imports/imports.routes.ts';
 import { registerInstitutionRoutes } from './api/institutions/institutions.routes.ts';
 import { registerTokenRoutes } from './api/oauth/token.routes.ts';
 import { registerSystemRoutes } from './api/system/system.routes.ts';
@@ -116,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerDataRoutes(app, { db: deps.database.db });
   registerWebhookRoutes(app, { engine: deps.engine });
   registerConnectRoutes(app, { engine: deps.engine, publicUrl: deps.publicUrl });
+  registerImportRoutes(app, { engine: deps.engine });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, {

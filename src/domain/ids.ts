@@ -14,6 +14,8 @@ export const idPrefixes = {
   webhookEndpoint: 'whe',
   delivery: 'dlv',
   connectSession: 'cs',
+  import: 'imp',
+  document: 'doc',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

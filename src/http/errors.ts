@@ -87,6 +87,12 @@ export const errorCatalog = {
     title: 'The code is unknown, expired or already exchanged',
     retryable: false,
   },
+  // statement imports
+  IMPORT_UNREADABLE: {
+    status: 422,
+    title: 'The statement file could not be imported',
+    retryable: false,
+  },
   // webhooks
   WEBHOOK_ENDPOINT_DISABLED: {
     status: 409,

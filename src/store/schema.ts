@@ -218,6 +218,31 @@ export interface ConnectCodesTable {
   created_at: CreatedAt;
 }
 
+export interface DocumentsTable {
+  id: string;
+  client_id: string;
+  connection_id: string;
+  filename: string | null;
+  content_type: string;
+  size: number;
+  sha256: string;
+  content: Uint8Array;
+  created_at: CreatedAt;
+}
+
+export interface ImportsTable {
+  id: string;
+  client_id: string;
+  connection_id: string | null;
+  document_id: string | null;
+  status: 'processing' | 'completed' | 'failed';
+  format: string | null;
+  summary: Json<Record<string, unknown>>;
+  issues: Json<unknown[]>;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
+
 /** Every product table (accounts, transactions, …) has these columns. */
 export interface RecordTable {
   id: string;
@@ -274,4 +299,6 @@ export interface Schema {
   webhook_deliveries: WebhookDeliveriesTable;
   connect_sessions: ConnectSessionsTable;
   connect_codes: ConnectCodesTable;
+  documents: DocumentsTable;
+  imports: ImportsTable;
 }

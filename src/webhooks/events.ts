@@ -14,6 +14,7 @@ export const eventTypes = [
   'refresh.failed',
   'webhook_endpoint.disabled',
   'webhook.test',
+  'import.completed',
 ] as const;
 
 export type EventType = (typeof eventTypes)[number];
@@ -32,6 +33,8 @@ export const eventDescriptions: Record<EventType, string> = {
   'webhook_endpoint.disabled':
     'An endpoint was disabled: it answered 410 Gone, or every attempt failed for 5 days.',
   'webhook.test': 'Sent by POST /v1/webhook-endpoints/{id}/test.',
+  'import.completed':
+    'A statement file was imported: its connection, document, format and added / modified / removed counts.',
 };
 
 /** The channel the dispatcher LISTENs on. */

@@ -69,6 +69,8 @@ export class Norma43Parser {
   #open: Open | null = null;
   #current: StatementTransaction | null = null;
   #sawEnd = false;
+  /** After a movement that could not be read, its 23/24 records are skipped without more errors. */
+  #skipping = false;
 
   #error(line: number, message: string) {
     this.issues.push({ severity: 'error', line, message });
@@ -121,6 +123,7 @@ export class Norma43Parser {
       case '22': {
         if (!this.#open) return this.#error(line, 'movement (22) outside an account (11)');
         this.#flushMovement();
+        this.#skipping = true;
         const booking = dateOf(field(record, 10, 16));
         const amountDigits = field(record, 28, 42);
         const sign = field(record, 27, 28);
@@ -130,6 +133,7 @@ export class Norma43Parser {
         const common = field(record, 22, 24);
         const own = field(record, 24, 27);
         const references = [field(record, 52, 64).trim(), field(record, 64, 80).trim()].filter(Boolean);
+        this.#skipping = false;
         this.#current = {
           sourceId: null,
           bookingDate: booking,
@@ -145,16 +149,19 @@ export class Norma43Parser {
         return;
       }
       case '23': {
+        if (this.#skipping) return;
         if (!this.#current || !this.#open) return this.#error(line, 'concept (23) without its movement (22)');
         this.#open.concepts.push(field(record, 4, 42), field(record, 42, 80));
         return;
       }
       case '24':
-        if (!this.#current) this.#error(line, 'currency equivalence (24) without its movement (22)');
+        if (!this.#current && !this.#skipping)
+          this.#error(line, 'currency equivalence (24) without its movement (22)');
         return;
       case '33': {
         if (!this.#open) return this.#error(line, 'closing record (33) without an account (11)');
         this.#flushMovement();
+        this.#skipping = false;
         const statement = this.#open.statement;
         const digits = field(record, 59, 73);
         if (/^\d{14}$/.test(digits))

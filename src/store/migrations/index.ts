@@ -6,6 +6,7 @@ import * as connections from './0002-connections.ts';
 import * as changeTracking from './0003-change-tracking.ts';
 import * as webhooks from './0004-webhooks.ts';
 import * as connect from './0005-connect.ts';
+import * as imports from './0006-imports.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '0003-change-tracking': changeTracking,
   '0004-webhooks': webhooks,
   '0005-connect': connect,
+  '0006-imports': imports,
 };
 
 export const migrationProvider: MigrationProvider = {

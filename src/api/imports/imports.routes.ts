@@ -1,0 +1,134 @@
+// Statement imports over HTTP: the file is the request body (any of the statement content types,
+// or application/octet-stream); options travel in the query string.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { StatementFormat } from '../../formats/statement.ts';
+import { authOf } from '../../http/auth.ts';
+import type { EngineDeps } from '../../services/engine.ts';
+import { getDocumentContent, getImportOrThrow, importStatement } from '../../services/imports.ts';
+import { problemResponses, StringEnum } from '../common.schemas.ts';
+
+/** Content types a statement file may be sent as; all are read as raw bytes. */
+const fileTypes = [
+  'application/octet-stream',
+  'text/plain',
+  'text/csv',
+  'application/xml',
+  'text/xml',
+  'application/x-ofx',
+  'application/vnd.intu.qfx',
+];
+const MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+const ImportSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: StringEnum(['processing', 'completed', 'failed'] as const),
+    format: Type.Union([Type.String(), Type.Null()]),
+    connection_id: Type.Union([Type.String(), Type.Null()]),
+    document_id: Type.Union([Type.String(), Type.Null()]),
+    summary: Type.Object({}, { additionalProperties: true }),
+    issues: Type.Array(Type.Object({}, { additionalProperties: true })),
+    created_at: Type.String({ format: 'date-time' }),
+    finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'Import' },
+);
+
+export function registerImportRoutes(app: FastifyInstance, deps: { engine: EngineDeps }): void {
+  const { engine } = deps;
+  app.addSchema(ImportSchema);
+  const importRef = Type.Unsafe({ $ref: 'Import#' });
+  app.addContentTypeParser(
+    fileTypes,
+    { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES },
+    (_request, body, done) => done(null, body),
+  );
+
+  app.post(
+    '/v1/imports',
+    {
+      config: { scopes: ['imports:write'] },
+      bodyLimit: MAX_FILE_BYTES,
+      schema: {
+        tags: ['Imports'],
+        summary: 'Import a statement file',
+        description:
+          'Send the file as the body. The format is detected from the content (Norma 43 so far; see ' +
+          'docs/imports.md). The file becomes a connection (or is added to `connection_id`) whose accounts ' +
+          "and transactions are served like a bank's; re-importing the same or an overlapping file adds " +
+          'nothing twice. A file with errors answers 422 IMPORT_UNREADABLE with its issues and stores nothing.',
+        querystring: Type.Object(
+          {
+            format: Type.Optional(StringEnum(['norma43'] as const)),
+            connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+            external_id: Type.Optional(Type.String({ maxLength: 256 })),
+            filename: Type.Optional(Type.String({ maxLength: 256 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: importRef, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as {
+        format?: StatementFormat;
+        connection_id?: string;
+        external_id?: string;
+        filename?: string;
+      };
+      const bytes = request.body as Buffer | undefined;
+      const result = await importStatement(engine, authOf(request).client.id, {
+        bytes: new Uint8Array(bytes ?? Buffer.alloc(0)),
+        contentType: request.headers['content-type'] ?? 'application/octet-stream',
+        filename: query.filename,
+        format: query.format,
+        connectionId: query.connection_id,
+        externalId: query.external_id,
+      });
+      reply.code(201);
+      return result;
+    },
+  );
+
+  app.get(
+    '/v1/imports/:id',
+    {
+      config: { scopes: ['imports:write'] },
+      schema: {
+        tags: ['Imports'],
+        summary: 'An import: status, format, counts, issues',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 200: importRef, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) =>
+      getImportOrThrow(engine.db, authOf(request).client.id, (request.params as { id: string }).id),
+  );
+
+  app.get(
+    '/v1/documents/:id/content',
+    {
+      config: { scopes: ['data:read'] },
+      schema: {
+        tags: ['Imports'],
+        summary: 'The imported file, byte for byte',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const document = await getDocumentContent(
+        engine.db,
+        authOf(request).client.id,
+        (request.params as { id: string }).id,
+      );
+      if (document.filename)
+        reply.header(
+          'content-disposition',
+          `attachment; filename="${document.filename.replace(/[^\w.-]/g, '_')}"`,
+        );
+      return reply.type(document.content_type).send(Buffer.from(document.content));
+    },
+  );
+}

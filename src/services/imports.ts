@@ -1,0 +1,322 @@
+// Statement import: a file becomes a connection whose accounts and transactions are stored by the
+// same store as a bank's (deterministic ids, dedupe, change sequence), so they are listed, synced
+// and webhooked the same way. A file is imported whole or not at all: it is parsed completely
+// first, and everything is written in one transaction.
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { withCategories } from '../domain/categories/enrich.ts';
+import { newId } from '../domain/ids.ts';
+import type { NormalizedRecord } from '../domain/records.ts';
+import { parseStatementFile, supportedFormats } from '../formats/index.ts';
+import type { ParseResult, Statement, StatementFormat, StatementTransaction } from '../formats/statement.ts';
+import { ApiError } from '../http/errors.ts';
+import { unnestInsert } from '../store/bulk-insert.ts';
+import { findConnection } from '../store/connections.ts';
+import { changesSince, currentChangeSeq, publishChanges, upsertRecords } from '../store/records.ts';
+import type { Schema } from '../store/schema.ts';
+import { recordEvent } from '../webhooks/events.ts';
+import type { EngineDeps } from './engine.ts';
+
+/** The pseudo-institution of imported statements (not a connector: there is nothing to log into). */
+export const STATEMENT_INSTITUTION = 'ins_statement_file';
+export const STATEMENT_CONNECTOR = 'files';
+
+export interface ImportInput {
+  bytes: Uint8Array;
+  contentType: string;
+  filename?: string | undefined;
+  format?: StatementFormat | undefined;
+  connectionId?: string | undefined;
+  externalId?: string | undefined;
+}
+
+const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * A transaction's natural key: the statement's own id when it has one, else a fingerprint of
+ * account, dates, amount and text plus its occurrence index, so two identical movements on the same
+ * day stay two, and importing the same or an overlapping file again adds nothing twice.
+ */
+export function transactionKeys(accountKey: string, transactions: readonly StatementTransaction[]): string[] {
+  const seen = new Map<string, number>();
+  return transactions.map((t) => {
+    if (t.sourceId) return `id:${t.sourceId}`;
+    const fingerprint = sha256(
+      [accountKey, t.bookingDate, t.valueDate ?? '', t.amount, t.description, t.reference ?? ''].join(
+        '\u0000',
+      ),
+    ).slice(0, 32);
+    const occurrence = seen.get(fingerprint) ?? 0;
+    seen.set(fingerprint, occurrence + 1);
+    return `fp:${fingerprint}:${occurrence}`;
+  });
+}
+
+/** The records of a parsed file, as a connector would yield them. */
+export function recordsOf(result: ParseResult): {
+  accounts: NormalizedRecord[];
+  transactions: NormalizedRecord[];
+} {
+  const accounts = new Map<string, NormalizedRecord>();
+  const transactions: NormalizedRecord[] = [];
+  const byAccount = new Map<string, Statement[]>();
+  for (const statement of result.statements) {
+    const key = `${statement.account.number}:${statement.account.currency}`;
+    byAccount.set(key, [...(byAccount.get(key) ?? []), statement]);
+  }
+  for (const [key, statements] of byAccount) {
+    const last = statements.at(-1)!;
+    accounts.set(key, {
+      product: 'accounts',
+      naturalKey: key,
+      data: {
+        iban: last.account.iban,
+        name: last.account.name ?? last.account.number,
+        alias: null,
+        type: 'current',
+        balance: last.closing?.amount ?? null,
+        available_balance: null,
+        currency: last.account.currency,
+        description: `Imported ${result.format} statement`,
+        is_owner: null,
+        num_owners: null,
+        owners: null,
+      },
+      raw: { account: last.account, statements: statements.length },
+    });
+    const all = statements.flatMap((s) => s.transactions);
+    const keys = transactionKeys(key, all);
+    all.forEach((t, index) => {
+      transactions.push({
+        product: 'transactions',
+        naturalKey: keys[index]!,
+        parentKey: key,
+        data: {
+          amount: t.amount,
+          currency: t.currency,
+          balance: null,
+          operation_date: t.bookingDate,
+          value_date: t.valueDate,
+          description: t.description,
+          product_description: null,
+          counterparty: t.counterparty,
+          bank_category: t.bankCode,
+          norma43: result.format === 'norma43' && t.bankCode ? t.bankCode.slice(0, 2) : null,
+          transaction_id: t.sourceId,
+          order_id: t.reference,
+        },
+        raw: t,
+      });
+    });
+  }
+  return { accounts: [...accounts.values()], transactions };
+}
+
+function summaryOf(result: ParseResult) {
+  const transactions = result.statements.flatMap((s) => s.transactions);
+  const dates = transactions.map((t) => t.bookingDate).sort();
+  return {
+    format: result.format,
+    statements: result.statements.length,
+    accounts: new Set(result.statements.map((s) => `${s.account.number}:${s.account.currency}`)).size,
+    transactions: transactions.length,
+    first_date: dates[0] ?? null,
+    last_date: dates.at(-1) ?? null,
+    balances: result.statements.map((s) => ({
+      account: s.account.iban ?? s.account.number,
+      currency: s.account.currency,
+      opening: s.opening?.amount ?? null,
+      closing: s.closing?.amount ?? null,
+    })),
+  };
+}
+
+/** Parses the file, or throws IMPORT_UNREADABLE with every issue and its line. */
+export function parseOrThrow(input: Pick<ImportInput, 'bytes' | 'format'>): ParseResult {
+  const result = parseStatementFile(input.bytes, input.format);
+  if (!result)
+    throw new ApiError(
+      'IMPORT_UNREADABLE',
+      `The file is not in a format Tesoro reads (${supportedFormats.join(', ')}).`,
+      {
+        extensions: { issues: [{ severity: 'error', line: null, message: 'format not recognised' }] },
+      },
+    );
+  const errors = result.issues.filter((issue) => issue.severity === 'error');
+  if (errors.length > 0 || result.statements.length === 0)
+    throw new ApiError(
+      'IMPORT_UNREADABLE',
+      `The ${result.format} file has ${errors.length || 'no'} ${errors.length ? 'errors' : 'statements'}; nothing was imported.`,
+      {
+        extensions: { format: result.format, issues: result.issues },
+      },
+    );
+  return result;
+}
+
+/** Imports one file; returns the import as GET /v1/imports/{id} shows it. */
+export async function importStatement(deps: EngineDeps, clientId: string, input: ImportInput) {
+  const result = parseOrThrow(input);
+  if (input.connectionId) {
+    const existing = await findConnection(deps.db, clientId, input.connectionId);
+    if (!existing) throw new ApiError('NOT_FOUND', `No connection ${input.connectionId}.`);
+    if (existing.connector !== STATEMENT_CONNECTOR)
+      throw new ApiError(
+        'VALIDATION_FAILED',
+        'Statements can only be added to a statement-import connection.',
+        {
+          errors: [{ pointer: '/query/connection_id', detail: 'is not a statement-import connection' }],
+        },
+      );
+  }
+  const { accounts, transactions } = recordsOf(result);
+  const importId = newId('import');
+  const summary = summaryOf(result);
+  await deps.db.transaction().execute(async (trx) => {
+    const connectionId = input.connectionId ?? newId('connection');
+    const firstLoad = !input.connectionId;
+    if (firstLoad) {
+      await trx
+        .insertInto('connections')
+        .values({
+          id: connectionId,
+          client_id: clientId,
+          institution_id: STATEMENT_INSTITUTION,
+          connector: STATEMENT_CONNECTOR,
+          access_mode: 'single',
+          refresh_interval: null,
+          products: ['accounts', 'transactions'],
+          history_days: 0,
+          external_id: input.externalId ?? null,
+          status: 'ok',
+          status_detail: 'Imported from a statement file.',
+          product_status: JSON.stringify({}),
+          credentials_sealed: null,
+          session_sealed: null,
+        })
+        .execute();
+    }
+    const startSeq = await currentChangeSeq(trx);
+    const ingest = {
+      bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
+      chunkSize: 5000,
+      concurrency: 1,
+    };
+    const context = { clientId, connectionId };
+    await upsertRecords(trx, ingest, context, 'accounts', accounts);
+    await upsertRecords(trx, ingest, context, 'transactions', withCategories('transactions', transactions));
+    await publishChanges(trx, connectionId);
+    const counts = await changesSince(trx, connectionId, startSeq, ['accounts', 'transactions']);
+    const totals = await trx
+      .selectFrom('transactions')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('operation_date').as('last')])
+      .where('connection_id', '=', connectionId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    const accountCount = await trx
+      .selectFrom('accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('connection_id', '=', connectionId)
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('connections')
+      .set({
+        product_status: JSON.stringify({
+          accounts: { created: true, errored: false, count: Number(accountCount.n) },
+          transactions: { created: true, errored: false, count: Number(totals.n) },
+        }),
+        last_refresh_at: deps.now(),
+        last_transaction_date: (totals.last as string | null) ?? null,
+        updated_at: deps.now(),
+      })
+      .where('id', '=', connectionId)
+      .execute();
+    const documentId = newId('document');
+    await trx
+      .insertInto('documents')
+      .values({
+        id: documentId,
+        client_id: clientId,
+        connection_id: connectionId,
+        filename: input.filename ?? null,
+        content_type: input.contentType,
+        size: input.bytes.length,
+        sha256: sha256(input.bytes),
+        content: input.bytes,
+      })
+      .execute();
+    const full = { ...summary, ...counts };
+    await trx
+      .insertInto('imports')
+      .values({
+        id: importId,
+        client_id: clientId,
+        connection_id: connectionId,
+        document_id: documentId,
+        status: 'completed',
+        format: result.format,
+        summary: JSON.stringify(full),
+        issues: JSON.stringify(result.issues),
+        finished_at: deps.now(),
+      })
+      .execute();
+    const base = { connection_id: connectionId, external_id: input.externalId ?? null };
+    await recordEvent(trx, {
+      clientId,
+      type: 'import.completed',
+      data: { ...base, import_id: importId, document_id: documentId, format: result.format, ...counts },
+    });
+    if (firstLoad)
+      await recordEvent(trx, {
+        clientId,
+        type: 'connection.historical_update',
+        data: {
+          ...base,
+          import_id: importId,
+          products: {
+            accounts: { count: Number(accountCount.n), errored: false, error: null },
+            transactions: { count: Number(totals.n), errored: false, error: null },
+          },
+        },
+      });
+    else if (counts.added + counts.modified + counts.removed > 0)
+      await recordEvent(trx, {
+        clientId,
+        type: 'connection.updated',
+        data: { ...base, import_id: importId, ...counts },
+      });
+  });
+  return getImportOrThrow(deps.db, clientId, importId);
+}
+
+export async function getImportOrThrow(db: Kysely<Schema>, clientId: string, id: string) {
+  const row = await db
+    .selectFrom('imports')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new ApiError('NOT_FOUND', `No import ${id}.`);
+  return {
+    id: row.id,
+    status: row.status,
+    format: row.format,
+    connection_id: row.connection_id,
+    document_id: row.document_id,
+    summary: row.summary,
+    issues: row.issues,
+    created_at: row.created_at.toISOString(),
+    finished_at: row.finished_at?.toISOString() ?? null,
+  };
+}
+
+export async function getDocumentContent(db: Kysely<Schema>, clientId: string, id: string) {
+  const row = await db
+    .selectFrom('documents')
+    .select(['content', 'content_type', 'filename'])
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new ApiError('NOT_FOUND', `No document ${id}.`);
+  return row;
+}

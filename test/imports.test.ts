@@ -1,0 +1,117 @@
+// Statement import as a client uses it: a Norma 43 file becomes a connection whose accounts and
+// transactions are listed and synced like a bank's; importing it again adds nothing; a broken file
+// is a 422 with line numbers and stores nothing; the file is kept byte for byte; isolation.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { buildTestContext, type TestContext } from './helpers/context.ts';
+import { norma43File } from './helpers/norma43.ts';
+
+let ctx: TestContext;
+let token: string;
+
+// biome-ignore lint/suspicious/noExplicitAny: API JSON, checked by the assertions
+type Json = Record<string, any>;
+
+const movements = [
+  { date: '2026-10-01', amount: -850, concept: '04', text: 'TRANSFERENCIA ALQUILER OCTUBRE' },
+  { date: '2026-10-03', amount: -42.37, concept: '12', text: 'COMPRA TARJ. MERCADONA VALENCIA' },
+  { date: '2026-10-03', amount: -42.37, concept: '12', text: 'COMPRA TARJ. MERCADONA VALENCIA' },
+  { date: '2026-10-28', amount: 2150.5, concept: '15', text: 'NOMINA ACME SL' },
+];
+const file = norma43File({ from: '2026-10-01', to: '2026-10-31', opening: 1000, movements });
+
+before(async () => {
+  ctx = await buildTestContext();
+  token = await ctx.tokenFor(await ctx.createClient());
+});
+after(() => ctx.close());
+
+async function upload(body: string | Buffer, query = '', as = token) {
+  const response = await ctx.call(as, {
+    method: 'POST',
+    url: `/v1/imports${query}`,
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: typeof body === 'string' ? Buffer.from(body, 'latin1') : body,
+  });
+  return { status: response.statusCode, body: response.json() as Json };
+}
+
+const get = async (url: string, as = token) => {
+  const response = await ctx.call(as, { url });
+  return { status: response.statusCode, body: response.json() as Json };
+};
+
+test('a Norma 43 file becomes a connection served like a bank; importing it again adds nothing', async () => {
+  const first = await upload(file, '?external_id=end-user-5&filename=octubre.n43');
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  assert.equal(first.body.status, 'completed');
+  assert.equal(first.body.format, 'norma43');
+  assert.equal(first.body.summary.transactions, 4);
+  assert.equal(first.body.summary.added, 5); // the account and its four movements
+  assert.deepEqual(first.body.summary.balances, [
+    { account: '205900608000314221', currency: 'EUR', opening: '1000', closing: '2215.76' },
+  ]);
+  const connectionId = first.body.connection_id;
+  const connection = (await get(`/v1/connections/${connectionId}`)).body;
+  assert.equal(connection.status, 'ok');
+  assert.equal(connection.external_id, 'end-user-5');
+
+  const transactions = (await get(`/v1/transactions?connection_id=${connectionId}`)).body.data as Json[];
+  assert.equal(transactions.length, 4, 'two identical card payments on one day stay two');
+  const salary = transactions.find((t) => t.amount === 2150.5)!;
+  assert.equal(salary.description, 'NOMINA ACME SL');
+  assert.equal(salary.operation_date, '2026-10-28');
+  assert.equal(salary.norma43, '15');
+  assert.equal(salary.category, 'income');
+  const accounts = (await get(`/v1/accounts?connection_id=${connectionId}`)).body.data as Json[];
+  assert.equal(accounts.length, 1);
+  assert.equal(accounts[0]!.balance, 2215.76);
+  assert.equal(accounts[0]!.currency, 'EUR');
+
+  const sync = (await get(`/v1/transactions/sync?connection_id=${connectionId}`)).body;
+  assert.equal(sync.added.length, 4);
+
+  const again = await upload(file, `?connection_id=${connectionId}`);
+  assert.equal(again.status, 201);
+  assert.equal(again.body.summary.added, 0);
+  assert.equal(again.body.summary.modified, 0);
+  assert.equal((await get(`/v1/transactions?connection_id=${connectionId}`)).body.data.length, 4);
+
+  // The file is kept byte for byte.
+  const document = await ctx.call(token, { url: `/v1/documents/${first.body.document_id}/content` });
+  assert.equal(document.statusCode, 200);
+  assert.deepEqual(document.rawPayload, Buffer.from(file, 'latin1'));
+  assert.match(String(document.headers['content-disposition']), /octubre\.n43/);
+
+  // And an event says so.
+  const events = (await get('/v1/events?type=import.completed')).body.data as Json[];
+  assert.ok(events.some((e) => e.data.import_id === first.body.id && e.data.added === 5));
+  assert.deepEqual((await get(`/v1/imports/${first.body.id}`)).body.summary, first.body.summary);
+});
+
+test('a broken file is a 422 with each issue and its line, and nothing is stored', async () => {
+  const before = (await get('/v1/connections')).body.data.length;
+  const broken = file.replace(/^(22.{26})\d{14}/m, '$1ABCDEFGHIJKLMN');
+  const { status, body } = await upload(broken);
+  assert.equal(status, 422);
+  assert.equal(body.code, 'IMPORT_UNREADABLE');
+  assert.deepEqual(
+    body.issues.filter((i: Json) => i.severity === 'error').map((i: Json) => i.line),
+    [2],
+  );
+  const unknown = await upload('this is not a statement');
+  assert.equal(unknown.status, 422);
+  const empty = await upload('');
+  assert.equal(empty.status, 422);
+  assert.equal((await get('/v1/connections')).body.data.length, before);
+});
+
+test("another client's token reaches neither the import, nor its document, nor its connection", async () => {
+  const mine = await upload(file);
+  const other = await ctx.tokenFor(await ctx.createClient());
+  assert.equal((await get(`/v1/imports/${mine.body.id}`, other)).status, 404);
+  assert.equal((await get(`/v1/documents/${mine.body.document_id}/content`, other)).status, 404);
+  assert.equal((await upload(file, `?connection_id=${mine.body.connection_id}`, other)).status, 404);
+  // A bank connection cannot receive statements.
+  assert.equal((await upload(file, '?connection_id=con_doesnotexist')).status, 404);
+});
