@@ -89,6 +89,44 @@ test('a Norma 43 file becomes a connection served like a bank; importing it agai
   assert.deepEqual((await get(`/v1/imports/${first.body.id}`)).body.summary, first.body.summary);
 });
 
+const ofx = (transactions: Array<[string, string, string, string]>) => `OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+
+<OFX>
+<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20261101<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1>
+<BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS>
+<STMTRS><CURDEF>EUR<BANKACCTFROM><BANKID>0049<ACCTID>ES9121000418450200051332<ACCTTYPE>CHECKING</BANKACCTFROM>
+<BANKTRANLIST><DTSTART>20261001<DTEND>20261031
+${transactions.map(([id, date, amount, name]) => `<STMTTRN><TRNTYPE>${amount.startsWith('-') ? 'DEBIT' : 'CREDIT'}<DTPOSTED>${date}<TRNAMT>${amount}<FITID>${id}<NAME>${name}</STMTTRN>`).join('\n')}
+</BANKTRANLIST><LEDGERBAL><BALAMT>1234.56<DTASOF>20261031</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1>
+</OFX>
+`;
+
+test('an OFX file, then an overlapping one: transactions are matched by their FITID', async () => {
+  const october = ofx([
+    ['A1', '20261002', '-12.50', 'CAFE &amp; BAR'],
+    ['A2', '20261015', '-60.00', 'REPSOL'],
+  ]);
+  const first = await upload(october);
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  assert.equal(first.body.format, 'ofx');
+  const connectionId = first.body.connection_id;
+  const overlapping = ofx([
+    ['A2', '20261015', '-60.00', 'REPSOL'],
+    ['A3', '20261028', '2100.00', 'NOMINA'],
+  ]);
+  const second = await upload(overlapping, `?connection_id=${connectionId}`);
+  assert.equal(second.status, 201);
+  assert.equal(second.body.summary.added, 1);
+  const rows = (await get(`/v1/transactions?connection_id=${connectionId}`)).body.data as Json[];
+  assert.deepEqual(rows.map((t) => t.transaction_id).sort(), ['A1', 'A2', 'A3']);
+  assert.equal(rows.find((t) => t.transaction_id === 'A1')!.description, 'CAFE & BAR');
+  const account = (await get(`/v1/accounts?connection_id=${connectionId}`)).body.data[0];
+  assert.equal(account.iban, 'ES9121000418450200051332');
+  assert.equal(account.balance, 1234.56);
+});
+
 test('a broken file is a 422 with each issue and its line, and nothing is stored', async () => {
   const before = (await get('/v1/connections')).body.data.length;
   const broken = file.replace(/^(22.{26})\d{14}/m, '$1ABCDEFGHIJKLMN');

@@ -1,6 +1,7 @@
 // Format detection by content (never by file name) and one entry point for every parser.
 import { decodeStatementBytes } from './decode.ts';
 import { looksLikeNorma43, parseNorma43 } from './norma43/parse.ts';
+import { looksLikeOfx, parseOfx } from './ofx/parse.ts';
 import type { ParseResult, StatementFormat } from './statement.ts';
 
 interface FormatEntry {
@@ -10,7 +11,10 @@ interface FormatEntry {
 }
 
 /** The parsers written so far, tried in this order. */
-const entries: FormatEntry[] = [{ format: 'norma43', looksLike: looksLikeNorma43, parse: parseNorma43 }];
+const entries: FormatEntry[] = [
+  { format: 'norma43', looksLike: looksLikeNorma43, parse: parseNorma43 },
+  { format: 'ofx', looksLike: looksLikeOfx, parse: parseOfx },
+];
 
 export const supportedFormats: readonly StatementFormat[] = entries.map((entry) => entry.format);
 

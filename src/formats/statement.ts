@@ -64,7 +64,7 @@ export function sumAmounts(amounts: readonly string[]): string {
   for (const amount of amounts) {
     const negative = amount.startsWith('-');
     const [whole = '0', fraction = ''] = amount.replace(/^[-+]/, '').split('.');
-    const units = BigInt(whole) * SCALE + BigInt((fraction + '00000').slice(0, 5));
+    const units = BigInt(whole) * SCALE + BigInt(`${fraction}00000`.slice(0, 5));
     total += negative ? -units : units;
   }
   const negative = total < 0n;

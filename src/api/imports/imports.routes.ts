@@ -2,6 +2,7 @@
 // or application/octet-stream); options travel in the query string.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { supportedFormats } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
 import type { EngineDeps } from '../../services/engine.ts';
@@ -60,7 +61,7 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Engin
           'nothing twice. A file with errors answers 422 IMPORT_UNREADABLE with its issues and stores nothing.',
         querystring: Type.Object(
           {
-            format: Type.Optional(StringEnum(['norma43'] as const)),
+            format: Type.Optional(StringEnum(supportedFormats)),
             connection_id: Type.Optional(Type.String({ maxLength: 64 })),
             external_id: Type.Optional(Type.String({ maxLength: 256 })),
             filename: Type.Optional(Type.String({ maxLength: 256 })),

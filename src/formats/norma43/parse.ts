@@ -121,15 +121,23 @@ export class Norma43Parser {
         return;
       }
       case '22': {
-        if (!this.#open) return this.#error(line, 'movement (22) outside an account (11)');
+        if (!this.#open) {
+          this.#error(line, 'movement (22) outside an account (11)');
+          return;
+        }
         this.#flushMovement();
         this.#skipping = true;
         const booking = dateOf(field(record, 10, 16));
         const amountDigits = field(record, 28, 42);
         const sign = field(record, 27, 28);
-        if (!booking) return this.#error(line, 'record 22: the operation date is not a date');
-        if (!/^\d{14}$/.test(amountDigits) || (sign !== '1' && sign !== '2'))
-          return this.#error(line, 'record 22: the amount or its debit/credit mark is not valid');
+        if (!booking) {
+          this.#error(line, 'record 22: the operation date is not a date');
+          return;
+        }
+        if (!/^\d{14}$/.test(amountDigits) || (sign !== '1' && sign !== '2')) {
+          this.#error(line, 'record 22: the amount or its debit/credit mark is not valid');
+          return;
+        }
         const common = field(record, 22, 24);
         const own = field(record, 24, 27);
         const references = [field(record, 52, 64).trim(), field(record, 64, 80).trim()].filter(Boolean);
@@ -150,7 +158,10 @@ export class Norma43Parser {
       }
       case '23': {
         if (this.#skipping) return;
-        if (!this.#current || !this.#open) return this.#error(line, 'concept (23) without its movement (22)');
+        if (!this.#current || !this.#open) {
+          this.#error(line, 'concept (23) without its movement (22)');
+          return;
+        }
         this.#open.concepts.push(field(record, 4, 42), field(record, 42, 80));
         return;
       }
@@ -159,7 +170,10 @@ export class Norma43Parser {
           this.#error(line, 'currency equivalence (24) without its movement (22)');
         return;
       case '33': {
-        if (!this.#open) return this.#error(line, 'closing record (33) without an account (11)');
+        if (!this.#open) {
+          this.#error(line, 'closing record (33) without an account (11)');
+          return;
+        }
         this.#flushMovement();
         this.#skipping = false;
         const statement = this.#open.statement;
