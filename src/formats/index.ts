@@ -1,5 +1,6 @@
 // Format detection by content (never by file name) and one entry point for every parser.
 import { decodeStatementBytes } from './decode.ts';
+import { looksLikeMt940, parseMt940 } from './mt940/parse.ts';
 import { looksLikeNorma43, parseNorma43 } from './norma43/parse.ts';
 import { looksLikeOfx, parseOfx } from './ofx/parse.ts';
 import type { ParseResult, StatementFormat } from './statement.ts';
@@ -14,6 +15,7 @@ interface FormatEntry {
 const entries: FormatEntry[] = [
   { format: 'norma43', looksLike: looksLikeNorma43, parse: parseNorma43 },
   { format: 'ofx', looksLike: looksLikeOfx, parse: parseOfx },
+  { format: 'mt940', looksLike: looksLikeMt940, parse: parseMt940 },
 ];
 
 export const supportedFormats: readonly StatementFormat[] = entries.map((entry) => entry.format);

@@ -1,7 +1,7 @@
 // Statement imports over HTTP: the file is the request body (any of the statement content types,
 // or application/octet-stream); options travel in the query string.
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { supportedFormats } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
@@ -40,12 +40,60 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Engin
   const { engine } = deps;
   app.addSchema(ImportSchema);
   const importRef = Type.Unsafe({ $ref: 'Import#' });
-  app.addContentTypeParser(
-    fileTypes,
-    { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES },
-    (_request, body, done) => done(null, body),
+  // The file types are read as raw bytes by the upload route only (an encapsulated context):
+  // everywhere else they stay unsupported media types.
+  app.register(async (scope) => {
+    scope.addContentTypeParser(
+      fileTypes,
+      { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES },
+      (_request, body, done) => done(null, body),
+    );
+    registerUpload(scope, engine, importRef);
+  });
+
+  app.get(
+    '/v1/imports/:id',
+    {
+      config: { scopes: ['imports:write'] },
+      schema: {
+        tags: ['Imports'],
+        summary: 'An import: status, format, counts, issues',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 200: importRef, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) =>
+      getImportOrThrow(engine.db, authOf(request).client.id, (request.params as { id: string }).id),
   );
 
+  app.get(
+    '/v1/documents/:id/content',
+    {
+      config: { scopes: ['data:read'] },
+      schema: {
+        tags: ['Imports'],
+        summary: 'The imported file, byte for byte',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const document = await getDocumentContent(
+        engine.db,
+        authOf(request).client.id,
+        (request.params as { id: string }).id,
+      );
+      if (document.filename)
+        reply.header(
+          'content-disposition',
+          `attachment; filename="${document.filename.replace(/[^\w.-]/g, '_')}"`,
+        );
+      return reply.type(document.content_type).send(Buffer.from(document.content));
+    },
+  );
+}
+
+function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSchema): void {
   app.post(
     '/v1/imports',
     {
@@ -89,47 +137,6 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Engin
       });
       reply.code(201);
       return result;
-    },
-  );
-
-  app.get(
-    '/v1/imports/:id',
-    {
-      config: { scopes: ['imports:write'] },
-      schema: {
-        tags: ['Imports'],
-        summary: 'An import: status, format, counts, issues',
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        response: { 200: importRef, ...problemResponses(400, 401, 403, 404) },
-      },
-    },
-    async (request) =>
-      getImportOrThrow(engine.db, authOf(request).client.id, (request.params as { id: string }).id),
-  );
-
-  app.get(
-    '/v1/documents/:id/content',
-    {
-      config: { scopes: ['data:read'] },
-      schema: {
-        tags: ['Imports'],
-        summary: 'The imported file, byte for byte',
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        response: { ...problemResponses(400, 401, 403, 404) },
-      },
-    },
-    async (request, reply) => {
-      const document = await getDocumentContent(
-        engine.db,
-        authOf(request).client.id,
-        (request.params as { id: string }).id,
-      );
-      if (document.filename)
-        reply.header(
-          'content-disposition',
-          `attachment; filename="${document.filename.replace(/[^\w.-]/g, '_')}"`,
-        );
-      return reply.type(document.content_type).send(Buffer.from(document.content));
     },
   );
 }
