@@ -88,7 +88,8 @@ export function parseMt940(text: string): ParseResult {
   const issues: Issue[] = [];
   const statements: Statement[] = [];
   let current: Statement | null = null;
-  const open = (line: number): Statement => {
+  /** The statement being read; fields before any :20: make a statement of their own (a fragment). */
+  const open = (): Statement => {
     if (current) return current;
     current = {
       account: { number: '', iban: null, currency: 'XXX', name: null, bankCode: null, branchCode: null },
@@ -99,7 +100,6 @@ export function parseMt940(text: string): ParseResult {
       transactions: [],
     };
     statements.push(current);
-    void line;
     return current;
   };
   const fields = mt940Fields(text);
@@ -108,10 +108,10 @@ export function parseMt940(text: string): ParseResult {
   for (const field of fields) {
     if (field.tag === '20') {
       current = null;
-      open(field.line);
+      open();
       continue;
     }
-    const statement = open(field.line);
+    const statement = open();
     switch (field.tag) {
       case '25': {
         const id = field.value.trim();
