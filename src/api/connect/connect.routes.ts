@@ -239,7 +239,6 @@ export function registerConnectRoutes(
       reply
         .header('cache-control', 'public, max-age=300')
         .header('x-content-type-options', 'nosniff')
-        .header('access-control-allow-origin', path.endsWith('embed.js') ? '*' : 'null')
         .type(type)
         .send(body),
     );
