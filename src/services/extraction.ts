@@ -318,12 +318,15 @@ async function failWith(
   detail: string,
   code: string = status,
   retryAfterSeconds?: number,
+  /** More to write in the same transaction (the failed challenge: whoever waits on it sees it all). */
+  alsoWrite?: (trx: Db) => Promise<void>,
 ): Promise<void> {
   const now = deps.now();
   const retryable = status === 'rate_limited' || status === 'institution_down';
   const single = connection.access_mode === 'single';
   await deps.db.transaction().execute(async (trx) => {
     if (!(await isRefreshActive(trx, refresh.id))) return;
+    await alsoWrite?.(trx);
     await setStatus(trx, connection, status, detail, {
       needs_user: !retryable,
       next_refresh_at: retryable
@@ -379,11 +382,6 @@ async function handleLoginError(
       });
       return;
     }
-    await deps.db
-      .updateTable('challenges')
-      .set({ status: 'failed', attempts_left: 0 })
-      .where('id', '=', challenge.id)
-      .execute();
     await failWith(
       deps,
       connection,
@@ -391,6 +389,14 @@ async function handleLoginError(
       'challenge_required',
       'Too many wrong answers to the verification step; start again.',
       'challenge_failed',
+      undefined,
+      async (trx) => {
+        await trx
+          .updateTable('challenges')
+          .set({ status: 'failed', attempts_left: 0 })
+          .where('id', '=', challenge.id)
+          .execute();
+      },
     );
     return;
   }
