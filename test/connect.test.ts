@@ -215,7 +215,7 @@ describe('the end user in the browser', () => {
     await shot(page, '05-one-time-code');
     await input.fill('000000');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByText(/not correct\. \d attempts? left/).waitFor({ timeout: 20_000 });
+    await page.getByText(/That answer is not correct\./).waitFor({ timeout: 30_000 });
     await shot(page, '06-one-time-code-wrong');
     await page.locator('form input').first().fill('123456');
     await page.getByRole('button', { name: 'Continue' }).click();

@@ -31,6 +31,7 @@
       decoupled: 'Waiting for your approval…',
       redirect: 'Open your bank',
       attempts: (n) => `That answer is not correct. ${n} attempt${n === 1 ? '' : 's'} left.`,
+      wrong: 'That answer is not correct.',
       success: 'Connected!',
       successText: 'Taking you back…',
       retry: 'Try again',
@@ -64,6 +65,7 @@
       decoupled: 'Esperando tu aprobación…',
       redirect: 'Abrir tu banco',
       attempts: (n) => `La respuesta no es correcta. Te quedan ${n} intento${n === 1 ? '' : 's'}.`,
+      wrong: 'La respuesta no es correcta.',
       success: '¡Conectado!',
       successText: 'Volviendo…',
       retry: 'Reintentar',
@@ -86,7 +88,8 @@
   let t = texts.en;
   let session = null;
   let institution = null;
-  let lastAttempts = null;
+  /** Set when the user answered a challenge: a challenge that comes back means the answer failed. */
+  let answered = false;
 
   /** Builds an element: el('p', {class: 'muted'}, 'text', child…). Text is always text, never HTML. */
   function el(tag, attributes = {}, ...children) {
@@ -251,7 +254,7 @@
           const credentials = valuesOf(form);
           try {
             event('SUBMIT_CREDENTIALS', { institution_id: item.id });
-            lastAttempts = null;
+            answered = false;
             await api('/credentials', { institution_id: item.id, credentials });
             workingScreen();
           } catch (error) {
@@ -310,9 +313,8 @@
 
   function challengeScreen(challenge) {
     event('CHALLENGE', { type: challenge.type });
-    const wrong =
-      lastAttempts !== null && challenge.attempts_left !== null && challenge.attempts_left < lastAttempts;
-    lastAttempts = challenge.attempts_left;
+    const wrong = answered && challenge.type !== 'decoupled';
+    answered = false;
     if (challenge.type === 'decoupled') {
       show(
         el('h1', {}, t.decoupled),
@@ -329,6 +331,7 @@
           form.querySelector('button[type=submit]').disabled = true;
           try {
             await api('/answer', { answers: valuesOf(form) });
+            answered = true;
             workingScreen();
           } catch (error) {
             if (error.status === 400 || error.status === 409) errorScreen(null, error.problem.detail);
@@ -348,7 +351,13 @@
     );
     show(
       el('div', { class: 'head' }, badge(institution), el('h1', {}, institution.name)),
-      wrong ? el('p', { class: 'error', role: 'alert' }, t.attempts(challenge.attempts_left)) : null,
+      wrong
+        ? el(
+            'p',
+            { class: 'error', role: 'alert' },
+            challenge.attempts_left === null ? t.wrong : t.attempts(challenge.attempts_left),
+          )
+        : null,
       el('p', {}, challenge.prompt),
       form,
       el(
