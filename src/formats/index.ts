@@ -1,4 +1,5 @@
 // Format detection by content (never by file name) and one entry point for every parser.
+import { looksLikeCamt, parseCamt } from './camt/parse.ts';
 import { decodeStatementBytes } from './decode.ts';
 import { looksLikeMt940, parseMt940 } from './mt940/parse.ts';
 import { looksLikeNorma43, parseNorma43 } from './norma43/parse.ts';
@@ -16,6 +17,7 @@ const entries: FormatEntry[] = [
   { format: 'norma43', looksLike: looksLikeNorma43, parse: parseNorma43 },
   { format: 'ofx', looksLike: looksLikeOfx, parse: parseOfx },
   { format: 'mt940', looksLike: looksLikeMt940, parse: parseMt940 },
+  { format: 'camt', looksLike: looksLikeCamt, parse: parseCamt },
 ];
 
 export const supportedFormats: readonly StatementFormat[] = entries.map((entry) => entry.format);
