@@ -127,6 +127,21 @@ test('an OFX file, then an overlapping one: transactions are matched by their FI
   assert.equal(account.balance, 1234.56);
 });
 
+test('a QIF file (day/month order worked out from the whole file) takes the currency it is given', async () => {
+  const qif = '!Type:Bank\nD13/08/2026\nT-1,000.00\nPDelta\n^\nD03/09/2026\nT250.50\nPRefund\n^\n';
+  const { status, body } = await upload(qif, '?currency=EUR');
+  assert.equal(status, 201, JSON.stringify(body));
+  assert.equal(body.format, 'qif');
+  const rows = (await get(`/v1/transactions?connection_id=${body.connection_id}`)).body.data as Json[];
+  assert.deepEqual(
+    rows.map((t) => [t.operation_date, t.amount, t.currency]),
+    [
+      ['2026-09-03', 250.5, 'EUR'],
+      ['2026-08-13', -1000, 'EUR'],
+    ],
+  );
+});
+
 test('a broken file is a 422 with each issue and its line, and nothing is stored', async () => {
   const before = (await get('/v1/connections')).body.data.length;
   const broken = file.replace(/^(22.{26})\d{14}/m, '$1ABCDEFGHIJKLMN');

@@ -4,6 +4,7 @@ import { decodeStatementBytes } from './decode.ts';
 import { looksLikeMt940, parseMt940 } from './mt940/parse.ts';
 import { looksLikeNorma43, parseNorma43 } from './norma43/parse.ts';
 import { looksLikeOfx, parseOfx } from './ofx/parse.ts';
+import { looksLikeQif, parseQif } from './qif/parse.ts';
 import type { ParseResult, StatementFormat } from './statement.ts';
 
 interface FormatEntry {
@@ -18,6 +19,7 @@ const entries: FormatEntry[] = [
   { format: 'ofx', looksLike: looksLikeOfx, parse: parseOfx },
   { format: 'mt940', looksLike: looksLikeMt940, parse: parseMt940 },
   { format: 'camt', looksLike: looksLikeCamt, parse: parseCamt },
+  { format: 'qif', looksLike: looksLikeQif, parse: parseQif },
 ];
 
 export const supportedFormats: readonly StatementFormat[] = entries.map((entry) => entry.format);

@@ -28,6 +28,8 @@ export interface ImportInput {
   format?: StatementFormat | undefined;
   connectionId?: string | undefined;
   externalId?: string | undefined;
+  /** For formats that carry none (QIF): the currency of the file's amounts. */
+  currency?: string | undefined;
 }
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
@@ -131,9 +133,26 @@ function summaryOf(result: ParseResult) {
   };
 }
 
+/** Gives a currency to statements whose format has none (XXX, ISO 4217's "no currency"). */
+function withCurrency(result: ParseResult | null, currency: string | undefined): ParseResult | null {
+  if (!result || !currency) return result;
+  return {
+    ...result,
+    statements: result.statements.map((s) =>
+      s.account.currency !== 'XXX'
+        ? s
+        : {
+            ...s,
+            account: { ...s.account, currency },
+            transactions: s.transactions.map((t) => (t.currency === 'XXX' ? { ...t, currency } : t)),
+          },
+    ),
+  };
+}
+
 /** Parses the file, or throws IMPORT_UNREADABLE with every issue and its line. */
-export function parseOrThrow(input: Pick<ImportInput, 'bytes' | 'format'>): ParseResult {
-  const result = parseStatementFile(input.bytes, input.format);
+export function parseOrThrow(input: Pick<ImportInput, 'bytes' | 'format' | 'currency'>): ParseResult {
+  const result = withCurrency(parseStatementFile(input.bytes, input.format), input.currency);
   if (!result)
     throw new ApiError(
       'IMPORT_UNREADABLE',

@@ -113,6 +113,12 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
             connection_id: Type.Optional(Type.String({ maxLength: 64 })),
             external_id: Type.Optional(Type.String({ maxLength: 256 })),
             filename: Type.Optional(Type.String({ maxLength: 256 })),
+            currency: Type.Optional(
+              Type.String({
+                pattern: '^[A-Z]{3}$',
+                description: 'For files that state no currency (QIF): the currency of their amounts.',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -125,6 +131,7 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         connection_id?: string;
         external_id?: string;
         filename?: string;
+        currency?: string;
       };
       const bytes = request.body as Buffer | undefined;
       const result = await importStatement(engine, authOf(request).client.id, {
@@ -134,6 +141,7 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         format: query.format,
         connectionId: query.connection_id,
         externalId: query.external_id,
+        currency: query.currency,
       });
       reply.code(201);
       return result;
