@@ -57,20 +57,27 @@ export interface ParseResult {
   issues: Issue[];
 }
 
-/** Sums decimal strings exactly (as integer hundred-thousandths: statements use ≤ 5 decimals). */
+/** A decimal string as whole hundred-thousandths (statements use at most 5 decimals). */
+export function amountUnits(amount: string): bigint {
+  const negative = amount.startsWith('-');
+  const [whole = '0', fraction = ''] = amount.replace(/^[-+]/, '').split('.');
+  const units = BigInt(whole) * 100_000n + BigInt(`${fraction}00000`.slice(0, 5));
+  return negative ? -units : units;
+}
+
+/** Hundred-thousandths back to the shortest decimal string. */
+export function unitsAmount(units: bigint): string {
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const fraction = (abs % 100_000n).toString().padStart(5, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${abs / 100_000n}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** Sums decimal strings exactly. */
 export function sumAmounts(amounts: readonly string[]): string {
-  const SCALE = 100_000n;
   let total = 0n;
-  for (const amount of amounts) {
-    const negative = amount.startsWith('-');
-    const [whole = '0', fraction = ''] = amount.replace(/^[-+]/, '').split('.');
-    const units = BigInt(whole) * SCALE + BigInt(`${fraction}00000`.slice(0, 5));
-    total += negative ? -units : units;
-  }
-  const negative = total < 0n;
-  const abs = negative ? -total : total;
-  const fraction = (abs % SCALE).toString().padStart(5, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${abs / SCALE}${fraction ? `.${fraction}` : ''}`;
+  for (const amount of amounts) total += amountUnits(amount);
+  return unitsAmount(total);
 }
 
 /** "00000000003560" with 2 implied decimals → "35.6". */

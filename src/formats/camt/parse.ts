@@ -2,8 +2,11 @@
 // and camt.054 (debit/credit notification, Ntfctn), every schema version (namespaces are ignored:
 // elements are matched by local name). One transaction per entry (Ntry); batched entries keep their
 // transaction details (TxDtls) as the description. Balances: opening OPBD (or PRCD), closing CLBD.
+// Streaming (saxes): only the open statement's own elements are kept as a tree; each entry becomes
+// a movement as soon as it closes and is then dropped.
 import { SaxesParser } from 'saxes';
-import { checkBalances, type Issue, type ParseResult, type Statement, sumAmounts } from '../statement.ts';
+import { type Issue, type ParseResult, type StatementTransaction, sumAmounts } from '../statement.ts';
+import { parseWhole, type StatementHeader, type StatementSink, type TextParser } from '../stream.ts';
 
 interface Element {
   name: string;
@@ -14,43 +17,6 @@ interface Element {
 }
 
 const local = (name: string) => name.slice(name.indexOf(':') + 1);
-
-/** The document as a tree of elements with local names; XML errors become issues. */
-function readXml(text: string, issues: Issue[]): Element | null {
-  const root: Element = { name: '#root', attributes: {}, children: [], text: '', line: 1 };
-  const stack: Element[] = [root];
-  const parser = new SaxesParser({ position: true });
-  parser.on('opentag', (tag) => {
-    const element: Element = {
-      name: local(tag.name),
-      attributes: Object.fromEntries(
-        Object.entries(tag.attributes).map(([key, value]) => [local(key), String(value)]),
-      ),
-      children: [],
-      text: '',
-      line: parser.line,
-    };
-    stack.at(-1)!.children.push(element);
-    if (!tag.isSelfClosing) stack.push(element);
-  });
-  parser.on('text', (value) => {
-    stack.at(-1)!.text += value;
-  });
-  parser.on('cdata', (value) => {
-    stack.at(-1)!.text += value;
-  });
-  parser.on('closetag', (tag) => {
-    if (!tag.isSelfClosing) stack.pop();
-  });
-  let failed = false;
-  parser.on('error', (error) => {
-    if (!failed)
-      issues.push({ severity: 'error', line: parser.line, message: `not well-formed XML: ${error.message}` });
-    failed = true;
-  });
-  parser.write(text.replace(/^\uFEFF/, '')).close();
-  return failed ? null : root;
-}
 
 const child = (node: Element | undefined, ...path: string[]): Element | undefined => {
   let current = node;
@@ -82,7 +48,12 @@ function balanceOf(statement: Element, codes: string[]) {
   return null;
 }
 
-function transactionOf(entry: Element, currency: string, created: string | null, issues: Issue[]) {
+function transactionOf(
+  entry: Element,
+  currency: string,
+  created: string | null,
+  issues: Issue[],
+): StatementTransaction | null {
   const amount = textOf(entry, 'Amt');
   const indicator = textOf(entry, 'CdtDbtInd');
   let booking = dateIn(child(entry, 'BookgDt')) ?? dateIn(child(entry, 'ValDt'));
@@ -142,43 +113,112 @@ export function looksLikeCamt(text: string): boolean {
   );
 }
 
-export function parseCamt(text: string): ParseResult {
-  const issues: Issue[] = [];
-  const root = readXml(text, issues);
-  const statements: Statement[] = [];
-  // Version 1 names the message with its version (BkToCstmrAcctRptV01); later ones do not.
-  const document = root?.children.find((c) => c.name === 'Document') ?? root;
-  const messages = document?.children.filter((c) => c.name.startsWith('BkToCstmr')) ?? [];
-  const created = textOf(messages[0], 'GrpHdr', 'CreDtTm')?.slice(0, 10) ?? null;
-  if (root && messages.length === 0)
-    issues.push({ severity: 'error', line: null, message: 'no camt.052/053/054 message' });
-  for (const message of messages) {
-    for (const node of message.children.filter((c) => /^(Stmt|Rpt|Ntfctn)$/.test(c.name))) {
-      const account = child(node, 'Acct');
-      const currency = textOf(account, 'Ccy') ?? all(node, 'Amt')[0]?.attributes.Ccy ?? 'XXX';
-      const iban = textOf(account, 'Id', 'IBAN');
-      const statement: Statement = {
-        account: {
-          number: iban ?? textOf(account, 'Id', 'Othr', 'Id') ?? '',
-          iban,
-          currency,
-          name: textOf(account, 'Nm') ?? textOf(account, 'Ownr', 'Nm'),
-          bankCode:
-            textOf(account, 'Svcr', 'FinInstnId', 'BIC') ?? textOf(account, 'Svcr', 'FinInstnId', 'BICFI'),
-          branchCode: null,
-        },
-        startDate: textOf(node, 'FrToDt', 'FrDtTm')?.slice(0, 10) ?? null,
-        endDate: textOf(node, 'FrToDt', 'ToDtTm')?.slice(0, 10) ?? null,
-        opening: balanceOf(node, ['OPBD', 'PRCD']),
-        closing: balanceOf(node, ['CLBD']),
-        transactions: node.children
-          .filter((c) => c.name === 'Ntry')
-          .flatMap((entry) => transactionOf(entry, currency, created, issues) ?? []),
+const STATEMENT = /^(Stmt|Rpt|Ntfctn)$/;
+
+function headerOf(node: Element, currency: string): StatementHeader {
+  const account = child(node, 'Acct');
+  const iban = textOf(account, 'Id', 'IBAN');
+  return {
+    account: {
+      number: iban ?? textOf(account, 'Id', 'Othr', 'Id') ?? '',
+      iban,
+      currency,
+      name: textOf(account, 'Nm') ?? textOf(account, 'Ownr', 'Nm'),
+      bankCode:
+        textOf(account, 'Svcr', 'FinInstnId', 'BIC') ?? textOf(account, 'Svcr', 'FinInstnId', 'BICFI'),
+      branchCode: null,
+    },
+    startDate: textOf(node, 'FrToDt', 'FrDtTm')?.slice(0, 10) ?? null,
+    endDate: textOf(node, 'FrToDt', 'ToDtTm')?.slice(0, 10) ?? null,
+    opening: balanceOf(node, ['OPBD', 'PRCD']),
+    closing: balanceOf(node, ['CLBD']),
+  };
+}
+
+export class CamtParser implements TextParser {
+  readonly #sink: StatementSink;
+  readonly #xml = new SaxesParser({ position: true });
+  readonly #stack: Element[] = [{ name: '#root', attributes: {}, children: [], text: '', line: 1 }];
+  #created: string | null = null;
+  #messages = 0;
+  #failed = false;
+  #first = true;
+  /** The currency of the open statement, fixed when its first entry is read. */
+  #currency: string | null = null;
+
+  constructor(sink: StatementSink) {
+    this.#sink = sink;
+    const xml = this.#xml;
+    xml.on('opentag', (tag) => {
+      const element: Element = {
+        name: local(tag.name),
+        attributes: Object.fromEntries(
+          Object.entries(tag.attributes).map(([key, value]) => [local(key), String(value)]),
+        ),
+        children: [],
+        text: '',
+        line: xml.line,
       };
-      const mismatch = checkBalances(statement, node.line);
-      if (mismatch) issues.push(mismatch);
-      statements.push(statement);
+      if (element.name.startsWith('BkToCstmr')) this.#messages += 1;
+      this.#stack.at(-1)!.children.push(element);
+      if (!tag.isSelfClosing) this.#stack.push(element);
+      else this.#closed(element);
+    });
+    xml.on('text', (value) => {
+      this.#stack.at(-1)!.text += value;
+    });
+    xml.on('cdata', (value) => {
+      this.#stack.at(-1)!.text += value;
+    });
+    xml.on('closetag', (tag) => {
+      if (!tag.isSelfClosing) this.#closed(this.#stack.pop()!);
+    });
+    xml.on('error', (error) => {
+      if (!this.#failed)
+        sink.issue({ severity: 'error', line: xml.line, message: `not well-formed XML: ${error.message}` });
+      this.#failed = true;
+    });
+  }
+
+  write(text: string): void {
+    if (this.#first) text = text.replace(/^\uFEFF/, '');
+    this.#first = false;
+    if (!this.#failed) this.#xml.write(text);
+  }
+
+  close(): void {
+    if (!this.#failed) this.#xml.close();
+    if (!this.#failed && this.#messages === 0)
+      this.#sink.issue({ severity: 'error', line: null, message: 'no camt.052/053/054 message' });
+  }
+
+  #closed(element: Element): void {
+    if (this.#failed) return;
+    const parent = this.#stack.at(-1)!;
+    if (element.name === 'CreDtTm' && parent.name === 'GrpHdr')
+      this.#created ??= element.text.trim().slice(0, 10) || null;
+    else if (element.name === 'Ntry' && STATEMENT.test(parent.name)) {
+      if (this.#currency === null) {
+        this.#currency = textOf(parent, 'Acct', 'Ccy') ?? all(parent, 'Amt')[0]?.attributes.Ccy ?? 'XXX';
+        this.#sink.begin(headerOf(parent, this.#currency), parent.line);
+      }
+      const issues: Issue[] = [];
+      const transaction = transactionOf(element, this.#currency, this.#created, issues);
+      for (const issue of issues) this.#sink.issue(issue);
+      if (transaction) this.#sink.transaction(transaction);
+      parent.children.pop();
+    } else if (STATEMENT.test(element.name) && parent.name.startsWith('BkToCstmr')) {
+      if (this.#currency === null) {
+        this.#currency = textOf(element, 'Acct', 'Ccy') ?? all(element, 'Amt')[0]?.attributes.Ccy ?? 'XXX';
+        this.#sink.begin(headerOf(element, this.#currency), element.line);
+      }
+      this.#sink.end(headerOf(element, this.#currency), element.line);
+      this.#currency = null;
+      parent.children.pop();
     }
   }
-  return { format: 'camt', statements, issues };
+}
+
+export function parseCamt(text: string): ParseResult {
+  return parseWhole('camt', (sink) => new CamtParser(sink), text);
 }

@@ -4,7 +4,15 @@
 // statement. :61: is a movement (value date, optional MMDD entry date, D/C/RD/RC mark, amount with a
 // decimal comma, type, references); the :86: after it describes it, in the German ?20–?63
 // sub-field dialect, the Dutch /TRTP/…/NAME/…/REMI/… one, or free text.
-import { checkBalances, type Issue, type ParseResult, type Statement, sumAmounts } from '../statement.ts';
+import type { ParseResult, StatementTransaction } from '../statement.ts';
+import { sumAmounts } from '../statement.ts';
+import {
+  LineSplitter,
+  parseWhole,
+  type StatementHeader,
+  type StatementSink,
+  type TextParser,
+} from '../stream.ts';
 
 interface Field {
   tag: string;
@@ -12,18 +20,29 @@ interface Field {
   line: number;
 }
 
-/** The fields of the file, with the line each starts on. */
-export function mt940Fields(text: string): Field[] {
-  const fields: Field[] = [];
-  const lines = text.split(/\r\n|\n|\r/);
-  lines.forEach((raw, index) => {
+/**
+ * Assembles fields from lines: a field runs from its ":tag:" line until the next field, a SWIFT
+ * block wrapper or an end marker. `onField` gets each field once it is complete.
+ */
+class FieldReader {
+  #field: Field | null = null;
+  readonly #onField: (field: Field) => void;
+  constructor(onField: (field: Field) => void) {
+    this.#onField = onField;
+  }
+  line(raw: string, number: number): void {
     const line = raw.replace(/^\{[1-5]:[^}]*\}*/g, '').replace(/^\{4:\s*$/, '');
     const match = /^:(\d{2}[A-Z]?):(.*)$/.exec(line);
-    if (match) fields.push({ tag: match[1]!, value: match[2]!, line: index + 1 });
-    else if (/^-\}?\s*$/.test(line) || /^\{/.test(raw) || line.trim() === '') return;
-    else if (fields.length > 0) fields.at(-1)!.value += `\n${line}`;
-  });
-  return fields;
+    if (match) {
+      this.flush();
+      this.#field = { tag: match[1]!, value: match[2]!, line: number };
+    } else if (/^-\}?\s*$/.test(line) || /^\{/.test(raw) || line.trim() === '') return;
+    else if (this.#field) this.#field.value += `\n${line}`;
+  }
+  flush(): void {
+    if (this.#field) this.#onField(this.#field);
+    this.#field = null;
+  }
 }
 
 /**
@@ -84,34 +103,82 @@ export function looksLikeMt940(text: string): boolean {
   return /^:20:/m.test(head) && /^:(25|60F|60M|61|62F):/m.test(head);
 }
 
-export function parseMt940(text: string): ParseResult {
-  const issues: Issue[] = [];
-  const statements: Statement[] = [];
-  let current: Statement | null = null;
+/** Streaming MT940/MT942: needs only the current statement header and the last movement. */
+export class Mt940Parser implements TextParser {
+  readonly #sink: StatementSink;
+  readonly #fields = new FieldReader((field) => this.#field(field));
+  readonly #lines = new LineSplitter((line, number) => this.#fields.line(line, number));
+  #statement: StatementHeader | null = null;
+  #begun = false;
+  /** The last movement, held until its :86: (if any) has been read. */
+  #pending: StatementTransaction | null = null;
+
+  constructor(sink: StatementSink) {
+    this.#sink = sink;
+  }
+
+  write(text: string): void {
+    this.#lines.write(text);
+  }
+
+  close(): void {
+    this.#lines.close();
+    this.#fields.flush();
+    this.#finish();
+  }
+
   /** The statement being read; fields before any :20: make a statement of their own (a fragment). */
-  const open = (): Statement => {
-    if (current) return current;
-    current = {
+  #open(): StatementHeader {
+    this.#statement ??= {
       account: { number: '', iban: null, currency: 'XXX', name: null, bankCode: null, branchCode: null },
       startDate: null,
       endDate: null,
       opening: null,
       closing: null,
-      transactions: [],
     };
-    statements.push(current);
-    return current;
-  };
-  const fields = mt940Fields(text);
-  // Nothing to read is no statement (the import refuses a file without statements).
-  if (fields.length === 0) return { format: 'mt940', statements: [], issues: [] };
-  for (const field of fields) {
-    if (field.tag === '20') {
-      current = null;
-      open();
-      continue;
+    return this.#statement;
+  }
+
+  #emitPending(): void {
+    if (!this.#pending) return;
+    if (!this.#begun) this.#sink.begin(this.#statement!, this.#pending.line);
+    this.#begun = true;
+    this.#sink.transaction(this.#pending);
+    this.#pending = null;
+  }
+
+  #finish(): void {
+    this.#emitPending();
+    if (this.#statement) {
+      if (!this.#begun) this.#sink.begin(this.#statement, null);
+      this.#sink.end(this.#statement, null);
     }
-    const statement = open();
+    this.#statement = null;
+    this.#begun = false;
+  }
+
+  #error(line: number, message: string): void {
+    this.#sink.issue({ severity: 'error', line, message });
+  }
+
+  #field(field: Field): void {
+    if (field.tag === '86') {
+      const last = this.#pending;
+      if (last && last.line < field.line) {
+        const { description, counterparty } = describe86(field.value);
+        last.description = description || last.description;
+        last.counterparty = counterparty;
+      }
+      this.#emitPending();
+      return;
+    }
+    this.#emitPending();
+    if (field.tag === '20') {
+      this.#finish();
+      this.#open();
+      return;
+    }
+    const statement = this.#open();
     switch (field.tag) {
       case '25': {
         const id = field.value.trim();
@@ -122,8 +189,7 @@ export function parseMt940(text: string): ParseResult {
       case '60F':
       case '60M': {
         const balance = balanceOf(field.value);
-        if (!balance)
-          issues.push({ severity: 'error', line: field.line, message: `:${field.tag}: is not a balance` });
+        if (!balance) this.#error(field.line, `:${field.tag}: is not a balance`);
         else if (!statement.opening) {
           statement.opening = { amount: balance.amount, date: balance.date };
           statement.account.currency = balance.currency;
@@ -134,8 +200,7 @@ export function parseMt940(text: string): ParseResult {
       case '62F':
       case '62M': {
         const balance = balanceOf(field.value);
-        if (!balance)
-          issues.push({ severity: 'error', line: field.line, message: `:${field.tag}: is not a balance` });
+        if (!balance) this.#error(field.line, `:${field.tag}: is not a balance`);
         else {
           statement.closing = { amount: balance.amount, date: balance.date };
           statement.endDate = balance.date;
@@ -143,66 +208,59 @@ export function parseMt940(text: string): ParseResult {
         }
         break;
       }
-      case '61': {
-        const pattern = /^(\d{6})(\d{4}| {4})?(RC|RD|EC|ED|C|D)([A-Z]?)(\d[\d,]*)([NFS][A-Z0-9]{3})?(.*)$/;
-        let [first = '', ...rest] = field.value.split('\n');
-        let match = pattern.exec(first);
-        // Some banks wrap the amount onto the next line.
-        if (!match && rest.length > 0) {
-          first = `${first}${rest[0]}`;
-          rest = rest.slice(1);
-          match = pattern.exec(first);
-        }
-        const valueDate = match ? dateOf(match[1]!) : null;
-        if (!match || !valueDate) {
-          issues.push({ severity: 'error', line: field.line, message: `:61: "${first}" is not a movement` });
-          break;
-        }
-        const mark = match[3]!;
-        const amount = amountOf(match[5]!);
-        // D and RC (reversal of a credit) take money out; C and RD put it back.
-        const negative = mark === 'D' || mark === 'RC' || mark === 'ED';
-        let booking: string | null = null;
-        const mmdd = match[2]?.trim();
-        if (mmdd) {
-          const year = Number(valueDate.slice(0, 4));
-          const entry = (y: number) => dateOf(`${String(y).slice(2)}${mmdd}`);
-          booking = entry(year);
-          // December value date, January entry date (or the reverse): the entry is in the next (previous) year.
-          if (booking && valueDate.slice(5, 7) === '12' && mmdd.startsWith('01')) booking = entry(year + 1);
-          if (booking && valueDate.slice(5, 7) === '01' && mmdd.startsWith('12')) booking = entry(year - 1);
-        }
-        const [ownerRef, bankRef] = (match[7] ?? '').split('//');
-        statement.transactions.push({
-          sourceId: null,
-          bookingDate: booking ?? valueDate,
-          valueDate,
-          amount: negative && amount !== '0' ? `-${amount}` : amount,
-          currency: statement.account.currency,
-          description: rest.join(' ').trim() || match[6] || '',
-          counterparty: null,
-          reference: [ownerRef?.trim(), bankRef?.trim()].filter((r) => r && r !== 'NONREF').join(' ') || null,
-          bankCode: match[6] ?? null,
-          line: field.line,
-        });
+      case '61':
+        this.#pending = this.#movement(field, statement.account.currency);
         break;
-      }
-      case '86': {
-        const last = statement.transactions.at(-1);
-        if (last && last.line < field.line) {
-          const { description, counterparty } = describe86(field.value);
-          last.description = description || last.description;
-          last.counterparty = counterparty;
-        }
-        break;
-      }
       default:
         break;
     }
   }
-  for (const statement of statements) {
-    const mismatch = checkBalances(statement, null);
-    if (mismatch) issues.push(mismatch);
+
+  #movement(field: Field, currency: string): StatementTransaction | null {
+    const pattern = /^(\d{6})(\d{4}| {4})?(RC|RD|EC|ED|C|D)([A-Z]?)(\d[\d,]*)([NFS][A-Z0-9]{3})?(.*)$/;
+    let [first = '', ...rest] = field.value.split('\n');
+    let match = pattern.exec(first);
+    // Some banks wrap the amount onto the next line.
+    if (!match && rest.length > 0) {
+      first = `${first}${rest[0]}`;
+      rest = rest.slice(1);
+      match = pattern.exec(first);
+    }
+    const valueDate = match ? dateOf(match[1]!) : null;
+    if (!match || !valueDate) {
+      this.#error(field.line, `:61: "${first}" is not a movement`);
+      return null;
+    }
+    const mark = match[3]!;
+    const amount = amountOf(match[5]!);
+    // D and RC (reversal of a credit) take money out; C and RD put it back.
+    const negative = mark === 'D' || mark === 'RC' || mark === 'ED';
+    let booking: string | null = null;
+    const mmdd = match[2]?.trim();
+    if (mmdd) {
+      const year = Number(valueDate.slice(0, 4));
+      const entry = (y: number) => dateOf(`${String(y).slice(2)}${mmdd}`);
+      booking = entry(year);
+      // December value date, January entry date (or the reverse): the entry is in the next (previous) year.
+      if (booking && valueDate.slice(5, 7) === '12' && mmdd.startsWith('01')) booking = entry(year + 1);
+      if (booking && valueDate.slice(5, 7) === '01' && mmdd.startsWith('12')) booking = entry(year - 1);
+    }
+    const [ownerRef, bankRef] = (match[7] ?? '').split('//');
+    return {
+      sourceId: null,
+      bookingDate: booking ?? valueDate,
+      valueDate,
+      amount: negative && amount !== '0' ? `-${amount}` : amount,
+      currency,
+      description: rest.join(' ').trim() || match[6] || '',
+      counterparty: null,
+      reference: [ownerRef?.trim(), bankRef?.trim()].filter((r) => r && r !== 'NONREF').join(' ') || null,
+      bankCode: match[6] ?? null,
+      line: field.line,
+    };
   }
-  return { format: 'mt940', statements, issues };
+}
+
+export function parseMt940(text: string): ParseResult {
+  return parseWhole('mt940', (sink) => new Mt940Parser(sink), text);
 }

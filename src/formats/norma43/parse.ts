@@ -3,15 +3,14 @@
 // 38-character concept lines to it, 24 its foreign-currency equivalent, 33 closes the account
 // (totals and final balance) and 88 ends the file. Lines shorter than 80 characters are read as if
 // padded with spaces; amounts have 2 implied decimals; "1" = debit, "2" = credit; dates YYMMDD.
-import { linesOf } from '../decode.ts';
+import { impliedDecimal, type ParseResult, type StatementTransaction } from '../statement.ts';
 import {
-  checkBalances,
-  type Issue,
-  impliedDecimal,
-  type ParseResult,
-  type Statement,
-  type StatementTransaction,
-} from '../statement.ts';
+  LineSplitter,
+  parseWhole,
+  type StatementHeader,
+  type StatementSink,
+  type TextParser,
+} from '../stream.ts';
 
 /** ISO 4217 numeric codes seen in Norma 43 files. */
 const currencies: Record<string, string> = {
@@ -57,36 +56,44 @@ function dateOf(text: string): string | null {
 }
 
 interface Open {
-  statement: Statement;
+  statement: StatementHeader;
   concepts: string[];
   line: number;
 }
 
-/** Incremental: push lines as they come (a file of any size needs only the current account). */
-export class Norma43Parser {
-  readonly statements: Statement[] = [];
-  readonly issues: Issue[] = [];
+/** Streaming: a file of any size needs only the current account and movement. */
+export class Norma43Parser implements TextParser {
+  readonly #sink: StatementSink;
+  readonly #lines = new LineSplitter((text, line) => this.#record(line, text));
   #open: Open | null = null;
   #current: StatementTransaction | null = null;
   #sawEnd = false;
   /** After a movement that could not be read, its 23/24 records are skipped without more errors. */
   #skipping = false;
 
+  constructor(sink: StatementSink) {
+    this.#sink = sink;
+  }
+
+  write(text: string): void {
+    this.#lines.write(text);
+  }
+
   #error(line: number, message: string) {
-    this.issues.push({ severity: 'error', line, message });
+    this.#sink.issue({ severity: 'error', line, message });
   }
 
   #flushMovement() {
     if (this.#current && this.#open) {
       const concepts = this.#open.concepts.map((c) => c.trim()).filter(Boolean);
       if (concepts.length > 0) this.#current.description = concepts.join(' ');
-      this.#open.statement.transactions.push(this.#current);
+      this.#sink.transaction(this.#current);
     }
     this.#current = null;
     if (this.#open) this.#open.concepts = [];
   }
 
-  push(line: number, text: string): void {
+  #record(line: number, text: string): void {
     const record = text.replace(/\s+$/, '');
     if (record === '') return;
     const code = record.slice(0, 2);
@@ -115,9 +122,9 @@ export class Norma43Parser {
             endDate: dateOf(field(record, 26, 32)),
             opening: { amount: impliedDecimal(amountDigits, 2, field(record, 32, 33) === '1'), date: start },
             closing: null,
-            transactions: [],
           },
         };
+        this.#sink.begin(this.#open.statement, line);
         return;
       }
       case '22': {
@@ -184,9 +191,7 @@ export class Norma43Parser {
             date: statement.endDate,
           };
         else this.#error(line, 'record 33: the final balance is not a number');
-        const mismatch = checkBalances(statement, line);
-        if (mismatch) this.issues.push(mismatch);
-        this.statements.push(statement);
+        this.#sink.end(statement, line);
         this.#open = null;
         return;
       }
@@ -199,20 +204,22 @@ export class Norma43Parser {
     }
   }
 
-  end(lastLine: number): void {
+  close(): void {
+    this.#lines.close();
+    const lastLine = this.#lines.lines;
     this.#flushMovement();
     // A file cut before its 33 record still has whole movements: keep them, closing balance unknown.
     if (this.#open) {
-      this.issues.push({
+      this.#sink.issue({
         severity: 'warning',
         line: this.#open.line,
         message: 'the last account has no closing record 33: its closing balance is unknown',
       });
-      this.statements.push(this.#open.statement);
+      this.#sink.end(this.#open.statement, null);
       this.#open = null;
     }
     if (!this.#sawEnd)
-      this.issues.push({ severity: 'warning', line: lastLine, message: 'no end-of-file record 88' });
+      this.#sink.issue({ severity: 'warning', line: lastLine, message: 'no end-of-file record 88' });
   }
 }
 
@@ -222,12 +229,5 @@ export function looksLikeNorma43(text: string): boolean {
 }
 
 export function parseNorma43(text: string): ParseResult {
-  const parser = new Norma43Parser();
-  let last = 0;
-  for (const { line, text: record } of linesOf(text)) {
-    parser.push(line, record);
-    last = line;
-  }
-  parser.end(last);
-  return { format: 'norma43', statements: parser.statements, issues: parser.issues };
+  return parseWhole('norma43', (sink) => new Norma43Parser(sink), text);
 }

@@ -4,13 +4,16 @@
 // skipped. QIF writes dates in the order of the exporter's locale, so the order (month/day/year,
 // day/month/year or year/month/day) is chosen once for the whole file: the one under which every
 // date is valid and the dates span the shortest time. QIF has no currency and no balances.
+// Streaming: records wait in a queue only while more than one order is still possible (a day
+// above 12 settles it within weeks of dates), then flow straight through.
+import { type ParseResult, type StatementTransaction, sumAmounts } from '../statement.ts';
 import {
-  type Issue,
-  type ParseResult,
-  type Statement,
-  type StatementTransaction,
-  sumAmounts,
-} from '../statement.ts';
+  LineSplitter,
+  parseWhole,
+  type StatementHeader,
+  type StatementSink,
+  type TextParser,
+} from '../stream.ts';
 
 const TRANSACTION_SECTIONS = /^!Type:(Bank|Cash|CCard|Invst|Oth A|Oth L)\s*$/i;
 
@@ -79,106 +82,169 @@ export function looksLikeQif(text: string): boolean {
   return /^\s*!(Type:|Account|Option:|Clear:)/i.test(text.replace(/^\uFEFF/, ''));
 }
 
-export function parseQif(text: string): ParseResult {
-  const issues: Issue[] = [];
-  const sections: Array<{ account: string | null; records: RawRecord[] }> = [];
-  let account: string | null = null;
-  let mode: 'transactions' | 'account' | 'skip' = 'skip';
-  let current: RawRecord | null = null;
-  text.split(/\r\n|\n|\r/).forEach((raw, index) => {
+type Queued =
+  | { kind: 'begin'; header: StatementHeader }
+  | { kind: 'record'; record: RawRecord }
+  | { kind: 'end'; header: StatementHeader };
+
+const ORDERS: readonly Order[] = ['mdy', 'dmy', 'ymd'];
+
+export class QifParser implements TextParser {
+  readonly #sink: StatementSink;
+  readonly #lines = new LineSplitter((line, number) => this.#line(line, number));
+  #account: string | null = null;
+  #mode: 'transactions' | 'account' | 'skip' = 'skip';
+  #current: RawRecord | null = null;
+  #section: StatementHeader | null = null;
+  #sections = 0;
+  /** The date orders every date so far can be read in. */
+  #orders = new Set<Order>(ORDERS);
+  #order: Order | null = null;
+  #queue: Queued[] = [];
+  #failed = false;
+
+  constructor(sink: StatementSink) {
+    this.#sink = sink;
+  }
+
+  write(text: string): void {
+    this.#lines.write(text);
+  }
+
+  close(): void {
+    this.#lines.close();
+    this.#endSection();
+    if (!this.#order && !this.#failed) {
+      const raws = this.#queue.flatMap((q) => (q.kind === 'record' ? [q.record.fields.get('D') ?? ''] : []));
+      this.#order = chooseDateOrder(raws.filter(Boolean)) ?? 'mdy';
+    }
+    this.#flush();
+    if (this.#sections > 0)
+      this.#sink.issue({
+        severity: 'warning',
+        line: null,
+        message: 'QIF carries no currency and no balances (currency XXX until one is given)',
+      });
+  }
+
+  #enqueue(item: Queued): void {
+    this.#queue.push(item);
+    if (this.#order || this.#failed) this.#flush();
+  }
+
+  #flush(): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const item of queue) {
+      if (item.kind === 'begin') this.#sink.begin(item.header, null);
+      else if (item.kind === 'end') this.#sink.end(item.header, null);
+      else if (!this.#failed) this.#emit(item.record);
+    }
+  }
+
+  #endSection(): void {
+    if (this.#section) this.#enqueue({ kind: 'end', header: this.#section });
+    this.#section = null;
+  }
+
+  #line(raw: string, number: number): void {
     const line = raw.replace(/\s+$/, '');
     if (line === '') return;
     if (line.startsWith('!')) {
-      current = null;
-      if (/^!Account/i.test(line)) mode = 'account';
+      this.#current = null;
+      if (/^!Account/i.test(line)) this.#mode = 'account';
       else if (TRANSACTION_SECTIONS.test(line)) {
-        mode = 'transactions';
-        sections.push({ account, records: [] });
+        this.#mode = 'transactions';
+        this.#endSection();
+        this.#sections += 1;
+        this.#section = {
+          account: {
+            number: this.#account ?? 'QIF',
+            iban: null,
+            currency: 'XXX',
+            name: this.#account,
+            bankCode: null,
+            branchCode: null,
+          },
+          startDate: null,
+          endDate: null,
+          opening: null,
+          closing: null,
+        };
+        this.#enqueue({ kind: 'begin', header: this.#section });
       } else if (/^!Option|^!Clear/i.test(line)) return;
-      else mode = 'skip';
+      else this.#mode = 'skip';
       return;
     }
     if (line.startsWith('^')) {
-      if (mode === 'transactions' && current) sections.at(-1)!.records.push(current);
-      current = null;
+      if (this.#mode === 'transactions' && this.#current) this.#record(this.#current);
+      this.#current = null;
       return;
     }
     const code = line[0]!;
     const value = line.slice(1);
-    if (mode === 'account') {
-      if (code === 'N') account = value.trim();
+    if (this.#mode === 'account') {
+      if (code === 'N') this.#account = value.trim();
       return;
     }
-    if (mode !== 'transactions') return;
-    current ??= { fields: new Map(), line: index + 1 };
+    if (this.#mode !== 'transactions') return;
+    this.#current ??= { fields: new Map(), line: number };
     // Split lines (S, E, $) repeat; the record's own fields come first and win.
-    if (!current.fields.has(code)) current.fields.set(code, value);
-  });
-  const dateRaws = sections.flatMap((s) => s.records.map((r) => r.fields.get('D') ?? ''));
-  const order = chooseDateOrder(dateRaws.filter(Boolean));
-  if (!order && dateRaws.length > 0)
-    issues.push({
-      severity: 'error',
-      line: null,
-      message: 'the dates cannot all be read in one day/month/year order',
-    });
-  const statements: Statement[] = sections.map((section) => {
-    const transactions: StatementTransaction[] = [];
-    for (const record of section.records) {
-      const rawDate = record.fields.get('D');
-      const rawAmount = record.fields.get('T') ?? record.fields.get('U');
-      const date = rawDate && order ? qifDate(rawDate, order) : null;
-      const amount = rawAmount ? qifAmount(rawAmount) : null;
-      if (!date || amount === null) {
-        if (order)
-          issues.push({
-            severity: 'error',
-            line: record.line,
-            message: `record skipped: ${!date ? `date "${rawDate ?? ''}"` : `amount "${rawAmount ?? ''}"`} is not valid`,
-          });
-        continue;
-      }
-      const payee = record.fields.get('P')?.trim() || null;
-      const security = record.fields.get('Y')?.trim();
-      const action = record.fields.get('N')?.trim();
-      const memo = record.fields.get('M')?.trim() || null;
-      transactions.push({
-        sourceId: null,
-        bookingDate: date,
-        valueDate: null,
-        amount,
-        currency: 'XXX',
-        description:
-          (security ? `${action ?? ''} ${security}`.trim() : [payee, memo].filter(Boolean).join(' — ')) ||
-          memo ||
-          '',
-        counterparty: payee,
-        reference: security ? null : (action ?? null),
-        bankCode: record.fields.get('L')?.trim() || null,
-        line: record.line,
-      });
+    if (!this.#current.fields.has(code)) this.#current.fields.set(code, value);
+  }
+
+  #record(record: RawRecord): void {
+    const raw = record.fields.get('D');
+    if (raw && !this.#failed) {
+      for (const order of this.#orders) if (!qifDate(raw, order)) this.#orders.delete(order);
+      if (this.#orders.size === 0) {
+        this.#failed = true;
+        this.#sink.issue({
+          severity: 'error',
+          line: record.line,
+          message: 'the dates cannot all be read in one day/month/year order',
+        });
+      } else if (this.#orders.size === 1) this.#order ??= [...this.#orders][0]!;
     }
-    return {
-      account: {
-        number: section.account ?? 'QIF',
-        iban: null,
-        currency: 'XXX',
-        name: section.account,
-        bankCode: null,
-        branchCode: null,
-      },
-      startDate: null,
-      endDate: null,
-      opening: null,
-      closing: null,
-      transactions,
+    this.#enqueue({ kind: 'record', record });
+  }
+
+  #emit(record: RawRecord): void {
+    const rawDate = record.fields.get('D');
+    const rawAmount = record.fields.get('T') ?? record.fields.get('U');
+    const date = rawDate && this.#order ? qifDate(rawDate, this.#order) : null;
+    const amount = rawAmount ? qifAmount(rawAmount) : null;
+    if (!date || amount === null) {
+      this.#sink.issue({
+        severity: 'error',
+        line: record.line,
+        message: `record skipped: ${!date ? `date "${rawDate ?? ''}"` : `amount "${rawAmount ?? ''}"`} is not valid`,
+      });
+      return;
+    }
+    const payee = record.fields.get('P')?.trim() || null;
+    const security = record.fields.get('Y')?.trim();
+    const action = record.fields.get('N')?.trim();
+    const memo = record.fields.get('M')?.trim() || null;
+    const transaction: StatementTransaction = {
+      sourceId: null,
+      bookingDate: date,
+      valueDate: null,
+      amount,
+      currency: 'XXX',
+      description:
+        (security ? `${action ?? ''} ${security}`.trim() : [payee, memo].filter(Boolean).join(' — ')) ||
+        memo ||
+        '',
+      counterparty: payee,
+      reference: security ? null : (action ?? null),
+      bankCode: record.fields.get('L')?.trim() || null,
+      line: record.line,
     };
-  });
-  if (statements.length > 0)
-    issues.push({
-      severity: 'warning',
-      line: null,
-      message: 'QIF carries no currency and no balances (currency XXX until one is given)',
-    });
-  return { format: 'qif', statements, issues };
+    this.#sink.transaction(transaction);
+  }
+}
+
+export function parseQif(text: string): ParseResult {
+  return parseWhole('qif', (sink) => new QifParser(sink), text);
 }

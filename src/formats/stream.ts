@@ -1,0 +1,126 @@
+// The streaming shape every statement parser has: text goes in by pieces (`write`, then `close`),
+// and statements come out as events (`begin`, one `transaction` per movement, `end`) through a
+// sink, so a file of any size is read with the memory of one statement header and one movement.
+// `collect` turns the events back into a whole ParseResult for the small files most callers have;
+// `withBalanceCheck` checks opening + movements = closing on the way, with a running sum.
+import {
+  amountUnits,
+  checkBalances,
+  type Issue,
+  type ParseResult,
+  type Statement,
+  type StatementFormat,
+  type StatementTransaction,
+  unitsAmount,
+} from './statement.ts';
+
+/** A statement without its movements. */
+export type StatementHeader = Omit<Statement, 'transactions'>;
+
+export interface StatementSink {
+  /** A statement starts; its movements follow. */
+  begin(header: StatementHeader, line: number | null): void;
+  transaction(transaction: StatementTransaction): void;
+  /** The statement is over; the header is final here (closing balance, end date, late fields). */
+  end(header: StatementHeader, line: number | null): void;
+  issue(issue: Issue): void;
+}
+
+export interface TextParser {
+  write(text: string): void;
+  close(): void;
+}
+
+export type ParserFactory = (sink: StatementSink) => TextParser;
+
+/** Splits text written in pieces into lines (CRLF, LF or CR alone), numbered from 1. */
+export class LineSplitter {
+  #rest = '';
+  #line = 0;
+  #onLine: (text: string, line: number) => void;
+
+  constructor(onLine: (text: string, line: number) => void) {
+    this.#onLine = onLine;
+  }
+
+  get lines(): number {
+    return this.#line;
+  }
+
+  write(text: string): void {
+    const buffer = this.#rest + text;
+    const pattern = /\r\n|\n|\r/g;
+    let start = 0;
+    for (let match = pattern.exec(buffer); match; match = pattern.exec(buffer)) {
+      // A CR that ends the piece may be the first half of a CRLF: wait for the next piece.
+      if (match[0] === '\r' && match.index === buffer.length - 1) break;
+      this.#line += 1;
+      this.#onLine(buffer.slice(start, match.index), this.#line);
+      start = match.index + match[0].length;
+    }
+    this.#rest = buffer.slice(start);
+  }
+
+  close(): void {
+    const rest = this.#rest.replace(/\r$/, '');
+    this.#rest = '';
+    if (rest !== '' || this.#line === 0) {
+      this.#line += 1;
+      this.#onLine(rest, this.#line);
+    }
+  }
+}
+
+/** Wraps a sink so that each statement's balances are checked against the sum of its movements. */
+export function withBalanceCheck(sink: StatementSink): StatementSink {
+  let sum = 0n;
+  return {
+    begin(header, line) {
+      sum = 0n;
+      sink.begin(header, line);
+    },
+    transaction(transaction) {
+      sum += amountUnits(transaction.amount);
+      sink.transaction(transaction);
+    },
+    end(header, line) {
+      // checkBalances reads the movements only through their sum: give it one.
+      const mismatch = checkBalances(
+        { ...header, transactions: [{ amount: unitsAmount(sum) } as StatementTransaction] },
+        line,
+      );
+      if (mismatch) sink.issue(mismatch);
+      sink.end(header, line);
+    },
+    issue: (issue) => sink.issue(issue),
+  };
+}
+
+/** A sink that keeps everything: the whole-file result. */
+export function collector(format: StatementFormat): { sink: StatementSink; result: ParseResult } {
+  const result: ParseResult = { format, statements: [], issues: [] };
+  const sink: StatementSink = {
+    begin(header) {
+      result.statements.push({ ...header, transactions: [] });
+    },
+    transaction(transaction) {
+      result.statements.at(-1)!.transactions.push(transaction);
+    },
+    end(header) {
+      Object.assign(result.statements.at(-1)!, header);
+    },
+    issue(issue) {
+      result.issues.push(issue);
+    },
+  };
+  return { sink, result };
+}
+
+/** Runs a streaming parser over a whole text. */
+export function parseWhole(format: StatementFormat, factory: ParserFactory, text: string): ParseResult {
+  const { sink, result } = collector(format);
+  const parser = factory(withBalanceCheck(sink));
+  parser.write(text);
+  parser.close();
+  return result;
+}
