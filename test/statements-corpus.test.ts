@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseCamt } from '../src/formats/camt/parse.ts';
+import type { CsvMapping } from '../src/formats/csv/layout.ts';
+import { parseCsv } from '../src/formats/csv/parse.ts';
 import { decodeStatementBytes } from '../src/formats/decode.ts';
 import { parseMt940 } from '../src/formats/mt940/parse.ts';
 import { parseNorma43 } from '../src/formats/norma43/parse.ts';
@@ -195,7 +197,7 @@ describe('the shared statement corpus', { skip: corpus ? false : 'no corpus: set
       }),
     );
   }
-  test('formats covered so far', () => {
+  test('formats covered so far (csv is tested below)', () => {
     const formats = [...new Set(Object.values(expected).map((e) => e.format))].sort();
     const covered = formats.filter((format) => parsers[format]);
     assert.ok(covered.length > 0);
@@ -203,4 +205,122 @@ describe('the shared statement corpus', { skip: corpus ? false : 'no corpus: set
       `# statement formats parsed: ${covered.join(', ')}; not yet: ${formats.filter((f) => !parsers[f]).join(', ')}\n`,
     );
   });
+});
+
+/**
+ * CSV files whose layout a bank would have to state (no header and two amount columns, dates that
+ * read both day-first and month-first, a preamble wider than the table): the mapping a user gives.
+ * Without it the parser refuses the file and says what it needs (tested below).
+ */
+const csvMappings: Record<string, CsvMapping> = {
+  'csv/OCA-bank-statement-import/16.0/account_statement_import_sheet_file/original_currency_no_header.csv': {
+    amount: 3,
+    currency: 2,
+    date_order: 'mdy',
+  },
+  'csv/OCA-bank-statement-import/16.0/account_statement_import_sheet_file/meta_data_separated_credit_debit.csv':
+    { skip_rows: 4 },
+  'csv/bank2ynab-bank2ynab/20180226_12345678.csv': { date_order: 'dmy' },
+  'csv/bank2ynab-bank2ynab/Movements_1234512345_201805271848.csv': { amount: 13 },
+  'csv/bank2ynab-bank2ynab/test_delimiter_tab.csv': { debit: 4, credit: 3 },
+  'csv/bank2ynab-bank2ynab/test_row_format_default.csv': { debit: 4, credit: 3 },
+  'csv/reubano-csv2ofx/test/payoneer.csv': { date_order: 'mdy' },
+  // A card export with purchases positive: nothing in the file says so; the user does.
+  'csv/reubano-csv2ofx/test/pcmastercard.csv': { negate: true },
+};
+
+/** CSV files where the corpus' plain row count includes rows that are not movements. */
+const csvDifferences: Record<string, { transactions: number; why: string }> = {
+  'csv/OCA-bank-statement-import/16.0/account_statement_import_sheet_file/meta_data_separated_credit_debit.csv':
+    {
+      transactions: 4,
+      why: 'the count includes four preamble rows and the two balance rows, which have the table width',
+    },
+  'csv/bank2ynab-bank2ynab/test_row_format_CD_flag.csv': {
+    transactions: 73,
+    why: 'one row is "A null transaction, just to confuse things" with no date or amount',
+  },
+  'csv/bank2ynab-bank2ynab/test_row_format_neg_inflow.csv': {
+    transactions: 73,
+    why: 'one row is "A null transaction, just to confuse things" with no date or amount',
+  },
+  'csv/bank2ynab-bank2ynab/test_row_format_default.csv': {
+    transactions: 73,
+    why: 'one row is "A null transaction, just to confuse things" with no date or amount',
+  },
+  'csv/bank2ynab-bank2ynab/test_delimiter_tab.csv': {
+    transactions: 73,
+    why: 'one row is "A null transaction, just to confuse things" with no date or amount',
+  },
+  'csv/redstreet-beancount_reds_importers/importers/fidelity/fidelity_cma_csv_examples/History_for_Account_X8YYYYYYY.csv':
+    {
+      transactions: 11,
+      why: 'the count includes nine rows of the legal notice under the table, padded to its width',
+    },
+};
+
+interface CsvExpected {
+  format: 'csv';
+  transactions?: number;
+  header_row?: boolean;
+  delimiter?: string;
+  encoding_guess?: string;
+  peer_converted_first_transaction?: { date?: string; amount: string };
+  peer_converted_last_transaction?: { date?: string; amount: string };
+  peer_converted_currency?: string;
+}
+
+describe('the shared statement corpus: CSV', {
+  skip: corpus ? false : 'no corpus: set STATEMENTS_DIR',
+}, () => {
+  const expected = corpus
+    ? (JSON.parse(fs.readFileSync(path.join(corpus, 'EXPECTED.json'), 'utf8')).files as Record<
+        string,
+        CsvExpected
+      >)
+    : {};
+  for (const [file, want] of Object.entries(expected)) {
+    if (want.format !== 'csv') continue;
+    const difference = csvDifferences[file];
+    const mapping = csvMappings[file];
+    test(file + (mapping ? ' (with a csv_mapping)' : '') + (difference ? ` (${difference.why})` : ''), () => {
+      const decoded = decodeStatementBytes(new Uint8Array(fs.readFileSync(path.join(corpus!, file))));
+      if (want.encoding_guess)
+        assert.equal(decoded.encoding === 'windows-1252', want.encoding_guess === 'cp1252', 'encoding');
+      if (mapping && !mapping.negate) {
+        const unmapped = parseCsv(decoded.text);
+        const refusal = unmapped.issues.find((issue) => issue.csv);
+        assert.ok(refusal && refusal.severity === 'error', 'without a mapping the file is refused');
+        assert.match(refusal.message, /csv_mapping/);
+      }
+      const result = parseCsv(decoded.text, mapping);
+      assert.ok(result.layout?.ok, 'a layout');
+      const layout = result.layout.layout;
+      if (want.delimiter) assert.equal(layout.delimiter, want.delimiter, 'delimiter');
+      if (want.header_row !== undefined && !mapping?.skip_rows)
+        assert.equal(layout.header !== null, want.header_row, 'header row');
+      assert.deepEqual(
+        result.issues.filter((i) => i.severity === 'error'),
+        [],
+        'no errors',
+      );
+      const transactions = result.statements.flatMap((s) => s.transactions);
+      const count = difference?.transactions ?? want.transactions;
+      if (count !== undefined) assert.equal(transactions.length, count, 'transactions');
+      // csv2ofx's expected output: the first and last movement it converted, where it kept the file's order.
+      for (const [which, peer, t] of [
+        ['first', want.peer_converted_first_transaction, transactions[0]],
+        ['last', want.peer_converted_last_transaction, transactions.at(-1)],
+      ] as const) {
+        if (!peer?.date) continue;
+        assert.equal(t?.bookingDate, peer.date, `${which} date`);
+        assert.ok(
+          same(t?.amount, peer.amount.replaceAll(',', '')),
+          `${which} amount ${t?.amount} ≠ ${peer.amount}`,
+        );
+      }
+      if (want.peer_converted_currency && transactions[0]?.currency !== 'XXX')
+        assert.equal(transactions[0]?.currency, want.peer_converted_currency);
+    });
+  }
 });

@@ -49,6 +49,8 @@ export interface Issue {
   severity: 'error' | 'warning';
   line: number | null;
   message: string;
+  /** CSV whose layout could not be worked out: what was found, to start a csv_mapping from. */
+  csv?: { suggestion: object; columns: string[] | null };
 }
 
 export interface ParseResult {
