@@ -142,6 +142,43 @@ test('a QIF file (day/month order worked out from the whole file) takes the curr
   );
 });
 
+test('a CSV whose layout is not certain is a 422 saying what was found; with a csv_mapping it imports', async () => {
+  const before = (await get('/v1/connections')).body.data.length;
+  // No header, two amount columns, dates that read day-first and month-first: nothing to go on.
+  const csv = '03/04/2026;Alquiler abril;850,00;;1150,00\n05/04/2026;Devolucion;;12,40;1162,40\n';
+  const refused = await upload(csv);
+  assert.equal(refused.status, 422);
+  assert.equal(refused.body.code, 'IMPORT_UNREADABLE');
+  const issue = refused.body.issues.find((i: Json) => i.csv);
+  assert.match(issue.message, /several columns hold amounts/);
+  assert.equal(issue.csv.suggestion.delimiter, ';');
+  assert.equal(issue.csv.suggestion.header, false);
+  assert.equal((await get('/v1/connections')).body.data.length, before, 'nothing stored');
+
+  const badMapping = await upload(csv, `?csv_mapping=${encodeURIComponent('{"amount":"x","colour":1}')}`);
+  assert.equal(badMapping.status, 400);
+  assert.equal(badMapping.body.code, 'VALIDATION_FAILED');
+  const notJson = await upload(csv, '?csv_mapping=%7Bnope');
+  assert.equal(notJson.status, 400);
+  assert.equal((await get('/v1/connections')).body.data.length, before, 'nothing stored');
+
+  const mapping = { debit: 2, credit: 3, balance: 4, date_order: 'dmy', currency_code: 'EUR' };
+  const { status, body } = await upload(csv, `?csv_mapping=${encodeURIComponent(JSON.stringify(mapping))}`);
+  assert.equal(status, 201, JSON.stringify(body));
+  assert.equal(body.format, 'csv');
+  assert.deepEqual(body.summary.balances, [
+    { account: 'CSV', currency: 'EUR', opening: '2000', closing: '1162.4' },
+  ]);
+  const rows = (await get(`/v1/transactions?connection_id=${body.connection_id}`)).body.data as Json[];
+  assert.deepEqual(
+    rows.map((t) => [t.operation_date, t.amount, t.currency, t.description]),
+    [
+      ['2026-04-05', 12.4, 'EUR', 'Devolucion'],
+      ['2026-04-03', -850, 'EUR', 'Alquiler abril'],
+    ],
+  );
+});
+
 test('a broken file is a 422 with each issue and its line, and nothing is stored', async () => {
   const before = (await get('/v1/connections')).body.data.length;
   const broken = file.replace(/^(22.{26})\d{14}/m, '$1ABCDEFGHIJKLMN');

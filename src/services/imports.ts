@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { withCategories } from '../domain/categories/enrich.ts';
 import { newId } from '../domain/ids.ts';
 import type { NormalizedRecord } from '../domain/records.ts';
+import type { CsvMapping } from '../formats/csv/layout.ts';
 import { parseStatementFile, supportedFormats } from '../formats/index.ts';
 import type { ParseResult, Statement, StatementFormat, StatementTransaction } from '../formats/statement.ts';
 import { ApiError } from '../http/errors.ts';
@@ -30,6 +31,8 @@ export interface ImportInput {
   externalId?: string | undefined;
   /** For formats that carry none (QIF): the currency of the file's amounts. */
   currency?: string | undefined;
+  /** CSV: the columns, when detection is not certain (or to override it). */
+  csvMapping?: CsvMapping | undefined;
 }
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
@@ -151,8 +154,13 @@ function withCurrency(result: ParseResult | null, currency: string | undefined):
 }
 
 /** Parses the file, or throws IMPORT_UNREADABLE with every issue and its line. */
-export function parseOrThrow(input: Pick<ImportInput, 'bytes' | 'format' | 'currency'>): ParseResult {
-  const result = withCurrency(parseStatementFile(input.bytes, input.format), input.currency);
+export function parseOrThrow(
+  input: Pick<ImportInput, 'bytes' | 'format' | 'currency' | 'csvMapping'>,
+): ParseResult {
+  const result = withCurrency(
+    parseStatementFile(input.bytes, { format: input.format, csvMapping: input.csvMapping }),
+    input.currency,
+  );
   if (!result)
     throw new ApiError(
       'IMPORT_UNREADABLE',

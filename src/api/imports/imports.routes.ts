@@ -2,9 +2,12 @@
 // or application/octet-stream); options travel in the query string.
 import type { FastifyInstance } from 'fastify';
 import { type TSchema, Type } from 'typebox';
+import { Value } from 'typebox/value';
+import type { CsvMapping } from '../../formats/csv/layout.ts';
 import { supportedFormats } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
+import { ApiError } from '../../http/errors.ts';
 import type { EngineDeps } from '../../services/engine.ts';
 import { getDocumentContent, getImportOrThrow, importStatement } from '../../services/imports.ts';
 import { problemResponses, StringEnum } from '../common.schemas.ts';
@@ -18,8 +21,60 @@ const fileTypes = [
   'text/xml',
   'application/x-ofx',
   'application/vnd.intu.qfx',
+  'application/vnd.ms-excel',
 ];
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+const Column = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1 })]);
+/** csv_mapping: what a user says about a CSV's layout (see docs/imports.md). */
+const CsvMappingSchema = Type.Object(
+  {
+    delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
+    header: Type.Optional(Type.Boolean()),
+    skip_rows: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    date: Type.Optional(Column),
+    date_order: Type.Optional(StringEnum(['ymd', 'dmy', 'mdy'] as const)),
+    value_date: Type.Optional(Column),
+    amount: Type.Optional(Column),
+    debit: Type.Optional(Column),
+    credit: Type.Optional(Column),
+    direction: Type.Optional(Column),
+    debit_values: Type.Optional(Type.Array(Type.String(), { maxItems: 20 })),
+    decimal: Type.Optional(StringEnum(['.', ','] as const)),
+    negate: Type.Optional(Type.Boolean()),
+    description: Type.Optional(Type.Union([Column, Type.Array(Column, { maxItems: 10 })])),
+    counterparty: Type.Optional(Column),
+    currency: Type.Optional(Column),
+    currency_code: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+    balance: Type.Optional(Column),
+    id: Type.Optional(Column),
+    reference: Type.Optional(Column),
+    account: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The csv_mapping query parameter: JSON, checked against its schema (400 with pointers if not). */
+function csvMappingOf(text: string | undefined): CsvMapping | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError('VALIDATION_FAILED', 'csv_mapping is not JSON.', {
+      errors: [{ pointer: '/query/csv_mapping', detail: 'is not JSON' }],
+    });
+  }
+  const errors = [...Value.Errors(CsvMappingSchema, value)];
+  if (errors.length > 0)
+    throw new ApiError('VALIDATION_FAILED', 'csv_mapping is not a valid mapping.', {
+      errors: errors.map((error) => ({
+        pointer: `/query/csv_mapping${error.instancePath}`,
+        detail: error.message,
+      })),
+    });
+  return value as CsvMapping;
+}
 
 const ImportSchema = Type.Object(
   {
@@ -103,8 +158,8 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         tags: ['Imports'],
         summary: 'Import a statement file',
         description:
-          'Send the file as the body. The format is detected from the content (Norma 43 so far; see ' +
-          'docs/imports.md). The file becomes a connection (or is added to `connection_id`) whose accounts ' +
+          'Send the file as the body. The format is detected from the content (OFX/QFX, camt.052/053/054, ' +
+          'MT940/942, Norma 43, QIF, CSV; see docs/imports.md). The file becomes a connection (or is added to `connection_id`) whose accounts ' +
           "and transactions are served like a bank's; re-importing the same or an overlapping file adds " +
           'nothing twice. A file with errors answers 422 IMPORT_UNREADABLE with its issues and stores nothing.',
         querystring: Type.Object(
@@ -117,6 +172,14 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
               Type.String({
                 pattern: '^[A-Z]{3}$',
                 description: 'For files that state no currency (QIF): the currency of their amounts.',
+              }),
+            ),
+            csv_mapping: Type.Optional(
+              Type.String({
+                maxLength: 4096,
+                description:
+                  'CSV only, JSON: which column holds what (date, amount or debit/credit, description, …), ' +
+                  'when detection is not certain. A CSV that needs one answers 422 with what was detected.',
               }),
             ),
           },
@@ -132,7 +195,9 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         external_id?: string;
         filename?: string;
         currency?: string;
+        csv_mapping?: string;
       };
+      const csvMapping = csvMappingOf(query.csv_mapping);
       const bytes = request.body as Buffer | undefined;
       const result = await importStatement(engine, authOf(request).client.id, {
         bytes: new Uint8Array(bytes ?? Buffer.alloc(0)),
@@ -142,6 +207,7 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         connectionId: query.connection_id,
         externalId: query.external_id,
         currency: query.currency,
+        csvMapping,
       });
       reply.code(201);
       return result;
