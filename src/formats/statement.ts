@@ -75,8 +75,23 @@ export function unitsAmount(units: bigint): string {
   return `${negative ? '-' : ''}${abs / 100_000n}${fraction ? `.${fraction}` : ''}`;
 }
 
+/**
+ * "0012.340" → "12.34", "-0.00" → "0": the shortest form of one decimal string, without the
+ * BigInt round trip (this runs once per movement).
+ */
+export function normalizeAmount(amount: string): string {
+  const match = /^([-+]?)0*(\d*?)(?:\.(\d{0,5}?)0*)?$/.exec(amount);
+  if (!match || (amount.includes('.') && amount.split('.')[1]!.replace(/0+$/, '').length > 5))
+    return unitsAmount(amountUnits(amount));
+  const whole = match[2] || '0';
+  const fraction = match[3] ?? '';
+  const value = fraction ? `${whole}.${fraction}` : whole;
+  return match[1] === '-' && value !== '0' ? `-${value}` : value;
+}
+
 /** Sums decimal strings exactly. */
 export function sumAmounts(amounts: readonly string[]): string {
+  if (amounts.length === 1) return normalizeAmount(amounts[0]!);
   let total = 0n;
   for (const amount of amounts) total += amountUnits(amount);
   return unitsAmount(total);
@@ -98,5 +113,21 @@ export function checkBalances(statement: Statement, line: number | null): Issue 
     severity: 'warning',
     line,
     message: `opening balance ${statement.opening.amount} + movements = ${computed}, but the closing balance is ${statement.closing.amount}`,
+  };
+}
+
+/**
+ * Remembers a pure function of one string (date parsing: a statement repeats the same few hundred
+ * dates hundreds of thousands of times). Forgets everything when it holds `limit` results.
+ */
+export function cachedByText<T>(fn: (text: string) => T, limit = 4096): (text: string) => T {
+  let cache = new Map<string, T>();
+  return (text) => {
+    const hit = cache.get(text);
+    if (hit !== undefined || cache.has(text)) return hit as T;
+    const value = fn(text);
+    if (cache.size >= limit) cache = new Map();
+    cache.set(text, value);
+    return value;
   };
 }

@@ -2,7 +2,7 @@
 // ("2018-03-01", "22.02.18", "9/4/2018", "27 Feb 2018", "23-Jan-15", "2019.04.19.", with or
 // without a time after them) and amounts with a decimal point or comma, thousands separators
 // (",", ".", "'", spaces), currency signs or codes, "+"/"-" before or after, or parentheses.
-import { sumAmounts } from '../statement.ts';
+import { cachedByText, sumAmounts } from '../statement.ts';
 
 export type DateOrder = 'ymd' | 'dmy' | 'mdy';
 export type DecimalMark = '.' | ',';
@@ -60,6 +60,10 @@ function dateParts(cell: string): { parts: [string, string, string]; named: bool
 
 /** A cell read as a date in `order` (a 4-digit first part is always year-first), or null. */
 export function csvDate(cell: string, order: DateOrder): string | null {
+  return datesIn[order](cell);
+}
+
+function readDate(cell: string, order: DateOrder): string | null {
   const found = dateParts(cell);
   if (!found) return null;
   const [a, b, c] = found.parts;
@@ -70,6 +74,12 @@ export function csvDate(cell: string, order: DateOrder): string | null {
   if (order === 'mdy') return iso(fullYear(c), Number(a), Number(b));
   return a.length === 2 && order === 'ymd' ? iso(fullYear(a), Number(b), Number(c)) : null;
 }
+
+const datesIn = {
+  ymd: cachedByText((cell) => readDate(cell, 'ymd')),
+  dmy: cachedByText((cell) => readDate(cell, 'dmy')),
+  mdy: cachedByText((cell) => readDate(cell, 'mdy')),
+};
 
 export const looksLikeDate = (cell: string) => dateParts(cell) !== null;
 

@@ -5,7 +5,7 @@
 // decimal comma, type, references); the :86: after it describes it, in the German ?20–?63
 // sub-field dialect, the Dutch /TRTP/…/NAME/…/REMI/… one, or free text.
 import type { ParseResult, StatementTransaction } from '../statement.ts';
-import { sumAmounts } from '../statement.ts';
+import { cachedByText, sumAmounts } from '../statement.ts';
 import {
   LineSplitter,
   parseWhole,
@@ -49,7 +49,7 @@ class FieldReader {
  * YYMMDD → yyyy-mm-dd, or null when it is not a date. Banks that count interest on 30-day months
  * write value dates such as February 30: those are read as the month's last day.
  */
-function dateOf(text: string): string | null {
+const dateOf = cachedByText((text: string): string | null => {
   if (!/^\d{6}$/.test(text)) return null;
   const year = 2000 + Number(text.slice(0, 2));
   const month = Number(text.slice(2, 4));
@@ -57,7 +57,7 @@ function dateOf(text: string): string | null {
   if (month < 1 || month > 12 || day < 1 || day > 31) return null;
   const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return `${year}-${String(month).padStart(2, '0')}-${String(Math.min(day, last)).padStart(2, '0')}`;
-}
+});
 
 const amountOf = (text: string) => sumAmounts([(text.endsWith(',') ? `${text}0` : text).replace(',', '.')]);
 

@@ -3,7 +3,7 @@
 // 38-character concept lines to it, 24 its foreign-currency equivalent, 33 closes the account
 // (totals and final balance) and 88 ends the file. Lines shorter than 80 characters are read as if
 // padded with spaces; amounts have 2 implied decimals; "1" = debit, "2" = credit; dates YYMMDD.
-import { impliedDecimal, type ParseResult, type StatementTransaction } from '../statement.ts';
+import { cachedByText, impliedDecimal, type ParseResult, type StatementTransaction } from '../statement.ts';
 import {
   LineSplitter,
   parseWhole,
@@ -47,13 +47,13 @@ export const norma43Concepts: Record<string, string> = {
 const field = (record: string, from: number, to: number) => record.padEnd(80, ' ').slice(from, to);
 
 /** YYMMDD → yyyy-mm-dd (years 80–99 are 19xx), or null when it is not a date. */
-function dateOf(text: string): string | null {
+const dateOf = cachedByText((text: string): string | null => {
   if (!/^\d{6}$/.test(text)) return null;
   const yy = Number(text.slice(0, 2));
   const iso = `${yy >= 80 ? 1900 + yy : 2000 + yy}-${text.slice(2, 4)}-${text.slice(4, 6)}`;
   const date = new Date(`${iso}T00:00:00Z`);
   return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== iso ? null : iso;
-}
+});
 
 interface Open {
   statement: StatementHeader;

@@ -3,7 +3,13 @@
 // skipped); an element followed by another tag is an aggregate that ends at its closing tag. Bank
 // (STMTRS), credit-card (CCSTMTRS) and investment (INVSTMTRS) statements, several per file; a
 // failed signon or transaction-list status is reported as an error.
-import { type Issue, type ParseResult, type StatementTransaction, sumAmounts } from '../statement.ts';
+import {
+  cachedByText,
+  type Issue,
+  type ParseResult,
+  type StatementTransaction,
+  sumAmounts,
+} from '../statement.ts';
 import { parseWhole, type StatementHeader, type StatementSink, type TextParser } from '../stream.ts';
 
 interface Node {
@@ -186,10 +192,14 @@ const text = (node: Node | undefined, name: string) => {
 /** OFX datetime (YYYYMMDD[HHMMSS[.XXX]][[+-]h:TZ]) → yyyy-mm-dd, or null when it is not a real date. */
 export function ofxDate(value: string | null): string | null {
   if (!value || !/^\d{8}/.test(value)) return null;
+  return ofxDay(value.slice(0, 8));
+}
+
+const ofxDay = cachedByText((value: string): string | null => {
   const iso = `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`;
   const date = new Date(`${iso}T00:00:00Z`);
   return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== iso ? null : iso;
-}
+});
 
 /** OFX amount: "-30.000", "1,234.56" (some banks), "12,34" (decimal comma) → decimal string. */
 export function ofxAmount(value: string | null): string | null {
