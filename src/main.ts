@@ -1,6 +1,7 @@
-// Entry point: argv → serve | worker | migrate | clients | keys. Nothing else happens here.
+// Entry point: argv → serve | worker | migrate | clients | keys | import. Nothing else happens here.
 import { parseArgs } from 'node:util';
 import { clientsCommand } from './cli/clients.ts';
+import { importCommand } from './cli/import.ts';
 import { keysCommand } from './cli/keys.ts';
 import { CliError, cliOutput } from './cli/output.ts';
 import { serve } from './cli/serve.ts';
@@ -21,6 +22,8 @@ const usage = `Usage: tesoro <command>
   clients rotate-secret ID [--json]
   clients delete ID
   keys rotate [--json]           new token-signing and JWE keys; old ones verify until they expire
+  import FILE… [--client ID] [--connection ID] [--format F] [--currency EUR] [--csv-mapping JSON]
+         [--dry-run] [--json]    import statement files (--dry-run: parse and summarise only)
 
 Environment:
 ${environmentVariables.map((v) => `  ${v.name.padEnd(20)} ${v.description}`).join('\n')}
@@ -34,6 +37,12 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       scopes: { type: 'string' },
       json: { type: 'boolean', default: false },
+      client: { type: 'string' },
+      connection: { type: 'string' },
+      format: { type: 'string' },
+      currency: { type: 'string' },
+      'csv-mapping': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -42,9 +51,20 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage);
     return;
   }
-  if (!['serve', 'worker', 'migrate', 'clients', 'keys'].includes(command)) {
+  if (!['serve', 'worker', 'migrate', 'clients', 'keys', 'import'].includes(command)) {
     throw new CliError(`Unknown command ${command}\n\n${usage}`);
   }
+  const importArgs = {
+    files: positionals.slice(1),
+    client: values.client,
+    connection: values.connection,
+    format: values.format,
+    currency: values.currency,
+    csvMapping: values['csv-mapping'],
+  };
+  // A dry run only reads the files: no configuration, no database.
+  if (command === 'import' && values['dry-run'])
+    return importCommand(null, importArgs, cliOutput(values.json));
 
   const config = loadConfig();
   const longRunning = command === 'serve' || command === 'worker';
@@ -62,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
       await clientsCommand(runtime, { action, target, name: values.name, scopes: values.scopes }, out);
     }
     if (command === 'keys') await keysCommand(runtime, action, out);
+    if (command === 'import') await importCommand(runtime, importArgs, out);
   } finally {
     await runtime.close();
   }

@@ -151,3 +151,54 @@ test('tesoro worker runs queued jobs and stops cleanly on SIGTERM', async () => 
   await database.close();
   assert.deepEqual(left, []);
 });
+
+test('tesoro import: --dry-run summarises without a database; a real import lands once; errors exit 1', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tesoro-import-'));
+  const csv = path.join(dir, 'movimientos.csv');
+  fs.writeFileSync(
+    csv,
+    'Fecha;Concepto;Importe;Saldo\n02/10/2026;Nomina;2150,50;3150,50\n15/10/2026;Alquiler;-850,00;2300,50\n',
+  );
+  const broken = path.join(dir, 'broken.csv');
+  fs.writeFileSync(broken, 'Fecha;Concepto;Importe\n31/02/2026;x;1,00\n');
+
+  // A dry run needs no database: even a bad DATABASE_URL does not matter.
+  const dry = await runCli(['import', '--dry-run', '--json', csv], {
+    DATABASE_URL: 'postgres://nowhere.invalid/x',
+  });
+  assert.equal(dry.code, 0, dry.stderr);
+  const [preview] = JSON.parse(dry.stdout);
+  assert.equal(preview.summary.format, 'csv');
+  assert.equal(preview.summary.transactions, 2);
+  assert.deepEqual(
+    [preview.summary.first_date, preview.summary.last_date, preview.summary.statements[0].closing],
+    ['2026-10-02', '2026-10-15', '2300.5'],
+  );
+  assert.equal(preview.import, undefined, 'nothing imported on a dry run');
+  const text = await runCli(['import', '--dry-run', csv], {});
+  assert.match(text.stdout, /csv, 1 statement\(s\), 2 movement\(s\), 2026-10-02 → 2026-10-15/);
+  assert.match(text.stdout, /opening\s+closing/);
+
+  const { client_id } = await json('clients', 'create', '--name', 'Importer');
+  const first = await json('import', '--client', client_id, '--currency', 'EUR', csv);
+  assert.equal(first[0].import.status, 'completed');
+  assert.equal(first[0].import.summary.added, 3, 'the account and two movements');
+  const connection = first[0].import.connection_id;
+  const again = await json(
+    'import',
+    '--client',
+    client_id,
+    '--connection',
+    connection,
+    '--currency',
+    'EUR',
+    csv,
+  );
+  assert.equal(again[0].import.summary.added, 0, 'importing the same file again adds nothing');
+
+  const bad = await cli('import', '--client', client_id, broken);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /the dates cannot all be read in one day\/month\/year order/);
+  assert.match(bad.stdout, /not imported/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -182,7 +182,11 @@ export function parseOrThrow(
 }
 
 /** Imports one file; returns the import as GET /v1/imports/{id} shows it. */
-export async function importStatement(deps: EngineDeps, clientId: string, input: ImportInput) {
+export async function importStatement(
+  deps: Pick<EngineDeps, 'db' | 'now'>,
+  clientId: string,
+  input: ImportInput,
+) {
   const result = parseOrThrow(input);
   if (input.connectionId) {
     const existing = await findConnection(deps.db, clientId, input.connectionId);

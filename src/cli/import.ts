@@ -1,0 +1,163 @@
+// `tesoro import FILE… [--client ID] [--connection ID] [--dry-run] [--json]`: statement files from
+// the shell. Each file is first streamed through its parser (a progress bar on stderr for large
+// files) and summarised: accounts, movements, date range, balances, issues. `--dry-run` stops
+// there and needs no database; otherwise a file without errors is imported for the client, into
+// a new statement connection or `--connection`, exactly as POST /v1/imports does.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CsvMapping } from '../formats/csv/layout.ts';
+import { StatementFileReader, supportedFormats } from '../formats/index.ts';
+import type { StatementFormat } from '../formats/statement.ts';
+import { type FileSummary, summarizing } from '../formats/summary.ts';
+import type { Runtime } from '../runtime.ts';
+import { importStatement } from '../services/imports.ts';
+import { CliError, type CliOutput } from './output.ts';
+
+export interface ImportArgs {
+  files: string[];
+  client: string | undefined;
+  connection: string | undefined;
+  format: string | undefined;
+  currency: string | undefined;
+  csvMapping: string | undefined;
+}
+
+const PROGRESS_FROM = 8 * 1024 * 1024;
+
+function optionsOf(args: ImportArgs): { format?: StatementFormat; csvMapping?: CsvMapping } {
+  if (args.format && !supportedFormats.includes(args.format as StatementFormat))
+    throw new CliError(`--format must be one of ${supportedFormats.join(', ')}`);
+  let csvMapping: CsvMapping | undefined;
+  if (args.csvMapping) {
+    try {
+      csvMapping = JSON.parse(args.csvMapping) as CsvMapping;
+    } catch {
+      throw new CliError('--csv-mapping must be JSON, e.g. \'{"amount": 3, "date_order": "dmy"}\'');
+    }
+  }
+  return { format: args.format as StatementFormat | undefined, csvMapping };
+}
+
+/** Streams one file through its parser, with a progress bar on a terminal for large files. */
+async function preview(file: string, args: ImportArgs): Promise<FileSummary> {
+  const size = fs.statSync(file).size;
+  const { sink, summary } = summarizing();
+  const reader = new StatementFileReader(sink, optionsOf(args));
+  const bar = size >= PROGRESS_FROM && process.stderr.isTTY;
+  let read = 0;
+  let shown = -1;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 256 * 1024 })) {
+    reader.write(chunk as Buffer);
+    read += (chunk as Buffer).length;
+    const percent = Math.floor((read / size) * 100);
+    if (bar && percent !== shown) {
+      shown = percent;
+      const filled = Math.round(percent / 4);
+      process.stderr.write(
+        `\r${path.basename(file)} [${'#'.repeat(filled)}${'.'.repeat(25 - filled)}] ${percent}% ` +
+          `${(read / 1048576).toFixed(0)}/${(size / 1048576).toFixed(0)} MB, ${summary.transactions} movements`,
+      );
+    }
+  }
+  reader.close();
+  if (bar) process.stderr.write('\n');
+  summary.format = reader.format;
+  if (!reader.format) {
+    summary.errors += 1;
+    summary.issues.push({
+      severity: 'error',
+      line: null,
+      message: `not a format Tesoro reads (${supportedFormats.join(', ')})`,
+    });
+  }
+  return summary;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows
+    .map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}`.trimEnd())
+    .join('\n');
+}
+
+function describe(file: string, summary: FileSummary): string {
+  const lines = [
+    `${file}: ${summary.format ?? 'unrecognised'}, ${summary.statements.length} statement(s), ` +
+      `${summary.transactions} movement(s)` +
+      (summary.first_date ? `, ${summary.first_date} → ${summary.last_date}` : ''),
+  ];
+  if (summary.statements.length > 0)
+    lines.push(
+      table([
+        ['account', 'currency', 'movements', 'first', 'last', 'opening', 'closing'],
+        ...summary.statements.map((s) => [
+          s.account || '—',
+          s.currency,
+          String(s.transactions),
+          s.first_date ?? '—',
+          s.last_date ?? '—',
+          s.opening ?? '—',
+          s.closing ?? '—',
+        ]),
+      ]),
+    );
+  lines.push(`  issues: ${summary.errors} error(s), ${summary.warnings} warning(s)`);
+  for (const issue of summary.issues.slice(0, 20))
+    lines.push(`    ${issue.severity} ${issue.line === null ? '' : `line ${issue.line}: `}${issue.message}`);
+  return lines.join('\n');
+}
+
+export async function importCommand(
+  runtime: Runtime | null,
+  args: ImportArgs,
+  out: CliOutput,
+): Promise<void> {
+  if (args.files.length === 0) throw new CliError('import needs at least one FILE');
+  for (const file of args.files) if (!fs.existsSync(file)) throw new CliError(`No such file: ${file}`);
+  const results: Array<{ file: string; summary: FileSummary; import?: unknown }> = [];
+  const texts: string[] = [];
+  let failed = false;
+  for (const file of args.files) {
+    const summary = await preview(file, args);
+    const entry: { file: string; summary: FileSummary; import?: unknown } = { file, summary };
+    let text = describe(file, summary);
+    if (runtime && summary.errors === 0 && summary.statements.length > 0) {
+      const clientId = await clientOf(runtime, args.client);
+      const options = optionsOf(args);
+      const result = await importStatement({ db: runtime.database.db, now: () => new Date() }, clientId, {
+        bytes: new Uint8Array(fs.readFileSync(file)),
+        contentType: 'application/octet-stream',
+        filename: path.basename(file),
+        format: options.format,
+        connectionId: args.connection,
+        currency: args.currency,
+        csvMapping: options.csvMapping,
+      });
+      entry.import = result;
+      const counts = result.summary as { added?: number; modified?: number };
+      text += `\n  imported: ${result.id} into connection ${result.connection_id} (${counts.added ?? 0} added, ${counts.modified ?? 0} modified)`;
+    } else if (runtime) {
+      failed = true;
+      text += '\n  not imported: the file has errors or no statements';
+    }
+    if (!runtime && summary.errors > 0) failed = true;
+    results.push(entry);
+    texts.push(text);
+  }
+  out.result(results, texts.join('\n\n'));
+  if (failed) process.exitCode = 1;
+}
+
+/** The client to import for: --client, or the only client there is. */
+async function clientOf(runtime: Runtime, client: string | undefined): Promise<string> {
+  const db = runtime.database.db;
+  if (client) {
+    const found = await db.selectFrom('clients').select('id').where('id', '=', client).executeTakeFirst();
+    if (!found) throw new CliError(`No client ${client} (tesoro clients list)`);
+    return found.id;
+  }
+  const clients = await db.selectFrom('clients').select('id').limit(2).execute();
+  if (clients.length !== 1)
+    throw new CliError('import needs --client ID when there is not exactly one client (tesoro clients list)');
+  return clients[0]!.id;
+}
