@@ -49,8 +49,18 @@ export class LineSplitter {
 
   write(text: string): void {
     const buffer = this.#rest + text;
-    const pattern = /\r\n|\n|\r/g;
     let start = 0;
+    if (!buffer.includes('\r')) {
+      // The common case, LF only: indexOf is several times faster than a regular expression.
+      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
+        this.#line += 1;
+        this.#onLine(buffer.slice(start, end), this.#line);
+        start = end + 1;
+      }
+      this.#rest = buffer.slice(start);
+      return;
+    }
+    const pattern = /\r\n|\n|\r/g;
     for (let match = pattern.exec(buffer); match; match = pattern.exec(buffer)) {
       // A CR that ends the piece may be the first half of a CRLF: wait for the next piece.
       if (match[0] === '\r' && match.index === buffer.length - 1) break;

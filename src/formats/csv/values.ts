@@ -2,7 +2,7 @@
 // ("2018-03-01", "22.02.18", "9/4/2018", "27 Feb 2018", "23-Jan-15", "2019.04.19.", with or
 // without a time after them) and amounts with a decimal point or comma, thousands separators
 // (",", ".", "'", spaces), currency signs or codes, "+"/"-" before or after, or parentheses.
-import { cachedByText, sumAmounts } from '../statement.ts';
+import { cachedByText, normalizeAmount, sumAmounts } from '../statement.ts';
 
 export type DateOrder = 'ymd' | 'dmy' | 'mdy';
 export type DecimalMark = '.' | ',';
@@ -115,6 +115,9 @@ export function decimalMarkOf(cells: readonly string[]): DecimalMark | null {
 
 /** A cell read as a signed amount with `mark` as the decimal separator, or null. */
 export function csvAmount(cell: string, mark: DecimalMark): string | null {
+  // The common case first: a plain number with this file's decimal mark.
+  if (mark === '.' ? /^-?\d+(\.\d{1,5})?$/.test(cell) : /^-?\d+(,\d{1,5})?$/.test(cell))
+    return normalizeAmount(mark === '.' ? cell : cell.replace(',', '.'));
   let text = cell.trim();
   if (text === '') return null;
   let negative = false;

@@ -6,7 +6,13 @@
 // date is valid and the dates span the shortest time. QIF has no currency and no balances.
 // Streaming: records wait in a queue only while more than one order is still possible (a day
 // above 12 settles it within weeks of dates), then flow straight through.
-import { type ParseResult, type StatementTransaction, sumAmounts } from '../statement.ts';
+import {
+  cachedByText,
+  normalizeAmount,
+  type ParseResult,
+  type StatementTransaction,
+  sumAmounts,
+} from '../statement.ts';
 import {
   LineSplitter,
   parseWhole,
@@ -34,6 +40,10 @@ const fullYear = (y: string) => (y.length === 4 ? Number(y) : Number(y) + (Numbe
 
 /** A QIF date read in `order`, or null when it is not a real date that way. */
 export function qifDate(raw: string, order: Order): string | null {
+  return datesIn[order](raw);
+}
+
+function readDate(raw: string, order: Order): string | null {
   const parts = partsOf(raw);
   if (!parts) return null;
   const [a, b, c] = parts;
@@ -50,6 +60,12 @@ export function qifDate(raw: string, order: Order): string | null {
   return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== iso ? null : iso;
 }
 
+const datesIn = {
+  mdy: cachedByText((raw) => readDate(raw, 'mdy')),
+  dmy: cachedByText((raw) => readDate(raw, 'dmy')),
+  ymd: cachedByText((raw) => readDate(raw, 'ymd')),
+};
+
 /** The date order under which every date is valid and the dates are closest together. */
 export function chooseDateOrder(raws: readonly string[]): Order | null {
   let best: { order: Order; span: number } | null = null;
@@ -65,6 +81,7 @@ export function chooseDateOrder(raws: readonly string[]): Order | null {
 
 /** "-1,000.00", "1.000,00", "1 000,00" → decimal string, or null. */
 export function qifAmount(raw: string): string | null {
+  if (/^-?\d+(\.\d{1,5})?$/.test(raw)) return normalizeAmount(raw);
   let v = raw.trim().replace(/[\s']/g, '');
   if (/^[-+]?\d{1,3}(\.\d{3})*,\d+$/.test(v)) v = v.replaceAll('.', '').replace(',', '.');
   else v = v.replaceAll(',', '');
