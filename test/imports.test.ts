@@ -179,6 +179,42 @@ test('a CSV whose layout is not certain is a 422 saying what was found; with a c
   );
 });
 
+async function settled(id: string): Promise<Json> {
+  for (let i = 0; i < 300; i += 1) {
+    const { body } = await get(`/v1/imports/${id}`);
+    if (body.status !== 'processing') return body;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`import ${id} still processing`);
+}
+
+test('async=true (and any file over 2 MiB) is answered 202 and imported by a job; a bad file fails and keeps nothing', async () => {
+  const queued = await upload(file.replaceAll('20590060', '20590061'), '?async=true&external_id=big-file');
+  assert.equal(queued.status, 202, JSON.stringify(queued.body));
+  assert.equal(queued.body.status, 'processing');
+  const done = await settled(queued.body.id);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  assert.equal(done.format, 'norma43');
+  assert.equal(done.summary.transactions, 4);
+  const rows = (await get(`/v1/transactions?connection_id=${done.connection_id}`)).body.data as Json[];
+  assert.equal(rows.length, 4);
+  const content = await ctx.call(token, { url: `/v1/documents/${done.document_id}/content` });
+  assert.equal(content.statusCode, 200);
+  const events = (await get('/v1/events?type=import.completed')).body.data as Json[];
+  assert.ok(events.some((e) => e.data.import_id === done.id && e.data.status === 'completed'));
+
+  const before = (await get('/v1/connections')).body.data.length;
+  const broken = await upload('Fecha;Concepto;Importe\n31/02/2026;x;1,00\n', '?async=true');
+  assert.equal(broken.status, 202);
+  const failed = await settled(broken.body.id);
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.document_id, null, 'the refused file is not kept');
+  assert.match(failed.issues[0].message, /cannot all be read/);
+  assert.equal((await get('/v1/connections')).body.data.length, before, 'no connection');
+  const failedEvents = (await get('/v1/events?type=import.completed')).body.data as Json[];
+  assert.ok(failedEvents.some((e) => e.data.import_id === failed.id && e.data.status === 'failed'));
+});
+
 test('a broken file is a 422 with each issue and its line, and nothing is stored', async () => {
   const before = (await get('/v1/connections')).body.data.length;
   const broken = file.replace(/^(22.{26})\d{14}/m, '$1ABCDEFGHIJKLMN');

@@ -5,10 +5,12 @@ import { PgBoss } from 'pg-boss';
 import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../services/engine.ts';
 import { runRefresh } from '../services/extraction.ts';
+import { type QueuedImportJob, runQueuedImport } from '../services/imports.ts';
 import type { Database } from '../store/database.ts';
 import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 import { purgeExpired } from './purge-expired.ts';
 import {
+  IMPORT_STATEMENT,
   PURGE_EXPIRED,
   queueDefinitions,
   REFRESH_CONNECTION,
@@ -59,6 +61,9 @@ export async function startWorkers(
       if (job) await runRefresh(engine, job.data.refreshId);
     },
   );
+  await boss.work<QueuedImportJob>(IMPORT_STATEMENT, { pollingIntervalSeconds: 1 }, async ([job]) => {
+    if (job) await runQueuedImport(engine, job.data);
+  });
   await boss.work(SCHEDULE_REFRESHES, async () => {
     const queued = await queueDueRefreshes(engine);
     if (queued > 0) logger.info({ queued }, 'queued scheduled refreshes');

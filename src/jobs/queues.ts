@@ -4,6 +4,7 @@ import type { Queue } from 'pg-boss';
 export const PURGE_EXPIRED = 'maintenance.purge-expired';
 export const REFRESH_CONNECTION = 'connection.refresh';
 export const SCHEDULE_REFRESHES = 'connection.schedule-refreshes';
+export const IMPORT_STATEMENT = 'statement.import';
 
 export interface RefreshJob {
   refreshId: string;
@@ -22,6 +23,8 @@ export const queueDefinitions: Record<string, Omit<Queue, 'name'>> = {
     notify: true,
   },
   [SCHEDULE_REFRESHES]: { retryLimit: 1, expireInSeconds: 120, notify: true },
+  // A queued import is all-or-nothing in one transaction: a retry after a crash starts it again.
+  [IMPORT_STATEMENT]: { retryLimit: 3, retryDelay: 5, expireInSeconds: 3600, notify: true },
 };
 
 /** Cron schedules (UTC) of the recurring jobs. */

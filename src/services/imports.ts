@@ -3,7 +3,7 @@
 // and webhooked the same way. A file is imported whole or not at all: it is parsed completely
 // first, and everything is written in one transaction.
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { withCategories } from '../domain/categories/enrich.ts';
 import { newId } from '../domain/ids.ts';
 import type { NormalizedRecord } from '../domain/records.ts';
@@ -11,6 +11,7 @@ import type { CsvMapping } from '../formats/csv/layout.ts';
 import { parseStatementFile, supportedFormats } from '../formats/index.ts';
 import type { ParseResult, Statement, StatementFormat, StatementTransaction } from '../formats/statement.ts';
 import { ApiError } from '../http/errors.ts';
+import { IMPORT_STATEMENT } from '../jobs/queues.ts';
 import { unnestInsert } from '../store/bulk-insert.ts';
 import { findConnection } from '../store/connections.ts';
 import { changesSince, currentChangeSeq, publishChanges, upsertRecords } from '../store/records.ts';
@@ -181,143 +182,331 @@ export function parseOrThrow(
   return result;
 }
 
-/** Imports one file; returns the import as GET /v1/imports/{id} shows it. */
+/** The connection a file is added to must be this client's and a statement-import connection. */
+async function checkTarget(db: Kysely<Schema>, clientId: string, connectionId: string | undefined) {
+  if (!connectionId) return;
+  const existing = await findConnection(db, clientId, connectionId);
+  if (!existing) throw new ApiError('NOT_FOUND', `No connection ${connectionId}.`);
+  if (existing.connector !== STATEMENT_CONNECTOR)
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      'Statements can only be added to a statement-import connection.',
+      {
+        errors: [{ pointer: '/query/connection_id', detail: 'is not a statement-import connection' }],
+      },
+    );
+}
+
+const documentRow = (clientId: string, connectionId: string | null, input: ImportInput) => ({
+  id: newId('document'),
+  client_id: clientId,
+  connection_id: connectionId,
+  filename: input.filename ?? null,
+  content_type: input.contentType,
+  size: input.bytes.length,
+  sha256: sha256(input.bytes),
+  content: input.bytes,
+});
+
+/**
+ * Writes a parsed file: its connection (new unless `connectionId`), accounts and transactions, the
+ * connection's counts, the import (inserted, or the queued one updated), and the events.
+ */
+async function writeImport(
+  trx: Transaction<Schema>,
+  now: () => Date,
+  clientId: string,
+  job: {
+    result: ParseResult;
+    connectionId: string | undefined;
+    externalId: string | undefined;
+    importId: string;
+    /** A queued import's row and document already exist; a synchronous one inserts them. */
+    queued: { documentId: string } | null;
+    input: ImportInput | null;
+  },
+): Promise<void> {
+  const { result } = job;
+  const { accounts, transactions } = recordsOf(result);
+  const summary = summaryOf(result);
+  const connectionId = job.connectionId ?? newId('connection');
+  const firstLoad = !job.connectionId;
+  if (firstLoad) {
+    await trx
+      .insertInto('connections')
+      .values({
+        id: connectionId,
+        client_id: clientId,
+        institution_id: STATEMENT_INSTITUTION,
+        connector: STATEMENT_CONNECTOR,
+        access_mode: 'single',
+        refresh_interval: null,
+        products: ['accounts', 'transactions'],
+        history_days: 0,
+        external_id: job.externalId ?? null,
+        status: 'ok',
+        status_detail: 'Imported from a statement file.',
+        product_status: JSON.stringify({}),
+        credentials_sealed: null,
+        session_sealed: null,
+      })
+      .execute();
+  }
+  const startSeq = await currentChangeSeq(trx);
+  const ingest = {
+    bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
+    chunkSize: 5000,
+    concurrency: 1,
+  };
+  const context = { clientId, connectionId };
+  await upsertRecords(trx, ingest, context, 'accounts', accounts);
+  await upsertRecords(trx, ingest, context, 'transactions', withCategories('transactions', transactions));
+  await publishChanges(trx, connectionId);
+  const counts = await changesSince(trx, connectionId, startSeq, ['accounts', 'transactions']);
+  const totals = await trx
+    .selectFrom('transactions')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('operation_date').as('last')])
+    .where('connection_id', '=', connectionId)
+    .where('removed_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  const accountCount = await trx
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('connection_id', '=', connectionId)
+    .executeTakeFirstOrThrow();
+  await trx
+    .updateTable('connections')
+    .set({
+      product_status: JSON.stringify({
+        accounts: { created: true, errored: false, count: Number(accountCount.n) },
+        transactions: { created: true, errored: false, count: Number(totals.n) },
+      }),
+      last_refresh_at: now(),
+      last_transaction_date: (totals.last as string | null) ?? null,
+      updated_at: now(),
+    })
+    .where('id', '=', connectionId)
+    .execute();
+  const full = JSON.stringify({ ...summary, ...counts });
+  let documentId: string;
+  if (job.queued) {
+    documentId = job.queued.documentId;
+    await trx
+      .updateTable('documents')
+      .set({ connection_id: connectionId })
+      .where('id', '=', documentId)
+      .execute();
+    await trx
+      .updateTable('imports')
+      .set({
+        connection_id: connectionId,
+        status: 'completed',
+        format: result.format,
+        summary: full,
+        issues: JSON.stringify(result.issues),
+        finished_at: now(),
+      })
+      .where('id', '=', job.importId)
+      .execute();
+  } else {
+    const document = documentRow(clientId, connectionId, job.input!);
+    documentId = document.id;
+    await trx.insertInto('documents').values(document).execute();
+    await trx
+      .insertInto('imports')
+      .values({
+        id: job.importId,
+        client_id: clientId,
+        connection_id: connectionId,
+        document_id: documentId,
+        status: 'completed',
+        format: result.format,
+        summary: full,
+        issues: JSON.stringify(result.issues),
+        finished_at: now(),
+      })
+      .execute();
+  }
+  const base = { connection_id: connectionId, external_id: job.externalId ?? null };
+  await recordEvent(trx, {
+    clientId,
+    type: 'import.completed',
+    data: {
+      ...base,
+      import_id: job.importId,
+      status: 'completed',
+      document_id: documentId,
+      format: result.format,
+      ...counts,
+    },
+  });
+  if (firstLoad)
+    await recordEvent(trx, {
+      clientId,
+      type: 'connection.historical_update',
+      data: {
+        ...base,
+        import_id: job.importId,
+        products: {
+          accounts: { count: Number(accountCount.n), errored: false, error: null },
+          transactions: { count: Number(totals.n), errored: false, error: null },
+        },
+      },
+    });
+  else if (counts.added + counts.modified + counts.removed > 0)
+    await recordEvent(trx, {
+      clientId,
+      type: 'connection.updated',
+      data: { ...base, import_id: job.importId, ...counts },
+    });
+}
+
+/** Imports one file now; returns the import as GET /v1/imports/{id} shows it. */
 export async function importStatement(
   deps: Pick<EngineDeps, 'db' | 'now'>,
   clientId: string,
   input: ImportInput,
 ) {
   const result = parseOrThrow(input);
-  if (input.connectionId) {
-    const existing = await findConnection(deps.db, clientId, input.connectionId);
-    if (!existing) throw new ApiError('NOT_FOUND', `No connection ${input.connectionId}.`);
-    if (existing.connector !== STATEMENT_CONNECTOR)
-      throw new ApiError(
-        'VALIDATION_FAILED',
-        'Statements can only be added to a statement-import connection.',
-        {
-          errors: [{ pointer: '/query/connection_id', detail: 'is not a statement-import connection' }],
-        },
-      );
-  }
-  const { accounts, transactions } = recordsOf(result);
+  await checkTarget(deps.db, clientId, input.connectionId);
   const importId = newId('import');
-  const summary = summaryOf(result);
+  await deps.db.transaction().execute((trx) =>
+    writeImport(trx, deps.now, clientId, {
+      result,
+      connectionId: input.connectionId,
+      externalId: input.externalId,
+      importId,
+      queued: null,
+      input,
+    }),
+  );
+  return getImportOrThrow(deps.db, clientId, importId);
+}
+
+/** What a queued import needs to run: stored with its job. */
+export interface QueuedImportJob {
+  importId: string;
+  format?: StatementFormat | undefined;
+  currency?: string | undefined;
+  csvMapping?: CsvMapping | undefined;
+  externalId?: string | undefined;
+  connectionId?: string | undefined;
+}
+
+/**
+ * Stores the file and a `processing` import, and queues the job that parses and writes it (large
+ * files: the request is answered 202 at once). The connection is checked now; the file is not.
+ */
+export async function queueImport(
+  deps: Pick<EngineDeps, 'db' | 'jobs'>,
+  clientId: string,
+  input: ImportInput,
+) {
+  await checkTarget(deps.db, clientId, input.connectionId);
+  const importId = newId('import');
   await deps.db.transaction().execute(async (trx) => {
-    const connectionId = input.connectionId ?? newId('connection');
-    const firstLoad = !input.connectionId;
-    if (firstLoad) {
-      await trx
-        .insertInto('connections')
-        .values({
-          id: connectionId,
-          client_id: clientId,
-          institution_id: STATEMENT_INSTITUTION,
-          connector: STATEMENT_CONNECTOR,
-          access_mode: 'single',
-          refresh_interval: null,
-          products: ['accounts', 'transactions'],
-          history_days: 0,
-          external_id: input.externalId ?? null,
-          status: 'ok',
-          status_detail: 'Imported from a statement file.',
-          product_status: JSON.stringify({}),
-          credentials_sealed: null,
-          session_sealed: null,
-        })
-        .execute();
-    }
-    const startSeq = await currentChangeSeq(trx);
-    const ingest = {
-      bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
-      chunkSize: 5000,
-      concurrency: 1,
-    };
-    const context = { clientId, connectionId };
-    await upsertRecords(trx, ingest, context, 'accounts', accounts);
-    await upsertRecords(trx, ingest, context, 'transactions', withCategories('transactions', transactions));
-    await publishChanges(trx, connectionId);
-    const counts = await changesSince(trx, connectionId, startSeq, ['accounts', 'transactions']);
-    const totals = await trx
-      .selectFrom('transactions')
-      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('operation_date').as('last')])
-      .where('connection_id', '=', connectionId)
-      .where('removed_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    const accountCount = await trx
-      .selectFrom('accounts')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('connection_id', '=', connectionId)
-      .executeTakeFirstOrThrow();
-    await trx
-      .updateTable('connections')
-      .set({
-        product_status: JSON.stringify({
-          accounts: { created: true, errored: false, count: Number(accountCount.n) },
-          transactions: { created: true, errored: false, count: Number(totals.n) },
-        }),
-        last_refresh_at: deps.now(),
-        last_transaction_date: (totals.last as string | null) ?? null,
-        updated_at: deps.now(),
-      })
-      .where('id', '=', connectionId)
-      .execute();
-    const documentId = newId('document');
-    await trx
-      .insertInto('documents')
-      .values({
-        id: documentId,
-        client_id: clientId,
-        connection_id: connectionId,
-        filename: input.filename ?? null,
-        content_type: input.contentType,
-        size: input.bytes.length,
-        sha256: sha256(input.bytes),
-        content: input.bytes,
-      })
-      .execute();
-    const full = { ...summary, ...counts };
+    const document = documentRow(clientId, input.connectionId ?? null, input);
+    await trx.insertInto('documents').values(document).execute();
     await trx
       .insertInto('imports')
       .values({
         id: importId,
         client_id: clientId,
-        connection_id: connectionId,
-        document_id: documentId,
-        status: 'completed',
-        format: result.format,
-        summary: JSON.stringify(full),
-        issues: JSON.stringify(result.issues),
-        finished_at: deps.now(),
+        connection_id: input.connectionId ?? null,
+        document_id: document.id,
+        status: 'processing',
+        format: null,
+        summary: JSON.stringify({ size: input.bytes.length }),
+        issues: JSON.stringify([]),
+        finished_at: null,
       })
       .execute();
-    const base = { connection_id: connectionId, external_id: input.externalId ?? null };
-    await recordEvent(trx, {
-      clientId,
-      type: 'import.completed',
-      data: { ...base, import_id: importId, document_id: documentId, format: result.format, ...counts },
-    });
-    if (firstLoad)
-      await recordEvent(trx, {
-        clientId,
-        type: 'connection.historical_update',
-        data: {
-          ...base,
-          import_id: importId,
-          products: {
-            accounts: { count: Number(accountCount.n), errored: false, error: null },
-            transactions: { count: Number(totals.n), errored: false, error: null },
-          },
-        },
-      });
-    else if (counts.added + counts.modified + counts.removed > 0)
-      await recordEvent(trx, {
-        clientId,
-        type: 'connection.updated',
-        data: { ...base, import_id: importId, ...counts },
-      });
+    const job: QueuedImportJob = {
+      importId,
+      format: input.format,
+      currency: input.currency,
+      csvMapping: input.csvMapping,
+      externalId: input.externalId,
+      connectionId: input.connectionId,
+    };
+    await deps.jobs.send(IMPORT_STATEMENT, job, { trx });
   });
   return getImportOrThrow(deps.db, clientId, importId);
+}
+
+/** The job of a queued import: parse the stored file, then write it, or mark the import failed. */
+export async function runQueuedImport(
+  deps: Pick<EngineDeps, 'db' | 'now'>,
+  job: QueuedImportJob,
+): Promise<void> {
+  const row = await deps.db
+    .selectFrom('imports')
+    .innerJoin('documents', 'documents.id', 'imports.document_id')
+    .select([
+      'imports.client_id',
+      'imports.status',
+      'documents.id as document_id',
+      'documents.content',
+      'documents.content_type',
+    ])
+    .where('imports.id', '=', job.importId)
+    .executeTakeFirst();
+  // Gone (its client was deleted) or already done by an earlier attempt of this job.
+  if (row?.status !== 'processing') return;
+  const input: ImportInput = {
+    bytes: row.content,
+    contentType: row.content_type,
+    format: job.format,
+    currency: job.currency,
+    csvMapping: job.csvMapping,
+    connectionId: job.connectionId,
+    externalId: job.externalId,
+  };
+  let result: ParseResult;
+  try {
+    result = parseOrThrow(input);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const issues = (error.extensions?.issues as unknown[] | undefined) ?? [];
+    await deps.db.transaction().execute(async (trx) => {
+      // Nothing of a refused file is kept (as for a synchronous import): only the failed import says why.
+      await trx.deleteFrom('documents').where('id', '=', row.document_id).execute();
+      await trx
+        .updateTable('imports')
+        .set({
+          status: 'failed',
+          document_id: null,
+          format: (error.extensions?.format as string | undefined) ?? null,
+          issues: JSON.stringify(issues),
+          summary: JSON.stringify({ error: error.message }),
+          finished_at: deps.now(),
+        })
+        .where('id', '=', job.importId)
+        .execute();
+      await recordEvent(trx, {
+        clientId: row.client_id,
+        type: 'import.completed',
+        data: {
+          import_id: job.importId,
+          status: 'failed',
+          connection_id: job.connectionId ?? null,
+          external_id: job.externalId ?? null,
+          error: error.message,
+        },
+      });
+    });
+    return;
+  }
+  await deps.db.transaction().execute((trx) =>
+    writeImport(trx, deps.now, row.client_id, {
+      result,
+      connectionId: job.connectionId,
+      externalId: job.externalId,
+      importId: job.importId,
+      queued: { documentId: row.document_id },
+      input: null,
+    }),
+  );
 }
 
 export async function getImportOrThrow(db: Kysely<Schema>, clientId: string, id: string) {

@@ -221,7 +221,8 @@ export interface ConnectCodesTable {
 export interface DocumentsTable {
   id: string;
   client_id: string;
-  connection_id: string;
+  /** Null while a queued import has not yet created its connection. */
+  connection_id: string | null;
   filename: string | null;
   content_type: string;
   size: number;

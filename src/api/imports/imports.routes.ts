@@ -9,7 +9,12 @@ import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
 import { ApiError } from '../../http/errors.ts';
 import type { EngineDeps } from '../../services/engine.ts';
-import { getDocumentContent, getImportOrThrow, importStatement } from '../../services/imports.ts';
+import {
+  getDocumentContent,
+  getImportOrThrow,
+  importStatement,
+  queueImport,
+} from '../../services/imports.ts';
 import { problemResponses, StringEnum } from '../common.schemas.ts';
 
 /** Content types a statement file may be sent as; all are read as raw bytes. */
@@ -24,6 +29,8 @@ const fileTypes = [
   'application/vnd.ms-excel',
 ];
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
+/** Larger files are answered 202 and imported by a job (GET /v1/imports/{id} follows it). */
+const ASYNC_FROM_BYTES = 2 * 1024 * 1024;
 
 const Column = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1 })]);
 /** csv_mapping: what a user says about a CSV's layout (see docs/imports.md). */
@@ -174,6 +181,11 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
                 description: 'For files that state no currency (QIF): the currency of their amounts.',
               }),
             ),
+            async: Type.Optional(
+              Type.Boolean({
+                description: `Answer 202 at once and import in the background (always so above ${ASYNC_FROM_BYTES / 1048576} MiB).`,
+              }),
+            ),
             csv_mapping: Type.Optional(
               Type.String({
                 maxLength: 4096,
@@ -185,7 +197,7 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
           },
           { additionalProperties: false },
         ),
-        response: { 201: importRef, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
+        response: { 201: importRef, 202: importRef, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -196,10 +208,11 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         filename?: string;
         currency?: string;
         csv_mapping?: string;
+        async?: boolean;
       };
       const csvMapping = csvMappingOf(query.csv_mapping);
       const bytes = request.body as Buffer | undefined;
-      const result = await importStatement(engine, authOf(request).client.id, {
+      const input = {
         bytes: new Uint8Array(bytes ?? Buffer.alloc(0)),
         contentType: request.headers['content-type'] ?? 'application/octet-stream',
         filename: query.filename,
@@ -208,9 +221,14 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         externalId: query.external_id,
         currency: query.currency,
         csvMapping,
-      });
+      };
+      const clientId = authOf(request).client.id;
+      if (query.async || input.bytes.length > ASYNC_FROM_BYTES) {
+        reply.code(202);
+        return queueImport(engine, clientId, input);
+      }
       reply.code(201);
-      return result;
+      return importStatement(engine, clientId, input);
     },
   );
 }

@@ -7,6 +7,7 @@ import * as changeTracking from './0003-change-tracking.ts';
 import * as webhooks from './0004-webhooks.ts';
 import * as connect from './0005-connect.ts';
 import * as imports from './0006-imports.ts';
+import * as queuedImports from './0007-queued-imports.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0004-webhooks': webhooks,
   '0005-connect': connect,
   '0006-imports': imports,
+  '0007-queued-imports': queuedImports,
 };
 
 export const migrationProvider: MigrationProvider = {
