@@ -215,6 +215,59 @@ test('async=true (and any file over 2 MiB) is answered 202 and imported by a job
   assert.ok(failedEvents.some((e) => e.data.import_id === failed.id && e.data.status === 'failed'));
 });
 
+/** A multipart/form-data body, serialised the way a browser or curl -F sends it. */
+async function multipart(
+  fields: Record<string, string>,
+  file?: { name: string; content: string; part?: string },
+) {
+  const form = new FormData();
+  if (file)
+    form.append(
+      file.part ?? 'file',
+      new Blob([file.content], { type: 'application/octet-stream' }),
+      file.name,
+    );
+  for (const [key, value] of Object.entries(fields)) form.append(key, value);
+  const request = new Request('http://localhost/', { method: 'POST', body: form });
+  const response = await ctx.call(token, {
+    method: 'POST',
+    url: '/v1/imports',
+    headers: { 'content-type': request.headers.get('content-type')! },
+    payload: Buffer.from(await request.arrayBuffer()),
+  });
+  return { status: response.statusCode, body: response.json() as Json };
+}
+
+test('a multipart upload: the file part and the options as fields; bad fields are a 400', async () => {
+  const qif = '!Type:CCard\nD2026-11-02\nT-19.99\nPStreaming service\n^\n';
+  const { status, body } = await multipart(
+    { currency: 'USD', external_id: 'form-user' },
+    { name: 'noviembre.qif', content: qif },
+  );
+  assert.equal(status, 201, JSON.stringify(body));
+  assert.equal(body.format, 'qif');
+  const rows = (await get(`/v1/transactions?connection_id=${body.connection_id}`)).body.data as Json[];
+  assert.deepEqual(
+    rows.map((t) => [t.operation_date, t.amount, t.currency]),
+    [['2026-11-02', -19.99, 'USD']],
+  );
+  const connection = (await get(`/v1/connections/${body.connection_id}`)).body;
+  assert.equal(connection.external_id, 'form-user');
+  const document = await ctx.call(token, { url: `/v1/documents/${body.document_id}/content` });
+  assert.equal(document.body, qif, 'the file part is kept byte for byte');
+
+  const before = (await get('/v1/connections')).body.data.length;
+  const noFile = await multipart({ currency: 'USD' });
+  assert.equal(noFile.status, 400);
+  assert.ok(noFile.body.errors.some((e: Json) => e.pointer === '/body/file'));
+  const badField = await multipart({ currency: 'dollars' }, { name: 'x.qif', content: qif });
+  assert.equal(badField.status, 400);
+  assert.ok(badField.body.errors.some((e: Json) => e.pointer === '/body/currency'));
+  const wrongPart = await multipart({}, { name: 'x.qif', content: qif, part: 'upload' });
+  assert.equal(wrongPart.status, 400);
+  assert.equal((await get('/v1/connections')).body.data.length, before, 'nothing stored');
+});
+
 test('a broken file is a 422 with each issue and its line, and nothing is stored', async () => {
   const before = (await get('/v1/connections')).body.data.length;
   const broken = file.replace(/^(22.{26})\d{14}/m, '$1ABCDEFGHIJKLMN');

@@ -1,6 +1,8 @@
 // Statement imports over HTTP: the file is the request body (any of the statement content types,
-// or application/octet-stream); options travel in the query string.
-import type { FastifyInstance } from 'fastify';
+// or application/octet-stream) with options in the query string, or a multipart/form-data form
+// with a `file` part and the options as fields.
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
@@ -61,6 +63,45 @@ const CsvMappingSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What an upload may say about its file: in the query string, or as fields of a multipart form. */
+const UploadOptions = Type.Object(
+  {
+    format: Type.Optional(StringEnum(supportedFormats)),
+    connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+    external_id: Type.Optional(Type.String({ maxLength: 256 })),
+    filename: Type.Optional(Type.String({ maxLength: 256 })),
+    currency: Type.Optional(
+      Type.String({
+        pattern: '^[A-Z]{3}$',
+        description: 'For files that state no currency (QIF): the currency of their amounts.',
+      }),
+    ),
+    async: Type.Optional(
+      Type.Boolean({
+        description: `Answer 202 at once and import in the background (always so above ${ASYNC_FROM_BYTES / 1048576} MiB).`,
+      }),
+    ),
+    csv_mapping: Type.Optional(
+      Type.String({
+        maxLength: 4096,
+        description:
+          'CSV only, JSON: which column holds what (date, amount or debit/credit, description, …), ' +
+          'when detection is not certain. A CSV that needs one answers 422 with what was detected.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+type UploadOptionsValue = {
+  format?: StatementFormat;
+  connection_id?: string;
+  external_id?: string;
+  filename?: string;
+  currency?: string;
+  csv_mapping?: string;
+  async?: boolean;
+};
+
 /** The csv_mapping query parameter: JSON, checked against its schema (400 with pointers if not). */
 function csvMappingOf(text: string | undefined): CsvMapping | undefined {
   if (text === undefined) return undefined;
@@ -110,6 +151,9 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Engin
       { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES },
       (_request, body, done) => done(null, body),
     );
+    await scope.register(multipart, {
+      limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 20, fieldSize: 8192 },
+    });
     registerUpload(scope, engine, importRef);
   });
 
@@ -165,65 +209,37 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         tags: ['Imports'],
         summary: 'Import a statement file',
         description:
-          'Send the file as the body. The format is detected from the content (OFX/QFX, camt.052/053/054, ' +
+          'Send the file as the body, or as the `file` part of a multipart/form-data form whose other ' +
+          'fields are the options below. The format is detected from the content (OFX/QFX, camt.052/053/054, ' +
           'MT940/942, Norma 43, QIF, CSV; see docs/imports.md). The file becomes a connection (or is added to `connection_id`) whose accounts ' +
           "and transactions are served like a bank's; re-importing the same or an overlapping file adds " +
           'nothing twice. A file with errors answers 422 IMPORT_UNREADABLE with its issues and stores nothing.',
-        querystring: Type.Object(
-          {
-            format: Type.Optional(StringEnum(supportedFormats)),
-            connection_id: Type.Optional(Type.String({ maxLength: 64 })),
-            external_id: Type.Optional(Type.String({ maxLength: 256 })),
-            filename: Type.Optional(Type.String({ maxLength: 256 })),
-            currency: Type.Optional(
-              Type.String({
-                pattern: '^[A-Z]{3}$',
-                description: 'For files that state no currency (QIF): the currency of their amounts.',
-              }),
-            ),
-            async: Type.Optional(
-              Type.Boolean({
-                description: `Answer 202 at once and import in the background (always so above ${ASYNC_FROM_BYTES / 1048576} MiB).`,
-              }),
-            ),
-            csv_mapping: Type.Optional(
-              Type.String({
-                maxLength: 4096,
-                description:
-                  'CSV only, JSON: which column holds what (date, amount or debit/credit, description, …), ' +
-                  'when detection is not certain. A CSV that needs one answers 422 with what was detected.',
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: UploadOptions,
         response: { 201: importRef, 202: importRef, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
       },
     },
     async (request, reply) => {
-      const query = request.query as {
-        format?: StatementFormat;
-        connection_id?: string;
-        external_id?: string;
-        filename?: string;
-        currency?: string;
-        csv_mapping?: string;
-        async?: boolean;
-      };
-      const csvMapping = csvMappingOf(query.csv_mapping);
-      const bytes = request.body as Buffer | undefined;
+      const upload = request.isMultipart()
+        ? await multipartUpload(request)
+        : {
+            options: request.query as UploadOptionsValue,
+            bytes: (request.body as Buffer | undefined) ?? Buffer.alloc(0),
+            contentType: request.headers['content-type'] ?? 'application/octet-stream',
+            filename: undefined,
+          };
+      const { options } = upload;
       const input = {
-        bytes: new Uint8Array(bytes ?? Buffer.alloc(0)),
-        contentType: request.headers['content-type'] ?? 'application/octet-stream',
-        filename: query.filename,
-        format: query.format,
-        connectionId: query.connection_id,
-        externalId: query.external_id,
-        currency: query.currency,
-        csvMapping,
+        bytes: new Uint8Array(upload.bytes),
+        contentType: upload.contentType,
+        filename: options.filename ?? upload.filename,
+        format: options.format,
+        connectionId: options.connection_id,
+        externalId: options.external_id,
+        currency: options.currency,
+        csvMapping: csvMappingOf(options.csv_mapping),
       };
       const clientId = authOf(request).client.id;
-      if (query.async || input.bytes.length > ASYNC_FROM_BYTES) {
+      if (options.async || input.bytes.length > ASYNC_FROM_BYTES) {
         reply.code(202);
         return queueImport(engine, clientId, input);
       }
@@ -231,4 +247,42 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
       return importStatement(engine, clientId, input);
     },
   );
+}
+
+/**
+ * A multipart/form-data upload: one file part (`file`) and the options as fields; query-string
+ * options still apply, fields win. Bad fields are a 400 with pointers into the body.
+ */
+async function multipartUpload(request: FastifyRequest) {
+  const fields: Record<string, string> = {};
+  let file: { bytes: Buffer; contentType: string; filename: string } | null = null;
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file') {
+        await part.toBuffer();
+        throw new ApiError('VALIDATION_FAILED', 'The file goes in the part named "file".', {
+          errors: [{ pointer: `/body/${part.fieldname}`, detail: 'is not a known file part (use "file")' }],
+        });
+      }
+      file = { bytes: await part.toBuffer(), contentType: part.mimetype, filename: part.filename };
+    } else fields[part.fieldname] = String(part.value);
+  }
+  const merged = Value.Convert(UploadOptions, { ...(request.query as object), ...fields });
+  const errors = [...Value.Errors(UploadOptions, merged)];
+  if (errors.length > 0 || !file)
+    throw new ApiError('VALIDATION_FAILED', 'The upload is not valid.', {
+      errors: [
+        ...(file ? [] : [{ pointer: '/body/file', detail: 'is required: the statement file' }]),
+        ...errors.map((error) => ({
+          pointer: `/body${error.instancePath || `/${String((error.params as { additionalProperties?: string }).additionalProperties ?? '')}`}`,
+          detail: error.message,
+        })),
+      ],
+    });
+  return {
+    options: merged as UploadOptionsValue,
+    bytes: file.bytes,
+    contentType: file.contentType,
+    filename: file.filename,
+  };
 }
