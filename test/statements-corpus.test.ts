@@ -6,15 +6,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseCamt } from '../src/formats/camt/parse.ts';
+import { CamtParser, parseCamt } from '../src/formats/camt/parse.ts';
 import type { CsvMapping } from '../src/formats/csv/layout.ts';
-import { parseCsv } from '../src/formats/csv/parse.ts';
+import { CsvParser, parseCsv } from '../src/formats/csv/parse.ts';
 import { decodeStatementBytes } from '../src/formats/decode.ts';
-import { parseMt940 } from '../src/formats/mt940/parse.ts';
-import { parseNorma43 } from '../src/formats/norma43/parse.ts';
-import { investmentTransactionCounts, parseOfx } from '../src/formats/ofx/parse.ts';
-import { parseQif } from '../src/formats/qif/parse.ts';
+import { Mt940Parser, parseMt940 } from '../src/formats/mt940/parse.ts';
+import { Norma43Parser, parseNorma43 } from '../src/formats/norma43/parse.ts';
+import { investmentTransactionCounts, OfxParser, parseOfx } from '../src/formats/ofx/parse.ts';
+import { parseQif, QifParser } from '../src/formats/qif/parse.ts';
 import { type ParseResult, sumAmounts } from '../src/formats/statement.ts';
+import { collector, type ParserFactory, parseWhole, withBalanceCheck } from '../src/formats/stream.ts';
 
 const candidates = [
   process.env.STATEMENTS_DIR,
@@ -323,4 +324,42 @@ describe('the shared statement corpus: CSV', {
         assert.equal(transactions[0]?.currency, want.peer_converted_currency);
     });
   }
+});
+
+/** Each format's streaming parser, to feed the corpus in pieces. */
+const streamingParsers: Record<string, ParserFactory> = {
+  n43: (sink) => new Norma43Parser(sink),
+  ofx: (sink) => new OfxParser(sink),
+  mt940: (sink) => new Mt940Parser(sink),
+  mt942: (sink) => new Mt940Parser(sink),
+  camt052: (sink) => new CamtParser(sink),
+  camt053: (sink) => new CamtParser(sink),
+  camt054: (sink) => new CamtParser(sink),
+  qif: (sink) => new QifParser(sink),
+  csv: (sink) => new CsvParser(sink, csvMappings[currentFile] ?? {}),
+};
+let currentFile = '';
+
+describe('the shared statement corpus, read in 61-character pieces', {
+  skip: corpus ? false : 'no corpus',
+}, () => {
+  const expected = corpus
+    ? (JSON.parse(fs.readFileSync(path.join(corpus, 'EXPECTED.json'), 'utf8')).files as Record<
+        string,
+        { format: string }
+      >)
+    : {};
+  test('every file gives exactly what it gives read whole (tags, quotes and line ends cut anywhere)', () => {
+    for (const [file, want] of Object.entries(expected)) {
+      currentFile = file;
+      const factory = streamingParsers[want.format]!;
+      const { text } = decodeStatementBytes(new Uint8Array(fs.readFileSync(path.join(corpus!, file))));
+      const whole = parseWhole('csv', factory, text);
+      const { sink, result } = collector('csv');
+      const parser = factory(withBalanceCheck(sink));
+      for (let i = 0; i < text.length; i += 61) parser.write(text.slice(i, i + 61));
+      parser.close();
+      assert.deepEqual(result, whole, file);
+    }
+  });
 });
