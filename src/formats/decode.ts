@@ -19,12 +19,3 @@ export function decodeStatementBytes(bytes: Uint8Array): DecodedText {
     return { text: new TextDecoder('windows-1252').decode(body), encoding: 'windows-1252' };
   }
 }
-
-/** Lines without their terminators (CRLF, LF or CR alone), with 1-based numbers. */
-export function* linesOf(text: string): Generator<{ line: number; text: string }> {
-  let line = 0;
-  for (const part of text.split(/\r\n|\n|\r/)) {
-    line += 1;
-    yield { line, text: part };
-  }
-}

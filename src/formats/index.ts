@@ -76,10 +76,6 @@ export class StatementFileReader {
     return this.#encoding;
   }
 
-  get unrecognised(): boolean {
-    return this.#unrecognised;
-  }
-
   write(bytes: Uint8Array): void {
     if (this.#parser || this.#unrecognised) {
       this.#feed(bytes);
@@ -93,7 +89,16 @@ export class StatementFileReader {
   close(): void {
     if (!this.#parser && !this.#unrecognised) this.#start();
     if (!this.#parser) return;
-    if (this.#decoder) this.#parser.write(this.#decoder.decode());
+    if (this.#decoder) {
+      let rest = '';
+      try {
+        rest = this.#decoder.decode();
+      } catch {
+        // The file ends inside a UTF-8 sequence: that last character is lost, and said so.
+        this.#sink.issue({ severity: 'warning', line: null, message: 'the file ends inside a character' });
+      }
+      this.#parser.write(rest);
+    }
     this.#parser.close();
   }
 
