@@ -179,6 +179,7 @@ async function extractProducts(
       })) {
         await upsertRecords(db, deps.ingest, context, product, withCategories(product, batch));
         await publishChanges(db, connection.id);
+        deps.logger.debug({ refresh: refresh.id, product, records: batch.length }, 'stored a batch');
         for (const record of batch) if (record.data.pending === true) seenPending.push(record.naturalKey);
       }
       if (movementProducts.has(product)) {

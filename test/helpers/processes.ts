@@ -42,6 +42,8 @@ export interface Server {
   child: ChildProcess;
   baseUrl: string;
   output(): string;
+  /** Resolves once the output (stdout and stderr) matches. */
+  waitFor(pattern: OutputPattern, timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -53,18 +55,12 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr!.on('data', (chunk) => {
-    output += chunk;
-  });
+  const { output, waitFor } = watchOutput(child);
   const exited = once(child, 'exit');
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
     try {
       if ((await fetch(`${baseUrl}/ready`)).ok) break;
     } catch {
@@ -72,14 +68,15 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server did not become ready:\n${output}`);
+      throw new Error(`server did not become ready:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
     child,
     baseUrl,
-    output: () => output,
+    output,
+    waitFor,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
@@ -107,26 +104,44 @@ export function startProcess(args: string[], env: Record<string, string>) {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { output, waitFor } = watchOutput(child);
+  const exited = once(child, 'exit');
+  return {
+    child,
+    output,
+    waitFor,
+    async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill(signal);
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}
+
+type OutputPattern = RegExp | ((output: string) => boolean);
+
+/** Collects a child's stdout and stderr; `waitFor` resolves as soon as the collected text matches. */
+function watchOutput(child: ChildProcess) {
   let output = '';
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {
     output += chunk;
     for (const listener of listeners) listener();
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = once(child, 'exit');
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
   return {
-    child,
     output: () => output,
-    waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+    waitFor(pattern: OutputPattern, timeoutMs = 30_000): Promise<void> {
+      const matches = typeof pattern === 'function' ? pattern : (text: string) => pattern.test(text);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           listeners.delete(check);
           reject(new Error(`timed out waiting for ${pattern}:\n${output}`));
         }, timeoutMs);
         const check = () => {
-          if (!pattern.test(output)) return;
+          if (!matches(output)) return;
           clearTimeout(timer);
           listeners.delete(check);
           resolve();
@@ -134,12 +149,6 @@ export function startProcess(args: string[], env: Record<string, string>) {
         listeners.add(check);
         check();
       });
-    },
-    async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill(signal);
-      const [code] = await exited;
-      return code as number | null;
     },
   };
 }
