@@ -294,3 +294,136 @@ test("another client's token reaches neither the import, nor its document, nor i
   // A bank connection cannot receive statements.
   assert.equal((await upload(file, '?connection_id=con_doesnotexist')).status, 404);
 });
+
+/** An investment account's OFX: trades, cash, positions and the securities list (Fidelity-like). */
+const investmentOfx = (trades: string, positions: string) => `OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+
+<OFX>
+<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20261105<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1>
+<INVSTMTMSGSRSV1><INVSTMTTRNRS><TRNUID>1<STATUS><CODE>0<SEVERITY>INFO</STATUS>
+<INVSTMTRS><DTASOF>20261031<CURDEF>USD<INVACCTFROM><BROKERID>fidelity.com<ACCTID>X12345678</INVACCTFROM>
+<INVTRANLIST><DTSTART>20261001<DTEND>20261031
+${trades}
+</INVTRANLIST>
+${positions}
+<INVBAL><AVAILCASH>1520.40<MARGINBALANCE>0<SHORTBALANCE>0</INVBAL>
+</INVSTMTRS></INVSTMTTRNRS></INVSTMTMSGSRSV1>
+<SECLISTMSGSRSV1><SECLIST>
+<STOCKINFO><SECINFO><SECID><UNIQUEID>US0378331005<UNIQUEIDTYPE>ISIN</SECID><SECNAME>APPLE INC<TICKER>AAPL<UNITPRICE>231.50<DTASOF>20261031</SECINFO><STOCKTYPE>COMMON</STOCKINFO>
+<MFINFO><SECINFO><SECID><UNIQUEID>922908769<UNIQUEIDTYPE>CUSIP</SECID><SECNAME>VANGUARD TOTAL STOCK MKT IDX ADM<TICKER>VTSAX</SECINFO><MFTYPE>OPENEND</MFINFO>
+<STOCKINFO><SECINFO><SECID><UNIQUEID>US5949181045<UNIQUEIDTYPE>ISIN</SECID><SECNAME>MICROSOFT CORP<TICKER>MSFT</SECINFO></STOCKINFO>
+</SECLIST></SECLISTMSGSRSV1>
+</OFX>
+`;
+const buyApple = `<BUYSTOCK><INVBUY><INVTRAN><FITID>T1<DTTRADE>20261002<DTSETTLE>20261004<MEMO>YOU BOUGHT</INVTRAN><SECID><UNIQUEID>US0378331005<UNIQUEIDTYPE>ISIN</SECID><UNITS>10<UNITPRICE>225.00<COMMISSION>4.95<TOTAL>-2254.95<SUBACCTSEC>CASH<SUBACCTFUND>CASH</INVBUY><BUYTYPE>BUY</BUYSTOCK>`;
+const sellFund = `<SELLMF><INVSELL><INVTRAN><FITID>T2<DTTRADE>20261010<DTSETTLE>20261011</INVTRAN><SECID><UNIQUEID>922908769<UNIQUEIDTYPE>CUSIP</SECID><UNITS>-5<UNITPRICE>140.20<FEES>0.02<TOTAL>700.98<SUBACCTSEC>CASH<SUBACCTFUND>CASH</INVSELL><SELLTYPE>SELL</SELLMF>`;
+const dividend = `<INCOME><INVTRAN><FITID>T3<DTTRADE>20261015</INVTRAN><SECID><UNIQUEID>US0378331005<UNIQUEIDTYPE>ISIN</SECID><INCOMETYPE>DIV<TOTAL>2.50<WITHHOLDING>0.38<SUBACCTSEC>CASH<SUBACCTFUND>CASH</INCOME>`;
+const reinvest = `<REINVEST><INVTRAN><FITID>T4<DTTRADE>20261020</INVTRAN><SECID><UNIQUEID>922908769<UNIQUEIDTYPE>CUSIP</SECID><INCOMETYPE>DIV<TOTAL>-30.00<SUBACCTSEC>CASH<UNITS>0.214<UNITPRICE>140.19</REINVEST>`;
+const deposit = `<INVBANKTRAN><STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20261001<TRNAMT>3000.00<FITID>C1<NAME>ELECTRONIC FUNDS TRANSFER RCVD</STMTTRN><SUBACCTFUND>CASH</INVBANKTRAN>`;
+const holdings = `<INVPOSLIST>
+<POSSTOCK><INVPOS><SECID><UNIQUEID>US0378331005<UNIQUEIDTYPE>ISIN</SECID><HELDINACCT>CASH<POSTYPE>LONG<UNITS>10<UNITPRICE>231.50<MKTVAL>2315.00<DTPRICEASOF>20261031</INVPOS></POSSTOCK>
+<POSMF><INVPOS><SECID><UNIQUEID>922908769<UNIQUEIDTYPE>CUSIP</SECID><HELDINACCT>CASH<POSTYPE>LONG<UNITS>45.214<UNITPRICE>141.00<MKTVAL>6375.17<DTPRICEASOF>20261031</INVPOS></POSMF>
+</INVPOSLIST>`;
+
+test('an OFX investment statement: a portfolio, its holdings, their trades and the cash movements', async () => {
+  const first = await upload(
+    investmentOfx([deposit, buyApple, sellFund, dividend, reinvest].join('\n'), holdings),
+  );
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  assert.equal(first.body.summary.positions, 2);
+  assert.equal(first.body.summary.investment_transactions, 4);
+  const connectionId = first.body.connection_id;
+  const connection = (await get(`/v1/connections/${connectionId}`)).body;
+  assert.deepEqual(connection.products, [
+    'accounts',
+    'transactions',
+    'portfolios',
+    'investments',
+    'investment_transactions',
+  ]);
+  assert.equal(connection.product_status.investments.count, 2);
+
+  const [portfolio, ...otherPortfolios] = (await get(`/v1/portfolios?connection_id=${connectionId}`)).body
+    .data;
+  assert.equal(otherPortfolios.length, 0);
+  assert.equal(portfolio.ref_valores, 'X12345678');
+  assert.equal(portfolio.currency, 'USD');
+  assert.equal(portfolio.balance, 8690.17, 'the sum of the holdings’ market values');
+
+  const investments = (await get(`/v1/investments?connection_id=${connectionId}`)).body.data as Json[];
+  const apple = investments.find((i) => i.symbol === 'AAPL')!;
+  assert.equal(apple.portfolio_id, portfolio.id);
+  assert.equal(apple.name, 'APPLE INC');
+  assert.equal(apple.isin, 'US0378331005');
+  assert.equal(apple.type, 'VI');
+  assert.equal(apple.amount, 10);
+  assert.equal(apple.balance, 2315);
+  assert.equal(apple.valuation_date, '2026-10-31');
+  const fund = investments.find((i) => i.symbol === 'VTSAX')!;
+  assert.equal(fund.cusip, '922908769');
+  assert.equal(fund.type, 'F');
+  assert.equal(fund.subtype, 'OPENEND');
+  assert.equal(fund.amount, 45.214);
+
+  const trades = (await get(`/v1/investment-transactions?connection_id=${connectionId}`)).body.data as Json[];
+  const byId = Object.fromEntries(trades.map((t) => [t.transaction_id, t]));
+  assert.deepEqual(Object.keys(byId).sort(), ['T1', 'T2', 'T3', 'T4']);
+  assert.equal(byId.T1.investment_id, apple.id);
+  assert.equal(byId.T1.type, '1');
+  assert.equal(byId.T1.symb, '+');
+  assert.equal(byId.T1.amount, 10);
+  assert.equal(byId.T1.unit_price, 225);
+  assert.equal(byId.T1.net_cash, -2254.95);
+  assert.equal(byId.T1.commission, 4.95);
+  assert.equal(byId.T1.operation_date, '2026-10-02');
+  assert.equal(byId.T1.value_date, '2026-10-04');
+  assert.equal(byId.T1.description, 'BUYSTOCK — APPLE INC — YOU BOUGHT');
+  assert.equal(byId.T2.investment_id, fund.id);
+  assert.equal(byId.T2.type, '2');
+  assert.equal(byId.T2.symb, '-');
+  assert.equal(byId.T2.amount, -5);
+  assert.equal(byId.T2.expenses, 0.02);
+  assert.equal(byId.T3.type, '7');
+  assert.equal(byId.T3.net_cash, 2.5);
+  assert.equal(byId.T3.retention, 0.38);
+  assert.equal(byId.T4.type, '1', 'a reinvested dividend buys units');
+  assert.equal(byId.T4.amount, 0.214);
+
+  // The cash side: an account with the available cash and the deposit.
+  const [cash] = (await get(`/v1/accounts?connection_id=${connectionId}`)).body.data;
+  assert.equal(cash.type, 'brokerage_cash');
+  assert.equal(cash.available_balance, 1520.4);
+  const movements = (await get(`/v1/transactions?connection_id=${connectionId}`)).body.data as Json[];
+  assert.deepEqual(
+    movements.map((t) => [t.transaction_id, t.amount]),
+    [['C1', 3000]],
+  );
+
+  // November's activity, without positions: a new trade of a security not held yet, and one of the
+  // fund. The fund's holding is not overwritten; the new security appears with its amount unknown.
+  const sellMsft = `<SELLSTOCK><INVSELL><INVTRAN><FITID>T5<DTTRADE>20261103</INVTRAN><SECID><UNIQUEID>US5949181045<UNIQUEIDTYPE>ISIN</SECID><UNITS>2<UNITPRICE>410<TOTAL>820<SUBACCTSEC>CASH<SUBACCTFUND>CASH</INVSELL><SELLTYPE>SELL</SELLSTOCK>`;
+  const activity = investmentOfx([sellFund, sellMsft].join('\n'), '');
+  const second = await upload(activity, `?connection_id=${connectionId}`);
+  assert.equal(second.status, 201, JSON.stringify(second.body));
+  const after = (await get(`/v1/investments?connection_id=${connectionId}`)).body.data as Json[];
+  assert.equal(after.length, 3);
+  assert.equal(after.find((i) => i.symbol === 'VTSAX')!.amount, 45.214, 'the holding is kept');
+  const msft = after.find((i) => i.symbol === 'MSFT')!;
+  assert.equal(msft.amount, null, 'traded, but the file lists no positions');
+  const tradesAfter = (await get(`/v1/investment-transactions?connection_id=${connectionId}`)).body
+    .data as Json[];
+  assert.equal(tradesAfter.length, 5, 'T2 again is not added twice');
+  const t5 = tradesAfter.find((t) => t.transaction_id === 'T5')!;
+  assert.equal(t5.investment_id, msft.id);
+  assert.equal(t5.amount, -2, 'units sold leave the account, whatever sign the file gives');
+
+  // Another client sees none of it.
+  const stranger = await ctx.tokenFor(await ctx.createClient());
+  for (const url of ['/v1/portfolios', '/v1/investments', '/v1/investment-transactions']) {
+    const { status, body } = await get(`${url}?connection_id=${connectionId}`, stranger);
+    assert.equal(status, 404, url);
+    assert.equal(body.code, 'NOT_FOUND');
+  }
+});

@@ -12,7 +12,7 @@ import { CsvParser, parseCsv } from '../src/formats/csv/parse.ts';
 import { decodeStatementBytes } from '../src/formats/decode.ts';
 import { Mt940Parser, parseMt940 } from '../src/formats/mt940/parse.ts';
 import { Norma43Parser, parseNorma43 } from '../src/formats/norma43/parse.ts';
-import { investmentTransactionCounts, OfxParser, parseOfx } from '../src/formats/ofx/parse.ts';
+import { OfxParser, parseOfx } from '../src/formats/ofx/parse.ts';
 import { parseQif, QifParser } from '../src/formats/qif/parse.ts';
 import { type ParseResult, sumAmounts } from '../src/formats/statement.ts';
 import { collector, type ParserFactory, parseWhole, withBalanceCheck } from '../src/formats/stream.ts';
@@ -92,9 +92,14 @@ interface Expected {
   opening_balance?: string;
   closing_balance?: string | null;
   currency?: string;
-  first_transaction?: { date?: string | null; date_raw?: string; amount: string };
-  last_transaction?: { date?: string | null; date_raw?: string; amount: string };
-  per_statement?: Array<{ transactions?: number; opening_balance?: string; closing_balance?: string | null }>;
+  first_transaction?: ExpectedTransaction;
+  last_transaction?: ExpectedTransaction;
+  per_statement?: Array<{
+    transactions?: number;
+    invtran?: number;
+    opening_balance?: string;
+    closing_balance?: string | null;
+  }>;
   /** Broken on purpose: `transactions` is what a lenient parser keeps, `discarded_entries` what it drops. */
   malformed?: boolean;
   discarded_entries?: number;
@@ -102,15 +107,32 @@ interface Expected {
   status?: { code: number };
   signon?: { code: number };
   investment_transactions?: number;
+  positions?: number;
+  securities?: number;
   counted_values_where_different?: Partial<Expected>;
   /** QIF: one date the peer asserts (the file's own dates are given raw, their order unknown). */
   asserted_line?: { date?: string };
 }
 
+/** A movement, or (OFX investment statements) a trade: id, action or type, total, units, trade date. */
+interface ExpectedTransaction {
+  date?: string | null;
+  date_raw?: string;
+  amount: string;
+  id?: string;
+  action?: string;
+  type?: string;
+  total?: string;
+  units?: string;
+  trade_date?: string;
+  tferaction?: string;
+  fitid?: string;
+}
+
 const same = (a: string | undefined, b: string | undefined) =>
   a !== undefined && b !== undefined && sumAmounts([a, `-${b}`.replace('--', '')]) === '0';
 
-function check(result: ParseResult, expected: Expected, bytes?: Uint8Array): void {
+function check(result: ParseResult, expected: Expected): void {
   const statements = result.statements;
   const transactions = statements.flatMap((s) => s.transactions);
   const errors = result.issues.filter((i) => i.severity === 'error');
@@ -140,12 +162,7 @@ function check(result: ParseResult, expected: Expected, bytes?: Uint8Array): voi
       same(statements.at(-1)?.closing?.amount, expected.closing_balance),
       `closing ${statements.at(-1)?.closing?.amount}`,
     );
-  if (expected.investment_transactions !== undefined && bytes)
-    assert.equal(
-      investmentTransactionCounts(decodeStatementBytes(bytes).text).reduce((a, b) => a + b, 0),
-      expected.investment_transactions,
-      'investment transactions',
-    );
+  checkInvestments(result, expected);
   if (expected.asserted_line?.date && result.format === 'qif')
     assert.equal(
       transactions[0]?.bookingDate,
@@ -169,15 +186,48 @@ function check(result: ParseResult, expected: Expected, bytes?: Uint8Array): voi
     }
     const amount = want.amount.replaceAll(',', '');
     assert.ok(same(t?.amount, amount), `${which} transaction amount ${t?.amount} ≠ ${amount}`);
+    if (want.fitid) assert.equal(t?.sourceId, want.fitid, `${which} transaction FITID`);
+    if (want.type && result.format === 'ofx' && !expected.investment_transactions)
+      assert.equal(t?.bankCode?.toLowerCase(), want.type.toLowerCase(), `${which} transaction TRNTYPE`);
   }
   expected.per_statement?.forEach((want, index) => {
     const statement = statements[index]!;
     if (want.transactions !== undefined) assert.equal(statement.transactions.length, want.transactions);
+    if (want.invtran !== undefined) assert.equal(statement.investmentTransactions?.length ?? 0, want.invtran);
     if (want.opening_balance !== undefined) assert.ok(same(statement.opening?.amount, want.opening_balance));
     if (want.closing_balance === null) assert.equal(statement.closing, null);
     else if (want.closing_balance !== undefined)
       assert.ok(same(statement.closing?.amount, want.closing_balance));
   });
+}
+
+/** OFX investment statements: trades, positions and securities, and the first and last trade. */
+function checkInvestments(result: ParseResult, expected: Expected): void {
+  const trades = result.statements.flatMap((s) => s.investmentTransactions ?? []);
+  if (expected.investment_transactions !== undefined)
+    assert.equal(trades.length, expected.investment_transactions, 'investment transactions');
+  if (expected.positions !== undefined)
+    assert.equal(result.statements.flatMap((s) => s.positions ?? []).length, expected.positions, 'positions');
+  if (expected.securities !== undefined)
+    assert.equal(result.securities?.length ?? 0, expected.securities, 'securities');
+  for (const [which, trade] of [
+    ['first', trades[0]],
+    ['last', trades.at(-1)],
+  ] as const) {
+    const want = which === 'first' ? expected.first_transaction : expected.last_transaction;
+    if (!want || !expected.investment_transactions) continue;
+    assert.ok(trade, `a ${which} investment transaction`);
+    if (want.id) assert.equal(trade.sourceId, want.id, `${which} trade id`);
+    if (want.action) assert.equal(trade.type, want.action, `${which} trade action`);
+    if (want.type) assert.equal(trade.type.toLowerCase(), want.type, `${which} trade type`);
+    if (want.total)
+      assert.ok(same(trade.total ?? undefined, want.total), `${which} trade total ${trade.total}`);
+    if (want.units)
+      assert.ok(same(trade.units ?? undefined, want.units), `${which} trade units ${trade.units}`);
+    // The peer gives the trade time in UTC; the statement's day is what Tesoro keeps.
+    if (want.trade_date) assert.equal(trade.tradeDate, want.trade_date.slice(0, 10), `${which} trade date`);
+    if (want.tferaction) assert.equal(trade.transferAction, want.tferaction, `${which} transfer direction`);
+  }
 }
 
 describe('the shared statement corpus', { skip: corpus ? false : 'no corpus: set STATEMENTS_DIR' }, () => {

@@ -84,6 +84,9 @@ function describe(file: string, summary: FileSummary): string {
   const lines = [
     `${file}: ${summary.format ?? 'unrecognised'}, ${summary.statements.length} statement(s), ` +
       `${summary.transactions} movement(s)` +
+      (summary.investment_transactions + summary.positions > 0
+        ? `, ${summary.investment_transactions} trade(s), ${summary.positions} position(s)`
+        : '') +
       (summary.first_date ? `, ${summary.first_date} → ${summary.last_date}` : ''),
   ];
   if (summary.statements.length > 0)

@@ -43,6 +43,84 @@ export interface Statement {
   opening: Balance | null;
   closing: Balance | null;
   transactions: StatementTransaction[];
+  /** An investment account's statement (OFX INVSTMTRS): its broker and cash; holdings and trades follow. */
+  investment?: InvestmentAccount;
+  positions?: Position[];
+  investmentTransactions?: InvestmentTransaction[];
+}
+
+export interface InvestmentAccount {
+  brokerId: string | null;
+  /** Cash available in the account (OFX INVBAL AVAILCASH). */
+  availableCash: string | null;
+  /** When the holdings were valued (OFX DTASOF of the statement). */
+  asOf: string | null;
+}
+
+/** How a file names a security: the id and what kind of id it is (CUSIP, ISIN, a ticker, PRIVATE, …). */
+export interface SecurityId {
+  uniqueId: string;
+  type: string;
+}
+
+export type SecurityKind = 'stock' | 'fund' | 'debt' | 'option' | 'other';
+
+/** One entry of a file's securities list (OFX SECLIST). */
+export interface Security {
+  id: SecurityId;
+  kind: SecurityKind;
+  name: string | null;
+  ticker: string | null;
+  /** The list's own sub-type: MFTYPE, STOCKTYPE, DEBTTYPE, OPTTYPE, TYPEDESC. */
+  subtype: string | null;
+  unitPrice: string | null;
+  priceDate: string | null;
+  currency: string | null;
+  line: number;
+}
+
+/** A holding of one security in an investment account (OFX POSSTOCK, POSMF, …). */
+export interface Position {
+  security: SecurityId;
+  kind: SecurityKind;
+  units: string;
+  unitPrice: string | null;
+  marketValue: string | null;
+  priceDate: string | null;
+  currency: string;
+  /** Sub-account (CASH, MARGIN, SHORT, OTHER) and LONG / SHORT. */
+  heldIn: string | null;
+  positionType: string | null;
+  memo: string | null;
+  line: number;
+}
+
+export type InvestmentAction = 'buy' | 'sell' | 'income' | 'reinvest' | 'transfer' | 'other';
+
+/** A trade or security event of an investment account (OFX BUYMF, SELLSTOCK, INCOME, REINVEST, TRANSFER, …). */
+export interface InvestmentTransaction {
+  sourceId: string | null;
+  /** The file's own name for it (the OFX aggregate: BUYMF, SELLSTOCK, …). */
+  type: string;
+  action: InvestmentAction;
+  tradeDate: string;
+  settleDate: string | null;
+  security: SecurityId | null;
+  /** Signed: negative when units leave the account. */
+  units: string | null;
+  unitPrice: string | null;
+  /** Signed cash effect on the account (OFX TOTAL: negative for a purchase). */
+  total: string | null;
+  commission: string | null;
+  fees: string | null;
+  taxes: string | null;
+  /** DIV, INTEREST, CGLONG, CGSHORT, MISC (income and reinvestments). */
+  incomeType: string | null;
+  /** IN or OUT (transfers of securities). */
+  transferAction: string | null;
+  currency: string;
+  memo: string | null;
+  line: number;
 }
 
 export interface Issue {
@@ -57,6 +135,8 @@ export interface ParseResult {
   format: StatementFormat;
   statements: Statement[];
   issues: Issue[];
+  /** The securities the file describes (OFX SECLIST), shared by its investment statements. */
+  securities?: Security[];
 }
 
 /** A decimal string as whole hundred-thousandths (statements use at most 5 decimals). */

@@ -6,8 +6,11 @@
 import {
   amountUnits,
   checkBalances,
+  type InvestmentTransaction,
   type Issue,
   type ParseResult,
+  type Position,
+  type Security,
   type Statement,
   type StatementFormat,
   type StatementTransaction,
@@ -15,7 +18,7 @@ import {
 } from './statement.ts';
 
 /** A statement without its movements. */
-export type StatementHeader = Omit<Statement, 'transactions'>;
+export type StatementHeader = Omit<Statement, 'transactions' | 'positions' | 'investmentTransactions'>;
 
 export interface StatementSink {
   /** A statement starts; its movements follow. */
@@ -24,6 +27,11 @@ export interface StatementSink {
   /** The statement is over; the header is final here (closing balance, end date, late fields). */
   end(header: StatementHeader, line: number | null): void;
   issue(issue: Issue): void;
+  /** Investment statements only (OFX): a holding or a trade of the open statement. */
+  position?(position: Position): void;
+  investmentTransaction?(transaction: InvestmentTransaction): void;
+  /** An entry of the file's securities list, which stands outside the statements. */
+  security?(security: Security): void;
 }
 
 export interface TextParser {
@@ -117,6 +125,9 @@ export function withBalanceCheck(sink: StatementSink): StatementSink {
       sink.end(header, line);
     },
     issue: (issue) => sink.issue(issue),
+    position: (position) => sink.position?.(position),
+    investmentTransaction: (transaction) => sink.investmentTransaction?.(transaction),
+    security: (security) => sink.security?.(security),
   };
 }
 
@@ -135,6 +146,20 @@ export function collector(format: StatementFormat): { sink: StatementSink; resul
     },
     issue(issue) {
       result.issues.push(issue);
+    },
+    position(position) {
+      const statement = result.statements.at(-1)!;
+      statement.positions ??= [];
+      statement.positions.push(position);
+    },
+    investmentTransaction(transaction) {
+      const statement = result.statements.at(-1)!;
+      statement.investmentTransactions ??= [];
+      statement.investmentTransactions.push(transaction);
+    },
+    security(security) {
+      result.securities ??= [];
+      result.securities.push(security);
     },
   };
   return { sink, result };

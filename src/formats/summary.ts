@@ -17,6 +17,9 @@ export interface FileSummary {
   format: StatementFormat | null;
   statements: StatementSummary[];
   transactions: number;
+  /** Investment statements (OFX): trades and holdings. */
+  investment_transactions: number;
+  positions: number;
   first_date: string | null;
   last_date: string | null;
   errors: number;
@@ -30,6 +33,8 @@ export function summarizing(): { sink: StatementSink; summary: FileSummary } {
     format: null,
     statements: [],
     transactions: 0,
+    investment_transactions: 0,
+    positions: 0,
     first_date: null,
     last_date: null,
     errors: 0,
@@ -66,6 +71,12 @@ export function summarizing(): { sink: StatementSink; summary: FileSummary } {
       current.opening = header.opening?.amount ?? null;
       current.closing = header.closing?.amount ?? null;
       current = null;
+    },
+    investmentTransaction() {
+      summary.investment_transactions += 1;
+    },
+    position() {
+      summary.positions += 1;
     },
     issue(issue) {
       if (issue.severity === 'error') summary.errors += 1;

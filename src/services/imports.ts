@@ -6,18 +6,25 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { withCategories } from '../domain/categories/enrich.ts';
 import { newId } from '../domain/ids.ts';
-import type { NormalizedRecord } from '../domain/records.ts';
+import { type Product, productTable } from '../domain/products.ts';
 import type { CsvMapping } from '../formats/csv/layout.ts';
 import { parseStatementFile, supportedFormats } from '../formats/index.ts';
-import type { ParseResult, Statement, StatementFormat, StatementTransaction } from '../formats/statement.ts';
+import type { ParseResult, StatementFormat } from '../formats/statement.ts';
 import { ApiError } from '../http/errors.ts';
 import { IMPORT_STATEMENT } from '../jobs/queues.ts';
 import { unnestInsert } from '../store/bulk-insert.ts';
 import { findConnection } from '../store/connections.ts';
-import { changesSince, currentChangeSeq, publishChanges, upsertRecords } from '../store/records.ts';
+import {
+  changesSince,
+  currentChangeSeq,
+  publishChanges,
+  type StoreContext,
+  upsertRecords,
+} from '../store/records.ts';
 import type { Schema } from '../store/schema.ts';
 import { recordEvent } from '../webhooks/events.ts';
 import type { EngineDeps } from './engine.ts';
+import { recordsOf, type StatementRecords } from './statement-records.ts';
 
 /** The pseudo-institution of imported statements (not a connector: there is nothing to log into). */
 export const STATEMENT_INSTITUTION = 'ins_statement_file';
@@ -38,86 +45,6 @@ export interface ImportInput {
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
-/**
- * A transaction's natural key: the statement's own id when it has one, else a fingerprint of
- * account, dates, amount and text plus its occurrence index, so two identical movements on the same
- * day stay two, and importing the same or an overlapping file again adds nothing twice.
- */
-export function transactionKeys(accountKey: string, transactions: readonly StatementTransaction[]): string[] {
-  const seen = new Map<string, number>();
-  return transactions.map((t) => {
-    if (t.sourceId) return `id:${t.sourceId}`;
-    const fingerprint = sha256(
-      [accountKey, t.bookingDate, t.valueDate ?? '', t.amount, t.description, t.reference ?? ''].join(
-        '\u0000',
-      ),
-    ).slice(0, 32);
-    const occurrence = seen.get(fingerprint) ?? 0;
-    seen.set(fingerprint, occurrence + 1);
-    return `fp:${fingerprint}:${occurrence}`;
-  });
-}
-
-/** The records of a parsed file, as a connector would yield them. */
-export function recordsOf(result: ParseResult): {
-  accounts: NormalizedRecord[];
-  transactions: NormalizedRecord[];
-} {
-  const accounts = new Map<string, NormalizedRecord>();
-  const transactions: NormalizedRecord[] = [];
-  const byAccount = new Map<string, Statement[]>();
-  for (const statement of result.statements) {
-    const key = `${statement.account.number}:${statement.account.currency}`;
-    byAccount.set(key, [...(byAccount.get(key) ?? []), statement]);
-  }
-  for (const [key, statements] of byAccount) {
-    const last = statements.at(-1)!;
-    accounts.set(key, {
-      product: 'accounts',
-      naturalKey: key,
-      data: {
-        iban: last.account.iban,
-        name: last.account.name ?? last.account.number,
-        alias: null,
-        type: 'current',
-        balance: last.closing?.amount ?? null,
-        available_balance: null,
-        currency: last.account.currency,
-        description: `Imported ${result.format} statement`,
-        is_owner: null,
-        num_owners: null,
-        owners: null,
-      },
-      raw: { account: last.account, statements: statements.length },
-    });
-    const all = statements.flatMap((s) => s.transactions);
-    const keys = transactionKeys(key, all);
-    all.forEach((t, index) => {
-      transactions.push({
-        product: 'transactions',
-        naturalKey: keys[index]!,
-        parentKey: key,
-        data: {
-          amount: t.amount,
-          currency: t.currency,
-          balance: null,
-          operation_date: t.bookingDate,
-          value_date: t.valueDate,
-          description: t.description,
-          product_description: null,
-          counterparty: t.counterparty,
-          bank_category: t.bankCode,
-          norma43: result.format === 'norma43' && t.bankCode ? t.bankCode.slice(0, 2) : null,
-          transaction_id: t.sourceId,
-          order_id: t.reference,
-        },
-        raw: t,
-      });
-    });
-  }
-  return { accounts: [...accounts.values()], transactions };
-}
-
 function summaryOf(result: ParseResult) {
   const transactions = result.statements.flatMap((s) => s.transactions);
   const dates = transactions.map((t) => t.bookingDate).sort();
@@ -126,6 +53,13 @@ function summaryOf(result: ParseResult) {
     statements: result.statements.length,
     accounts: new Set(result.statements.map((s) => `${s.account.number}:${s.account.currency}`)).size,
     transactions: transactions.length,
+    ...(result.statements.some((s) => s.investment) && {
+      positions: result.statements.reduce((n, s) => n + (s.positions?.length ?? 0), 0),
+      investment_transactions: result.statements.reduce(
+        (n, s) => n + (s.investmentTransactions?.length ?? 0),
+        0,
+      ),
+    }),
     first_date: dates[0] ?? null,
     last_date: dates.at(-1) ?? null,
     balances: result.statements.map((s) => ({
@@ -208,6 +142,49 @@ const documentRow = (clientId: string, connectionId: string | null, input: Impor
   content: input.bytes,
 });
 
+/** What a file's records fill: accounts and transactions, and the investment products when it has any. */
+function productsOf(records: StatementRecords): Product[] {
+  const products: Product[] = ['accounts', 'transactions'];
+  if (records.portfolios.length > 0) products.push('portfolios', 'investments', 'investment_transactions');
+  return products;
+}
+
+/** Stores a file's records, parents first, as the extraction engine stores a connector's. */
+async function storeRecords(trx: Transaction<Schema>, context: StoreContext, records: StatementRecords) {
+  const ingest = {
+    bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
+    chunkSize: 5000,
+    concurrency: 1,
+  };
+  await upsertRecords(trx, ingest, context, 'accounts', records.accounts);
+  await upsertRecords(
+    trx,
+    ingest,
+    context,
+    'transactions',
+    withCategories('transactions', records.transactions),
+  );
+  if (records.portfolios.length === 0) return;
+  await upsertRecords(trx, ingest, context, 'portfolios', records.portfolios);
+  // A security only traded in this file is added unless the connection already holds it (from an
+  // earlier file with positions), whose holding it must not overwrite.
+  const held = new Set(
+    (
+      await trx
+        .selectFrom('investments')
+        .select('natural_key')
+        .where('connection_id', '=', context.connectionId)
+        .where('natural_key', 'in', records.tradedOnly.map((r) => r.naturalKey).concat(['']))
+        .execute()
+    ).map((row) => row.natural_key),
+  );
+  await upsertRecords(trx, ingest, context, 'investments', [
+    ...records.investments,
+    ...records.tradedOnly.filter((r) => !held.has(r.naturalKey)),
+  ]);
+  await upsertRecords(trx, ingest, context, 'investment_transactions', records.investmentTransactions);
+}
+
 /**
  * Writes a parsed file: its connection (new unless `connectionId`), accounts and transactions, the
  * connection's counts, the import (inserted, or the queued one updated), and the events.
@@ -227,10 +204,11 @@ async function writeImport(
   },
 ): Promise<void> {
   const { result } = job;
-  const { accounts, transactions } = recordsOf(result);
+  const records = recordsOf(result);
   const summary = summaryOf(result);
   const connectionId = job.connectionId ?? newId('connection');
   const firstLoad = !job.connectionId;
+  const products = productsOf(records);
   if (firstLoad) {
     await trx
       .insertInto('connections')
@@ -241,7 +219,7 @@ async function writeImport(
         connector: STATEMENT_CONNECTOR,
         access_mode: 'single',
         refresh_interval: null,
-        products: ['accounts', 'transactions'],
+        products,
         history_days: 0,
         external_id: job.externalId ?? null,
         status: 'ok',
@@ -253,36 +231,48 @@ async function writeImport(
       .execute();
   }
   const startSeq = await currentChangeSeq(trx);
-  const ingest = {
-    bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
-    chunkSize: 5000,
-    concurrency: 1,
-  };
-  const context = { clientId, connectionId };
-  await upsertRecords(trx, ingest, context, 'accounts', accounts);
-  await upsertRecords(trx, ingest, context, 'transactions', withCategories('transactions', transactions));
+  await storeRecords(trx, { clientId, connectionId }, records);
   await publishChanges(trx, connectionId);
-  const counts = await changesSince(trx, connectionId, startSeq, ['accounts', 'transactions']);
-  const totals = await trx
+  // An investment file added to a bank-statement connection gives it the investment products.
+  const existing = await trx
+    .selectFrom('connections')
+    .select('products')
+    .where('id', '=', connectionId)
+    .executeTakeFirstOrThrow();
+  const allProducts = [...new Set([...(existing.products as Product[]), ...products])];
+  const counts = await changesSince(
+    trx,
+    connectionId,
+    startSeq,
+    allProducts.map((p) => productTable[p]),
+  );
+  const productCounts: Partial<Record<Product, number>> = {};
+  for (const product of allProducts) {
+    const { n } = await trx
+      .selectFrom(productTable[product] as 'accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('connection_id', '=', connectionId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    productCounts[product] = Number(n);
+  }
+  const last = await trx
     .selectFrom('transactions')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('operation_date').as('last')])
+    .select((eb) => eb.fn.max('operation_date').as('last'))
     .where('connection_id', '=', connectionId)
     .where('removed_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  const accountCount = await trx
-    .selectFrom('accounts')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('connection_id', '=', connectionId)
     .executeTakeFirstOrThrow();
   await trx
     .updateTable('connections')
     .set({
-      product_status: JSON.stringify({
-        accounts: { created: true, errored: false, count: Number(accountCount.n) },
-        transactions: { created: true, errored: false, count: Number(totals.n) },
-      }),
+      products: allProducts,
+      product_status: JSON.stringify(
+        Object.fromEntries(
+          allProducts.map((p) => [p, { created: true, errored: false, count: productCounts[p] }]),
+        ),
+      ),
       last_refresh_at: now(),
-      last_transaction_date: (totals.last as string | null) ?? null,
+      last_transaction_date: (last.last as string | null) ?? null,
       updated_at: now(),
     })
     .where('id', '=', connectionId)
@@ -347,10 +337,9 @@ async function writeImport(
       data: {
         ...base,
         import_id: job.importId,
-        products: {
-          accounts: { count: Number(accountCount.n), errored: false, error: null },
-          transactions: { count: Number(totals.n), errored: false, error: null },
-        },
+        products: Object.fromEntries(
+          allProducts.map((p) => [p, { count: productCounts[p], errored: false, error: null }]),
+        ),
       },
     });
   else if (counts.added + counts.modified + counts.removed > 0)
