@@ -83,6 +83,9 @@ function withCurrency(result: ParseResult | null, currency: string | undefined):
             ...s,
             account: { ...s.account, currency },
             transactions: s.transactions.map((t) => (t.currency === 'XXX' ? { ...t, currency } : t)),
+            investmentTransactions: s.investmentTransactions?.map((t) =>
+              t.currency === 'XXX' ? { ...t, currency } : t,
+            ),
           },
     ),
   };

@@ -140,6 +140,7 @@ function transactionRecord(
 }
 
 const securityKey = (id: SecurityId) => `${id.type}:${id.uniqueId}`;
+const identifierOf = (id: SecurityId) => (id.type === 'NAME' ? null : id.uniqueId);
 
 /** Seed 003's investment types: VI equity, F fund, FI fixed income, DV derivative, O other. */
 const investmentType: Record<SecurityKind, string> = {
@@ -274,8 +275,9 @@ function investmentRecord(
     parentKey: portfolioKey,
     data: {
       name: security?.name ?? security?.ticker ?? id.uniqueId,
-      // Seed 003: "if the product has other identifiers they will be included in this field".
-      isin: id.uniqueId,
+      // Seed 003: "if the product has other identifiers they will be included in this field" (a
+      // QIF file names its securities only by name: no identifier).
+      isin: identifierOf(id),
       cusip: id.type === 'CUSIP' ? id.uniqueId : null,
       symbol: security?.ticker ?? null,
       type: investmentType[kind],
@@ -323,7 +325,7 @@ function tradeRecord(
     naturalKey,
     parentKey,
     data: {
-      isin: trade.security?.uniqueId ?? null,
+      isin: trade.security ? identifierOf(trade.security) : null,
       description: [trade.type, name, trade.memo].filter(Boolean).join(' — '),
       type: transactionType[trade.action],
       symb: units === null || units === 0 ? null : units > 0 ? '+' : '-',

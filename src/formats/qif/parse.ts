@@ -20,8 +20,10 @@ import {
   type StatementSink,
   type TextParser,
 } from '../stream.ts';
+import { qifCashAmount, qifSecurityOf, qifTradeOf } from './investments.ts';
 
 const TRANSACTION_SECTIONS = /^!Type:(Bank|Cash|CCard|Invst|Oth A|Oth L)\s*$/i;
+const SECURITY_LIST = /^!Type:Security\s*$/i;
 
 type Order = 'mdy' | 'dmy' | 'ymd';
 
@@ -93,6 +95,8 @@ export function qifAmount(raw: string): string | null {
 interface RawRecord {
   fields: Map<string, string>;
   line: number;
+  /** From an investment (Invst) section: a trade or a cash-only action. */
+  investment: boolean;
 }
 
 export function looksLikeQif(text: string): boolean {
@@ -110,7 +114,8 @@ export class QifParser implements TextParser {
   readonly #sink: StatementSink;
   readonly #lines = new LineSplitter((line, number) => this.#line(line, number));
   #account: string | null = null;
-  #mode: 'transactions' | 'account' | 'skip' = 'skip';
+  #mode: 'transactions' | 'account' | 'securities' | 'skip' = 'skip';
+  #investmentSection = false;
   #current: RawRecord | null = null;
   #section: StatementHeader | null = null;
   #sections = 0;
@@ -172,6 +177,7 @@ export class QifParser implements TextParser {
       if (/^!Account/i.test(line)) this.#mode = 'account';
       else if (TRANSACTION_SECTIONS.test(line)) {
         this.#mode = 'transactions';
+        this.#investmentSection = /Invst/i.test(line);
         this.#endSection();
         this.#sections += 1;
         this.#section = {
@@ -187,14 +193,22 @@ export class QifParser implements TextParser {
           endDate: null,
           opening: null,
           closing: null,
+          ...(this.#investmentSection && {
+            investment: { brokerId: null, availableCash: null, asOf: null },
+          }),
         };
         this.#enqueue({ kind: 'begin', header: this.#section });
-      } else if (/^!Option|^!Clear/i.test(line)) return;
+      } else if (SECURITY_LIST.test(line)) this.#mode = 'securities';
+      else if (/^!Option|^!Clear/i.test(line)) return;
       else this.#mode = 'skip';
       return;
     }
     if (line.startsWith('^')) {
       if (this.#mode === 'transactions' && this.#current) this.#record(this.#current);
+      if (this.#mode === 'securities' && this.#current) {
+        const security = qifSecurityOf(this.#current.fields, this.#current.line);
+        if (security) this.#sink.security?.(security);
+      }
       this.#current = null;
       return;
     }
@@ -204,8 +218,8 @@ export class QifParser implements TextParser {
       if (code === 'N') this.#account = value.trim();
       return;
     }
-    if (this.#mode !== 'transactions') return;
-    this.#current ??= { fields: new Map(), line: number };
+    if (this.#mode !== 'transactions' && this.#mode !== 'securities') return;
+    this.#current ??= { fields: new Map(), line: number, investment: this.#investmentSection };
     // Split lines (S, E, $) repeat; the record's own fields come first and win.
     if (!this.#current.fields.has(code)) this.#current.fields.set(code, value);
   }
@@ -231,6 +245,16 @@ export class QifParser implements TextParser {
     const rawAmount = record.fields.get('T') ?? record.fields.get('U');
     const date = rawDate && this.#order ? qifDate(rawDate, this.#order) : null;
     const amount = rawAmount ? qifAmount(rawAmount) : null;
+    const action = record.fields.get('N')?.trim();
+    // An Invst trade needs only its date (a share transfer or a split has no amount).
+    const trade =
+      date && record.investment
+        ? qifTradeOf({ fields: record.fields, date, line: record.line }, qifAmount)
+        : null;
+    if (trade) {
+      this.#sink.investmentTransaction?.(trade);
+      return;
+    }
     if (!date || amount === null) {
       this.#sink.issue({
         severity: 'error',
@@ -240,21 +264,17 @@ export class QifParser implements TextParser {
       return;
     }
     const payee = record.fields.get('P')?.trim() || null;
-    const security = record.fields.get('Y')?.trim();
-    const action = record.fields.get('N')?.trim();
     const memo = record.fields.get('M')?.trim() || null;
+    const cash = record.investment ? qifCashAmount(action, amount) : amount;
     const transaction: StatementTransaction = {
       sourceId: null,
       bookingDate: date,
       valueDate: null,
-      amount,
+      amount: cash,
       currency: 'XXX',
-      description:
-        (security ? `${action ?? ''} ${security}`.trim() : [payee, memo].filter(Boolean).join(' — ')) ||
-        memo ||
-        '',
+      description: [payee, memo].filter(Boolean).join(' — ') || (record.investment ? (action ?? '') : ''),
       counterparty: payee,
-      reference: security ? null : (action ?? null),
+      reference: record.investment ? null : (action ?? null),
       bankCode: record.fields.get('L')?.trim() || null,
       line: record.line,
     };
