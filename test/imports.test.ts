@@ -427,3 +427,58 @@ test('an OFX investment statement: a portfolio, its holdings, their trades and t
     assert.equal(body.code, 'NOT_FOUND');
   }
 });
+
+test('account_id adds a one-account file to an existing account, in its currency; a file that does not fit is a 422', async () => {
+  const october = ofx([
+    ['B1', '20261002', '-12.50', 'CAFE'],
+    ['B2', '20261015', '-60.00', 'REPSOL'],
+  ]);
+  const first = await upload(october);
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  const connectionId = first.body.connection_id;
+  const [account] = (await get(`/v1/accounts?connection_id=${connectionId}`)).body.data as Json[];
+
+  // A QIF export of the same account (no account number, no currency): its movements join it in EUR.
+  const qif = '!Type:Bank\nD11/03/2026\nT-8.40\nPBAKERY\n^\nD11/05/2026\nT-31.99\nPBOOKSHOP\n^\n';
+  const added = await upload(qif, `?account_id=${account!.id}`);
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  assert.equal(added.body.connection_id, connectionId);
+  const accounts = (await get(`/v1/accounts?connection_id=${connectionId}`)).body.data as Json[];
+  assert.equal(accounts.length, 1, 'no new account');
+  assert.equal(accounts[0]!.iban, 'ES9121000418450200051332', 'the account keeps its details');
+  const rows = (await get(`/v1/transactions?connection_id=${connectionId}`)).body.data as Json[];
+  assert.equal(rows.length, 4);
+  const bakery = rows.find((t) => t.description === 'BAKERY')!;
+  assert.equal(bakery.account_id, account!.id);
+  assert.equal(bakery.currency, 'EUR');
+  assert.equal(
+    (await upload(qif, `?account_id=${account!.id}`)).body.summary.added,
+    0,
+    'again: nothing twice',
+  );
+
+  // Refused, storing nothing: another currency, two accounts, an unknown account, a mismatched connection.
+  const connectionsBefore = (await get('/v1/connections?page_size=100')).body.data.length;
+  const dollars = await upload(qif, `?account_id=${account!.id}&currency=USD`);
+  assert.equal(dollars.status, 422);
+  assert.match(dollars.body.detail, /in USD, the account in EUR/);
+  const two = `!Account\nNOne\n^\n!Type:Bank\nD11/03/2026\nT-1\n^\n!Account\nNTwo\n^\n!Type:Bank\nD11/04/2026\nT-2\n^\n`;
+  const both = await upload(two, `?account_id=${account!.id}`);
+  assert.equal(both.status, 422);
+  assert.match(both.body.detail, /2 accounts/);
+  assert.equal((await upload(qif, '?account_id=acc_nope')).status, 404);
+  const other = await upload(october);
+  const mismatch = await upload(qif, `?account_id=${account!.id}&connection_id=${other.body.connection_id}`);
+  assert.equal(mismatch.status, 400);
+  assert.equal(mismatch.body.errors[0].pointer, '/query/account_id');
+  assert.equal(
+    (await get('/v1/connections?page_size=100')).body.data.length,
+    connectionsBefore + 1,
+    'only the second OFX file made a connection',
+  );
+  assert.equal((await get(`/v1/transactions?connection_id=${connectionId}`)).body.data.length, 4);
+
+  // Another client cannot name the account.
+  const stranger = await ctx.tokenFor(await ctx.createClient());
+  assert.equal((await upload(qif, `?account_id=${account!.id}`, stranger)).status, 404);
+});

@@ -24,7 +24,7 @@ import {
 import type { Schema } from '../store/schema.ts';
 import { recordEvent } from '../webhooks/events.ts';
 import type { EngineDeps } from './engine.ts';
-import { recordsOf, type StatementRecords } from './statement-records.ts';
+import { accountKeyOf, recordsOf, type StatementRecords } from './statement-records.ts';
 
 /** The pseudo-institution of imported statements (not a connector: there is nothing to log into). */
 export const STATEMENT_INSTITUTION = 'ins_statement_file';
@@ -36,6 +36,8 @@ export interface ImportInput {
   filename?: string | undefined;
   format?: StatementFormat | undefined;
   connectionId?: string | undefined;
+  /** An existing account (of a statement-import connection) that a one-account file is added to. */
+  accountId?: string | undefined;
   externalId?: string | undefined;
   /** For formats that carry none (QIF): the currency of the file's amounts. */
   currency?: string | undefined;
@@ -119,9 +121,40 @@ export function parseOrThrow(
   return result;
 }
 
-/** The connection a file is added to must be this client's and a statement-import connection. */
-async function checkTarget(db: Kysely<Schema>, clientId: string, connectionId: string | undefined) {
-  if (!connectionId) return;
+/** Where a file goes: a new connection, an existing one, or one account of an existing one. */
+interface ImportTarget {
+  connectionId: string | undefined;
+  account: { key: string; currency: string } | null;
+}
+
+/**
+ * The connection (and account) a file is added to must be this client's and a statement-import
+ * connection; an account names its connection, which `connection_id`, if given too, must match.
+ */
+async function resolveTarget(
+  db: Kysely<Schema>,
+  clientId: string,
+  input: Pick<ImportInput, 'connectionId' | 'accountId'>,
+): Promise<ImportTarget> {
+  let connectionId = input.connectionId;
+  let account: ImportTarget['account'] = null;
+  if (input.accountId) {
+    const row = await db
+      .selectFrom('accounts')
+      .select(['natural_key', 'connection_id', 'data'])
+      .where('client_id', '=', clientId)
+      .where('id', '=', input.accountId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new ApiError('NOT_FOUND', `No account ${input.accountId}.`);
+    if (connectionId && connectionId !== row.connection_id)
+      throw new ApiError('VALIDATION_FAILED', 'The account belongs to another connection.', {
+        errors: [{ pointer: '/query/account_id', detail: `is not an account of ${connectionId}` }],
+      });
+    connectionId = row.connection_id;
+    account = { key: row.natural_key, currency: String((row.data as { currency?: string }).currency ?? 'XXX') };
+  }
+  if (!connectionId) return { connectionId, account };
   const existing = await findConnection(db, clientId, connectionId);
   if (!existing) throw new ApiError('NOT_FOUND', `No connection ${connectionId}.`);
   if (existing.connector !== STATEMENT_CONNECTOR)
@@ -129,9 +162,34 @@ async function checkTarget(db: Kysely<Schema>, clientId: string, connectionId: s
       'VALIDATION_FAILED',
       'Statements can only be added to a statement-import connection.',
       {
-        errors: [{ pointer: '/query/connection_id', detail: 'is not a statement-import connection' }],
+        errors: [
+          {
+            pointer: input.accountId ? '/query/account_id' : '/query/connection_id',
+            detail: 'is not of a statement-import connection',
+          },
+        ],
       },
     );
+  return { connectionId, account };
+}
+
+/** Parses a file for its target: one account's file must hold that account only, in its currency. */
+function parseFor(target: ImportTarget, input: ImportInput): ParseResult {
+  const result = parseOrThrow({ ...input, currency: input.currency ?? target.account?.currency });
+  if (!target.account) return result;
+  const accounts = [...new Set(result.statements.map(accountKeyOf))];
+  const currencies = [...new Set(result.statements.map((s) => s.account.currency))];
+  const problem =
+    accounts.length > 1
+      ? `the file holds ${accounts.length} accounts; account_id takes a file of one`
+      : currencies[0] !== target.account.currency
+        ? `the file is in ${currencies[0]}, the account in ${target.account.currency}`
+        : null;
+  if (problem)
+    throw new ApiError('IMPORT_UNREADABLE', `The file does not fit the account: ${problem}; nothing was imported.`, {
+      extensions: { format: result.format, issues: [{ severity: 'error', line: null, message: problem }] },
+    });
+  return result;
 }
 
 const documentRow = (clientId: string, connectionId: string | null, input: ImportInput) => ({
@@ -199,6 +257,8 @@ async function writeImport(
   job: {
     result: ParseResult;
     connectionId: string | undefined;
+    /** The natural key of the one account the file is added to (account_id). */
+    accountKey: string | undefined;
     externalId: string | undefined;
     importId: string;
     /** A queued import's row and document already exist; a synchronous one inserts them. */
@@ -207,7 +267,7 @@ async function writeImport(
   },
 ): Promise<void> {
   const { result } = job;
-  const records = recordsOf(result);
+  const records = recordsOf(result, job.accountKey);
   const summary = summaryOf(result);
   const connectionId = job.connectionId ?? newId('connection');
   const firstLoad = !job.connectionId;
@@ -359,13 +419,14 @@ export async function importStatement(
   clientId: string,
   input: ImportInput,
 ) {
-  const result = parseOrThrow(input);
-  await checkTarget(deps.db, clientId, input.connectionId);
+  const target = await resolveTarget(deps.db, clientId, input);
+  const result = parseFor(target, input);
   const importId = newId('import');
   await deps.db.transaction().execute((trx) =>
     writeImport(trx, deps.now, clientId, {
       result,
-      connectionId: input.connectionId,
+      connectionId: target.connectionId,
+      accountKey: target.account?.key,
       externalId: input.externalId,
       importId,
       queued: null,
@@ -383,6 +444,7 @@ export interface QueuedImportJob {
   csvMapping?: CsvMapping | undefined;
   externalId?: string | undefined;
   connectionId?: string | undefined;
+  accountId?: string | undefined;
 }
 
 /**
@@ -394,17 +456,17 @@ export async function queueImport(
   clientId: string,
   input: ImportInput,
 ) {
-  await checkTarget(deps.db, clientId, input.connectionId);
+  const target = await resolveTarget(deps.db, clientId, input);
   const importId = newId('import');
   await deps.db.transaction().execute(async (trx) => {
-    const document = documentRow(clientId, input.connectionId ?? null, input);
+    const document = documentRow(clientId, target.connectionId ?? null, input);
     await trx.insertInto('documents').values(document).execute();
     await trx
       .insertInto('imports')
       .values({
         id: importId,
         client_id: clientId,
-        connection_id: input.connectionId ?? null,
+        connection_id: target.connectionId ?? null,
         document_id: document.id,
         status: 'processing',
         format: null,
@@ -419,7 +481,8 @@ export async function queueImport(
       currency: input.currency,
       csvMapping: input.csvMapping,
       externalId: input.externalId,
-      connectionId: input.connectionId,
+      connectionId: target.connectionId,
+      accountId: input.accountId,
     };
     await deps.jobs.send(IMPORT_STATEMENT, job, { trx });
   });
@@ -452,11 +515,15 @@ export async function runQueuedImport(
     currency: job.currency,
     csvMapping: job.csvMapping,
     connectionId: job.connectionId,
+    accountId: job.accountId,
     externalId: job.externalId,
   };
   let result: ParseResult;
+  let target: ImportTarget;
   try {
-    result = parseOrThrow(input);
+    // The account may have been removed since the file was queued: checked again.
+    target = await resolveTarget(deps.db, row.client_id, input);
+    result = parseFor(target, input);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     const issues = (error.extensions?.issues as unknown[] | undefined) ?? [];
@@ -492,7 +559,8 @@ export async function runQueuedImport(
   await deps.db.transaction().execute((trx) =>
     writeImport(trx, deps.now, row.client_id, {
       result,
-      connectionId: job.connectionId,
+      connectionId: target.connectionId,
+      accountKey: target.account?.key,
       externalId: job.externalId,
       importId: job.importId,
       queued: { documentId: row.document_id },

@@ -57,10 +57,14 @@ export interface StatementRecords {
   investmentTransactions: NormalizedRecord[];
 }
 
-const accountKeyOf = (statement: Statement) => `${statement.account.number}:${statement.account.currency}`;
+export const accountKeyOf = (statement: Statement) => `${statement.account.number}:${statement.account.currency}`;
 
-/** The records of a parsed file. Statements of one account (by number and currency) make one account. */
-export function recordsOf(result: ParseResult): StatementRecords {
+/**
+ * The records of a parsed file. Statements of one account (by number and currency) make one
+ * account. With `intoAccount` (an existing account's natural key, for a file of that one account)
+ * the movements go to that account and its record is left as it is.
+ */
+export function recordsOf(result: ParseResult, intoAccount?: string): StatementRecords {
   const records: StatementRecords = {
     accounts: [],
     transactions: [],
@@ -71,12 +75,12 @@ export function recordsOf(result: ParseResult): StatementRecords {
   };
   const byAccount = new Map<string, Statement[]>();
   for (const statement of result.statements) {
-    const key = accountKeyOf(statement);
+    const key = intoAccount ?? accountKeyOf(statement);
     byAccount.set(key, [...(byAccount.get(key) ?? []), statement]);
   }
   const securities = new Map((result.securities ?? []).map((s) => [securityKey(s.id), s]));
   for (const [key, statements] of byAccount) {
-    records.accounts.push(accountRecord(result, key, statements));
+    if (!intoAccount) records.accounts.push(accountRecord(result, key, statements));
     const all = statements.flatMap((s) => s.transactions);
     const keys = transactionKeys(key, all);
     all.forEach((t, index) => {

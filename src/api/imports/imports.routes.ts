@@ -68,6 +68,14 @@ const UploadOptions = Type.Object(
   {
     format: Type.Optional(StringEnum(supportedFormats)),
     connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+    account_id: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description:
+          'Add the movements of a one-account file (a QIF or CSV export, say) to this existing account ' +
+          'of a statement-import connection; the file takes its currency, and the account keeps its details.',
+      }),
+    ),
     external_id: Type.Optional(Type.String({ maxLength: 256 })),
     filename: Type.Optional(Type.String({ maxLength: 256 })),
     currency: Type.Optional(
@@ -95,6 +103,7 @@ const UploadOptions = Type.Object(
 type UploadOptionsValue = {
   format?: StatementFormat;
   connection_id?: string;
+  account_id?: string;
   external_id?: string;
   filename?: string;
   currency?: string;
@@ -234,6 +243,7 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
         filename: options.filename ?? upload.filename,
         format: options.format,
         connectionId: options.connection_id,
+        accountId: options.account_id,
         externalId: options.external_id,
         currency: options.currency,
         csvMapping: csvMappingOf(options.csv_mapping),
