@@ -152,7 +152,10 @@ async function resolveTarget(
         errors: [{ pointer: '/query/account_id', detail: `is not an account of ${connectionId}` }],
       });
     connectionId = row.connection_id;
-    account = { key: row.natural_key, currency: String((row.data as { currency?: string }).currency ?? 'XXX') };
+    account = {
+      key: row.natural_key,
+      currency: String((row.data as { currency?: string }).currency ?? 'XXX'),
+    };
   }
   if (!connectionId) return { connectionId, account };
   const existing = await findConnection(db, clientId, connectionId);
@@ -186,9 +189,13 @@ function parseFor(target: ImportTarget, input: ImportInput): ParseResult {
         ? `the file is in ${currencies[0]}, the account in ${target.account.currency}`
         : null;
   if (problem)
-    throw new ApiError('IMPORT_UNREADABLE', `The file does not fit the account: ${problem}; nothing was imported.`, {
-      extensions: { format: result.format, issues: [{ severity: 'error', line: null, message: problem }] },
-    });
+    throw new ApiError(
+      'IMPORT_UNREADABLE',
+      `The file does not fit the account: ${problem}; nothing was imported.`,
+      {
+        extensions: { format: result.format, issues: [{ severity: 'error', line: null, message: problem }] },
+      },
+    );
   return result;
 }
 

@@ -57,7 +57,8 @@ export interface StatementRecords {
   investmentTransactions: NormalizedRecord[];
 }
 
-export const accountKeyOf = (statement: Statement) => `${statement.account.number}:${statement.account.currency}`;
+export const accountKeyOf = (statement: Statement) =>
+  `${statement.account.number}:${statement.account.currency}`;
 
 /**
  * The records of a parsed file. Statements of one account (by number and currency) make one
