@@ -291,6 +291,11 @@ async function corpusRun(format: 'ofx' | 'mt940', parsers: string[], repeat: num
 }
 
 async function main(): Promise<void> {
+  // `generate FORMAT MB DIR`: only write a generated file (to profile one parser on it).
+  if (process.argv[2] === 'generate') {
+    console.log(generate(process.argv[3] as Generated, Number(process.argv[4]), process.argv[5]!));
+    return;
+  }
   if (process.argv[2] === 'measure') {
     const result = await measure(process.argv[3]!, process.argv[4]!);
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -155,18 +155,67 @@ export function unitsAmount(units: bigint): string {
   return `${negative ? '-' : ''}${abs / 100_000n}${fraction ? `.${fraction}` : ''}`;
 }
 
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
 /**
  * "0012.340" → "12.34", "-0.00" → "0": the shortest form of one decimal string, without the
- * BigInt round trip (this runs once per movement).
+ * BigInt round trip. This runs once per movement, so it is a scan of character codes (a regular
+ * expression with lazy groups took a tenth of a CSV import); anything unusual (more than five
+ * decimals, stray characters) takes the exact BigInt path.
  */
 export function normalizeAmount(amount: string): string {
-  const match = /^([-+]?)0*(\d*?)(?:\.(\d{0,5}?)0*)?$/.exec(amount);
-  if (!match || (amount.includes('.') && amount.split('.')[1]!.replace(/0+$/, '').length > 5))
-    return unitsAmount(amountUnits(amount));
-  const whole = match[2] || '0';
-  const fraction = match[3] ?? '';
-  const value = fraction ? `${whole}.${fraction}` : whole;
-  return match[1] === '-' && value !== '0' ? `-${value}` : value;
+  const length = amount.length;
+  let index = 0;
+  const sign = amount.charCodeAt(0);
+  if (sign === 45 || sign === 43) index = 1;
+  while (index < length - 1 && amount.charCodeAt(index) === 48 && isDigit(amount.charCodeAt(index + 1)))
+    index += 1;
+  const wholeStart = index;
+  while (index < length && isDigit(amount.charCodeAt(index))) index += 1;
+  const wholeEnd = index;
+  let fractionEnd = length;
+  if (index < length) {
+    if (amount.charCodeAt(index) !== 46) return unitsAmount(amountUnits(amount));
+    index += 1;
+    const fractionStart = index;
+    while (index < length && isDigit(amount.charCodeAt(index))) index += 1;
+    if (index < length) return unitsAmount(amountUnits(amount));
+    while (fractionEnd > fractionStart && amount.charCodeAt(fractionEnd - 1) === 48) fractionEnd -= 1;
+    if (fractionEnd - fractionStart > 5) return unitsAmount(amountUnits(amount));
+    if (fractionEnd === fractionStart) fractionEnd = wholeEnd; // no decimals left: drop the point
+  }
+  let value = amount.slice(wholeStart, fractionEnd);
+  if (wholeStart === wholeEnd) value = `0${value}`; // ".5" or ""
+  if (value === '0') return '0';
+  return sign === 45 ? `-${value}` : value;
+}
+
+/**
+ * A running sum of decimal strings, exact: a float sum of hundred-thousandths is exact while it
+ * stays far below 2^53; beyond that (or for an amount too large to scale exactly) the rest is
+ * summed in BigInt.
+ */
+export class RunningSum {
+  static readonly #SAFE = 2 ** 50;
+  #fast = 0;
+  #exact = 0n;
+  #useExact = false;
+
+  add(amount: string): void {
+    const value = Number(amount);
+    if (!this.#useExact && Math.abs(value) < 1e9 && Math.abs(this.#fast) < RunningSum.#SAFE)
+      this.#fast += Math.round(value * 100_000);
+    else {
+      if (!this.#useExact) this.#exact = BigInt(this.#fast);
+      this.#useExact = true;
+      this.#exact += amountUnits(amount);
+    }
+  }
+
+  /** The sum in hundred-thousandths. */
+  get units(): bigint {
+    return this.#useExact ? this.#exact : BigInt(this.#fast);
+  }
 }
 
 /** Sums decimal strings exactly. */

@@ -4,12 +4,12 @@
 // `collect` turns the events back into a whole ParseResult for the small files most callers have;
 // `withBalanceCheck` checks opening + movements = closing on the way, with a running sum.
 import {
-  amountUnits,
   checkBalances,
   type InvestmentTransaction,
   type Issue,
   type ParseResult,
   type Position,
+  RunningSum,
   type Security,
   type Statement,
   type StatementFormat,
@@ -91,34 +91,20 @@ export class LineSplitter {
 
 /** Wraps a sink so that each statement's balances are checked against the sum of its movements. */
 export function withBalanceCheck(sink: StatementSink): StatementSink {
-  // A float sum of hundred-thousandths is exact while it stays far below 2^53; beyond that (or for
-  // an amount too large to scale exactly) the rest of the statement is summed in BigInt.
-  const SAFE = 2 ** 50;
-  let fast = 0;
-  let exact = 0n;
-  let useExact = false;
+  let sum = new RunningSum();
   return {
     begin(header, line) {
-      fast = 0;
-      exact = 0n;
-      useExact = false;
+      sum = new RunningSum();
       sink.begin(header, line);
     },
     transaction(transaction) {
-      const value = Number(transaction.amount);
-      if (!useExact && Math.abs(value) < 1e9 && Math.abs(fast) < SAFE) fast += Math.round(value * 100_000);
-      else {
-        if (!useExact) exact = BigInt(fast);
-        useExact = true;
-        exact += amountUnits(transaction.amount);
-      }
+      sum.add(transaction.amount);
       sink.transaction(transaction);
     },
     end(header, line) {
-      const sum = useExact ? exact : BigInt(fast);
       // checkBalances reads the movements only through their sum: give it one.
       const mismatch = checkBalances(
-        { ...header, transactions: [{ amount: unitsAmount(sum) } as StatementTransaction] },
+        { ...header, transactions: [{ amount: unitsAmount(sum.units) } as StatementTransaction] },
         line,
       );
       if (mismatch) sink.issue(mismatch);

@@ -4,7 +4,13 @@
 // ends at a line break outside quotes). Rows narrower or wider than the table are summary or
 // preamble lines and are skipped with a warning; a row whose date or amount cannot be read is an
 // error.
-import { amountUnits, type ParseResult, type StatementTransaction, sumAmounts } from '../statement.ts';
+import {
+  amountUnits,
+  type ParseResult,
+  RunningSum,
+  type StatementTransaction,
+  sumAmounts,
+} from '../statement.ts';
 import {
   collector,
   type StatementHeader,
@@ -54,8 +60,8 @@ export class CsvParser implements TextParser {
   #lastDate: string | null = null;
   #first: BalancePoint | null = null;
   #last: BalancePoint | null = null;
-  /** The sum of the movements that have a balance (hundred-thousandths). */
-  #sum = 0n;
+  /** The sum of the movements that have a balance. */
+  readonly #sum = new RunningSum();
 
   constructor(sink: StatementSink, mapping: CsvMapping = {}) {
     this.#sink = sink;
@@ -206,7 +212,7 @@ export class CsvParser implements TextParser {
     };
     const balance = layout.balance !== null ? csvAmount(cell(layout.balance), layout.decimal) : null;
     if (balance !== null) {
-      this.#sum += amountUnits(amount);
+      this.#sum.add(amount);
       const point = { date, balance, amount };
       this.#first ??= point;
       this.#last = point;
@@ -226,7 +232,8 @@ export class CsvParser implements TextParser {
       // The order that makes the balances agree with the movements; else the order of the dates
       // (rows of one day carry no time to tell which came first).
       const agrees = (oldest: BalancePoint, newest: BalancePoint) =>
-        amountUnits(oldest.balance) - amountUnits(oldest.amount) + this.#sum === amountUnits(newest.balance);
+        amountUnits(oldest.balance) - amountUnits(oldest.amount) + this.#sum.units ===
+        amountUnits(newest.balance);
       const newestFirst =
         agrees(last, first) && !agrees(first, last)
           ? true
