@@ -150,11 +150,12 @@ export class CamtParser implements TextParser {
     this.#sink = sink;
     const xml = this.#xml;
     xml.on('opentag', (tag) => {
+      // Most elements have no attributes: a plain loop, no entries arrays.
+      const attributes: Record<string, string> = {};
+      for (const key in tag.attributes) attributes[local(key)] = String(tag.attributes[key]);
       const element: Element = {
         name: local(tag.name),
-        attributes: Object.fromEntries(
-          Object.entries(tag.attributes).map(([key, value]) => [local(key), String(value)]),
-        ),
+        attributes,
         children: [],
         text: '',
         line: xml.line,

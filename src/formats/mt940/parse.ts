@@ -20,6 +20,8 @@ interface Field {
   line: number;
 }
 
+const FIELD = /^:(\d{2}[A-Z]?):(.*)$/;
+
 /**
  * Assembles fields from lines: a field runs from its ":tag:" line until the next field, a SWIFT
  * block wrapper or an end marker. `onField` gets each field once it is complete.
@@ -31,8 +33,10 @@ class FieldReader {
     this.#onField = onField;
   }
   line(raw: string, number: number): void {
-    const line = raw.replace(/^\{[1-5]:[^}]*\}*/g, '').replace(/^\{4:\s*$/, '');
-    const match = /^:(\d{2}[A-Z]?):(.*)$/.exec(line);
+    // Block wrappers only ever start a line: the common line is left as it is.
+    const line =
+      raw.charCodeAt(0) === 123 ? raw.replace(/^\{[1-5]:[^}]*\}*/g, '').replace(/^\{4:\s*$/, '') : raw;
+    const match = line.charCodeAt(0) === 58 ? FIELD.exec(line) : null;
     if (match) {
       this.flush();
       this.#field = { tag: match[1]!, value: match[2]!, line: number };
@@ -73,14 +77,21 @@ function balanceOf(value: string) {
   };
 }
 
+const TWO_DIGITS = /^\d{2}$/;
+
 /** The readable parts of a :86: field: description, counterparty, its account. */
 export function describe86(raw: string): { description: string; counterparty: string | null } {
-  const value = raw.replace(/\n/g, '');
+  const value = raw.includes('\n') ? raw.replace(/\n/g, '') : raw;
   if (/^\d{3}\?/.test(value) || /\?2\d/.test(value)) {
     // German: ?00 posting text, ?20–?29 and ?60–?63 purpose, ?32–?33 counterparty name.
     const parts = new Map<string, string>();
-    for (const match of value.matchAll(/\?(\d{2})([^?]*)/g))
-      parts.set(match[1]!, (parts.get(match[1]!) ?? '') + match[2]!);
+    const segments = value.split('?');
+    for (let index = 1; index < segments.length; index += 1) {
+      const segment = segments[index]!;
+      const code = segment.slice(0, 2);
+      if (!TWO_DIGITS.test(code)) continue;
+      parts.set(code, (parts.get(code) ?? '') + segment.slice(2));
+    }
     const purpose = [...parts.entries()]
       .filter(([code]) => (code >= '20' && code <= '29') || (code >= '60' && code <= '63'))
       .map(([, text]) => text)
@@ -102,6 +113,9 @@ export function looksLikeMt940(text: string): boolean {
   const head = text.slice(0, 8192);
   return /^:20:/m.test(head) && /^:(25|60F|60M|61|62F):/m.test(head);
 }
+
+/** :61: value date, entry date, mark, funds code, amount, type, references. */
+const MOVEMENT = /^(\d{6})(\d{4}| {4})?(RC|RD|EC|ED|C|D)([A-Z]?)(\d[\d,]*)([NFS][A-Z0-9]{3})?(.*)$/;
 
 /** Streaming MT940/MT942: needs only the current statement header and the last movement. */
 export class Mt940Parser implements TextParser {
@@ -217,7 +231,7 @@ export class Mt940Parser implements TextParser {
   }
 
   #movement(field: Field, currency: string): StatementTransaction | null {
-    const pattern = /^(\d{6})(\d{4}| {4})?(RC|RD|EC|ED|C|D)([A-Z]?)(\d[\d,]*)([NFS][A-Z0-9]{3})?(.*)$/;
+    const pattern = MOVEMENT;
     let [first = '', ...rest] = field.value.split('\n');
     let match = pattern.exec(first);
     // Some banks wrap the amount onto the next line.
