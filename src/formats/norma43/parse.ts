@@ -44,7 +44,9 @@ export const norma43Concepts: Record<string, string> = {
   '99': 'Varios',
 };
 
-const field = (record: string, from: number, to: number) => record.padEnd(80, ' ').slice(from, to);
+/** Characters `from`–`to` of a record; unpadded lines read as if padded with spaces to 80. */
+const field = (record: string, from: number, to: number) =>
+  record.length >= to ? record.slice(from, to) : record.padEnd(80, ' ').slice(from, to);
 
 /** YYMMDD → yyyy-mm-dd (years 80–99 are 19xx), or null when it is not a date. */
 const dateOf = cachedByText((text: string): string | null => {
@@ -94,7 +96,7 @@ export class Norma43Parser implements TextParser {
   }
 
   #record(line: number, text: string): void {
-    const record = text.replace(/\s+$/, '');
+    const record = text.trimEnd();
     if (record === '') return;
     const code = record.slice(0, 2);
     switch (code) {

@@ -170,7 +170,7 @@ export class QifParser implements TextParser {
   }
 
   #line(raw: string, number: number): void {
-    const line = raw.replace(/\s+$/, '');
+    const line = raw.trimEnd();
     if (line === '') return;
     if (line.startsWith('!')) {
       this.#current = null;
