@@ -107,7 +107,9 @@ export class CsvParser implements TextParser {
     for (const row of readRows(text.replace(/^\uFEFF/, ''), layout.delimiter)) {
       const line = this.#line + 1;
       // Line numbers: a record spans as many lines as it has line breaks inside quotes, plus one.
-      this.#line += 1 + row.reduce((n, cell) => n + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
+      this.#line += 1;
+      for (const cell of row)
+        if (cell.includes('\n') || cell.includes('\r')) this.#line += cell.match(/\r\n|\r|\n/g)!.length;
       this.#rows += 1;
       if (this.#rows <= layout.skipRows || isBlankRow(row)) continue;
       if (row.length !== layout.fields) {
