@@ -53,7 +53,7 @@ function summaryOf(result: ParseResult) {
   return {
     format: result.format,
     statements: result.statements.length,
-    accounts: new Set(result.statements.map((s) => `${s.account.number}:${s.account.currency}`)).size,
+    accounts: new Set(result.statements.map(accountKeyOf)).size,
     transactions: transactions.length,
     ...(result.statements.some((s) => s.investment) && {
       positions: result.statements.reduce((n, s) => n + (s.positions?.length ?? 0), 0),
