@@ -6,6 +6,7 @@
 // error.
 import {
   amountUnits,
+  cachedByText,
   type ParseResult,
   RunningSum,
   type StatementTransaction,
@@ -27,21 +28,21 @@ import {
   readRows,
   resolveLayout,
 } from './layout.ts';
+import { recordsOf, wholeRecordsEnd } from './records.ts';
 import { csvAmount, csvDate, looksLikeAmount, looksLikeDate } from './values.ts';
 
 const SAMPLE = 65_536;
 
-/** The text up to the last line break that is outside quotes (null when there is none). */
-function wholeRecordsEnd(text: string): number {
-  let quoted = false;
-  let end = -1;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (code === 34) quoted = !quoted;
-    else if (!quoted && (code === 10 || code === 13)) end = index + 1;
-  }
-  return end;
-}
+/** A cell, trimmed; '' for a column the layout does not have. */
+const cellOf = (row: readonly string[], index: number | null): string =>
+  index === null ? '' : (row[index] ?? '').trim();
+
+/** The non-empty amount cells of a row (one signed amount, or debit and credit). */
+const amountCellsOf = (layout: CsvLayout, row: readonly string[]): string[] =>
+  [layout.amount, layout.debit, layout.credit].map((index) => cellOf(row, index)).filter((c) => c !== '');
+
+/** A currency code cell ("eur" → "EUR"), or null when the cell is not one. */
+const currencyOf = cachedByText((text) => (/^[A-Za-z]{3}$/.test(text) ? text.toUpperCase() : null));
 
 interface BalancePoint {
   date: string;
@@ -76,22 +77,21 @@ export class CsvParser implements TextParser {
   write(text: string): void {
     this.#buffer += text;
     if (!this.#layout && this.#buffer.length < SAMPLE) return;
-    const end = wholeRecordsEnd(this.#buffer);
-    if (end <= 0) return;
-    this.#consume(this.#buffer.slice(0, end));
-    this.#buffer = this.#buffer.slice(end);
+    this.#consume(false);
   }
 
   close(): void {
-    const rest = this.#buffer;
+    this.#consume(true);
     this.#buffer = '';
-    this.#consume(rest);
     if (this.#layout?.ok) this.#finish();
   }
 
-  #consume(text: string): void {
+  /** Reads the whole records of the buffer (all of it at the end of the file) and keeps the rest. */
+  #consume(final: boolean): void {
     if (!this.#layout) {
-      const sample = text.replace(/^\uFEFF/, '');
+      const end = final ? this.#buffer.length : wholeRecordsEnd(this.#buffer);
+      if (end <= 0) return;
+      const sample = this.#buffer.slice(0, end).replace(/^\uFEFF/, '');
       const delimiter = this.#mapping.delimiter ?? detectDelimiter(sample);
       this.#layout = resolveLayout(readRows(sample, delimiter), delimiter, this.#mapping);
       if (!this.#layout.ok)
@@ -102,14 +102,17 @@ export class CsvParser implements TextParser {
           csv: { suggestion: this.#layout.suggestion, columns: this.#layout.header },
         });
     }
-    if (!this.#layout.ok || text === '') return;
+    if (!this.#layout.ok) {
+      this.#buffer = '';
+      return;
+    }
     const layout = this.#layout.layout;
-    for (const row of readRows(text.replace(/^\uFEFF/, ''), layout.delimiter)) {
+    const { rows, lines, end } = recordsOf(this.#buffer, layout.delimiter, final);
+    this.#buffer = this.#buffer.slice(end);
+    for (let index = 0; index < rows.length; index += 1) {
+      const row = rows[index]!;
       const line = this.#line + 1;
-      // Line numbers: a record spans as many lines as it has line breaks inside quotes, plus one.
-      this.#line += 1;
-      for (const cell of row)
-        if (cell.includes('\n') || cell.includes('\r')) this.#line += cell.match(/\r\n|\r|\n/g)!.length;
+      this.#line += lines[index]!;
       this.#rows += 1;
       if (this.#rows <= layout.skipRows || isBlankRow(row)) continue;
       if (row.length !== layout.fields) {
@@ -124,64 +127,69 @@ export class CsvParser implements TextParser {
     }
   }
 
+  /** Says why a row is not a movement: an `error` when it should have been one. */
+  #skipped(severity: 'error' | 'warning', line: number, why: string): void {
+    this.#sink.issue({ severity, line, message: `row skipped: ${why}` });
+  }
+
   #row(layout: CsvLayout, row: string[], line: number): void {
-    const cell = (index: number | null) => (index === null ? '' : (row[index] ?? '').trim());
-    const error = (message: string) =>
-      this.#sink.issue({ severity: 'error', line, message: `row skipped: ${message}` });
-    const amountCells = [layout.amount, layout.debit, layout.credit].map(cell).filter((c) => c !== '');
-    const anyAmount = amountCells.some(looksLikeAmount);
-    const skip = (why: string) =>
-      this.#sink.issue({ severity: 'warning', line, message: `row skipped: ${why}` });
-    let date = csvDate(cell(layout.date), layout.dateOrder);
-    const pending = this.#lastDate ?? layout.latestDate;
-    if (!date && /^pending$/i.test(cell(layout.date)) && pending) {
-      date = pending;
-      this.#sink.issue({
-        severity: 'warning',
-        line,
-        message: `a pending movement: dated ${date}, the latest date before it`,
-      });
-    }
-    // A row with neither a date nor an amount, or with words where the date goes, is a note, a
-    // total or a footer ("Balance at end of period"), not a movement.
-    if (!date && (!anyAmount || !looksLikeDate(cell(layout.date)))) {
-      skip(`"${cell(layout.date).slice(0, 40)}" is not a movement`);
-      return;
-    }
+    const dateCell = cellOf(row, layout.date);
+    let date = csvDate(dateCell, layout.dateOrder);
     if (!date) {
-      error(`date "${cell(layout.date)}" is not a date (read as ${layout.dateOrder})`);
-      return;
+      const pending = this.#lastDate ?? layout.latestDate;
+      if (/^pending$/i.test(dateCell) && pending) {
+        date = pending;
+        this.#sink.issue({
+          severity: 'warning',
+          line,
+          message: `a pending movement: dated ${date}, the latest date before it`,
+        });
+      } else {
+        // A row with neither a date nor an amount, or with words where the date goes, is a note,
+        // a total or a footer ("Balance at end of period"), not a movement.
+        if (amountCellsOf(layout, row).some(looksLikeAmount) && looksLikeDate(dateCell))
+          this.#skipped('error', line, `date "${dateCell}" is not a date (read as ${layout.dateOrder})`);
+        else this.#skipped('warning', line, `"${dateCell.slice(0, 40)}" is not a movement`);
+        return;
+      }
     }
-    // A dated row without an amount moved no money (a stock split, a notice).
-    if (amountCells.length === 0) {
-      skip('no amount');
-      return;
-    }
-    this.#lastDate = date;
     let amount: string | null;
     if (layout.amount !== null) {
-      amount = csvAmount(cell(layout.amount), layout.decimal);
-      const way = cell(layout.direction).toLowerCase();
-      if (amount !== null && layout.direction !== null && layout.debitValues.has(way))
-        amount = amount.startsWith('-') || amount === '0' ? amount : `-${amount}`;
+      const amountCell = cellOf(row, layout.amount);
+      // A dated row without an amount moved no money (a stock split, a notice).
+      if (amountCell === '') {
+        this.#skipped('warning', line, 'no amount');
+        return;
+      }
+      this.#lastDate = date;
+      amount = csvAmount(amountCell, layout.decimal);
+      if (amount !== null && layout.direction !== null) {
+        const way = cellOf(row, layout.direction).toLowerCase();
+        if (layout.debitValues.has(way) && !amount.startsWith('-') && amount !== '0') amount = `-${amount}`;
+      }
     } else {
-      const debit = csvAmount(cell(layout.debit), layout.decimal);
-      const credit = csvAmount(cell(layout.credit), layout.decimal);
+      const debitCell = cellOf(row, layout.debit);
+      const creditCell = cellOf(row, layout.credit);
+      if (debitCell === '' && creditCell === '') {
+        this.#skipped('warning', line, 'no amount');
+        return;
+      }
+      this.#lastDate = date;
+      const debit = csvAmount(debitCell, layout.decimal);
+      const credit = csvAmount(creditCell, layout.decimal);
       amount =
         debit === null && credit === null
           ? null
           : sumAmounts([credit ?? '0', `-${(debit ?? '0').replace(/^-/, '')}`.replace(/^-0$/, '0')]);
     }
     if (amount === null) {
-      error(`amount "${amountCells.join(' / ')}" is not an amount`);
+      this.#skipped('error', line, `amount "${amountCellsOf(layout, row).join(' / ')}" is not an amount`);
       return;
     }
     if (layout.negate && amount !== '0') amount = amount.startsWith('-') ? amount.slice(1) : `-${amount}`;
-    const currency = /^[A-Za-z]{3}$/.test(cell(layout.currency))
-      ? cell(layout.currency).toUpperCase()
-      : (layout.currencyCode ?? 'XXX');
+    const currency = currencyOf(cellOf(row, layout.currency)) ?? layout.currencyCode ?? 'XXX';
     if (!this.#header) {
-      const number = layout.accountNumber ?? (cell(layout.account) || 'CSV');
+      const number = layout.accountNumber ?? (cellOf(row, layout.account) || 'CSV');
       const compact = number.replace(/\s/g, '');
       this.#header = {
         account: {
@@ -199,20 +207,25 @@ export class CsvParser implements TextParser {
       };
       this.#sink.begin(this.#header, line);
     }
-    const description = layout.description.map(cell).filter(Boolean).join(' ');
+    let description = '';
+    for (const column of layout.description) {
+      const text = cellOf(row, column);
+      if (text !== '') description = description === '' ? text : `${description} ${text}`;
+    }
+    const counterparty = cellOf(row, layout.counterparty);
     const transaction: StatementTransaction = {
-      sourceId: cell(layout.id) || null,
+      sourceId: cellOf(row, layout.id) || null,
       bookingDate: date,
-      valueDate: csvDate(cell(layout.valueDate), layout.dateOrder),
+      valueDate: layout.valueDate === null ? null : csvDate(cellOf(row, layout.valueDate), layout.dateOrder),
       amount,
       currency,
-      description: description || cell(layout.counterparty),
-      counterparty: cell(layout.counterparty) || null,
-      reference: cell(layout.reference) || null,
+      description: description || counterparty,
+      counterparty: counterparty || null,
+      reference: cellOf(row, layout.reference) || null,
       bankCode: null,
       line,
     };
-    const balance = layout.balance !== null ? csvAmount(cell(layout.balance), layout.decimal) : null;
+    const balance = layout.balance !== null ? csvAmount(cellOf(row, layout.balance), layout.decimal) : null;
     if (balance !== null) {
       this.#sum.add(amount);
       const point = { date, balance, amount };
