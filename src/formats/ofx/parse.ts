@@ -24,30 +24,83 @@ function statusIssue(node: Node | undefined, what: string): Issue | null {
 
 /** One STMTTRN as a movement, or an error issue when it has no date or amount. */
 function transactionOf(trn: Node, currency: string): StatementTransaction | Issue {
-  const date = ofxDate(text(trn, 'DTPOSTED'));
-  const amount = ofxAmount(text(trn, 'TRNAMT'));
+  // One pass over the leaves (a lookup per field was a tenth of an OFX parse).
+  let posted: string | null = null;
+  let amountText: string | null = null;
+  let fitid: string | null = null;
+  let name: string | null = null;
+  let memo: string | null = null;
+  let user: string | null = null;
+  let available: string | null = null;
+  let type: string | null = null;
+  let check: string | null = null;
+  let ref: string | null = null;
+  let payee: Node | undefined;
+  let currencyOf: Node | undefined;
+  for (const leaf of trn.children) {
+    const value = leaf.value === '' ? null : leaf.value;
+    switch (leaf.name) {
+      case 'DTPOSTED':
+        posted ??= value;
+        break;
+      case 'TRNAMT':
+        amountText ??= value;
+        break;
+      case 'FITID':
+        fitid ??= value;
+        break;
+      case 'NAME':
+        name ??= value;
+        break;
+      case 'MEMO':
+        memo ??= value;
+        break;
+      case 'DTUSER':
+        user ??= value;
+        break;
+      case 'DTAVAIL':
+        available ??= value;
+        break;
+      case 'TRNTYPE':
+        type ??= value;
+        break;
+      case 'CHECKNUM':
+        check ??= value;
+        break;
+      case 'REFNUM':
+        ref ??= value;
+        break;
+      case 'PAYEE':
+        payee ??= leaf;
+        break;
+      case 'CURRENCY':
+        currencyOf ??= leaf;
+        break;
+    }
+  }
+  const date = ofxDate(posted);
+  const amount = ofxAmount(amountText);
   if (!date || amount === null)
     return {
       severity: 'error',
       line: trn.line,
       message:
-        `transaction ${text(trn, 'FITID') ?? ''} skipped: ${!date ? `DTPOSTED "${text(trn, 'DTPOSTED') ?? ''}" is not a date` : `TRNAMT "${text(trn, 'TRNAMT') ?? ''}" is not an amount`}`.replace(
+        `transaction ${fitid ?? ''} skipped: ${!date ? `DTPOSTED "${posted ?? ''}" is not a date` : `TRNAMT "${amountText ?? ''}" is not an amount`}`.replace(
           '  ',
           ' ',
         ),
     };
-  const name = text(trn, 'NAME') ?? text(child(trn, 'PAYEE'), 'NAME');
-  const memo = text(trn, 'MEMO');
+  name ??= text(payee, 'NAME');
   return {
-    sourceId: text(trn, 'FITID'),
+    sourceId: fitid,
     bookingDate: date,
-    valueDate: ofxDate(text(trn, 'DTUSER')) ?? ofxDate(text(trn, 'DTAVAIL')),
+    valueDate: ofxDate(user) ?? ofxDate(available),
     amount,
-    currency: text(child(trn, 'CURRENCY'), 'CURSYM') ?? currency,
-    description: [name, memo].filter(Boolean).join(' — ') || text(trn, 'TRNTYPE') || '',
+    currency: text(currencyOf, 'CURSYM') ?? currency,
+    description: (name && memo ? `${name} — ${memo}` : (name ?? memo)) || type || '',
     counterparty: name,
-    reference: text(trn, 'CHECKNUM') ?? text(trn, 'REFNUM'),
-    bankCode: text(trn, 'TRNTYPE'),
+    reference: check ?? ref,
+    bankCode: type,
     line: trn.line,
   };
 }

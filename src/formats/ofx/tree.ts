@@ -60,7 +60,12 @@ export class OfxTreeBuilder {
   write(text: string): void {
     // Closing tags are noted as soon as they arrive (with an overlap for one cut between pieces).
     const scan = this.#buffer.slice(-64) + text;
-    for (const match of scan.matchAll(/<\/([A-Za-z0-9_.]+)\s*>/g)) this.#closed.add(match[1]!.toUpperCase());
+    for (let open = scan.indexOf('</'); open >= 0; open = scan.indexOf('</', open + 2)) {
+      const close = scan.indexOf('>', open);
+      if (close < 0) break;
+      const name = tagName(scan, open, close);
+      if (name !== null) this.#closed.add(name);
+    }
     this.#buffer += text;
     if (!this.#started) {
       const start = this.#buffer.search(/<OFX>/i);
@@ -143,28 +148,31 @@ export class OfxTreeBuilder {
         position = buffer.length;
         continue;
       }
-      const tag = buffer.slice(position + 1, close);
+      const name = tagName(buffer, position, close);
+      if (name !== null) {
+        const closing = buffer.charCodeAt(position + 1) === 47; /* / */
+        this.#tag(closing, name, buffer.charCodeAt(close - 1) === 47);
+        // Spaces before the ">" may hold line breaks.
+        if (close - position - 1 > name.length + 2) this.#line += countLines(buffer.slice(position, close));
+      } else {
+        const tag = buffer.slice(position + 1, close);
+        // Comments and processing instructions are skipped; any other "<" is text.
+        if (tag.charCodeAt(0) !== 33 /* ! */ && tag.charCodeAt(0) !== 63 /* ? */) this.#text(`<${tag}>`);
+        else if (tag.includes('\n')) this.#line += countLines(tag);
+      }
       position = close + 1;
-      const closing = tag.charCodeAt(0) === 47; /* / */
-      const selfClosing = tag.charCodeAt(tag.length - 1) === 47;
-      const name = tag.slice(closing ? 1 : 0, selfClosing ? -1 : undefined).trimEnd();
-      if (TAG_NAME.test(name)) this.#tag(closing, name, selfClosing);
-      // Comments and processing instructions are skipped; any other "<" is text.
-      else if (tag.charCodeAt(0) !== 33 /* ! */ && tag.charCodeAt(0) !== 63 /* ? */) this.#text(`<${tag}>`);
-      if (tag.includes('\n')) this.#line += countLines(tag);
     }
     this.#buffer = buffer.slice(position);
   }
 
   #text(token: string): void {
     const pending = this.#pending;
-    if (pending && token.trim() !== '') pending.node.value = (pending.node.value ?? '') + token;
+    if (pending && !isBlank(token)) pending.node.value = (pending.node.value ?? '') + token;
     this.#line += countLines(token);
   }
 
-  #tag(closing: boolean, name: string, selfClosing: boolean): void {
+  #tag(closing: boolean, upper: string, selfClosing: boolean): void {
     const pending = this.#pending;
-    const upper = upperCase(name);
     this.#settle();
     // An element with text was a leaf: it ends here; its own closing tag, if this is it, is swallowed.
     const wasLeaf = pending?.onStack && pending.node.value !== null;
@@ -187,7 +195,35 @@ export class OfxTreeBuilder {
   }
 }
 
-const TAG_NAME = /^[A-Za-z0-9_.]+$/;
+/**
+ * The name of the tag between `open` ("<") and `close` (">"): `<NAME>`, `</NAME>` or `<NAME/>`,
+ * spaces allowed before the end, upper-cased; null when it is not a tag (a comment, a
+ * processing instruction, a "<" in text). Read by character codes: this runs for every tag.
+ */
+function tagName(buffer: string, open: number, close: number): string | null {
+  let start = open + 1;
+  if (buffer.charCodeAt(start) === 47 /* / */) start += 1;
+  let end = close;
+  if (buffer.charCodeAt(end - 1) === 47 && end - 1 > start) end -= 1;
+  while (end > start && isSpace(buffer.charCodeAt(end - 1))) end -= 1;
+  if (end === start) return null;
+  let lower = false;
+  for (let index = start; index < end; index += 1) {
+    const code = buffer.charCodeAt(index);
+    if (code >= 97 && code <= 122) lower = true;
+    else if (!((code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 46))
+      return null;
+  }
+  const name = buffer.slice(start, end);
+  return lower ? upperCase(name) : name;
+}
+
+const isSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
+
+function isBlank(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) if (!isSpace(text.charCodeAt(index))) return false;
+  return true;
+}
 
 /** Tag names repeat: each is upper-cased once. */
 const upperNames = new Map<string, string>();
