@@ -77,28 +77,32 @@ function balanceOf(value: string) {
   };
 }
 
-const TWO_DIGITS = /^\d{2}$/;
-
 /** The readable parts of a :86: field: description, counterparty, its account. */
 export function describe86(raw: string): { description: string; counterparty: string | null } {
   const value = raw.includes('\n') ? raw.replace(/\n/g, '') : raw;
   if (/^\d{3}\?/.test(value) || /\?2\d/.test(value)) {
-    // German: ?00 posting text, ?20–?29 and ?60–?63 purpose, ?32–?33 counterparty name.
-    const parts = new Map<string, string>();
+    // German: ?00 posting text, ?20–?29 and ?60–?63 purpose, ?32–?33 counterparty name. A code
+    // that comes back is appended to its first place.
+    const parts: string[] = [];
+    const order: number[] = [];
     const segments = value.split('?');
     for (let index = 1; index < segments.length; index += 1) {
       const segment = segments[index]!;
-      const code = segment.slice(0, 2);
-      if (!TWO_DIGITS.test(code)) continue;
-      parts.set(code, (parts.get(code) ?? '') + segment.slice(2));
+      const tens = segment.charCodeAt(0) - 48;
+      const units = segment.charCodeAt(1) - 48;
+      if (!(tens >= 0 && tens <= 9 && units >= 0 && units <= 9)) continue;
+      const code = tens * 10 + units;
+      if (parts[code] === undefined) {
+        parts[code] = segment.slice(2);
+        order.push(code);
+      } else parts[code] += segment.slice(2);
     }
-    const purpose = [...parts.entries()]
-      .filter(([code]) => (code >= '20' && code <= '29') || (code >= '60' && code <= '63'))
-      .map(([, text]) => text)
-      .join('')
-      .trim();
-    const name = `${parts.get('32') ?? ''}${parts.get('33') ?? ''}`.trim() || null;
-    return { description: purpose || parts.get('00')?.trim() || value, counterparty: name };
+    let purpose = '';
+    for (const code of order)
+      if ((code >= 20 && code <= 29) || (code >= 60 && code <= 63)) purpose += parts[code];
+    purpose = purpose.trim();
+    const name = `${parts[32] ?? ''}${parts[33] ?? ''}`.trim() || null;
+    return { description: purpose || parts[0]?.trim() || value, counterparty: name };
   }
   if (/\/(TRTP|NAME|REMI|EREF)\//.test(value)) {
     const part = (key: string) =>
@@ -232,12 +236,16 @@ export class Mt940Parser implements TextParser {
 
   #movement(field: Field, currency: string): StatementTransaction | null {
     const pattern = MOVEMENT;
-    let [first = '', ...rest] = field.value.split('\n');
+    const value = field.value;
+    const newline = value.indexOf('\n');
+    let first = newline < 0 ? value : value.slice(0, newline);
+    let rest = newline < 0 ? '' : value.slice(newline + 1);
     let match = pattern.exec(first);
     // Some banks wrap the amount onto the next line.
-    if (!match && rest.length > 0) {
-      first = `${first}${rest[0]}`;
-      rest = rest.slice(1);
+    if (!match && rest !== '') {
+      const next = rest.indexOf('\n');
+      first = `${first}${next < 0 ? rest : rest.slice(0, next)}`;
+      rest = next < 0 ? '' : rest.slice(next + 1);
       match = pattern.exec(first);
     }
     const valueDate = match ? dateOf(match[1]!) : null;
@@ -259,20 +267,31 @@ export class Mt940Parser implements TextParser {
       if (booking && valueDate.slice(5, 7) === '12' && mmdd.startsWith('01')) booking = entry(year + 1);
       if (booking && valueDate.slice(5, 7) === '01' && mmdd.startsWith('12')) booking = entry(year - 1);
     }
-    const [ownerRef, bankRef] = (match[7] ?? '').split('//');
+    const references = match[7] ?? '';
+    const split = references.indexOf('//');
+    const ownerRef = (split < 0 ? references : references.slice(0, split)).trim();
+    const bankEnd = split < 0 ? -1 : references.indexOf('//', split + 2);
+    const bankRef = split < 0 ? '' : references.slice(split + 2, bankEnd < 0 ? undefined : bankEnd).trim();
     return {
       sourceId: null,
       bookingDate: booking ?? valueDate,
       valueDate,
       amount: negative && amount !== '0' ? `-${amount}` : amount,
       currency,
-      description: rest.join(' ').trim() || match[6] || '',
+      description: (rest.includes('\n') ? rest.replaceAll('\n', ' ') : rest).trim() || match[6] || '',
       counterparty: null,
-      reference: [ownerRef?.trim(), bankRef?.trim()].filter((r) => r && r !== 'NONREF').join(' ') || null,
+      reference: referenceOf(ownerRef, bankRef),
       bankCode: match[6] ?? null,
       line: field.line,
     };
   }
+}
+
+/** The customer's and the bank's references of a :61:, without the "NONREF" placeholder. */
+function referenceOf(owner: string, bank: string): string | null {
+  const ownerRef = owner === 'NONREF' ? '' : owner;
+  const bankRef = bank === 'NONREF' ? '' : bank;
+  return (ownerRef && bankRef ? `${ownerRef} ${bankRef}` : ownerRef || bankRef) || null;
 }
 
 export function parseMt940(text: string): ParseResult {
