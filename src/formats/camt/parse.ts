@@ -10,25 +10,53 @@ import { parseWhole, type StatementHeader, type StatementSink, type TextParser }
 
 interface Element {
   name: string;
-  attributes: Record<string, string>;
+  /** As saxes gives them (names with their prefix, if any): read them with `attribute`. */
+  attributes: Readonly<Record<string, string>>;
   children: Element[];
   text: string;
   line: number;
 }
 
-const local = (name: string) => name.slice(name.indexOf(':') + 1);
+const local = (name: string) => (name.includes(':') ? name.slice(name.indexOf(':') + 1) : name);
 
+/** An attribute by its local name ("Ccy" also finds "x:Ccy"). */
+function attribute(element: Element | undefined, name: string): string | undefined {
+  if (!element) return undefined;
+  const attributes = element.attributes;
+  if (attributes[name] !== undefined) return attributes[name];
+  for (const key in attributes) if (local(key) === name) return attributes[key];
+  return undefined;
+}
+
+// Plain loops: these run for every field of every entry.
 const child = (node: Element | undefined, ...path: string[]): Element | undefined => {
   let current = node;
-  for (const name of path) current = current?.children.find((c) => c.name === name);
+  for (const name of path) {
+    if (!current) return undefined;
+    const children: Element[] = current.children;
+    current = undefined;
+    for (const candidate of children)
+      if (candidate.name === name) {
+        current = candidate;
+        break;
+      }
+  }
   return current;
 };
-const all = (node: Element | undefined, name: string): Element[] =>
-  node ? node.children.flatMap((c) => (c.name === name ? [c] : all(c, name))) : [];
-const textOf = (node: Element | undefined, ...path: string[]) => {
-  const value = child(node, ...path)?.text.trim();
+/** Every element named `name` under `node` (not looking inside those found). */
+const all = (node: Element | undefined, name: string, found: Element[] = []): Element[] => {
+  if (node)
+    for (const candidate of node.children)
+      if (candidate.name === name) found.push(candidate);
+      else if (candidate.children.length > 0) all(candidate, name, found);
+  return found;
+};
+/** An element's text, trimmed; null when it is missing or empty. */
+const trimmed = (element: Element | undefined) => {
+  const value = element?.text.trim();
   return value ? value : null;
 };
+const textOf = (node: Element | undefined, ...path: string[]) => trimmed(child(node, ...path));
 /** Dt or DtTm → yyyy-mm-dd. */
 const dateIn = (node: Element | undefined) =>
   (textOf(node, 'Dt') ?? textOf(node, 'DtTm'))?.slice(0, 10) ?? null;
@@ -54,9 +82,46 @@ function transactionOf(
   created: string | null,
   issues: Issue[],
 ): StatementTransaction | null {
-  const amount = textOf(entry, 'Amt');
-  const indicator = textOf(entry, 'CdtDbtInd');
-  let booking = dateIn(child(entry, 'BookgDt')) ?? dateIn(child(entry, 'ValDt'));
+  // The entry's own elements in one pass (they are looked at for every entry).
+  let amountNode: Element | undefined;
+  let indicatorNode: Element | undefined;
+  let bookedNode: Element | undefined;
+  let valueNode: Element | undefined;
+  let serviceRef: Element | undefined;
+  let entryRef: Element | undefined;
+  let additional: Element | undefined;
+  let bankCodes: Element | undefined;
+  for (const element of entry.children)
+    switch (element.name) {
+      case 'Amt':
+        amountNode ??= element;
+        break;
+      case 'CdtDbtInd':
+        indicatorNode ??= element;
+        break;
+      case 'BookgDt':
+        bookedNode ??= element;
+        break;
+      case 'ValDt':
+        valueNode ??= element;
+        break;
+      case 'AcctSvcrRef':
+        serviceRef ??= element;
+        break;
+      case 'NtryRef':
+        entryRef ??= element;
+        break;
+      case 'AddtlNtryInf':
+        additional ??= element;
+        break;
+      case 'BkTxCd':
+        bankCodes ??= element;
+        break;
+    }
+  const amount = trimmed(amountNode);
+  const indicator = trimmed(indicatorNode);
+  const valueDate = dateIn(valueNode);
+  let booking = dateIn(bookedNode) ?? valueDate;
   // A notification may carry neither date: it is about the day the message was created.
   if (!booking && created) {
     booking = created;
@@ -84,20 +149,20 @@ function transactionOf(
     .flatMap((d) => all(child(d, 'RmtInf'), 'Ustrd').map((u) => u.text.trim()))
     .filter(Boolean);
   const counterparty = party(details[0]);
-  const domain = child(entry, 'BkTxCd', 'Domn');
+  const domain = child(bankCodes, 'Domn');
   const bankCode =
     (domain
       ? [textOf(domain, 'Cd'), textOf(domain, 'Fmly', 'Cd'), textOf(domain, 'Fmly', 'SubFmlyCd')]
           .filter(Boolean)
           .join('/')
-      : null) || textOf(entry, 'BkTxCd', 'Prtry', 'Cd');
+      : null) || textOf(bankCodes, 'Prtry', 'Cd');
   return {
-    sourceId: textOf(entry, 'AcctSvcrRef') ?? textOf(entry, 'NtryRef'),
+    sourceId: trimmed(serviceRef) ?? trimmed(entryRef),
     bookingDate: booking,
-    valueDate: dateIn(child(entry, 'ValDt')),
+    valueDate,
     amount: signed(amount, indicator),
-    currency: child(entry, 'Amt')?.attributes.Ccy ?? currency,
-    description: [remittance.join(' '), textOf(entry, 'AddtlNtryInf')].find(Boolean) ?? counterparty ?? '',
+    currency: attribute(amountNode, 'Ccy') ?? currency,
+    description: remittance.join(' ') || trimmed(additional) || counterparty || '',
     counterparty,
     reference: textOf(details[0], 'Refs', 'EndToEndId') ?? null,
     bankCode: bankCode || null,
@@ -113,7 +178,7 @@ export function looksLikeCamt(text: string): boolean {
   );
 }
 
-const STATEMENT = /^(Stmt|Rpt|Ntfctn)$/;
+const STATEMENT = new Set(['Stmt', 'Rpt', 'Ntfctn']);
 
 function headerOf(node: Element, currency: string): StatementHeader {
   const account = child(node, 'Acct');
@@ -150,23 +215,21 @@ export class CamtParser implements TextParser {
     this.#sink = sink;
     const xml = this.#xml;
     xml.on('opentag', (tag) => {
-      // Most elements have no attributes: a plain loop, no entries arrays.
-      const attributes: Record<string, string> = {};
-      for (const key in tag.attributes) attributes[local(key)] = String(tag.attributes[key]);
       const element: Element = {
         name: local(tag.name),
-        attributes,
+        // Kept as they are (no namespaces: plain strings); only an amount's currency is ever read.
+        attributes: tag.attributes as Record<string, string>,
         children: [],
         text: '',
         line: xml.line,
       };
       if (element.name.startsWith('BkToCstmr')) this.#messages += 1;
-      this.#stack.at(-1)!.children.push(element);
+      this.#stack[this.#stack.length - 1]!.children.push(element);
       if (!tag.isSelfClosing) this.#stack.push(element);
       else this.#closed(element);
     });
     xml.on('text', (value) => {
-      this.#stack.at(-1)!.text += value;
+      this.#stack[this.#stack.length - 1]!.text += value;
     });
     xml.on('cdata', (value) => {
       this.#stack.at(-1)!.text += value;
@@ -195,12 +258,12 @@ export class CamtParser implements TextParser {
 
   #closed(element: Element): void {
     if (this.#failed) return;
-    const parent = this.#stack.at(-1)!;
+    const parent = this.#stack[this.#stack.length - 1]!;
     if (element.name === 'CreDtTm' && parent.name === 'GrpHdr')
       this.#created ??= element.text.trim().slice(0, 10) || null;
-    else if (element.name === 'Ntry' && STATEMENT.test(parent.name)) {
+    else if (element.name === 'Ntry' && STATEMENT.has(parent.name)) {
       if (this.#currency === null) {
-        this.#currency = textOf(parent, 'Acct', 'Ccy') ?? all(parent, 'Amt')[0]?.attributes.Ccy ?? 'XXX';
+        this.#currency = textOf(parent, 'Acct', 'Ccy') ?? attribute(all(parent, 'Amt')[0], 'Ccy') ?? 'XXX';
         this.#sink.begin(headerOf(parent, this.#currency), parent.line);
       }
       const issues: Issue[] = [];
@@ -208,9 +271,9 @@ export class CamtParser implements TextParser {
       for (const issue of issues) this.#sink.issue(issue);
       if (transaction) this.#sink.transaction(transaction);
       parent.children.pop();
-    } else if (STATEMENT.test(element.name) && parent.name.startsWith('BkToCstmr')) {
+    } else if (STATEMENT.has(element.name) && parent.name.startsWith('BkToCstmr')) {
       if (this.#currency === null) {
-        this.#currency = textOf(element, 'Acct', 'Ccy') ?? all(element, 'Amt')[0]?.attributes.Ccy ?? 'XXX';
+        this.#currency = textOf(element, 'Acct', 'Ccy') ?? attribute(all(element, 'Amt')[0], 'Ccy') ?? 'XXX';
         this.#sink.begin(headerOf(element, this.#currency), element.line);
       }
       this.#sink.end(headerOf(element, this.#currency), element.line);
