@@ -2,7 +2,9 @@
 //
 // 1. Side by side on the same bytes: Tesoro's OFX and MT940 parsers against the npm parsers for
 //    those formats (ofx-js, node-ofx-parser, ofx-data-extractor; mt940js, mt940-js), on the corpus
-//    files each of them reads and on a generated file of BENCH_PARSE_PEER_MB (default 20) MB.
+//    files each of them reads and on a generated file of BENCH_PARSE_PEER_MB (default 20) MB; camt
+//    and CSV against the bare tokenizers Tesoro's parsers stand on (saxes with empty handlers,
+//    csv-parse's stream), both streamed from disk like Tesoro: the ceiling for those two.
 // 2. Tesoro alone on a generated file of BENCH_PARSE_MB (default 500) MB per format, streamed from
 //    disk in 64 KB pieces: throughput end to end (bytes → decoded text → movements) and peak RSS
 //    growth, which must stay flat whatever the size.
@@ -12,6 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as csvParse } from 'csv-parse';
+import { SaxesParser } from 'saxes';
 import { StatementFileReader } from '../src/formats/index.ts';
 import type { StatementSink } from '../src/formats/stream.ts';
 
@@ -148,7 +152,25 @@ async function measure(parser: string, file: string): Promise<Measure> {
   const bytes = fs.statSync(file).size;
   let movements = 0;
   let peak = baseline;
-  if (parser === 'tesoro') {
+  if (parser === 'saxes') {
+    // The XML tokenizer alone, with the options Tesoro's camt parser uses: the floor for camt.
+    const xml = new SaxesParser({ position: true });
+    xml.on('opentag', (tag) => {
+      if (tag.name === 'Ntry') movements += 1;
+    });
+    xml.on('text', () => {});
+    xml.on('closetag', () => {});
+    const decoder = new TextDecoder();
+    for await (const piece of fs.createReadStream(file, { highWaterMark: 64 * 1024 }))
+      xml.write(decoder.decode(piece as Buffer, { stream: true }));
+    xml.close();
+  } else if (parser === 'csv-parse') {
+    // csv-parse's stream, records only (the generated file's delimiter): the floor it would set.
+    const records = fs
+      .createReadStream(file, { highWaterMark: 64 * 1024 })
+      .pipe(csvParse({ delimiter: ';', relax_column_count: true, from_line: 2 }));
+    for await (const _record of records) movements += 1;
+  } else if (parser === 'tesoro') {
     const counter = { movements: 0 };
     const reader = new StatementFileReader(tesoroSink(counter));
     const fd = fs.openSync(file, 'r');
@@ -316,9 +338,12 @@ async function main(): Promise<void> {
   const peers = {
     ofx: ['tesoro', 'ofx-js', 'node-ofx-parser', 'ofx-data-extractor'],
     mt940: ['tesoro', 'mt940js', 'mt940-js'],
+    camt: ['tesoro', 'saxes'],
+    csv: ['tesoro', 'csv-parse'],
   };
-  for (const format of ['ofx', 'mt940'] as const) {
-    for (const row of await corpusRun(format, peers[format], 20)) console.log(row);
+  for (const format of ['ofx', 'mt940', 'camt', 'csv'] as const) {
+    if (format === 'ofx' || format === 'mt940')
+      for (const row of await corpusRun(format, peers[format], 20)) console.log(row);
     const file = generate(format, peerMb, dir);
     for (const parser of peers[format]) {
       const result = inChild(parser, file);

@@ -228,12 +228,14 @@ export class CamtParser implements TextParser {
       if (!tag.isSelfClosing) this.#stack.push(element);
       else this.#closed(element);
     });
-    xml.on('text', (value) => {
-      this.#stack[this.#stack.length - 1]!.text += value;
-    });
-    xml.on('cdata', (value) => {
-      this.#stack.at(-1)!.text += value;
-    });
+    // Only a leaf's text is ever read (camt has no mixed content): the line breaks between an
+    // aggregate's children are dropped, or a statement would gather one per entry.
+    const onText = (value: string) => {
+      const element = this.#stack[this.#stack.length - 1]!;
+      if (element.children.length === 0) element.text += value;
+    };
+    xml.on('text', onText);
+    xml.on('cdata', onText);
     xml.on('closetag', (tag) => {
       if (!tag.isSelfClosing) this.#closed(this.#stack.pop()!);
     });
