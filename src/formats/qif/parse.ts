@@ -172,7 +172,8 @@ export class QifParser implements TextParser {
   #line(raw: string, number: number): void {
     const line = raw.trimEnd();
     if (line === '') return;
-    if (line.startsWith('!')) {
+    const first = line.charCodeAt(0);
+    if (first === 33 /* ! */) {
       this.#current = null;
       if (/^!Account/i.test(line)) this.#mode = 'account';
       else if (TRANSACTION_SECTIONS.test(line)) {
@@ -203,7 +204,7 @@ export class QifParser implements TextParser {
       else this.#mode = 'skip';
       return;
     }
-    if (line.startsWith('^')) {
+    if (first === 94 /* ^ */) {
       if (this.#mode === 'transactions' && this.#current) this.#record(this.#current);
       if (this.#mode === 'securities' && this.#current) {
         const security = qifSecurityOf(this.#current.fields, this.#current.line);
@@ -263,8 +264,9 @@ export class QifParser implements TextParser {
       });
       return;
     }
-    const payee = record.fields.get('P')?.trim() || null;
-    const memo = record.fields.get('M')?.trim() || null;
+    const fields = record.fields;
+    const payee = fields.get('P')?.trim() || null;
+    const memo = fields.get('M')?.trim() || null;
     const cash = record.investment ? qifCashAmount(action, amount) : amount;
     const transaction: StatementTransaction = {
       sourceId: null,
@@ -272,10 +274,11 @@ export class QifParser implements TextParser {
       valueDate: null,
       amount: cash,
       currency: 'XXX',
-      description: [payee, memo].filter(Boolean).join(' — ') || (record.investment ? (action ?? '') : ''),
+      description:
+        (payee && memo ? `${payee} — ${memo}` : (payee ?? memo)) || (record.investment ? (action ?? '') : ''),
       counterparty: payee,
       reference: record.investment ? null : (action ?? null),
-      bankCode: record.fields.get('L')?.trim() || null,
+      bankCode: fields.get('L')?.trim() || null,
       line: record.line,
     };
     this.#sink.transaction(transaction);
