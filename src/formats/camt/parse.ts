@@ -5,7 +5,7 @@
 // Streaming (saxes): only the open statement's own elements are kept as a tree; each entry becomes
 // a movement as soon as it closes and is then dropped.
 import { SaxesParser } from 'saxes';
-import { type Issue, type ParseResult, type StatementTransaction, sumAmounts } from '../statement.ts';
+import { type Issue, normalizeAmount, type ParseResult, type StatementTransaction } from '../statement.ts';
 import { parseWhole, type StatementHeader, type StatementSink, type TextParser } from '../stream.ts';
 
 interface Element {
@@ -29,20 +29,17 @@ function attribute(element: Element | undefined, name: string): string | undefin
 }
 
 // Plain loops: these run for every field of every entry.
-const child = (node: Element | undefined, ...path: string[]): Element | undefined => {
+function childNamed(node: Element | undefined, name: string): Element | undefined {
+  if (node) for (const candidate of node.children) if (candidate.name === name) return candidate;
+  return undefined;
+}
+const child = (node: Element | undefined, ...path: string[]): Element | undefined => at(node, path);
+/** The element at the end of a path of names. */
+function at(node: Element | undefined, path: readonly string[]): Element | undefined {
   let current = node;
-  for (const name of path) {
-    if (!current) return undefined;
-    const children: Element[] = current.children;
-    current = undefined;
-    for (const candidate of children)
-      if (candidate.name === name) {
-        current = candidate;
-        break;
-      }
-  }
+  for (let index = 0; current && index < path.length; index += 1) current = childNamed(current, path[index]!);
   return current;
-};
+}
 /** Every element named `name` under `node` (not looking inside those found). */
 const all = (node: Element | undefined, name: string, found: Element[] = []): Element[] => {
   if (node)
@@ -59,10 +56,10 @@ const trimmed = (element: Element | undefined) => {
 const textOf = (node: Element | undefined, ...path: string[]) => trimmed(child(node, ...path));
 /** Dt or DtTm → yyyy-mm-dd. */
 const dateIn = (node: Element | undefined) =>
-  (textOf(node, 'Dt') ?? textOf(node, 'DtTm'))?.slice(0, 10) ?? null;
+  (trimmed(childNamed(node, 'Dt')) ?? trimmed(childNamed(node, 'DtTm')))?.slice(0, 10) ?? null;
 
 function signed(amount: string, indicator: string | null): string {
-  const value = sumAmounts([amount]);
+  const value = normalizeAmount(amount);
   return indicator === 'DBIT' && value !== '0' ? `-${value}` : value;
 }
 
@@ -76,11 +73,34 @@ function balanceOf(statement: Element, codes: string[]) {
   return null;
 }
 
+/** Where a transaction's counterparty is named: the creditor when money goes out, else the debtor. */
+const PARTY_PATHS = {
+  out: [
+    ['RltdPties', 'Cdtr', 'Nm'],
+    ['RltdPties', 'Cdtr', 'Pty', 'Nm'],
+    ['RltdPties', 'UltmtCdtr', 'Nm'],
+  ],
+  in: [
+    ['RltdPties', 'Dbtr', 'Nm'],
+    ['RltdPties', 'Dbtr', 'Pty', 'Nm'],
+    ['RltdPties', 'UltmtDbtr', 'Nm'],
+  ],
+} as const;
+const END_TO_END_ID = ['Refs', 'EndToEndId'] as const;
+
+function partyOf(details: Element | undefined, debit: boolean): string | null {
+  for (const path of debit ? PARTY_PATHS.out : PARTY_PATHS.in) {
+    const name = trimmed(at(details, path));
+    if (name) return name;
+  }
+  return null;
+}
+
 function transactionOf(
   entry: Element,
   currency: string,
   created: string | null,
-  issues: Issue[],
+  report: (issue: Issue) => void,
 ): StatementTransaction | null {
   // The entry's own elements in one pass (they are looked at for every entry).
   let amountNode: Element | undefined;
@@ -125,14 +145,14 @@ function transactionOf(
   // A notification may carry neither date: it is about the day the message was created.
   if (!booking && created) {
     booking = created;
-    issues.push({
+    report({
       severity: 'warning',
       line: entry.line,
       message: `entry without a booking or value date: dated ${created}, the message's creation date`,
     });
   }
   if (!amount || !/^\d+(\.\d+)?$/.test(amount) || !booking) {
-    issues.push({
+    report({
       severity: 'error',
       line: entry.line,
       message: `entry skipped: ${!booking ? 'no booking or value date' : `amount "${amount ?? ''}"`}`,
@@ -140,16 +160,14 @@ function transactionOf(
     return null;
   }
   const details = all(entry, 'TxDtls');
-  const debit = indicator === 'DBIT';
-  const party = (d: Element | undefined) =>
-    textOf(d, 'RltdPties', debit ? 'Cdtr' : 'Dbtr', 'Nm') ??
-    textOf(d, 'RltdPties', debit ? 'Cdtr' : 'Dbtr', 'Pty', 'Nm') ??
-    textOf(d, 'RltdPties', debit ? 'UltmtCdtr' : 'UltmtDbtr', 'Nm');
-  const remittance = details
-    .flatMap((d) => all(child(d, 'RmtInf'), 'Ustrd').map((u) => u.text.trim()))
-    .filter(Boolean);
-  const counterparty = party(details[0]);
-  const domain = child(bankCodes, 'Domn');
+  let remittance = '';
+  for (const detail of details)
+    for (const line of all(childNamed(detail, 'RmtInf'), 'Ustrd')) {
+      const text = line.text.trim();
+      if (text) remittance = remittance ? `${remittance} ${text}` : text;
+    }
+  const counterparty = partyOf(details[0], indicator === 'DBIT');
+  const domain = childNamed(bankCodes, 'Domn');
   const bankCode =
     (domain
       ? [textOf(domain, 'Cd'), textOf(domain, 'Fmly', 'Cd'), textOf(domain, 'Fmly', 'SubFmlyCd')]
@@ -162,9 +180,9 @@ function transactionOf(
     valueDate,
     amount: signed(amount, indicator),
     currency: attribute(amountNode, 'Ccy') ?? currency,
-    description: remittance.join(' ') || trimmed(additional) || counterparty || '',
+    description: remittance || trimmed(additional) || counterparty || '',
     counterparty,
-    reference: textOf(details[0], 'Refs', 'EndToEndId') ?? null,
+    reference: trimmed(at(details[0], END_TO_END_ID)),
     bankCode: bankCode || null,
     line: entry.line,
   };
@@ -210,6 +228,7 @@ export class CamtParser implements TextParser {
   #first = true;
   /** The currency of the open statement, fixed when its first entry is read. */
   #currency: string | null = null;
+  readonly #report = (issue: Issue) => this.#sink.issue(issue);
 
   constructor(sink: StatementSink) {
     this.#sink = sink;
@@ -268,9 +287,7 @@ export class CamtParser implements TextParser {
         this.#currency = textOf(parent, 'Acct', 'Ccy') ?? attribute(all(parent, 'Amt')[0], 'Ccy') ?? 'XXX';
         this.#sink.begin(headerOf(parent, this.#currency), parent.line);
       }
-      const issues: Issue[] = [];
-      const transaction = transactionOf(element, this.#currency, this.#created, issues);
-      for (const issue of issues) this.#sink.issue(issue);
+      const transaction = transactionOf(element, this.#currency, this.#created, this.#report);
       if (transaction) this.#sink.transaction(transaction);
       parent.children.pop();
     } else if (STATEMENT.has(element.name) && parent.name.startsWith('BkToCstmr')) {
