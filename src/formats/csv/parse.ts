@@ -90,7 +90,7 @@ export class CsvParser implements TextParser {
   #consume(final: boolean): void {
     if (!this.#layout) {
       const end = final ? this.#buffer.length : wholeRecordsEnd(this.#buffer);
-      if (end <= 0) return;
+      if (end === 0 && !final) return;
       const sample = this.#buffer.slice(0, end).replace(/^\uFEFF/, '');
       const delimiter = this.#mapping.delimiter ?? detectDelimiter(sample);
       this.#layout = resolveLayout(readRows(sample, delimiter), delimiter, this.#mapping);
