@@ -252,7 +252,8 @@ function inChild(parser: string, file: string): Measure | { error: string } {
         ? 'out of memory'
         : (message
             .split('\n')
-            .find((l) => /Error/.test(l))
+            // The thrown error's own line ("Error: …"), not the source line Node quotes above it.
+            .find((l) => /^\w*Error: /.test(l))
             ?.slice(0, 80) ?? 'failed'),
     };
   }

@@ -197,6 +197,7 @@ export function looksLikeCamt(text: string): boolean {
 }
 
 const STATEMENT = new Set(['Stmt', 'Rpt', 'Ntfctn']);
+const ACTED_ON = new Set([...STATEMENT, 'Ntry', 'CreDtTm']);
 
 function headerOf(node: Element, currency: string): StatementHeader {
   const account = child(node, 'Acct');
@@ -256,7 +257,10 @@ export class CamtParser implements TextParser {
     xml.on('text', onText);
     xml.on('cdata', onText);
     xml.on('closetag', (tag) => {
-      if (!tag.isSelfClosing) this.#closed(this.#stack.pop()!);
+      if (tag.isSelfClosing) return;
+      const element = this.#stack.pop()!;
+      // Only these elements are acted on when they close (most elements are a leaf of an entry).
+      if (ACTED_ON.has(element.name)) this.#closed(element);
     });
     xml.on('error', (error) => {
       if (!this.#failed)
