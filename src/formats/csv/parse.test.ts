@@ -61,3 +61,21 @@ test('written in small pieces (quotes and CRLF cut anywhere) it reads the same a
   assert.equal(result.statements[0]!.transactions[5]!.description, 'Pago 5; "tienda"\r\nlínea 2');
   assert.equal(result.statements[0]!.transactions[5]!.amount, '-5.5');
 });
+
+test('rows with quotes inside unquoted cells (read by csv-parse) stream the same as whole', () => {
+  const rows = Array.from(
+    { length: 2000 },
+    (_, i) => `${String((i % 28) + 1).padStart(2, '0')}.03.2026;Pago "raro" ${i};"Tienda ""${i}""";-${i},25`,
+  );
+  const text = `Fecha;Concepto;Payee;Importe\n${rows.join('\n')}\n`;
+  const whole = parseCsv(text);
+  const { sink, result } = collector('csv');
+  const parser = new CsvParser(withBalanceCheck(sink));
+  for (let i = 0; i < text.length; i += 1000) parser.write(text.slice(i, i + 1000));
+  parser.close();
+  assert.equal(whole.statements[0]!.transactions.length, 2000);
+  assert.deepEqual(result.statements, whole.statements);
+  assert.equal(whole.statements[0]!.transactions[7]!.description, 'Pago "raro" 7');
+  assert.equal(whole.statements[0]!.transactions[7]!.counterparty, 'Tienda "7"');
+  assert.equal(whole.statements[0]!.transactions[7]!.line, 9);
+});
