@@ -5,7 +5,8 @@
 //    files each of them reads and on a generated file of BENCH_PARSE_PEER_MB (default 20) MB; camt
 //    and CSV against the bare tokenizers Tesoro's parsers stand on (saxes with empty handlers,
 //    csv-parse's stream), both streamed from disk like Tesoro: the ceiling for those two.
-// 2. Tesoro alone on a generated file of BENCH_PARSE_MB (default 500) MB per format, streamed from
+// 2. The API's path: a generated file of BENCH_PARSE_PEER_MB MB per format, in memory, parsed whole.
+// 3. Tesoro alone on a generated file of BENCH_PARSE_MB (default 500) MB per format, streamed from
 //    disk in 64 KB pieces: throughput end to end (bytes → decoded text → movements) and peak RSS
 //    growth, which must stay flat whatever the size.
 // Every measurement runs in a fresh child process, so peak memory is the parser's own.
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as csvParse } from 'csv-parse';
 import { SaxesParser } from 'saxes';
-import { StatementFileReader } from '../src/formats/index.ts';
+import { parseStatementFile, StatementFileReader } from '../src/formats/index.ts';
 import type { StatementSink } from '../src/formats/stream.ts';
 
 const here = fileURLToPath(import.meta.url);
@@ -170,6 +171,10 @@ async function measure(parser: string, file: string): Promise<Measure> {
       .createReadStream(file, { highWaterMark: 64 * 1024 })
       .pipe(csvParse({ delimiter: ';', relax_column_count: true, from_line: 2 }));
     for await (const _record of records) movements += 1;
+  } else if (parser === 'tesoro-in-memory') {
+    // The API's path: the request body is a buffer, parsed whole and collected.
+    const result = parseStatementFile(fs.readFileSync(file));
+    for (const statement of result?.statements ?? []) movements += statement.transactions.length;
   } else if (parser === 'tesoro') {
     const counter = { movements: 0 };
     const reader = new StatementFileReader(tesoroSink(counter));
@@ -362,6 +367,20 @@ async function main(): Promise<void> {
   }
 
   console.log(
+    `\n### A file in memory, parsed whole and collected (the API's path), ${peerMb} MB per format\n`,
+  );
+  console.log('| format | size | movements | seconds | MB/s | peak RSS growth |');
+  console.log('|---|---|---|---|---|---|');
+  for (const format of ['ofx', 'mt940', 'camt', 'norma43', 'qif', 'csv'] as const) {
+    const result = inChild('tesoro-in-memory', generate(format, peerMb, dir));
+    if ('error' in result) console.log(`| ${format} | ${peerMb} MB | ${result.error} | | | |`);
+    else
+      console.log(
+        `| ${format} | ${fmt(result.bytes / MB, 0)} MB | ${fmt(result.movements, 0)} | ${fmt(result.seconds)} | ${fmt(result.bytes / MB / result.seconds)} | ${fmt(result.rssGrowthMb, 0)} MB |`,
+      );
+  }
+
+  console.log(
     `\n### Tesoro alone, ${bigMb} MB per format, streamed from disk (heap capped at ${TESORO_HEAP_MB} MB)\n`,
   );
   console.log('| format | size | movements | seconds | MB/s | peak RSS growth |');
@@ -376,6 +395,9 @@ async function main(): Promise<void> {
       );
     if (!process.env.BENCH_PARSE_KEEP) fs.rmSync(file);
   }
+  if (!process.env.BENCH_PARSE_KEEP)
+    for (const format of ['ofx', 'mt940', 'camt', 'norma43', 'qif', 'csv'] as const)
+      fs.rmSync(path.join(dir, `bench-${peerMb}mb.${format}`), { force: true });
 }
 
 await main();

@@ -44,6 +44,12 @@ const amountCellsOf = (layout: CsvLayout, row: readonly string[]): string[] =>
 /** A currency code cell ("eur" → "EUR"), or null when the cell is not one. */
 const currencyOf = cachedByText((text) => (/^[A-Za-z]{3}$/.test(text) ? text.toUpperCase() : null));
 
+/** The whole records of the first 64 KB of a text (all of it if its first record is longer). */
+function headOf(text: string): string {
+  if (text.length <= SAMPLE) return text;
+  return text.slice(0, wholeRecordsEnd(text.slice(0, SAMPLE)) || text.length);
+}
+
 interface BalancePoint {
   date: string;
   balance: string;
@@ -91,9 +97,12 @@ export class CsvParser implements TextParser {
     if (!this.#layout) {
       const end = final ? this.#buffer.length : wholeRecordsEnd(this.#buffer);
       if (end === 0 && !final) return;
+      // The layout is read from all the text there is (a whole file, when it comes in one piece:
+      // the more dates, the surer their order); the delimiter from its first 64 KB, which is
+      // plenty, and spares four csv-parse runs over a whole file.
       const sample = this.#buffer.slice(0, end).replace(/^\uFEFF/, '');
-      const delimiter = this.#mapping.delimiter ?? detectDelimiter(sample);
-      this.#layout = resolveLayout(readRows(sample, delimiter), delimiter, this.#mapping);
+      const delimiter = this.#mapping.delimiter ?? detectDelimiter(headOf(sample));
+      this.#layout = resolveLayout(recordsOf(sample, delimiter, true).rows, delimiter, this.#mapping);
       if (!this.#layout.ok)
         this.#sink.issue({
           severity: 'error',
