@@ -81,7 +81,14 @@ export interface CsvLayout {
 
 export type LayoutResult =
   | { ok: true; layout: CsvLayout }
-  | { ok: false; reason: string; suggestion: CsvMapping; header: string[] | null };
+  | {
+      ok: false;
+      reason: string;
+      suggestion: CsvMapping;
+      header: string[] | null;
+      /** Only the date order is in doubt: more rows may settle it. */
+      undecidedDates?: true;
+    };
 
 /** Header names of each role, normalised (lower case, no accents, single spaces). */
 const NAMES: Record<string, string[]> = {
@@ -377,7 +384,7 @@ export function resolveLayout(
   const cellsOf = (index: number | null) =>
     index === null || index < 0 ? [] : data.map((row) => row[index]?.trim() ?? '').filter((c) => c !== '');
   const suggestion: CsvMapping = { delimiter, header: hasHeader };
-  const fail = (reason: string): LayoutResult => ({ ok: false, reason, suggestion, header });
+  const fail = (reason: string): LayoutResult & { ok: false } => ({ ok: false, reason, suggestion, header });
 
   for (const [key, value] of Object.entries(mapping))
     if (
@@ -465,9 +472,12 @@ export function resolveLayout(
   }
   if (orders.length === 0) return fail('the dates cannot all be read in one day/month/year order');
   if (orders.length > 1)
-    return fail(
-      `the dates could be day-first or month-first: say which in csv_mapping.date_order (${orders.join(' or ')})`,
-    );
+    return {
+      ...fail(
+        `the dates could be day-first or month-first: say which in csv_mapping.date_order (${orders.join(' or ')})`,
+      ),
+      undecidedDates: true,
+    };
   const description: number[] = [];
   const givenDescription = mapping.description === undefined ? [] : [mapping.description].flat();
   for (const column of givenDescription) {

@@ -79,3 +79,29 @@ test('rows with quotes inside unquoted cells (read by csv-parse) stream the same
   assert.equal(whole.statements[0]!.transactions[7]!.counterparty, 'Tienda "7"');
   assert.equal(whole.statements[0]!.transactions[7]!.line, 9);
 });
+
+test('the date order is read from more rows when the first 64 KB leave it open, up to 4 MB', () => {
+  // Rows dated on days 1–12 fit day-first and month-first; one row dated the 25th settles it.
+  const rows = (count: number) =>
+    Array.from(
+      { length: count },
+      (_, i) => `${String((i % 12) + 1).padStart(2, '0')}/03/2026,Shop ${i},-1.50`,
+    );
+  const file = (count: number) =>
+    `Date,Description,Amount\n${rows(count).join('\n')}\n25/03/2026,Rent,-800.00\n`;
+  const settled = file(5000); // ≈ 150 KB before the 25th
+  for (const pieces of [1, 40]) {
+    const { sink, result } = collector('csv');
+    const parser = new CsvParser(withBalanceCheck(sink));
+    const size = Math.ceil(settled.length / pieces);
+    for (let i = 0; i < settled.length; i += size) parser.write(settled.slice(i, i + size));
+    parser.close();
+    assert.equal(parser.layout?.ok && parser.layout.layout.dateOrder, 'dmy', `${pieces} pieces`);
+    assert.equal(result.statements[0]!.transactions.length, 5001);
+    assert.equal(result.statements[0]!.transactions[1]!.bookingDate, '2026-03-02');
+  }
+  // Beyond 4 MB of rows the import asks instead of reading further.
+  const open = parseCsv(file(150_000));
+  assert.equal(open.statements.length, 0);
+  assert.match(open.issues[0]!.message, /csv_mapping\.date_order/);
+});

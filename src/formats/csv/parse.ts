@@ -31,7 +31,18 @@ import {
 import { recordsOf, wholeRecordsEnd } from './records.ts';
 import { csvAmount, csvDate, looksLikeAmount, looksLikeDate } from './values.ts';
 
+/**
+ * The layout (delimiter, header, columns, date order, decimal mark) is read from the whole
+ * records of the first 64 KB, whether the file streams in or comes whole; format detection
+ * looks at as much.
+ */
 const SAMPLE = 65_536;
+/**
+ * When only the date order is in doubt (every day so far 12 or less), the sample grows, four
+ * times over each time, up to this much: a busy account can have a thousand rows in the first
+ * twelve days of a month. Beyond it the import asks for `csv_mapping.date_order`.
+ */
+const LARGEST_SAMPLE = 4 * 1_048_576;
 
 /** A cell, trimmed; '' for a column the layout does not have. */
 const cellOf = (row: readonly string[], index: number | null): string =>
@@ -43,12 +54,6 @@ const amountCellsOf = (layout: CsvLayout, row: readonly string[]): string[] =>
 
 /** A currency code cell ("eur" → "EUR"), or null when the cell is not one. */
 const currencyOf = cachedByText((text) => (/^[A-Za-z]{3}$/.test(text) ? text.toUpperCase() : null));
-
-/** The whole records of the first 64 KB of a text (all of it if its first record is longer). */
-function headOf(text: string): string {
-  if (text.length <= SAMPLE) return text;
-  return text.slice(0, wholeRecordsEnd(text.slice(0, SAMPLE)) || text.length);
-}
 
 interface BalancePoint {
   date: string;
@@ -62,6 +67,8 @@ export class CsvParser implements TextParser {
   #buffer = '';
   #layout: LayoutResult | null = null;
   #rows = 0;
+  /** How much text the layout is read from (see LARGEST_SAMPLE). */
+  #sample = SAMPLE;
   #line = 0;
   #header: StatementHeader | null = null;
   #lastDate: string | null = null;
@@ -82,7 +89,7 @@ export class CsvParser implements TextParser {
 
   write(text: string): void {
     this.#buffer += text;
-    if (!this.#layout && this.#buffer.length < SAMPLE) return;
+    if (!this.#layout && this.#buffer.length < this.#sample) return;
     this.#consume(false);
   }
 
@@ -95,14 +102,9 @@ export class CsvParser implements TextParser {
   /** Reads the whole records of the buffer (all of it at the end of the file) and keeps the rest. */
   #consume(final: boolean): void {
     if (!this.#layout) {
-      const end = final ? this.#buffer.length : wholeRecordsEnd(this.#buffer);
-      if (end === 0 && !final) return;
-      // The layout is read from all the text there is (a whole file, when it comes in one piece:
-      // the more dates, the surer their order); the delimiter from its first 64 KB, which is
-      // plenty, and spares four csv-parse runs over a whole file.
-      const sample = this.#buffer.slice(0, end).replace(/^\uFEFF/, '');
-      const delimiter = this.#mapping.delimiter ?? detectDelimiter(headOf(sample));
-      this.#layout = resolveLayout(recordsOf(sample, delimiter, true).rows, delimiter, this.#mapping);
+      const layout = this.#readLayout(final);
+      if (!layout) return;
+      this.#layout = layout;
       if (!this.#layout.ok)
         this.#sink.issue({
           severity: 'error',
@@ -133,6 +135,26 @@ export class CsvParser implements TextParser {
         continue;
       }
       this.#row(layout, row, line);
+    }
+  }
+
+  /** The layout, from the sample; null while more text is needed to read it. */
+  #readLayout(final: boolean): LayoutResult | null {
+    const buffer = this.#buffer;
+    for (;;) {
+      // The whole records of the sample (the first record alone, if it is longer).
+      const whole = buffer.length <= this.#sample;
+      const end =
+        (whole && final ? buffer.length : wholeRecordsEnd(whole ? buffer : buffer.slice(0, this.#sample))) ||
+        (final ? buffer.length : wholeRecordsEnd(buffer));
+      if (end === 0 && !final) return null;
+      const sample = buffer.slice(0, end).replace(/^\uFEFF/, '');
+      const delimiter = this.#mapping.delimiter ?? detectDelimiter(sample);
+      const layout = resolveLayout(recordsOf(sample, delimiter, true).rows, delimiter, this.#mapping);
+      if (layout.ok || !layout.undecidedDates || this.#sample >= LARGEST_SAMPLE || (whole && final))
+        return layout;
+      this.#sample *= 4;
+      if (buffer.length < this.#sample && !final) return null;
     }
   }
 
