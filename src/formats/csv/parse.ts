@@ -1,9 +1,9 @@
 // Bank CSV exports: one statement per file, one movement per data row. The layout (delimiter,
-// header, columns, date order, decimal mark) is worked out from the first 64 KB or taken from a
-// mapping; after that the file streams through csv-parse in batches of whole records (a batch
-// ends at a line break outside quotes). Rows narrower or wider than the table are summary or
-// preamble lines and are skipped with a warning; a row whose date or amount cannot be read is an
-// error.
+// header, columns, date order, decimal mark) is worked out from the first 64 KB (more while only
+// the date order is open) or taken from a mapping; after that the file streams through in batches
+// of whole records (`records.ts`: a batch ends at a line break outside quotes). Rows narrower or
+// wider than the table are summary or preamble lines and are skipped with a warning; a row whose
+// date or amount cannot be read is an error.
 import {
   amountUnits,
   cachedByText,
