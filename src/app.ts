@@ -18,9 +18,11 @@ import { registerWebhookRoutes } from './api/webhooks/webhooks.routes.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import { allScopes, scopeDescriptions } from './domain/scopes.ts';
 import { registerAuth } from './http/auth.ts';
-import { registerErrorHandling } from './http/error-handler.ts';
+import { AuthFailures } from './http/auth-failures.ts';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts';
 import { registerJweBodies } from './http/jwe.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
+import { registerRequestGuards, withBoundedYears } from './http/request-guards.ts';
 import type { Logger } from './logger.ts';
 import type { EngineDeps } from './services/engine.ts';
 import type { KeyStore } from './services/keys.ts';
@@ -37,6 +39,15 @@ export interface AppDeps {
   publicUrl: string;
   /** Requests per minute per client; 0 or undefined: no limit. */
   rateLimitPerMinute?: number;
+  /**
+   * Failed authentications per minute per client id (the token endpoint) before 429; five times
+   * as many per address (token endpoint and bearer tokens). 0 or undefined: not counted.
+   */
+  authFailuresPerMinute?: number;
+  /** Records GET /v1/connections/{id}/all answers with at most (default 100,000). */
+  allDataMaxRecords?: number;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the caller's address. */
+  trustProxy?: boolean | string | ((address: string, hop: number) => boolean);
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -52,8 +63,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         : `req_${randomBytes(10).toString('hex')}`;
     },
     // Every bad field is reported, and unknown fields are refused rather than silently dropped.
-    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
-    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false }, onCreate: withBoundedYears },
+    // Ids are at most 64 characters: a longer path part is still answered by the route's own
+    // schema (400 with a pointer) up to this length, and 414 URI_TOO_LONG beyond it.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    trustProxy: deps.trustProxy ?? false,
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -107,14 +123,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   acceptEmptyJsonBodies(app);
   registerJweBodies(app, deps.keys);
   registerErrorHandling(app);
-  registerAuth(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl });
+  registerRequestGuards(app);
+  const failures = deps.authFailuresPerMinute ? new AuthFailures(deps.authFailuresPerMinute) : undefined;
+  registerAuth(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl, failures });
   if (deps.rateLimitPerMinute) await registerRateLimit(app, deps.rateLimitPerMinute);
 
   registerSystemRoutes(app, { database: deps.database, keys: deps.keys });
-  registerTokenRoutes(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl });
+  registerTokenRoutes(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl, failures });
   registerInstitutionRoutes(app, { registry: deps.registry });
   registerConnectionRoutes(app, { engine: deps.engine });
-  registerDataRoutes(app, { db: deps.database.db });
+  registerDataRoutes(app, { db: deps.database.db, allDataMaxRecords: deps.allDataMaxRecords });
   registerWebhookRoutes(app, { engine: deps.engine });
   registerConnectRoutes(app, { engine: deps.engine, publicUrl: deps.publicUrl });
   registerImportRoutes(app, { engine: deps.engine });

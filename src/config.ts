@@ -14,6 +14,8 @@ const EnvSchema = Type.Object({
   TESORO_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   TESORO_WORKERS: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'true' }),
   TESORO_RATE_LIMIT: Type.Integer({ minimum: 0, default: 6000 }),
+  TESORO_AUTH_FAILURE_LIMIT: Type.Integer({ minimum: 0, default: 20 }),
+  TESORO_TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   TESORO_ALLOW_PRIVATE_WEBHOOKS: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1')])),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
@@ -38,6 +40,13 @@ export interface Config {
   readonly runWorkers: boolean;
   /** Requests per minute per client (per IP before authentication); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
+  /** Failed authentications per minute per client id (five times as many per address); 0: off. */
+  readonly authFailuresPerMinute: number;
+  /**
+   * Whose X-Forwarded-For to believe for the caller's address (Fastify's trustProxy): false, true
+   * (any), a hop count, or a comma-separated list of proxy addresses and CIDR ranges.
+   */
+  readonly trustProxy: boolean | string | ((address: string, hop: number) => boolean);
   /**
    * Development mode for webhooks: http and loopback receivers allowed. On by default only for the
    * embedded quick start; production (a DATABASE_URL) requires https to public addresses.
@@ -72,12 +81,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: (parsed.TESORO_PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     runWorkers: parsed.TESORO_WORKERS === 'true',
     rateLimitPerMinute: parsed.TESORO_RATE_LIMIT,
+    authFailuresPerMinute: parsed.TESORO_AUTH_FAILURE_LIMIT,
+    trustProxy: trustProxyOf(parsed.TESORO_TRUST_PROXY),
+    // Development webhooks (loopback receivers) only for the embedded quick start on loopback: on
+    // a reachable interface any tenant could make the server POST to its own local services.
     allowPrivateWebhooks:
       parsed.TESORO_ALLOW_PRIVATE_WEBHOOKS === undefined
-        ? parsed.DATABASE_URL === undefined
+        ? parsed.DATABASE_URL === undefined && isLoopbackHost(parsed.HOST)
         : parsed.TESORO_ALLOW_PRIVATE_WEBHOOKS === '1',
     logLevel: parsed.LOG_LEVEL,
   });
+}
+
+export const isLoopbackHost = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+function trustProxyOf(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value;
 }
 
 /** Every variable with its meaning, for `tesoro --help` and kept in step with the README by a test. */
@@ -111,9 +137,19 @@ export const environmentVariables: ReadonlyArray<{ name: keyof Env; description:
     description: 'requests per minute per client and process; 0 turns it off (default 6000)',
   },
   {
+    name: 'TESORO_AUTH_FAILURE_LIMIT',
+    description:
+      'failed authentications per minute per client id, five times as many per address, before 429; 0 turns it off (default 20)',
+  },
+  {
+    name: 'TESORO_TRUST_PROXY',
+    description:
+      'behind a reverse proxy: `true`, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For gives the caller (default: none)',
+  },
+  {
     name: 'TESORO_ALLOW_PRIVATE_WEBHOOKS',
     description:
-      '1 allows http and loopback webhook URLs (development); default 1 embedded, 0 with DATABASE_URL',
+      '1 allows http and loopback webhook URLs (development); default 1 embedded on a loopback HOST, else 0',
   },
   { name: 'LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (default info)' },
 ];

@@ -1,7 +1,8 @@
 // `tesoro serve` (what `npm start` runs): API + job workers + the database, in one process.
 import { buildApp } from '../app.ts';
+import { isLoopbackHost } from '../config.ts';
 import { startQueue, startWorkers } from '../jobs/queue.ts';
-import { resumeInterruptedRefreshes } from '../jobs/recover.ts';
+import { resumeInterruptedWork } from '../jobs/recover.ts';
 import { engineDeps, type Runtime } from '../runtime.ts';
 import { ensureDevClient } from './dev-client.ts';
 import { onShutdown } from './lifecycle.ts';
@@ -13,7 +14,7 @@ export async function serve(runtime: Runtime): Promise<void> {
   let dispatcher: Awaited<ReturnType<typeof startWorkers>>;
   if (config.runWorkers) {
     dispatcher = await startWorkers(boss, database, logger, engine);
-    if (database.engine === 'pglite') await resumeInterruptedRefreshes(engine);
+    if (database.engine === 'pglite') await resumeInterruptedWork(engine);
   }
   const app = await buildApp({
     engine,
@@ -23,7 +24,14 @@ export async function serve(runtime: Runtime): Promise<void> {
     logger,
     publicUrl: config.publicUrl,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    trustProxy: config.trustProxy,
   });
+  if (config.allowPrivateWebhooks && !isLoopbackHost(config.host))
+    logger.warn(
+      { host: config.host },
+      "TESORO_ALLOW_PRIVATE_WEBHOOKS=1 on a reachable interface: any client can have webhooks sent to this machine's loopback services. Use it for development only.",
+    );
   onShutdown(logger, [
     () => app.close(),
     async () => dispatcher?.stop(),

@@ -1,6 +1,6 @@
 // `tesoro worker`: only the job workers, for scaling out beside API replicas on PostgreSQL.
 import { startQueue, startWorkers } from '../jobs/queue.ts';
-import { resumeInterruptedRefreshes } from '../jobs/recover.ts';
+import { resumeInterruptedWork } from '../jobs/recover.ts';
 import { engineDeps, type Runtime } from '../runtime.ts';
 import { onShutdown } from './lifecycle.ts';
 
@@ -15,6 +15,6 @@ export async function worker(runtime: Runtime): Promise<void> {
     () => runtime.close(),
   ]);
   dispatcher = await startWorkers(boss, runtime.database, runtime.logger, engine);
-  if (runtime.database.engine === 'pglite') await resumeInterruptedRefreshes(engine);
+  if (runtime.database.engine === 'pglite') await resumeInterruptedWork(engine);
   runtime.logger.info({ database: runtime.database.engine }, 'worker started');
 }

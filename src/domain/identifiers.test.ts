@@ -8,6 +8,7 @@ import {
   makeIban,
   makeIsin,
   makePan,
+  maskCardNumbers,
   maskPan,
   spanishBban,
 } from './identifiers.ts';
@@ -42,4 +43,32 @@ test('card numbers pass Luhn and are masked to BIN and last 4', () => {
   }, 0);
   assert.equal(sum % 10, 0);
   assert.equal(maskPan(pan), `454881******${pan.slice(-4)}`);
+});
+
+test('card numbers in free text are masked to BIN and last 4; other numbers are left alone', () => {
+  assert.equal(
+    maskCardNumbers('PAGO TARJETA 4548814387167310 MADRID'),
+    'PAGO TARJETA 454881******7310 MADRID',
+  );
+  assert.equal(maskCardNumbers('COMPRA 4548 8143 8716 7310'), 'COMPRA 454881******7310');
+  assert.equal(maskCardNumbers('amex 378282246310005.'), 'amex 378282*****0005.');
+  // Fails the Luhn check, starts like no card, or is part of a longer number: unchanged.
+  assert.equal(maskCardNumbers('REF 4548814387167311'), 'REF 4548814387167311');
+  assert.equal(maskCardNumbers('REF 1548814387167310'), 'REF 1548814387167310');
+  assert.equal(maskCardNumbers('IBAN ES9121000418450200051332'), 'IBAN ES9121000418450200051332');
+  assert.equal(maskCardNumbers('NOMINA FEBRERO'), 'NOMINA FEBRERO');
+  // Whatever surrounds it, a card number never survives, and masking twice changes nothing more.
+  fc.assert(
+    fc.property(
+      fc.stringMatching(/^[4-5]\d{5}$/),
+      fc.stringMatching(/^\d{9}$/),
+      fc.string(),
+      fc.string(),
+      (bin, body, before, after) => {
+        const pan = makePan(bin, body);
+        const masked = maskCardNumbers(`${before} ${pan} ${after}`);
+        return !masked.includes(pan) && maskCardNumbers(masked) === masked;
+      },
+    ),
+  );
 });

@@ -64,6 +64,25 @@ export function makeDni(number: number): string {
   return `${String(number).padStart(8, '0')}${DNI_LETTERS[number % 23]}`;
 }
 
+/** Whether a string of digits passes the Luhn check (card numbers do). */
+export function isLuhnValid(digits: string): boolean {
+  return luhnCheckDigit(digits.slice(0, -1)) === Number(digits.at(-1));
+}
+
+/**
+ * Card numbers inside free text (a statement's description: "PAGO TARJETA 4548814387167310"),
+ * masked to BIN and last 4: 13 to 19 digits in a row, or grouped as cards are printed (4-4-4-4,
+ * 4-6-5 for Amex), that start like a card network's number (2 to 6) and pass the Luhn check.
+ * Other long numbers (an IBAN's digits, a reference) mostly fail one of the two and stay as they are.
+ */
+export function maskCardNumbers(text: string): string {
+  if (!/\d{4}/.test(text)) return text;
+  return text.replace(/(?<!\d)(?:\d{13,19}|\d{4}(?:[ -]\d{4}){3}|\d{4}[ -]\d{6}[ -]\d{5})(?!\d)/g, (run) => {
+    const digits = run.replace(/[ -]/g, '');
+    return /^[2-6]/.test(digits) && isLuhnValid(digits) ? maskPan(digits) : run;
+  });
+}
+
 /** A card number shown as its BIN (first 6) and last 4 only, as DESIGN.md allows. */
 export function maskPan(pan: string): string {
   return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;

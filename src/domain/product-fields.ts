@@ -229,8 +229,24 @@ export const productFields: Readonly<Record<Product, FieldList>> = {
   },
 };
 
-/** Keys a connector uses to talk to the engine, never served. */
-const internalKeys = new Set(['pending_natural_key', 'product_natural_key']);
+/**
+ * Keys a connector uses to talk to the engine, never served, and the keys the store writes around
+ * every document (store/product-queries.ts renderRecord): a connector's own `pending` would
+ * otherwise appear twice in one record.
+ */
+const internalKeys = new Set([
+  'pending_natural_key',
+  'product_natural_key',
+  'id',
+  'connection_id',
+  'external_id',
+  ...Object.values(parentField),
+  'pending',
+  'pending_transaction_id',
+  'first_seen_at',
+  'updated_at',
+  'raw',
+]);
 
 /** A decimal string (or number) as a JSON number; anything else as null. */
 function moneyValue(value: unknown): number | null {

@@ -9,8 +9,14 @@ import { looksLikeMt940, Mt940Parser } from './mt940/parse.ts';
 import { looksLikeNorma43, Norma43Parser } from './norma43/parse.ts';
 import { looksLikeOfx, OfxParser } from './ofx/parse.ts';
 import { looksLikeQif, QifParser } from './qif/parse.ts';
-import type { ParseResult, StatementFormat } from './statement.ts';
-import { collector, type StatementSink, type TextParser, withBalanceCheck } from './stream.ts';
+import { type ParseResult, type StatementFormat, UnreadableFileError } from './statement.ts';
+import {
+  collector,
+  type StatementSink,
+  type TextParser,
+  withBalanceCheck,
+  withValueChecks,
+} from './stream.ts';
 
 export interface ParseOptions {
   format?: StatementFormat | undefined;
@@ -61,9 +67,11 @@ export class StatementFileReader {
   #encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' = 'utf-8';
   #bytes = 0;
   #unrecognised = false;
+  /** A parser threw: the file is refused with that reason, and nothing more is read. */
+  #failed = false;
 
   constructor(sink: StatementSink, options: ParseOptions = {}) {
-    this.#sink = withBalanceCheck(sink);
+    this.#sink = withValueChecks(withBalanceCheck(sink));
     this.#options = options;
   }
 
@@ -78,15 +86,35 @@ export class StatementFileReader {
 
   write(bytes: Uint8Array): void {
     if (this.#parser || this.#unrecognised) {
-      this.#feed(bytes);
+      this.#guarded(() => this.#feed(bytes));
       return;
     }
     this.#head.push(bytes);
     this.#headLength += bytes.length;
-    if (this.#headLength >= SNIFF) this.#start();
+    if (this.#headLength >= SNIFF) this.#guarded(() => this.#start());
   }
 
   close(): void {
+    this.#guarded(() => this.#close());
+  }
+
+  /** Any exception of a parser (a hostile file) becomes an error issue instead of a crash. */
+  #guarded(step: () => void): void {
+    if (this.#failed) return;
+    try {
+      step();
+    } catch (error) {
+      this.#failed = true;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#sink.issue({
+        severity: 'error',
+        line: null,
+        message: error instanceof UnreadableFileError ? reason : `the file could not be read: ${reason}`,
+      });
+    }
+  }
+
+  #close(): void {
     if (!this.#parser && !this.#unrecognised) this.#start();
     if (!this.#parser) return;
     if (this.#decoder) {
@@ -129,6 +157,12 @@ export class StatementFileReader {
   }
 
   #decode(bytes: Uint8Array): string {
+    const text = this.#decodeText(bytes);
+    // U+0000 is never part of a statement and PostgreSQL cannot store it: shown as U+FFFD.
+    return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+  }
+
+  #decodeText(bytes: Uint8Array): string {
     const start = this.#bytes;
     this.#bytes += bytes.length;
     try {
@@ -145,6 +179,26 @@ export class StatementFileReader {
       return this.#decoder.decode(bytes, { stream: true });
     }
   }
+}
+
+/**
+ * Parses a file that arrives in pieces (a stored document, part by part), letting the event loop
+ * run between them; each piece is written whole, so a file of one piece reads as it would in memory.
+ */
+export async function parseStatementPieces(
+  pieces: AsyncIterable<Uint8Array>,
+  options: ParseOptions = {},
+): Promise<ParseResult | null> {
+  const { sink, result } = collector('csv');
+  const reader = new StatementFileReader(sink, options);
+  for await (const piece of pieces) {
+    reader.write(piece);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  reader.close();
+  if (!reader.format) return null;
+  result.format = reader.format;
+  return result;
 }
 
 /** Parses a whole file in memory; returns null when no parser recognises the content. */

@@ -139,6 +139,44 @@ export interface ParseResult {
   securities?: Security[];
 }
 
+/**
+ * A file the parser cannot go on reading for a reason it can say (elements nested deeper than
+ * any statement, say). The reader turns it, and any other exception of a parser, into an error
+ * issue: a hostile file is refused with 422, never a crash.
+ */
+export class UnreadableFileError extends Error {
+  override name = 'UnreadableFileError';
+}
+
+/** Deeper nesting than this is not a statement (camt.053 goes about 12 levels deep). */
+export const MAX_ELEMENT_DEPTH = 100;
+
+/**
+ * Why a date cannot be stored, or null: yyyy-mm-dd from year 0001 to 9999 (PostgreSQL has no
+ * year 0, and parsers give four-digit years).
+ */
+export function dateProblem(date: string): string | null {
+  // Character codes, not a regular expression: this runs for every movement.
+  if (date.length !== 10 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45)
+    return `the date ${date.slice(0, 40)} is not a yyyy-mm-dd date`;
+  if (date.startsWith('0000')) return `the date ${date} is before year 1`;
+  return null;
+}
+
+/** Amounts are stored as numeric(20, 2): at most 18 digits before the point. */
+export const MAX_AMOUNT_DIGITS = 18;
+
+export function amountProblem(amount: string): string | null {
+  if (amount.length <= MAX_AMOUNT_DIGITS) return null;
+  const whole = amount
+    .replace(/^[-+]/, '')
+    .split('.')[0]!
+    .replace(/^0+(?=\d)/, '');
+  return whole.length > MAX_AMOUNT_DIGITS
+    ? `the amount has ${whole.length} digits before the point (at most ${MAX_AMOUNT_DIGITS})`
+    : null;
+}
+
 /** A decimal string as whole hundred-thousandths (statements use at most 5 decimals). */
 export function amountUnits(amount: string): bigint {
   const negative = amount.startsWith('-');

@@ -4,7 +4,9 @@
 // `collect` turns the events back into a whole ParseResult for the small files most callers have;
 // `withBalanceCheck` checks opening + movements = closing on the way, with a running sum.
 import {
+  amountProblem,
   checkBalances,
+  dateProblem,
   type InvestmentTransaction,
   type Issue,
   type ParseResult,
@@ -117,6 +119,49 @@ export function withBalanceCheck(sink: StatementSink): StatementSink {
   };
 }
 
+/**
+ * Wraps a sink so that a movement whose date or amount cannot be stored (year 0000, 1,000 digits)
+ * becomes an error issue at its line instead: the file is then refused whole, with the reason,
+ * rather than failing at the insert.
+ */
+export function withValueChecks(sink: StatementSink): StatementSink {
+  return {
+    begin: (header, line) => sink.begin(header, line),
+    end: (header, line) => sink.end(header, line),
+    issue: (issue) => sink.issue(issue),
+    transaction(transaction) {
+      const problem = firstProblem([transaction.bookingDate, transaction.valueDate], [transaction.amount]);
+      if (problem) sink.issue({ severity: 'error', line: transaction.line, message: problem });
+      else sink.transaction(transaction);
+    },
+    investmentTransaction(transaction) {
+      const problem = firstProblem(
+        [transaction.tradeDate, transaction.settleDate],
+        [transaction.total, transaction.units, transaction.unitPrice],
+      );
+      if (problem) sink.issue({ severity: 'error', line: transaction.line, message: problem });
+      else sink.investmentTransaction?.(transaction);
+    },
+    position: (position) => sink.position?.(position),
+    security: (security) => sink.security?.(security),
+  };
+}
+
+function firstProblem(
+  dates: ReadonlyArray<string | null>,
+  amounts: ReadonlyArray<string | null>,
+): string | null {
+  for (const date of dates) {
+    const problem = date === null ? null : dateProblem(date);
+    if (problem) return problem;
+  }
+  for (const amount of amounts) {
+    const problem = amount === null ? null : amountProblem(amount);
+    if (problem) return problem;
+  }
+  return null;
+}
+
 /** A sink that keeps everything: the whole-file result. */
 export function collector(format: StatementFormat): { sink: StatementSink; result: ParseResult } {
   const result: ParseResult = { format, statements: [], issues: [] };
@@ -154,7 +199,7 @@ export function collector(format: StatementFormat): { sink: StatementSink; resul
 /** Runs a streaming parser over a whole text. */
 export function parseWhole(format: StatementFormat, factory: ParserFactory, text: string): ParseResult {
   const { sink, result } = collector(format);
-  const parser = factory(withBalanceCheck(sink));
+  const parser = factory(withValueChecks(withBalanceCheck(sink)));
   parser.write(text);
   parser.close();
   return result;

@@ -8,6 +8,7 @@ import { type Client, findClient } from '../services/clients.ts';
 import type { KeyStore } from '../services/keys.ts';
 import { type VerifiedToken, verifyAccessToken } from '../services/tokens.ts';
 import type { Schema } from '../store/schema.ts';
+import type { AuthFailures } from './auth-failures.ts';
 import { ApiError } from './errors.ts';
 
 export interface Auth {
@@ -38,7 +39,7 @@ const TOKEN_CACHE_MAX = 10_000;
 
 export function registerAuth(
   app: FastifyInstance,
-  deps: { db: Kysely<Schema>; keys: KeyStore; issuer: string },
+  deps: { db: Kysely<Schema>; keys: KeyStore; issuer: string; failures: AuthFailures | undefined },
 ): void {
   // A deleted client's tokens must stop working; looking it up on every call would cost a query
   // per request, so the answer is cached for 10 s: a deleted client keeps access for at most that.
@@ -73,6 +74,18 @@ export function registerAuth(
   app.addHook('onRequest', async (request) => {
     const required = request.routeOptions.config.scopes;
     if (required === undefined) return;
+    // Failed authentications are counted per address: a flood of bad tokens is answered 429
+    // before anything is verified (the rate limit itself only counts authenticated calls).
+    deps.failures?.assertAllowed(request);
+    try {
+      request.auth = await authenticate(request, required);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) deps.failures?.record(request);
+      throw error;
+    }
+  });
+
+  async function authenticate(request: FastifyRequest, required: Scope[]): Promise<Auth> {
     const header = request.headers.authorization;
     if (!header) {
       throw new ApiError('AUTH_TOKEN_MISSING', 'Send an access token as `Authorization: Bearer <token>`.', {
@@ -88,6 +101,11 @@ export function registerAuth(
     const token = await verify(match[1]!);
     const client = await loadClient(token.clientId);
     if (!client) throw new ApiError('AUTH_TOKEN_INVALID', 'The client of this token no longer exists.');
+    if (client.secret_rotated_at && token.secretRotatedAt < Date.parse(client.secret_rotated_at))
+      throw new ApiError(
+        'AUTH_TOKEN_INVALID',
+        'This token was issued before the client secret was rotated; request a new one.',
+      );
     // A token never carries more than the client holds now (scopes may have been narrowed since).
     const scopes = token.scopes.filter((scope) => client.scopes.includes(scope));
     const missing = required.filter((scope) => !scopes.includes(scope));
@@ -97,6 +115,6 @@ export function registerAuth(
         headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${required.join(' ')}"` },
       });
     }
-    request.auth = { client, scopes };
-  });
+    return { client, scopes };
+  }
 }

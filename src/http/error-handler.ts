@@ -1,7 +1,12 @@
 // Turns every failure into problem+json: our ApiErrors as they are, Fastify's own errors (schema
-// validation, bad JSON, unknown content type, body too large) into catalog codes, and anything
-// else into a generic 500 whose details go to the log only.
+// validation, bad JSON, unknown content type, body too large) into catalog codes, the router's
+// and Node's HTTP parser's refusals (bad URL encoding, a path over the limit, oversized headers)
+// too, and anything else into a generic 500 whose details go to the log only.
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDataException } from '../store/database.ts';
 import { ApiError, type ErrorCode, type FieldError, problemFor } from './errors.ts';
 
 interface AjvError {
@@ -55,12 +60,18 @@ function codeForStatus(status: number): ErrorCode {
       return 'NOT_FOUND';
     case 405:
       return 'METHOD_NOT_ALLOWED';
+    case 408:
+      return 'REQUEST_TIMEOUT';
     case 413:
       return 'PAYLOAD_TOO_LARGE';
+    case 414:
+      return 'URI_TOO_LONG';
     case 415:
       return 'UNSUPPORTED_MEDIA_TYPE';
     case 429:
       return 'RATE_LIMITED';
+    case 431:
+      return 'HEADERS_TOO_LARGE';
     default:
       return 'MALFORMED_BODY';
   }
@@ -69,6 +80,16 @@ function codeForStatus(status: number): ErrorCode {
 /** Maps any thrown value to an ApiError; unknown errors become INTERNAL_ERROR (logged by the caller). */
 export function toApiError(error: unknown): { apiError: ApiError; unexpected: boolean } {
   if (error instanceof ApiError) return { apiError: error, unexpected: false };
+  // Every value a client sends is checked before it reaches a query; a value the database still
+  // refuses (a check is missing) is the client's 400, not a 500.
+  if (isDataException(error))
+    return {
+      apiError: new ApiError(
+        'VALIDATION_FAILED',
+        'A value of the request is outside what can be stored (a date before year 1 or after 9999, a number too large, a character that is not allowed).',
+      ),
+      unexpected: false,
+    };
   const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fastifyError?.validation) {
     const errors = fieldErrors(fastifyError.validation, fastifyError.validationContext);
@@ -93,11 +114,52 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, apiErr
     .send(problemFor(apiError, request.id));
 }
 
+/**
+ * Fastify's `frameworkErrors`: the router refuses a URL before any route or hook runs (a `%zz`
+ * that does not decode, a path parameter over `maxParamLength`). Answered like any other error.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const apiError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new ApiError('URI_TOO_LONG', 'A part of the path is longer than any id.')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new ApiError('MALFORMED_REQUEST', 'The URL is not validly percent-encoded.')
+        : toApiError(error).apiError;
+  reply.header('x-request-id', request.id);
+  return sendProblem(reply, request, apiError);
+}
+
+/**
+ * Node's `clientError`: the HTTP parser itself refused the request (headers over the limit, bytes
+ * that are not HTTP, a request that took too long), so there is no request object and no route.
+ * The answer is still problem+json with a request id, written straight to the socket.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const apiError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError('HEADERS_TOO_LARGE', 'The request headers are larger than the server accepts.')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ApiError('REQUEST_TIMEOUT', 'The request was not received in time.')
+        : new ApiError('MALFORMED_REQUEST', 'The request is not valid HTTP.');
+  const requestId = `req_${randomBytes(10).toString('hex')}`;
+  const body = JSON.stringify(problemFor(apiError, requestId));
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\n` +
+        'Content-Type: application/problem+json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const { apiError, unexpected } = toApiError(error);
     if (unexpected) {
       request.log.error({ err: error }, 'unhandled error');
+    } else if (isDataException(error)) {
+      request.log.warn({ err: error }, 'the database refused a value of the request');
     } else if (apiError.status >= 500) {
       request.log.warn({ code: apiError.code }, apiError.message);
     }

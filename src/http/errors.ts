@@ -14,6 +14,10 @@ export const errorCatalog = {
   MALFORMED_BODY: { status: 400, title: 'The request body could not be parsed', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Content-Type', retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large', retryable: false },
+  MALFORMED_REQUEST: { status: 400, title: 'The request could not be read', retryable: false },
+  URI_TOO_LONG: { status: 414, title: 'The request path is too long', retryable: false },
+  HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are too large', retryable: false },
+  REQUEST_TIMEOUT: { status: 408, title: 'The request was not received in time', retryable: true },
   JWE_INVALID: { status: 400, title: 'The encrypted request body could not be decrypted', retryable: false },
   // authentication and authorisation
   AUTH_TOKEN_MISSING: { status: 401, title: 'An access token is required', retryable: false },
@@ -64,6 +68,11 @@ export const errorCatalog = {
     status: 424,
     title: 'The last extraction of this product failed',
     retryable: true,
+  },
+  RESULT_TOO_LARGE: {
+    status: 422,
+    title: 'The result is too large for one response',
+    retryable: false,
   },
   SYNC_MUTATION_DURING_PAGINATION: {
     status: 409,

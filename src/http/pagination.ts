@@ -41,11 +41,37 @@ export function encodeCursor(key: readonly unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+/**
+ * What each element of a sort key is. A cursor's values go into SQL casts (`::date`,
+ * `::timestamptz`), so each is checked for its form: a tampered cursor is a 400, never a 500.
+ */
+export type CursorPart = 'date' | 'timestamp' | 'id' | 'text';
+
+const YEAR = '(?!0000)\\d{4}';
+const cursorPart: Record<CursorPart, RegExp> = {
+  date: new RegExp(`^${YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$`),
+  // As PostgreSQL prints a timestamptz as text (the lists keep its microseconds).
+  timestamp: new RegExp(
+    `^${YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])[ T]([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,6})?([+-]\\d{2}(:?\\d{2}){0,2}|Z)$`,
+  ),
+  id: /^[A-Za-z0-9_.-]{1,128}$/,
+  // Compared in memory only (the institutions catalog), never cast.
+  text: /^[\s\S]{0,512}$/,
+};
+
+/** The key of lists ordered by creation: `created_at` as PostgreSQL prints it, then the id. */
+export const CREATED_KEY: readonly CursorPart[] = ['timestamp', 'id'];
+
 /** Decodes a cursor made by encodeCursor; a tampered or foreign cursor is a validation error. */
-export function decodeCursor(cursor: string, arity: number): unknown[] {
+export function decodeCursor(cursor: string, shape: readonly CursorPart[]): string[] {
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity) return key;
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(key) &&
+      key.length === shape.length &&
+      key.every((value, i) => typeof value === 'string' && cursorPart[shape[i]!].test(value))
+    )
+      return key as string[];
   } catch {
     // fall through
   }
@@ -57,13 +83,14 @@ export function decodeCursor(cursor: string, arity: number): unknown[] {
 /** Pages an already-sorted in-memory list (small catalogs); `keyOf` gives each row's sort key. */
 export function pageInMemory<T>(
   rows: readonly T[],
-  keyOf: (row: T) => readonly (string | number)[],
-  compare: (a: readonly (string | number)[], b: readonly (string | number)[]) => number,
+  keyOf: (row: T) => readonly string[],
+  compare: (a: readonly string[], b: readonly string[]) => number,
   query: { page_size: number; cursor?: string | undefined },
+  shape: readonly CursorPart[],
 ): PageResult<T> {
   let start = 0;
   if (query.cursor) {
-    const after = decodeCursor(query.cursor, keyOf(rows[0] ?? ({} as T)).length) as (string | number)[];
+    const after = decodeCursor(query.cursor, shape);
     start = rows.findIndex((row) => compare(keyOf(row), after) > 0);
     if (start === -1) start = rows.length;
   }

@@ -1,11 +1,15 @@
 // Per-client rate limits (DESIGN.md security model). Counted after authentication, so a client's
-// budget is its own whatever addresses it calls from; unauthenticated calls (the token endpoint)
-// count per IP. The counters live in this process: with several API replicas each enforces the
-// limit on its own share of the traffic.
+// budget is its own whatever addresses it calls from; token requests count per client id they
+// name (one busy application behind a NAT does not use up the others' budget), and other
+// unauthenticated calls per address (with TESORO_TRUST_PROXY, the client's address as the proxy
+// reports it). Failed authentications have budgets of their own (auth-failures.ts). The counters
+// live in this process: with several API replicas each enforces the limit on its own share.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import { clientCredentialsOf } from './client-credentials.ts';
 import { ApiError } from './errors.ts';
 
+const TOKEN_ROUTE = '/v1/oauth/token';
 const UNLIMITED_ROUTES = new Set(['/health', '/ready', '/.well-known/jwks.json']);
 
 export async function registerRateLimit(app: FastifyInstance, perMinute: number): Promise<void> {
@@ -14,7 +18,12 @@ export async function registerRateLimit(app: FastifyInstance, perMinute: number)
     max: perMinute,
     timeWindow: 60_000,
     hook: 'preHandler',
-    keyGenerator: (request) => (request.auth ? `client:${request.auth.client.id}` : `ip:${request.ip}`),
+    keyGenerator: (request) => {
+      if (request.auth) return `client:${request.auth.client.id}`;
+      const tokenClient =
+        request.routeOptions.url === TOKEN_ROUTE ? clientCredentialsOf(request).id : undefined;
+      return tokenClient ? `token:${tokenClient}` : `ip:${request.ip}`;
+    },
     allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
     errorResponseBuilder: (_request, context) =>
       new ApiError(

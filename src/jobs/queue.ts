@@ -1,7 +1,7 @@
 // pg-boss on the same database as the data (PGlite or PostgreSQL), so a job can be enqueued in the
 // transaction that writes the rows it follows. Workers are woken by LISTEN/NOTIFY when a job is
 // sent instead of waiting for their polling interval.
-import { PgBoss } from 'pg-boss';
+import { type JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../services/engine.ts';
 import { runRefresh } from '../services/extraction.ts';
@@ -61,8 +61,9 @@ export async function startWorkers(
       if (job) await runRefresh(engine, job.data.refreshId);
     },
   );
-  await boss.work<QueuedImportJob>(IMPORT_STATEMENT, { pollingIntervalSeconds: 1 }, async ([job]) => {
-    if (job) await runQueuedImport(engine, job.data);
+  await boss.work(IMPORT_STATEMENT, { pollingIntervalSeconds: 1, includeMetadata: true }, async (jobs) => {
+    const job = jobs[0] as JobWithMetadata<QueuedImportJob> | undefined;
+    if (job) await runQueuedImport(engine, job.data, { lastAttempt: job.retryCount >= job.retryLimit });
   });
   await boss.work(SCHEDULE_REFRESHES, async () => {
     const queued = await queueDueRefreshes(engine);

@@ -24,7 +24,14 @@ export const queueDefinitions: Record<string, Omit<Queue, 'name'>> = {
   },
   [SCHEDULE_REFRESHES]: { retryLimit: 1, expireInSeconds: 120, notify: true },
   // A queued import is all-or-nothing in one transaction: a retry after a crash starts it again.
-  [IMPORT_STATEMENT]: { retryLimit: 3, retryDelay: 5, expireInSeconds: 3600, notify: true },
+  // A worker that dies stops heartbeating, and the job is retried then rather than after an hour.
+  [IMPORT_STATEMENT]: {
+    retryLimit: 3,
+    retryDelay: 5,
+    heartbeatSeconds: 30,
+    expireInSeconds: 3600,
+    notify: true,
+  },
 };
 
 /** Cron schedules (UTC) of the recurring jobs. */

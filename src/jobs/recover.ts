@@ -1,9 +1,17 @@
 // After a crash of the only process that can open the embedded database, a refresh it was
-// running is left `running` with a job nobody works on. The next start sends that refresh again;
-// running it twice is safe (records are upserted by deterministic id). On PostgreSQL other workers
-// may still be alive, so there the job's missed heartbeat makes pg-boss retry it instead.
+// running is left `running`, and a queued import `processing`, with a job nobody works on. The
+// next start sends them again; running either twice is safe (records are upserted by
+// deterministic id; an import is claimed before it is written). On PostgreSQL other workers may
+// still be alive, so there the job's missed heartbeat makes pg-boss retry it instead.
 import type { EngineDeps } from '../services/engine.ts';
+import { resumeInterruptedImports } from '../services/imports.ts';
 import { REFRESH_CONNECTION } from './queues.ts';
+
+/** Everything a crashed embedded process left in flight. */
+export async function resumeInterruptedWork(engine: EngineDeps): Promise<void> {
+  await resumeInterruptedRefreshes(engine);
+  await resumeInterruptedImports(engine);
+}
 
 export async function resumeInterruptedRefreshes(engine: EngineDeps): Promise<number> {
   const running = await engine.db

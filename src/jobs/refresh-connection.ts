@@ -1,8 +1,8 @@
 // The schedule of the extraction engine: queue the refreshes that are due (the refresh job itself
 // is services/extraction.ts's runRefresh).
-import { sql } from 'kysely';
 import { newId } from '../domain/ids.ts';
 import type { EngineDeps } from '../services/engine.ts';
+import { insertQueuedRefresh } from '../store/connections.ts';
 import { REFRESH_CONNECTION } from './queues.ts';
 
 /**
@@ -40,12 +40,14 @@ export async function queueDueRefreshes(deps: EngineDeps): Promise<number> {
         .where('id', '=', connection.id)
         .execute();
       const id = newId('refresh');
-      const inserted = await sql<{ id: string }>`
-        insert into refreshes (id, client_id, connection_id, trigger, status, refresh_number)
-        values (${id}, ${connection.client_id}, ${connection.id}, 'scheduled', 'queued', ${connection.refresh_count})
-        on conflict (connection_id) where status in ('queued', 'running', 'waiting_user') do nothing
-        returning id`.execute(trx);
-      if (inserted.rows.length > 0) {
+      const inserted = await insertQueuedRefresh(trx, {
+        id,
+        client_id: connection.client_id,
+        connection_id: connection.id,
+        trigger: 'scheduled',
+        refresh_number: connection.refresh_count,
+      });
+      if (inserted) {
         await deps.jobs.send(REFRESH_CONNECTION, { refreshId: id }, { trx });
         queued++;
       }

@@ -1,6 +1,16 @@
-// Client secrets: random, shown once, stored only as scrypt hashes.
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+// Client secrets: random, shown once, stored only as keyed hashes.
+//
+// A secret is 256 random bits, so nobody can guess it or search for it from a stolen hash: a slow
+// password hash (scrypt) protects nothing here and only makes every wrong guess cost ~190 ms of
+// CPU, which let an unauthenticated caller slow token issuance for every tenant. A secret is
+// stored as HMAC-SHA-256 keyed by a random salt of its own (microseconds to check) and compared in
+// constant time. Hashes written by earlier versions (scrypt) still verify, and are replaced by
+// the new form the first time their secret is used.
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+
+const SCHEME = 'hmac-sha256';
+const LEGACY_SCHEME = 'scrypt';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -9,33 +19,41 @@ const scryptAsync = promisify(scrypt) as (
   options: { N: number; r: number; p: number; maxmem: number },
 ) => Promise<Buffer>;
 
-// N=2^15 costs ~40 ms per hash here: slow for an attacker with the table, fine for a token call.
-const COST = { N: 2 ** 15, r: 8, p: 1 };
-const KEY_LENGTH = 32;
-
 /** A new client secret: 256 random bits, prefixed so it is recognisable in a leaked file. */
 export function generateClientSecret(): string {
   return `tsk_${randomBytes(32).toString('base64url')}`;
 }
 
-export async function hashSecret(secret: string): Promise<string> {
+const mac = (secret: string, salt: Buffer) => createHmac('sha256', salt).update(secret).digest();
+
+export function hashSecret(secret: string): string {
   const salt = randomBytes(16);
-  const hash = await scryptAsync(secret, salt, KEY_LENGTH, { ...COST, maxmem: 64 * 1024 * 1024 });
-  return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  return [SCHEME, salt.toString('base64url'), mac(secret, salt).toString('base64url')].join('$');
 }
 
+/** Whether a stored hash is of an earlier form and should be written again once its secret is known. */
+export const needsRehash = (stored: string) => !stored.startsWith(`${SCHEME}$`);
+
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 64 * 1024 * 1024,
-  });
-  return timingSafeEqual(actual, expected);
+  const parts = stored.split('$');
+  if (parts[0] === SCHEME && parts.length === 3) {
+    const expected = Buffer.from(parts[2]!, 'base64url');
+    const actual = mac(secret, Buffer.from(parts[1]!, 'base64url'));
+    return expected.length === actual.length && timingSafeEqual(actual, expected);
+  }
+  if (parts[0] === LEGACY_SCHEME && parts.length === 6) {
+    const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
+    const expected = Buffer.from(hash, 'base64url');
+    const actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, {
+      N: Number(n),
+      r: Number(r),
+      p: Number(p),
+      maxmem: 64 * 1024 * 1024,
+    });
+    return timingSafeEqual(actual, expected);
+  }
+  return false;
 }
 
 /** A hash to compare against when the client does not exist, so timing does not reveal which ids exist. */
-export const DUMMY_SECRET_HASH = `scrypt$${COST.N}$${COST.r}$${COST.p}$AAAAAAAAAAAAAAAAAAAAAA$${Buffer.alloc(32).toString('base64url')}`;
+export const DUMMY_SECRET_HASH = hashSecret(generateClientSecret());

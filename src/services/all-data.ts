@@ -1,15 +1,25 @@
-// GET /v1/connections/{id}/all: every product of a connection grouped as seed 003's "ALL DATA"
+// GET /v1/connections/{id}/all: every product of a connection grouped as Flanks' "ALL DATA"
 // does — accounts, cards and liabilities with their transactions and holders, portfolios with
 // their holders, investments grouped by type (funds, stocks, ETFs, fixed income, pension plans, …)
 // each with its transactions — plus `product_status`, so an empty list is never ambiguous (the
-// caveat the seed spells out: "accounts = [] could mean" three things).
+// caveat Flanks spells out: "accounts = [] could mean" three things).
+//
+// The answer is JSON text written as it is read: the records arrive rendered by the store and
+// are joined, never parsed; each parent's movements are read in batches, so a large connection
+// costs time in proportion to its size and never holds the event loop for long. Past
+// `maxRecords` the answer is refused (RESULT_TOO_LARGE) in favour of the paged lists.
 import type { Kysely } from 'kysely';
 import type { Product } from '../domain/products.ts';
-import { allRecordsOf } from '../store/product-queries.ts';
+import { ApiError } from '../http/errors.ts';
+import {
+  type ConnectionRecord,
+  connectionRecords,
+  countConnectionRecords,
+} from '../store/product-queries.ts';
 import type { Schema } from '../store/schema.ts';
 import { getConnectionOrThrow } from './connections.ts';
 
-/** Seed 003's investment types → the native group names (snake_case of Flanks' keys). */
+/** Flanks' investment types → the native group names (snake_case of Flanks' keys). */
 export const investmentGroups: Record<string, string> = {
   F: 'funds',
   VI: 'stocks',
@@ -26,61 +36,106 @@ export const investmentGroups: Record<string, string> = {
   O: 'others',
 };
 
-type Item = Record<string, unknown> & { id: string };
+/** Records one answer may hold; larger connections are read with the paged lists. */
+export const ALL_DATA_MAX_RECORDS = 100_000;
+const BATCH = 2000;
 
-export async function allData(db: Kysely<Schema>, clientId: string, connectionId: string) {
+/** The parents whose movements are nested in them, and the product of those movements. */
+const nested: ReadonlyArray<{ key: string; parent: Product; movements: Product | null }> = [
+  { key: 'accounts', parent: 'accounts', movements: 'transactions' },
+  { key: 'cards', parent: 'cards', movements: 'card_transactions' },
+  { key: 'portfolios', parent: 'portfolios', movements: null },
+  { key: 'liabilities', parent: 'liabilities', movements: 'liability_transactions' },
+];
+
+type Connection = Awaited<ReturnType<typeof getConnectionOrThrow>>;
+
+/**
+ * Checks the connection (NOT_FOUND, RESULT_TOO_LARGE) before anything is sent, then returns the
+ * answer as pieces of JSON text to stream.
+ */
+export async function allData(
+  db: Kysely<Schema>,
+  clientId: string,
+  connectionId: string,
+  options: { maxRecords?: number } = {},
+): Promise<AsyncGenerator<string>> {
   const connection = await getConnectionOrThrow(db, clientId, connectionId);
-  const load = async (product: Product) =>
-    (await allRecordsOf(db, product, connection)).map((row) => ({
-      item: JSON.parse(row.json) as Item,
-      parentId: row.parent_id,
-      type: row.type,
-    }));
-  const childrenOf = async (product: Product, key: string) => {
-    const byParent = new Map<string, Item[]>();
-    for (const { item, parentId } of await load(product)) {
-      if (!parentId) continue;
-      byParent.set(parentId, [...(byParent.get(parentId) ?? []), item]);
+  const limit = options.maxRecords ?? ALL_DATA_MAX_RECORDS;
+  const records = await countConnectionRecords(db, connection.id);
+  if (records > limit)
+    throw new ApiError(
+      'RESULT_TOO_LARGE',
+      `This connection holds ${records} records, more than the ${limit} one answer carries; read them with the paged lists (GET /v1/accounts, /v1/transactions, … ?connection_id=${connection.id}).`,
+      { extensions: { records, limit } },
+    );
+  return allDataText(db, connection);
+}
+
+async function* allDataText(db: Kysely<Schema>, connection: Connection): AsyncGenerator<string> {
+  const read = (product: Product, parentId?: string) =>
+    connectionRecords(db, product, connection, { batchSize: BATCH, ...(parentId ? { parentId } : {}) });
+  const holders = new Map<string, string[]>();
+  for await (const batch of read('holders'))
+    for (const holder of batch)
+      if (holder.product_id) {
+        const list = holders.get(holder.product_id);
+        if (list) list.push(holder.json);
+        else holders.set(holder.product_id, [holder.json]);
+      }
+
+  /** A parent's text with its holders and (streamed) movements spliced in before its last brace. */
+  async function* withChildren(
+    parent: ConnectionRecord,
+    movements: Product | null,
+    holdersToo: boolean,
+  ): AsyncGenerator<string> {
+    let text = parent.json.slice(0, -1);
+    if (holdersToo) text += `,"holders":[${(holders.get(parent.id) ?? []).join(',')}]`;
+    if (!movements) {
+      yield `${text}}`;
+      return;
     }
-    return (parent: Item) => ({ [key]: byParent.get(parent.id) ?? [] });
-  };
-  const holders = await load('holders');
-  const holdersOf = (parent: Item) => ({
-    holders: holders.filter(({ item }) => item.product_id === parent.id).map(({ item }) => item),
-  });
-
-  const transactionsOfAccount = await childrenOf('transactions', 'transactions');
-  const transactionsOfCard = await childrenOf('card_transactions', 'transactions');
-  const transactionsOfLiability = await childrenOf('liability_transactions', 'transactions');
-  const transactionsOfInvestment = await childrenOf('investment_transactions', 'transactions');
-
-  const result: Record<string, unknown> = {
-    connection_id: connection.id,
-    external_id: connection.external_id,
-    product_status: connection.product_status,
-    accounts: (await load('accounts')).map(({ item }) => ({
-      ...item,
-      ...holdersOf(item),
-      ...transactionsOfAccount(item),
-    })),
-    cards: (await load('cards')).map(({ item }) => ({
-      ...item,
-      ...holdersOf(item),
-      ...transactionsOfCard(item),
-    })),
-    portfolios: (await load('portfolios')).map(({ item }) => ({ ...item, ...holdersOf(item) })),
-    liabilities: (await load('liabilities')).map(({ item }) => ({
-      ...item,
-      ...holdersOf(item),
-      ...transactionsOfLiability(item),
-    })),
-  };
-  for (const group of Object.values(investmentGroups)) result[group] = [];
-  for (const { item, type } of await load('investments')) {
-    const group = investmentGroups[type ?? 'O'] ?? 'others';
-    (result[group] as unknown[]).push({ ...item, ...transactionsOfInvestment(item) });
+    yield `${text},"transactions":[`;
+    let first = true;
+    for await (const batch of read(movements, parent.id)) {
+      yield `${first ? '' : ','}${batch.map((row) => row.json).join(',')}`;
+      first = false;
+    }
+    yield ']}';
   }
-  result.identity = (await load('identity')).map(({ item }) => item);
-  result.mifid_answers = (await load('mifid')).map(({ item }) => item);
-  return result;
+
+  yield `{"connection_id":${JSON.stringify(connection.id)},"external_id":${JSON.stringify(connection.external_id)},"product_status":${JSON.stringify(connection.product_status)}`;
+  for (const { key, parent, movements } of nested) {
+    yield `,"${key}":[`;
+    let first = true;
+    for await (const batch of read(parent))
+      for (const record of batch) {
+        if (!first) yield ',';
+        first = false;
+        yield* withChildren(record, movements, true);
+      }
+    yield ']';
+  }
+  // Investments by type, each group in list order.
+  const groups = new Map<string, ConnectionRecord[]>(Object.values(investmentGroups).map((g) => [g, []]));
+  for await (const batch of read('investments'))
+    for (const record of batch) groups.get(investmentGroups[record.type ?? 'O'] ?? 'others')!.push(record);
+  for (const [group, investments] of groups) {
+    yield `,"${group}":[`;
+    for (const [index, investment] of investments.entries()) {
+      if (index > 0) yield ',';
+      yield* withChildren(investment, 'investment_transactions', false);
+    }
+    yield ']';
+  }
+  for (const [key, product] of [
+    ['identity', 'identity'],
+    ['mifid_answers', 'mifid'],
+  ] as const) {
+    const rows: string[] = [];
+    for await (const batch of read(product)) for (const row of batch) rows.push(row.json);
+    yield `,"${key}":[${rows.join(',')}]`;
+  }
+  yield '}';
 }

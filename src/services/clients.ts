@@ -3,7 +3,13 @@
 import type { Kysely } from 'kysely';
 import { type Id, newId } from '../domain/ids.ts';
 import { allScopes, type Scope } from '../domain/scopes.ts';
-import { DUMMY_SECRET_HASH, generateClientSecret, hashSecret, verifySecret } from '../security/secrets.ts';
+import {
+  DUMMY_SECRET_HASH,
+  generateClientSecret,
+  hashSecret,
+  needsRehash,
+  verifySecret,
+} from '../security/secrets.ts';
 import type { Schema } from '../store/schema.ts';
 
 export interface Client {
@@ -46,7 +52,7 @@ export async function createClient(
     .values({
       id: newId('client'),
       name: input.name,
-      secret_hash: await hashSecret(clientSecret),
+      secret_hash: hashSecret(clientSecret),
       scopes: [...(input.scopes ?? allScopes)],
     })
     .returningAll()
@@ -72,7 +78,16 @@ export async function authenticateClient(
 ): Promise<Client | undefined> {
   const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
   const valid = await verifySecret(secret, row?.secret_hash ?? DUMMY_SECRET_HASH);
-  return row && valid ? toClient(row) : undefined;
+  if (!row || !valid) return undefined;
+  // A hash of an earlier form (scrypt, slow on purpose) is replaced while the secret is at hand.
+  if (needsRehash(row.secret_hash))
+    await db
+      .updateTable('clients')
+      .set({ secret_hash: hashSecret(secret) })
+      .where('id', '=', id)
+      .where('secret_hash', '=', row.secret_hash)
+      .execute();
+  return toClient(row);
 }
 
 /** Replaces the secret; the old one stops working at once. Undefined when the client does not exist. */
@@ -83,7 +98,7 @@ export async function rotateClientSecret(
   const clientSecret = generateClientSecret();
   const row = await db
     .updateTable('clients')
-    .set({ secret_hash: await hashSecret(clientSecret), secret_rotated_at: new Date() })
+    .set({ secret_hash: hashSecret(clientSecret), secret_rotated_at: new Date() })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();

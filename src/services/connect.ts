@@ -327,6 +327,17 @@ export async function finishSession(deps: EngineDeps, session: ConnectSession) {
     throw new ApiError('CONNECT_NOT_COMPLETE', 'The connection has not succeeded yet.');
   const code = `ccd_${randomBytes(32).toString('base64url')}`;
   await deps.db.transaction().execute(async (trx) => {
+    // Completing the session is the guard: of concurrent finishes only one finds it still open,
+    // so a session hands out one code.
+    const completed = await trx
+      .updateTable('connect_sessions')
+      .set({ status: 'completed' })
+      .where('id', '=', session.id)
+      .where('status', '=', 'open')
+      .returning('id')
+      .executeTakeFirst();
+    if (!completed)
+      throw new ApiError('CONNECT_SESSION_EXPIRED', 'This Connect session was already completed.');
     await trx
       .insertInto('connect_codes')
       .values({
@@ -338,22 +349,20 @@ export async function finishSession(deps: EngineDeps, session: ConnectSession) {
         expires_at: new Date(deps.now().getTime() + CODE_TTL_MS),
       })
       .execute();
-    await trx
-      .updateTable('connect_sessions')
-      .set({ status: 'completed' })
-      .where('id', '=', session.id)
-      .execute();
   });
   return { code, redirect_url: withParams(session.redirect_uri, { code, state: session.state }) };
 }
 
 /** The end user gave up: a connection this session made and that never succeeded is removed. */
 export async function cancelSession(deps: EngineDeps, session: ConnectSession) {
-  await deps.db
+  const cancelled = await deps.db
     .updateTable('connect_sessions')
     .set({ status: 'cancelled' })
     .where('id', '=', session.id)
-    .execute();
+    .where('status', '=', 'open')
+    .returning('id')
+    .executeTakeFirst();
+  if (!cancelled) throw new ApiError('CONNECT_SESSION_EXPIRED', 'This Connect session has already ended.');
   if (session.connection_id && !session.update_connection_id) {
     const connection = await findConnection(deps.db, session.client_id, session.connection_id);
     if (connection && connection.last_refresh_at === null)

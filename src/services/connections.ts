@@ -14,6 +14,7 @@ import {
   findActiveRefresh,
   findConnection,
   findOpenChallenge,
+  insertQueuedRefresh,
   setStatus,
 } from '../store/connections.ts';
 import type { Schema } from '../store/schema.ts';
@@ -80,32 +81,27 @@ function assertValid(errors: FieldError[]): void {
   }
 }
 
-/** Queues a refresh, or returns the one already in flight (never two at once). */
+/** Queues a refresh, or returns the one already in flight (never two at once, even concurrently). */
 async function queueRefresh(
   deps: EngineDeps,
   trx: Transaction<Schema>,
   connection: ConnectionRow,
   trigger: string,
 ): Promise<string> {
-  const active = await findActiveRefresh(trx, connection.id);
-  if (active) return active.id;
   const id = newId('refresh');
-  await trx
-    .insertInto('refreshes')
-    .values({
-      id,
-      client_id: connection.client_id,
-      connection_id: connection.id,
-      trigger,
-      status: 'queued',
-      refresh_number: connection.refresh_count,
-      error_code: null,
-      error_detail: null,
-      answers_sealed: null,
-      started_at: null,
-      finished_at: null,
-    })
-    .execute();
+  const inserted = await insertQueuedRefresh(trx, {
+    id,
+    client_id: connection.client_id,
+    connection_id: connection.id,
+    trigger,
+    refresh_number: connection.refresh_count,
+  });
+  if (!inserted) {
+    const active = await findActiveRefresh(trx, connection.id);
+    if (active) return active.id;
+    // The refresh in flight ended between the insert and this read: queue one after all.
+    return queueRefresh(deps, trx, connection, trigger);
+  }
   await deps.jobs.send(REFRESH_CONNECTION, { refreshId: id }, { trx });
   return id;
 }
@@ -247,7 +243,16 @@ export async function answerChallenge(
     );
   assertValid(validateAgainstFields(challenge.fields as LoginField[], answers, '/body/answers'));
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('challenges').set({ status: 'answered' }).where('id', '=', challenge.id).execute();
+    // The state change is the guard: of concurrent answers only one finds the challenge still
+    // open (the others wait on its row, then see it answered), so the bank sees one login.
+    const claimed = await trx
+      .updateTable('challenges')
+      .set({ status: 'answered' })
+      .where('id', '=', challenge.id)
+      .where('status', '=', 'open')
+      .returning('id')
+      .executeTakeFirst();
+    if (!claimed) throw new ApiError('CHALLENGE_NOT_OPEN', 'This verification step was already answered.');
     await trx
       .updateTable('refreshes')
       .set({

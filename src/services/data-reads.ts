@@ -12,7 +12,7 @@ import {
   listRecords,
   type RecordFilters,
   type RenderedRow,
-  sortKeyArity,
+  sortKeyShape,
 } from '../store/product-queries.ts';
 import type { Schema } from '../store/schema.ts';
 
@@ -135,7 +135,7 @@ export async function listProductPage(
   request: ListRequest,
   connections?: readonly ScopedConnection[],
 ): Promise<string> {
-  const after = request.cursor ? decodeCursor(request.cursor, sortKeyArity(product)) : undefined;
+  const after = request.cursor ? decodeCursor(request.cursor, sortKeyShape(product)) : undefined;
   const rows: RenderedRow[] = await listRecords(
     db,
     product,

@@ -2,18 +2,25 @@
 // same store as a bank's (deterministic ids, dedupe, change sequence), so they are listed, synced
 // and webhooked the same way. A file is imported whole or not at all: it is parsed completely
 // first, and everything is written in one transaction.
-import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { withCategories } from '../domain/categories/enrich.ts';
 import { newId } from '../domain/ids.ts';
 import { type Product, productTable } from '../domain/products.ts';
 import type { CsvMapping } from '../formats/csv/layout.ts';
-import { parseStatementFile, supportedFormats } from '../formats/index.ts';
+import { parseStatementFile, parseStatementPieces, supportedFormats } from '../formats/index.ts';
 import type { ParseResult, StatementFormat } from '../formats/statement.ts';
 import { ApiError } from '../http/errors.ts';
 import { IMPORT_STATEMENT } from '../jobs/queues.ts';
 import { unnestInsert } from '../store/bulk-insert.ts';
 import { findConnection } from '../store/connections.ts';
+import { isDataException } from '../store/database.ts';
+import {
+  deleteDocument,
+  documentParts,
+  findDocument,
+  insertDocument,
+  type NewDocument,
+} from '../store/documents.ts';
 import {
   changesSince,
   currentChangeSeq,
@@ -44,8 +51,6 @@ export interface ImportInput {
   /** CSV: the columns, when detection is not certain (or to override it). */
   csvMapping?: CsvMapping | undefined;
 }
-
-const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
 function summaryOf(result: ParseResult) {
   const transactions = result.statements.flatMap((s) => s.transactions);
@@ -97,10 +102,15 @@ function withCurrency(result: ParseResult | null, currency: string | undefined):
 export function parseOrThrow(
   input: Pick<ImportInput, 'bytes' | 'format' | 'currency' | 'csvMapping'>,
 ): ParseResult {
-  const result = withCurrency(
+  return readableOrThrow(
     parseStatementFile(input.bytes, { format: input.format, csvMapping: input.csvMapping }),
     input.currency,
   );
+}
+
+/** A parse's result with the currency given to formats that have none, or IMPORT_UNREADABLE. */
+function readableOrThrow(parsed: ParseResult | null, currency: string | undefined): ParseResult {
+  const result = withCurrency(parsed, currency);
   if (!result)
     throw new ApiError(
       'IMPORT_UNREADABLE',
@@ -178,7 +188,10 @@ async function resolveTarget(
 
 /** Parses a file for its target: one account's file must hold that account only, in its currency. */
 function parseFor(target: ImportTarget, input: ImportInput): ParseResult {
-  const result = parseOrThrow({ ...input, currency: input.currency ?? target.account?.currency });
+  return fitTarget(target, parseOrThrow({ ...input, currency: input.currency ?? target.account?.currency }));
+}
+
+function fitTarget(target: ImportTarget, result: ParseResult): ParseResult {
   if (!target.account) return result;
   const accounts = [...new Set(result.statements.map(accountKeyOf))];
   const currencies = [...new Set(result.statements.map((s) => s.account.currency))];
@@ -199,15 +212,12 @@ function parseFor(target: ImportTarget, input: ImportInput): ParseResult {
   return result;
 }
 
-const documentRow = (clientId: string, connectionId: string | null, input: ImportInput) => ({
+const newDocument = (clientId: string, connectionId: string | null, input: ImportInput): NewDocument => ({
   id: newId('document'),
   client_id: clientId,
   connection_id: connectionId,
   filename: input.filename ?? null,
   content_type: input.contentType,
-  size: input.bytes.length,
-  sha256: sha256(input.bytes),
-  content: input.bytes,
 });
 
 /** What a file's records fill: accounts and transactions, and the investment products when it has any. */
@@ -369,9 +379,9 @@ async function writeImport(
       .where('id', '=', job.importId)
       .execute();
   } else {
-    const document = documentRow(clientId, connectionId, job.input!);
+    const document = newDocument(clientId, connectionId, job.input!);
     documentId = document.id;
-    await trx.insertInto('documents').values(document).execute();
+    await insertDocument(trx, document, job.input!.bytes);
     await trx
       .insertInto('imports')
       .values({
@@ -443,15 +453,18 @@ export async function importStatement(
   return getImportOrThrow(deps.db, clientId, importId);
 }
 
-/** What a queued import needs to run: stored with its job. */
-export interface QueuedImportJob {
-  importId: string;
+/** What a queued import needs to run: stored with the import (and, for older jobs, with the job). */
+export interface QueuedImportOptions {
   format?: StatementFormat | undefined;
   currency?: string | undefined;
   csvMapping?: CsvMapping | undefined;
   externalId?: string | undefined;
   connectionId?: string | undefined;
   accountId?: string | undefined;
+}
+
+export interface QueuedImportJob extends QueuedImportOptions {
+  importId: string;
 }
 
 /**
@@ -466,8 +479,16 @@ export async function queueImport(
   const target = await resolveTarget(deps.db, clientId, input);
   const importId = newId('import');
   await deps.db.transaction().execute(async (trx) => {
-    const document = documentRow(clientId, target.connectionId ?? null, input);
-    await trx.insertInto('documents').values(document).execute();
+    const document = newDocument(clientId, target.connectionId ?? null, input);
+    await insertDocument(trx, document, input.bytes);
+    const options: QueuedImportOptions = {
+      format: input.format,
+      currency: input.currency,
+      csvMapping: input.csvMapping,
+      externalId: input.externalId,
+      connectionId: target.connectionId,
+      accountId: input.accountId,
+    };
     await trx
       .insertInto('imports')
       .values({
@@ -479,101 +500,161 @@ export async function queueImport(
         format: null,
         summary: JSON.stringify({ size: input.bytes.length }),
         issues: JSON.stringify([]),
+        options: JSON.stringify(options),
         finished_at: null,
       })
       .execute();
-    const job: QueuedImportJob = {
-      importId,
-      format: input.format,
-      currency: input.currency,
-      csvMapping: input.csvMapping,
-      externalId: input.externalId,
-      connectionId: target.connectionId,
-      accountId: input.accountId,
-    };
-    await deps.jobs.send(IMPORT_STATEMENT, job, { trx });
+    await deps.jobs.send(IMPORT_STATEMENT, { importId, ...options } satisfies QueuedImportJob, { trx });
   });
   return getImportOrThrow(deps.db, clientId, importId);
 }
 
-/** The job of a queued import: parse the stored file, then write it, or mark the import failed. */
+/** Where a queued import's job stands with pg-boss: the last attempt fails the import for good. */
+export interface JobAttempt {
+  lastAttempt: boolean;
+}
+
+/**
+ * The job of a queued import: parse the stored file, then write it, or mark the import failed.
+ * A file that cannot be imported (IMPORT_UNREADABLE, a value the database refuses) fails at once;
+ * any other error is retried by the queue, and fails the import on the last attempt. Either way
+ * the import ends `failed` with its reason, its document deleted and its event recorded: it never
+ * stays `processing`.
+ */
 export async function runQueuedImport(
-  deps: Pick<EngineDeps, 'db' | 'now'>,
+  deps: Pick<EngineDeps, 'db' | 'now' | 'logger'>,
   job: QueuedImportJob,
+  attempt: JobAttempt = { lastAttempt: true },
 ): Promise<void> {
   const row = await deps.db
     .selectFrom('imports')
-    .innerJoin('documents', 'documents.id', 'imports.document_id')
-    .select([
-      'imports.client_id',
-      'imports.status',
-      'documents.id as document_id',
-      'documents.content',
-      'documents.content_type',
-    ])
-    .where('imports.id', '=', job.importId)
+    .select(['client_id', 'status', 'document_id', 'options'])
+    .where('id', '=', job.importId)
     .executeTakeFirst();
   // Gone (its client was deleted) or already done by an earlier attempt of this job.
-  if (row?.status !== 'processing') return;
-  const input: ImportInput = {
-    bytes: row.content,
-    contentType: row.content_type,
-    format: job.format,
-    currency: job.currency,
-    csvMapping: job.csvMapping,
-    connectionId: job.connectionId,
-    accountId: job.accountId,
-    externalId: job.externalId,
-  };
-  let result: ParseResult;
-  let target: ImportTarget;
+  if (row?.status !== 'processing' || !row.document_id) return;
+  const documentId = row.document_id;
+  const options = (row.options ?? job) as QueuedImportOptions;
+  const failure = { clientId: row.client_id, documentId, options };
   try {
+    const input: Pick<ImportInput, 'connectionId' | 'accountId'> = options;
     // The account may have been removed since the file was queued: checked again.
-    target = await resolveTarget(deps.db, row.client_id, input);
-    result = parseFor(target, input);
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    const issues = (error.extensions?.issues as unknown[] | undefined) ?? [];
+    const target = await resolveTarget(deps.db, row.client_id, input);
+    const result = fitTarget(
+      target,
+      readableOrThrow(
+        await parseStatementPieces(documentParts(deps.db, documentId), {
+          format: options.format,
+          csvMapping: options.csvMapping,
+        }),
+        options.currency ?? target.account?.currency,
+      ),
+    );
     await deps.db.transaction().execute(async (trx) => {
-      // Nothing of a refused file is kept (as for a synchronous import): only the failed import says why.
-      await trx.deleteFrom('documents').where('id', '=', row.document_id).execute();
-      await trx
-        .updateTable('imports')
-        .set({
-          status: 'failed',
-          document_id: null,
-          format: (error.extensions?.format as string | undefined) ?? null,
-          issues: JSON.stringify(issues),
-          summary: JSON.stringify({ error: error.message }),
-          finished_at: deps.now(),
-        })
-        .where('id', '=', job.importId)
-        .execute();
-      await recordEvent(trx, {
-        clientId: row.client_id,
-        type: 'import.completed',
-        data: {
-          import_id: job.importId,
-          status: 'failed',
-          connection_id: job.connectionId ?? null,
-          external_id: job.externalId ?? null,
-          error: error.message,
-        },
+      if (!(await claimImport(trx, job.importId))) return;
+      await writeImport(trx, deps.now, row.client_id, {
+        result,
+        connectionId: target.connectionId,
+        accountKey: target.account?.key,
+        externalId: options.externalId,
+        importId: job.importId,
+        queued: { documentId },
+        input: null,
       });
     });
-    return;
+  } catch (error) {
+    if (error instanceof ApiError) {
+      await failImport(deps, job.importId, failure, {
+        message: error.message,
+        format: (error.extensions?.format as string | undefined) ?? null,
+        issues: (error.extensions?.issues as unknown[] | undefined) ?? [],
+      });
+      return;
+    }
+    const final = attempt.lastAttempt || isDataException(error);
+    deps.logger.warn(
+      { err: error, import: job.importId, final },
+      final ? 'a queued import failed' : 'a queued import failed; it will be tried again',
+    );
+    if (!final) throw error;
+    await failImport(deps, job.importId, failure, {
+      message: isDataException(error)
+        ? 'A value of the file could not be stored; nothing was imported.'
+        : 'The import could not be completed; nothing was imported.',
+      format: null,
+      issues: [],
+    });
   }
-  await deps.db.transaction().execute((trx) =>
-    writeImport(trx, deps.now, row.client_id, {
-      result,
-      connectionId: target.connectionId,
-      accountKey: target.account?.key,
-      externalId: job.externalId,
-      importId: job.importId,
-      queued: { documentId: row.document_id },
-      input: null,
-    }),
-  );
+}
+
+/**
+ * Locks a queued import that is still processing (false when another run of its job has ended
+ * it meanwhile): a job sent again after a crash never writes a file twice.
+ */
+async function claimImport(trx: Transaction<Schema>, importId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('imports')
+    .select('id')
+    .where('id', '=', importId)
+    .where('status', '=', 'processing')
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Ends a queued import as failed; nothing of a refused file is kept (as for a synchronous import). */
+async function failImport(
+  deps: Pick<EngineDeps, 'db' | 'now'>,
+  importId: string,
+  job: { clientId: string; documentId: string; options: QueuedImportOptions },
+  failure: { message: string; format: string | null; issues: unknown[] },
+): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await claimImport(trx, importId))) return;
+    await deleteDocument(trx, job.documentId);
+    await trx
+      .updateTable('imports')
+      .set({
+        status: 'failed',
+        document_id: null,
+        format: failure.format,
+        issues: JSON.stringify(failure.issues),
+        summary: JSON.stringify({ error: failure.message }),
+        finished_at: deps.now(),
+      })
+      .where('id', '=', importId)
+      .execute();
+    await recordEvent(trx, {
+      clientId: job.clientId,
+      type: 'import.completed',
+      data: {
+        import_id: importId,
+        status: 'failed',
+        connection_id: job.options.connectionId ?? null,
+        external_id: job.options.externalId ?? null,
+        error: failure.message,
+      },
+    });
+  });
+}
+
+/**
+ * After a crash of the only process that can open the embedded database, a queued import it was
+ * running is left `processing` with a job nobody works on: the next start sends it again (its
+ * options are kept with it; claimImport makes a second run harmless).
+ */
+export async function resumeInterruptedImports(deps: Pick<EngineDeps, 'db' | 'jobs' | 'logger'>) {
+  const processing = await deps.db
+    .selectFrom('imports')
+    .select(['id', 'options'])
+    .where('status', '=', 'processing')
+    .where('options', 'is not', null)
+    .execute();
+  for (const row of processing)
+    await deps.jobs.send(IMPORT_STATEMENT, { importId: row.id, ...(row.options as QueuedImportOptions) });
+  if (processing.length > 0)
+    deps.logger.warn({ imports: processing.map((r) => r.id) }, 'resumed imports interrupted by a crash');
+  return processing.length;
 }
 
 export async function getImportOrThrow(db: Kysely<Schema>, clientId: string, id: string) {
@@ -597,13 +678,9 @@ export async function getImportOrThrow(db: Kysely<Schema>, clientId: string, id:
   };
 }
 
+/** A document of this client: its description, and its bytes part after part. */
 export async function getDocumentContent(db: Kysely<Schema>, clientId: string, id: string) {
-  const row = await db
-    .selectFrom('documents')
-    .select(['content', 'content_type', 'filename'])
-    .where('client_id', '=', clientId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await findDocument(db, clientId, id);
   if (!row) throw new ApiError('NOT_FOUND', `No document ${id}.`);
-  return row;
+  return { ...row, parts: documentParts(db, row.id) };
 }

@@ -2,6 +2,7 @@
 // and for investment statements (OFX) portfolios, their investments (holdings) and the investments'
 // transactions (trades), in the native API's fields (seed 003). Pure: the import service stores them.
 import { createHash } from 'node:crypto';
+import { maskCardNumbers } from '../domain/identifiers.ts';
 import type { NormalizedRecord } from '../domain/records.ts';
 import type {
   InvestmentAction,
@@ -116,12 +117,27 @@ function accountRecord(result: ParseResult, key: string, statements: Statement[]
   };
 }
 
+/**
+ * A movement's free text with card numbers masked (DESIGN.md: never a full PAN in a response). The
+ * natural key is computed before, from the file as it is, so ids do not change with the masking;
+ * the stored document (GET /v1/documents/{id}/content) stays the user's file byte for byte.
+ */
+function masked(t: StatementTransaction): StatementTransaction {
+  return {
+    ...t,
+    description: maskCardNumbers(t.description),
+    counterparty: t.counterparty && maskCardNumbers(t.counterparty),
+    reference: t.reference && maskCardNumbers(t.reference),
+  };
+}
+
 function transactionRecord(
   result: ParseResult,
   accountKey: string,
   naturalKey: string,
-  t: StatementTransaction,
+  original: StatementTransaction,
 ): NormalizedRecord {
+  const t = masked(original);
   return {
     product: 'transactions',
     naturalKey,

@@ -6,6 +6,8 @@ import { ApiError } from '../http/errors.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, type KeyStore, SIGNING_ALG } from './keys.ts';
 
 export const TOKEN_AUDIENCE = 'tesoro-api';
+/** The rotation of the client secret a token was issued under (epoch ms), when there was one. */
+const SECRET_ROTATION_CLAIM = 'srt';
 
 export interface TokenResponse {
   access_token: string;
@@ -20,6 +22,8 @@ export interface VerifiedToken {
   clientId: string;
   scopes: Scope[];
   expiresAt: Date;
+  /** The client's secret rotation the token was issued under (epoch ms); 0 before any. */
+  secretRotatedAt: number;
 }
 
 export async function issueAccessToken(
@@ -27,13 +31,20 @@ export async function issueAccessToken(
   issuer: string,
   clientId: string,
   scopes: readonly Scope[],
-  options: { ttlSeconds?: number; now?: Date } = {},
+  options: {
+    ttlSeconds?: number;
+    now?: Date;
+    /** The client's `secret_rotated_at`: a token issued before a later rotation stops working. */
+    secretRotatedAt?: string | null;
+  } = {},
 ): Promise<TokenResponse> {
   const ttl = options.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
   const issuedAt = Math.floor((options.now ?? new Date()).getTime() / 1000);
   const { kid, privateKey } = keys.signingKey();
   const scope = scopes.join(' ');
-  const accessToken = await new SignJWT({ scope })
+  const claims: Record<string, unknown> = { scope };
+  if (options.secretRotatedAt) claims[SECRET_ROTATION_CLAIM] = Date.parse(options.secretRotatedAt);
+  const accessToken = await new SignJWT(claims)
     .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: 'at+jwt' })
     .setIssuer(issuer)
     .setAudience(TOKEN_AUDIENCE)
@@ -75,6 +86,8 @@ export async function verifyAccessToken(
       clientId: payload.sub!,
       scopes,
       expiresAt: new Date(payload.exp! * 1000),
+      secretRotatedAt:
+        typeof payload[SECRET_ROTATION_CLAIM] === 'number' ? (payload[SECRET_ROTATION_CLAIM] as number) : 0,
     };
   } catch (error) {
     if (error instanceof errors.JWTExpired)

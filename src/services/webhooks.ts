@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { newId } from '../domain/ids.ts';
 import { ApiError } from '../http/errors.ts';
-import { decodeCursor, keysetPage } from '../http/pagination.ts';
+import { CREATED_KEY, decodeCursor, keysetPage } from '../http/pagination.ts';
 import { type MasterKeyring, seal } from '../security/envelope.ts';
 import type { Schema } from '../store/schema.ts';
 import { type AddressPolicy, checkWebhookUrl } from '../webhooks/address-guard.ts';
@@ -108,7 +108,7 @@ export async function listEndpoints(
     .select([...endpointColumns, sql<string>`created_at::text`.as('created_key')])
     .where('client_id', '=', clientId);
   if (query.cursor) {
-    const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+    const [createdAt, id] = decodeCursor(query.cursor, CREATED_KEY) as [string, string];
     q = q.where(sql<boolean>`(created_at, id) > (${createdAt}::timestamptz, ${id})`);
   }
   const rows = await q
@@ -228,7 +228,7 @@ export async function listEvents(
     .where('client_id', '=', clientId);
   if (query.type) q = q.where('type', '=', query.type);
   if (query.cursor) {
-    const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+    const [createdAt, id] = decodeCursor(query.cursor, CREATED_KEY) as [string, string];
     q = q.where(sql<boolean>`(created_at, id) < (${createdAt}::timestamptz, ${id})`);
   }
   const rows = await q
@@ -313,7 +313,7 @@ export async function listDeliveries(
     .where('d.endpoint_id', '=', endpointId);
   if (query.status) q = q.where('d.status', '=', query.status as 'pending');
   if (query.cursor) {
-    const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+    const [createdAt, id] = decodeCursor(query.cursor, CREATED_KEY) as [string, string];
     q = q.where(sql<boolean>`(d.created_at, d.id) < (${createdAt}::timestamptz, ${id})`);
   }
   const rows = await q

@@ -1,6 +1,6 @@
 // Rows of connections, refreshes, challenges and status history. Every read takes the client id:
 // a connection of another client is simply not found.
-import type { Kysely, Transaction, Updateable } from 'kysely';
+import { type Kysely, sql, type Transaction, type Updateable } from 'kysely';
 import { assertTransition, type ConnectionStatus } from '../domain/connection-status.ts';
 import { recordEvent } from '../webhooks/events.ts';
 import type { ConnectionsTable, ProductState, Schema } from './schema.ts';
@@ -90,6 +90,24 @@ export async function findActiveRefresh(db: Db, connectionId: string) {
     .where('connection_id', '=', connectionId)
     .where('status', 'in', ['queued', 'running', 'waiting_user'])
     .executeTakeFirst();
+}
+
+/**
+ * Inserts a queued refresh unless one is already in flight for the connection; true when this
+ * one was inserted. The partial unique index refreshes_one_active decides, so concurrent callers
+ * on PostgreSQL cannot both insert (nor fail with a duplicate key): the second waits for the
+ * first to commit and then inserts nothing.
+ */
+export async function insertQueuedRefresh(
+  db: Db,
+  refresh: { id: string; client_id: string; connection_id: string; trigger: string; refresh_number: number },
+): Promise<boolean> {
+  const inserted = await sql<{ id: string }>`
+    insert into refreshes (id, client_id, connection_id, trigger, status, refresh_number)
+    values (${refresh.id}, ${refresh.client_id}, ${refresh.connection_id}, ${refresh.trigger}, 'queued', ${refresh.refresh_number})
+    on conflict (connection_id) where status in ('queued', 'running', 'waiting_user') do nothing
+    returning id`.execute(db);
+  return inserted.rows.length > 0;
 }
 
 export async function findRefresh(db: Db, id: string) {

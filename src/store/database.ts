@@ -154,3 +154,12 @@ export async function pendingMigrations(database: Database): Promise<string[]> {
   const known = await migrator.getMigrations();
   return known.filter((m) => !m.executedAt).map((m) => m.name);
 }
+
+/**
+ * SQLSTATE class 22 ("data exception": a date out of range, a numeric overflow, a bad byte): the
+ * database refused a value, so running the same statement again cannot succeed.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}

@@ -43,8 +43,9 @@ export interface RenderedRow {
 
 export const isMovement = (product: Product) => movementProducts.has(product);
 
-/** The sort key of a product's lists: newest movement first; other records by id. */
-export const sortKeyArity = (product: Product) => (isMovement(product) ? 2 : 1);
+/** The sort key of a product's lists: newest movement first (date, id); other records by id. */
+export const sortKeyShape = (product: Product): readonly ('date' | 'id')[] =>
+  isMovement(product) ? ['date', 'id'] : ['id'];
 
 /** A stored record's columns, as selected by `recordColumns`. */
 export interface RecordColumns {
@@ -211,22 +212,72 @@ export async function countRecords(
   return Number(result.rows[0]!.n);
 }
 
-/** Every live record of one product of a connection, rendered, in list order (for "all data"). */
-export async function allRecordsOf(
+/** One record of a connection, rendered, with what "all data" groups it by. */
+export interface ConnectionRecord {
+  id: string;
+  parent_id: string | null;
+  /** The document's `type` (investments are grouped by it). */
+  type: string | null;
+  /** The document's `product_id` (a holder names the product it holds). */
+  product_id: string | null;
+  json: string;
+}
+
+/**
+ * Every live record of one product of a connection (or of one parent record), rendered, in list
+ * order, `batchSize` at a time (keyset on the list order): a large connection is read in steps,
+ * with the event loop free between them, never as one result.
+ */
+export async function* connectionRecords(
   db: Kysely<Schema>,
   product: Product,
   connection: { id: string; client_id: string; external_id: string | null },
-): Promise<Array<{ id: string; parent_id: string | null; json: string; type: string | null }>> {
-  const order = isMovement(product) ? sql`r.operation_date desc, r.id desc` : sql`r.id`;
-  const result = await sql<RecordColumns & { type: string | null }>`
-    select r.data->>'type' as type, ${recordColumns(product, false)}
-    from ${sql.table(productTable[product])} r
-    where r.client_id = ${connection.client_id} and r.connection_id = ${connection.id} and r.removed_at is null
-    order by ${order}`.execute(db);
-  return result.rows.map((row) => ({
-    id: row.id,
-    parent_id: row.parent_id,
-    type: row.type,
-    json: renderRecord(product, row, connection.external_id),
-  }));
+  options: { parentId?: string; batchSize: number },
+): AsyncGenerator<ConnectionRecord[]> {
+  const movement = isMovement(product);
+  let after: { date: string; id: string } | undefined;
+  for (;;) {
+    const where = [
+      sql`r.client_id = ${connection.client_id}`,
+      sql`r.connection_id = ${connection.id}`,
+      sql`r.removed_at is null`,
+    ];
+    if (options.parentId !== undefined) where.push(sql`r.parent_id = ${options.parentId}`);
+    if (after)
+      where.push(
+        movement
+          ? sql`(r.operation_date, r.id) < (${after.date}::date, ${after.id})`
+          : sql`r.id > ${after.id}`,
+      );
+    const result = await sql<RecordColumns & { type: string | null; product_id: string | null; k: string }>`
+      select r.data->>'type' as type, r.data->>'product_id' as product_id,
+        ${movement ? sql`r.operation_date::text` : sql`''`} as k, ${recordColumns(product, false)}
+      from ${sql.table(productTable[product])} r
+      where ${sql.join(where, sql` and `)}
+      order by ${movement ? sql`r.operation_date desc, r.id desc` : sql`r.id`}
+      limit ${options.batchSize}`.execute(db);
+    const rows = result.rows;
+    if (rows.length > 0)
+      yield rows.map((row) => ({
+        id: row.id,
+        parent_id: row.parent_id,
+        type: row.type,
+        product_id: row.product_id,
+        json: renderRecord(product, row, connection.external_id),
+      }));
+    if (rows.length < options.batchSize) return;
+    const last = rows.at(-1)!;
+    after = { date: last.k, id: last.id };
+  }
+}
+
+/** How many live records a connection holds, over every product. */
+export async function countConnectionRecords(db: Kysely<Schema>, connectionId: string): Promise<number> {
+  const counts = Object.values(productTable).map(
+    (table) =>
+      sql`select count(*) as n from ${sql.table(table)} where connection_id = ${connectionId} and removed_at is null`,
+  );
+  const result = await sql<{ n: string | number }>`
+    select sum(n) as n from (${sql.join(counts, sql` union all `)}) counts`.execute(db);
+  return Number(result.rows[0]?.n ?? 0);
 }

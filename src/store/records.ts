@@ -27,7 +27,7 @@ export function recordId(connectionId: string, product: Product, naturalKey: str
  * Raise when the stored document of a record changes shape (domain/product-fields.ts): every record
  * is then rewritten by its next refresh.
  */
-const DOCUMENT_VERSION = 2;
+const DOCUMENT_VERSION = 3;
 
 export function contentHash(record: NormalizedRecord): string {
   return createHash('sha256')
@@ -135,15 +135,31 @@ function withProductId(context: StoreContext, product: Product, data: Normalized
   return { ...data, product_id: recordId(context.connectionId, held, data.product_natural_key) };
 }
 
+/**
+ * U+0000 and lone surrogates: PostgreSQL's text cannot hold the first, and `json ->>` refuses
+ * both as escapes (one stored NUL made every search of a tenant fail). JSON.stringify writes them
+ * as `\u0000` / `\udXXX` escapes, so the text is checked with one scan and, in the rare case it
+ * has one, written again with each such character replaced by U+FFFD.
+ */
+const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
+const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD').toWellFormed();
+
+function storableJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!UNSTORABLE_ESCAPE.test(json)) return json;
+  return JSON.stringify(value, (_key, item) => (typeof item === 'string' ? storable(item) : item));
+}
+
 /** A record as the values of its table's content columns (baseColumns, then movementColumns). */
 function toRow(context: StoreContext, product: Product, record: NormalizedRecord): unknown[] {
   const parent = parentProduct[product];
+  const naturalKey = storable(record.naturalKey);
   const row: unknown[] = [
-    recordId(context.connectionId, product, record.naturalKey),
-    record.naturalKey,
+    recordId(context.connectionId, product, naturalKey),
+    naturalKey,
     parent && record.parentKey ? recordId(context.connectionId, parent, record.parentKey) : null,
-    JSON.stringify(productDocument(product, withProductId(context, product, record.data))),
-    JSON.stringify(record.raw ?? null),
+    storableJson(productDocument(product, withProductId(context, product, record.data))),
+    storableJson(record.raw ?? null),
     contentHash(record),
   ];
   if (!movementProducts.has(product)) return row;

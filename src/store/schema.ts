@@ -9,7 +9,7 @@ type Json<T> = ColumnType<T, string, string>;
 export interface ClientsTable {
   id: string;
   name: string;
-  /** scrypt hash, see security/secrets.ts; the secret itself is never stored. */
+  /** Keyed hash (HMAC-SHA-256), see security/secrets.ts; the secret itself is never stored. */
   secret_hash: string;
   scopes: string[];
   created_at: CreatedAt;
@@ -227,8 +227,14 @@ export interface DocumentsTable {
   content_type: string;
   size: number;
   sha256: string;
-  content: Uint8Array;
   created_at: CreatedAt;
+}
+
+/** A document's bytes, in parts of 1 MiB (migration 0008). */
+export interface DocumentPartsTable {
+  document_id: string;
+  part: number;
+  content: Uint8Array;
 }
 
 export interface ImportsTable {
@@ -240,6 +246,8 @@ export interface ImportsTable {
   format: string | null;
   summary: Json<Record<string, unknown>>;
   issues: Json<unknown[]>;
+  /** A queued import's options (format, mapping, target), to send it again after a crash. */
+  options: Json<Record<string, unknown>> | null;
   created_at: CreatedAt;
   finished_at: Timestamp | null;
 }
@@ -301,5 +309,6 @@ export interface Schema {
   connect_sessions: ConnectSessionsTable;
   connect_codes: ConnectCodesTable;
   documents: DocumentsTable;
+  document_parts: DocumentPartsTable;
   imports: ImportsTable;
 }

@@ -6,7 +6,7 @@ import type { Language } from '../../connectors/connector.ts';
 import { authOf } from '../../http/auth.ts';
 import { ApiError } from '../../http/errors.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
-import { decodeCursor, keysetPage, Page } from '../../http/pagination.ts';
+import { CREATED_KEY, decodeCursor, keysetPage, Page } from '../../http/pagination.ts';
 import { presentConnection, presentConnections, presentRefresh } from '../../services/connection-view.ts';
 import {
   answerChallenge,
@@ -110,7 +110,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: E
       if (query.external_id) q = q.where('external_id', '=', query.external_id);
       if (query.cursor) {
         // The timestamp travels as PostgreSQL printed it: a JS Date would drop its microseconds.
-        const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+        const [createdAt, id] = decodeCursor(query.cursor, CREATED_KEY) as [string, string];
         q = q.where(sql<boolean>`(created_at, id) > (${createdAt}::timestamptz, ${id})`);
       }
       const rows = await q

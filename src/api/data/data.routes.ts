@@ -1,6 +1,7 @@
 // The data API: GET /v1/<product> (filters, keyset or page paging, count, include=raw) and
 // GET /v1/<product>/{id} for every product, all scoped to the calling client. Pages are rendered as
 // JSON by the database (store/product-queries.ts) and sent as they come.
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
@@ -53,6 +54,19 @@ export interface ListQuery {
 }
 
 /** Sends JSON text produced elsewhere as it is (the route schema documents its shape). */
+/** Joins small pieces of text into chunks of about 64 KB, so a stream is not a write per piece. */
+async function* inChunks(pieces: AsyncIterable<string>): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const piece of pieces) {
+    chunk += piece;
+    if (chunk.length >= 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
 export function sendJsonText(reply: FastifyReply, text: string, status = 200): FastifyReply {
   return reply
     .code(status)
@@ -124,7 +138,10 @@ export async function listProduct(
   );
 }
 
-export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Schema> }): void {
+export function registerDataRoutes(
+  app: FastifyInstance,
+  deps: { db: Kysely<Schema>; allDataMaxRecords?: number | undefined },
+): void {
   const { db } = deps;
   const settled = new SettledConnections();
   app.get(
@@ -187,18 +204,25 @@ export function registerDataRoutes(app: FastifyInstance, deps: { db: Kysely<Sche
         tags: ['Data'],
         summary: 'Everything extracted for a connection, grouped',
         description:
-          'Seed 003\'s "ALL DATA": accounts, cards and liabilities with their transactions and holders, ' +
+          'Flanks\' "ALL DATA": accounts, cards and liabilities with their transactions and holders, ' +
           'portfolios with holders, investments grouped by type (funds, stocks, etfs, fixed_income, ' +
           'pension_plans, …) each with its transactions, identity and MiFID answers, plus ' +
-          '`product_status`, which tells an empty list from one still being extracted or failed.',
+          '`product_status`, which tells an empty list from one still being extracted or failed. ' +
+          'Streamed as it is read. A connection of more than 100,000 records answers 422 RESULT_TOO_LARGE: ' +
+          'read it with the paged lists.',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: {
           200: Type.Object({}, { additionalProperties: true }),
-          ...problemResponses(400, 401, 403, 404),
+          ...problemResponses(400, 401, 403, 404, 422),
         },
       },
     },
-    async (request) => allData(db, authOf(request).client.id, (request.params as { id: string }).id),
+    async (request, reply) => {
+      const pieces = await allData(db, authOf(request).client.id, (request.params as { id: string }).id, {
+        maxRecords: deps.allDataMaxRecords,
+      });
+      return reply.type('application/json; charset=utf-8').send(Readable.from(inChunks(pieces)));
+    },
   );
   app.post(
     '/v1/transactions/search',

@@ -1,6 +1,7 @@
 // Statement imports over HTTP: the file is the request body (any of the statement content types,
 // or application/octet-stream) with options in the query string, or a multipart/form-data form
 // with a `file` part and the options as fields.
+import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
@@ -10,6 +11,7 @@ import { supportedFormats } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
 import { ApiError } from '../../http/errors.ts';
+import { assertNoNul } from '../../http/request-guards.ts';
 import type { EngineDeps } from '../../services/engine.ts';
 import {
   getDocumentContent,
@@ -153,8 +155,10 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Engin
   app.addSchema(ImportSchema);
   const importRef = Type.Unsafe({ $ref: 'Import#' });
   // The file types are read as raw bytes by the upload route only (an encapsulated context):
-  // everywhere else they stay unsupported media types.
+  // everywhere else they stay unsupported media types. JSON, forms and JWE are not parsed here at
+  // all: a parsed value is not a file (the number 60000000 once became a 60 MB document).
   app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
       fileTypes,
       { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES },
@@ -203,7 +207,14 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Engin
           'content-disposition',
           `attachment; filename="${document.filename.replace(/[^\w.-]/g, '_')}"`,
         );
-      return reply.type(document.content_type).send(Buffer.from(document.content));
+      // The file is the user's, not a page of ours: it is served as what it was uploaded as only
+      // when that is a statement type, never sniffed, and never rendered.
+      return reply
+        .type(fileTypes.includes(document.content_type) ? document.content_type : 'application/octet-stream')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('content-length', String(document.size))
+        .send(Readable.from(document.parts));
     },
   );
 }
@@ -228,11 +239,17 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
       },
     },
     async (request, reply) => {
+      const body = request.body as Buffer | undefined;
+      if (!request.isMultipart() && body !== undefined && !Buffer.isBuffer(body))
+        throw new ApiError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Send the file itself as the body, or as multipart/form-data.',
+        );
       const upload = request.isMultipart()
         ? await multipartUpload(request)
         : {
             options: request.query as UploadOptionsValue,
-            bytes: (request.body as Buffer | undefined) ?? Buffer.alloc(0),
+            bytes: body ?? Buffer.alloc(0),
             contentType: request.headers['content-type'] ?? 'application/octet-stream',
             filename: undefined,
           };
@@ -277,6 +294,7 @@ async function multipartUpload(request: FastifyRequest) {
       file = { bytes: await part.toBuffer(), contentType: part.mimetype, filename: part.filename };
     } else fields[part.fieldname] = String(part.value);
   }
+  assertNoNul(fields, '/body');
   const merged = Value.Convert(UploadOptions, { ...(request.query as object), ...fields });
   const errors = [...Value.Errors(UploadOptions, merged)];
   if (errors.length > 0 || !file)

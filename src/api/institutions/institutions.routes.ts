@@ -51,8 +51,8 @@ const fold = (text: string) =>
     .replace(/\p{Diacritic}/gu, '')
     .toLowerCase();
 
-const byNameThenId = (a: readonly (string | number)[], b: readonly (string | number)[]) =>
-  String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1]));
+const byNameThenId = (a: readonly string[], b: readonly string[]) =>
+  a[0]!.localeCompare(b[0]!) || a[1]!.localeCompare(b[1]!);
 
 interface ListQuery {
   country?: string;
@@ -85,7 +85,7 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry
         .filter((i) => !query.product || i.products.includes(query.product))
         .filter((i) => !needle || fold(i.name).includes(needle) || i.id.includes(needle))
         .sort((a, b) => byNameThenId([a.name, a.id], [b.name, b.id]));
-      const page = pageInMemory(matching, (i) => [i.name, i.id], byNameThenId, query);
+      const page = pageInMemory(matching, (i) => [i.name, i.id], byNameThenId, query, ['text', 'id']);
       return { ...page, data: page.data.map((i) => presentInstitution(deps.registry, i, query.language)) };
     },
   );

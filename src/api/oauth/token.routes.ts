@@ -1,7 +1,9 @@
-// POST /v1/oauth/token: OAuth2 client-credentials grant (seed 003's POST v0/token).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// POST /v1/oauth/token: OAuth2 client-credentials grant (Flanks' POST v0/token).
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { parseScopes, type Scope } from '../../domain/scopes.ts';
+import type { AuthFailures } from '../../http/auth-failures.ts';
+import { clientCredentialsOf } from '../../http/client-credentials.ts';
 import { ApiError } from '../../http/errors.ts';
 import { authenticateClient } from '../../services/clients.ts';
 import type { KeyStore } from '../../services/keys.ts';
@@ -12,26 +14,7 @@ import { TokenRequest, TokenResponse } from './token.schemas.ts';
 
 interface TokenBody {
   grant_type: string;
-  client_id?: string;
-  client_secret?: string;
   scope?: string;
-}
-
-/** RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64. */
-function basicCredentials(request: FastifyRequest): { id: string; secret: string } | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(request.headers.authorization ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  try {
-    return {
-      id: decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' ')),
-      secret: decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' ')),
-    };
-  } catch {
-    return undefined;
-  }
 }
 
 const invalidClient = () =>
@@ -42,7 +25,7 @@ const invalidClient = () =>
 
 export function registerTokenRoutes(
   app: FastifyInstance,
-  deps: { db: Kysely<Schema>; keys: KeyStore; issuer: string },
+  deps: { db: Kysely<Schema>; keys: KeyStore; issuer: string; failures: AuthFailures | undefined },
 ): void {
   app.post(
     '/v1/oauth/token',
@@ -53,7 +36,7 @@ export function registerTokenRoutes(
         description:
           'OAuth2 client-credentials grant. Returns a bearer JWT valid for an hour, signed with a key from /.well-known/jwks.json.',
         body: TokenRequest,
-        response: { 200: TokenResponse, ...problemResponses(400, 401) },
+        response: { 200: TokenResponse, ...problemResponses(400, 401, 429) },
       },
     },
     async (request, reply) => {
@@ -67,12 +50,14 @@ export function registerTokenRoutes(
           },
         );
       }
-      const basic = basicCredentials(request);
-      const clientId = basic?.id ?? body.client_id;
-      const clientSecret = basic?.secret ?? body.client_secret;
-      if (!clientId || !clientSecret) throw invalidClient();
-      const client = await authenticateClient(deps.db, clientId, clientSecret);
-      if (!client) throw invalidClient();
+      const { id: clientId, secret: clientSecret } = clientCredentialsOf(request);
+      deps.failures?.assertAllowed(request, clientId);
+      const client =
+        clientId && clientSecret ? await authenticateClient(deps.db, clientId, clientSecret) : undefined;
+      if (!client) {
+        deps.failures?.record(request, clientId);
+        throw invalidClient();
+      }
 
       let scopes: Scope[] = client.scopes;
       if (body.scope !== undefined && body.scope.trim() !== '') {
@@ -86,7 +71,9 @@ export function registerTokenRoutes(
         scopes = requested.scopes;
       }
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      return issueAccessToken(deps.keys, deps.issuer, client.id, scopes);
+      return issueAccessToken(deps.keys, deps.issuer, client.id, scopes, {
+        secretRotatedAt: client.secret_rotated_at,
+      });
     },
   );
 }

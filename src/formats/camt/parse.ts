@@ -5,7 +5,14 @@
 // Streaming (saxes): only the open statement's own elements are kept as a tree; each entry becomes
 // a movement as soon as it closes and is then dropped.
 import { SaxesParser } from 'saxes';
-import { type Issue, normalizeAmount, type ParseResult, type StatementTransaction } from '../statement.ts';
+import {
+  type Issue,
+  MAX_ELEMENT_DEPTH,
+  normalizeAmount,
+  type ParseResult,
+  type StatementTransaction,
+  UnreadableFileError,
+} from '../statement.ts';
 import { parseWhole, type StatementHeader, type StatementSink, type TextParser } from '../stream.ts';
 
 interface Element {
@@ -244,6 +251,11 @@ export class CamtParser implements TextParser {
         line: xml.line,
       };
       if (element.name.startsWith('BkToCstmr')) this.#messages += 1;
+      // The element tree is walked recursively: a depth no statement has is refused first.
+      if (this.#stack.length > MAX_ELEMENT_DEPTH)
+        throw new UnreadableFileError(
+          `elements are nested more than ${MAX_ELEMENT_DEPTH} deep (line ${xml.line})`,
+        );
       this.#stack[this.#stack.length - 1]!.children.push(element);
       if (!tag.isSelfClosing) this.#stack.push(element);
       else this.#closed(element);

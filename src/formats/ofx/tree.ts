@@ -3,6 +3,8 @@
 // is a leaf (its closing tag, if any, is skipped); an element followed by another tag is an
 // aggregate that ends at its closing tag.
 
+import { MAX_ELEMENT_DEPTH, UnreadableFileError } from '../statement.ts';
+
 export interface Node {
   name: string;
   value: string | null;
@@ -12,6 +14,16 @@ export interface Node {
 
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
 
+/**
+ * A numeric character reference as text; one that names no character PostgreSQL can store (U+0000,
+ * a lone surrogate, beyond U+10FFFF) is U+FFFD, the replacement character.
+ */
+function codePoint(value: number): string {
+  const storable =
+    Number.isInteger(value) && value > 0 && value <= 0x10ffff && (value < 0xd800 || value > 0xdfff);
+  return storable ? String.fromCodePoint(value) : '\uFFFD';
+}
+
 function decodeValue(text: string): string {
   // Most values have neither entities nor CDATA: no regular expression for them.
   if (!text.includes('&') && !text.includes('<![')) return text.trim();
@@ -19,8 +31,8 @@ function decodeValue(text: string): string {
   return unwrapped
     .replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (match, entity: string) => {
       if (entity.startsWith('#x') || entity.startsWith('#X'))
-        return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
-      if (entity.startsWith('#')) return String.fromCodePoint(Number(entity.slice(1)));
+        return codePoint(Number.parseInt(entity.slice(2), 16));
+      if (entity.startsWith('#')) return codePoint(Number(entity.slice(1)));
       return entities[entity.toLowerCase()] ?? match;
     })
     .trim();
@@ -189,6 +201,10 @@ export class OfxTreeBuilder {
     this.#stack.at(-1)!.children.push(node);
     if (!selfClosing) {
       const onStack = this.#closed.has(upper);
+      if (onStack && this.#stack.length > MAX_ELEMENT_DEPTH)
+        throw new UnreadableFileError(
+          `elements are nested more than ${MAX_ELEMENT_DEPTH} deep (line ${this.#line})`,
+        );
       if (onStack) this.#stack.push(node);
       this.#pending = { node, onStack };
     }

@@ -8,6 +8,7 @@ import * as webhooks from './0004-webhooks.ts';
 import * as connect from './0005-connect.ts';
 import * as imports from './0006-imports.ts';
 import * as queuedImports from './0007-queued-imports.ts';
+import * as documentParts from './0008-document-parts.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '0005-connect': connect,
   '0006-imports': imports,
   '0007-queued-imports': queuedImports,
+  '0008-document-parts': documentParts,
 };
 
 export const migrationProvider: MigrationProvider = {

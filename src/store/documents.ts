@@ -1,0 +1,69 @@
+// Documents: the statement files users import, kept byte for byte. The bytes are stored in parts
+// of 1 MiB (migration 0008), written one statement each and read back one at a time, so neither a
+// 50 MB upload nor its download holds the embedded database, or the event loop, for long.
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from './connections.ts';
+
+export const DOCUMENT_PART_BYTES = 1024 * 1024;
+
+export interface NewDocument {
+  id: string;
+  client_id: string;
+  connection_id: string | null;
+  filename: string | null;
+  content_type: string;
+}
+
+export async function insertDocument(db: Db, document: NewDocument, bytes: Uint8Array): Promise<void> {
+  await db
+    .insertInto('documents')
+    .values({
+      ...document,
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    })
+    .execute();
+  for (let part = 0; part * DOCUMENT_PART_BYTES < bytes.length || part === 0; part++) {
+    const piece = bytes.subarray(part * DOCUMENT_PART_BYTES, (part + 1) * DOCUMENT_PART_BYTES);
+    // As base64 text, decoded by the database: PGlite encodes a bytea parameter ten times slower.
+    await sql`
+      insert into document_parts (document_id, part, content)
+      values (${document.id}, ${part}, decode(${Buffer.from(piece.buffer, piece.byteOffset, piece.length).toString('base64')}, 'base64'))`.execute(
+      db,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A document's description (not its bytes) if it is this client's. */
+export async function findDocument(db: Db, clientId: string, id: string) {
+  return db
+    .selectFrom('documents')
+    .select(['id', 'filename', 'content_type', 'size', 'sha256'])
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** A document's bytes, part after part. */
+export async function* documentParts(db: Db, documentId: string): AsyncGenerator<Buffer> {
+  for (let part = 0; ; part++) {
+    const result = await sql<{ content: string }>`
+      select encode(content, 'base64') as content from document_parts
+      where document_id = ${documentId} and part = ${part}`.execute(db);
+    const row = result.rows[0];
+    if (!row) return;
+    yield Buffer.from(row.content, 'base64');
+  }
+}
+
+export async function documentBytes(db: Db, documentId: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of documentParts(db, documentId)) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+export async function deleteDocument(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('documents').where('id', '=', id).execute();
+}
