@@ -40,8 +40,8 @@ export interface AppDeps {
   /** Requests per minute per client; 0 or undefined: no limit. */
   rateLimitPerMinute?: number;
   /**
-   * Failed authentications per minute per client id (the token endpoint) before 429; five times
-   * as many per address (token endpoint and bearer tokens). 0 or undefined: not counted.
+   * Failed authentications per minute per address and client id (the token endpoint) before 429;
+   * five times as many per address (token endpoint and bearer tokens). 0 or undefined: not counted.
    */
   authFailuresPerMinute?: number;
   /** Records GET /v1/connections/{id}/all answers with at most (default 100,000). */

@@ -40,7 +40,7 @@ export interface Config {
   readonly runWorkers: boolean;
   /** Requests per minute per client (per IP before authentication); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
-  /** Failed authentications per minute per client id (five times as many per address); 0: off. */
+  /** Failed authentications per minute per address and client id (five times as many per address); 0: off. */
   readonly authFailuresPerMinute: number;
   /**
    * Whose X-Forwarded-For to believe for the caller's address (Fastify's trustProxy): false, true
@@ -139,7 +139,7 @@ export const environmentVariables: ReadonlyArray<{ name: keyof Env; description:
   {
     name: 'TESORO_AUTH_FAILURE_LIMIT',
     description:
-      'failed authentications per minute per client id, five times as many per address, before 429; 0 turns it off (default 20)',
+      'failed authentications per minute per address and client id, five times as many per address, before 429; 0 turns it off (default 20)',
   },
   {
     name: 'TESORO_TRUST_PROXY',

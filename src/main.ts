@@ -7,6 +7,7 @@ import { CliError, cliOutput } from './cli/output.ts';
 import { serve } from './cli/serve.ts';
 import { worker } from './cli/worker.ts';
 import { ConfigError, environmentVariables, loadConfig } from './config.ts';
+import { ApiError } from './http/errors.ts';
 import { createLogger } from './logger.ts';
 import { openRuntime } from './runtime.ts';
 import { MasterKeyError } from './security/envelope.ts';
@@ -88,18 +89,39 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Errors that are the caller's to fix (exit 2) and whose message says it all. */
+const isUsageError = (error: unknown) =>
+  error instanceof CliError ||
+  error instanceof ConfigError ||
+  error instanceof DataDirLockedError ||
+  error instanceof MasterKeyError ||
+  (typeof (error as { code?: unknown })?.code === 'string' &&
+    (error as { code: string }).code.startsWith('ERR_PARSE_ARGS_'));
+
+/**
+ * What a failure says in one line: the API's own errors, a database that cannot be reached or
+ * does not exist, a port in use, a data directory that is not one. Anything else is unexpected:
+ * its stack is printed too.
+ */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  if (error instanceof ApiError) return error.message;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `cannot reach the database: ${error.message}`;
+  if (code === '3D000' || code === '28P01' || code === '28000')
+    return `the database refused the connection: ${error.message}`;
+  if (code === 'EADDRINUSE') return `the port is already in use: ${error.message}`;
+  if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EACCES')
+    return `the data directory cannot be used: ${error.message}`;
+  return error.stack ?? error.message;
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (
-    error instanceof CliError ||
-    error instanceof ConfigError ||
-    error instanceof DataDirLockedError ||
-    error instanceof MasterKeyError
-  ) {
-    process.stderr.write(`tesoro: ${error.message}\n`);
+  if (isUsageError(error)) {
+    process.stderr.write(`tesoro: ${(error as Error).message}\n`);
     process.exit(2);
   }
-  process.stderr.write(
-    `tesoro: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  process.stderr.write(`tesoro: ${describeFailure(error)}\n`);
   process.exit(1);
 });

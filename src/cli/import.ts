@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CsvMapping } from '../formats/csv/layout.ts';
+import { checkCsvMapping } from '../formats/csv/mapping-schema.ts';
 import { StatementFileReader, supportedFormats } from '../formats/index.ts';
 import type { StatementFormat } from '../formats/statement.ts';
 import { type FileSummary, summarizing } from '../formats/summary.ts';
@@ -24,16 +25,22 @@ export interface ImportArgs {
 
 const PROGRESS_FROM = 8 * 1024 * 1024;
 
+/** The options, checked as POST /v1/imports checks them (a usage error names what is wrong). */
 function optionsOf(args: ImportArgs): { format?: StatementFormat; csvMapping?: CsvMapping } {
   if (args.format && !supportedFormats.includes(args.format as StatementFormat))
     throw new CliError(`--format must be one of ${supportedFormats.join(', ')}`);
+  if (args.currency !== undefined && !/^[A-Z]{3}$/.test(args.currency))
+    throw new CliError('--currency must be an ISO 4217 code in capitals, e.g. EUR');
   let csvMapping: CsvMapping | undefined;
-  if (args.csvMapping) {
-    try {
-      csvMapping = JSON.parse(args.csvMapping) as CsvMapping;
-    } catch {
-      throw new CliError('--csv-mapping must be JSON, e.g. \'{"amount": 3, "date_order": "dmy"}\'');
-    }
+  if (args.csvMapping !== undefined) {
+    const { mapping, problems } = checkCsvMapping(args.csvMapping);
+    if (problems)
+      throw new CliError(
+        problems[0]?.path === ''
+          ? '--csv-mapping must be JSON, e.g. \'{"amount": 3, "date_order": "dmy"}\''
+          : `--csv-mapping is not a valid mapping: ${problems.map((p) => `${p.path.slice(1) || 'mapping'} ${p.message}`).join('; ')}`,
+      );
+    csvMapping = mapping;
   }
   return { format: args.format as StatementFormat | undefined, csvMapping };
 }

@@ -1,8 +1,9 @@
 // Budgets of failed authentications, apart from the request rate limit: a caller that keeps
 // sending wrong client secrets or bad bearer tokens is answered 429 before any more work is done
-// for it. The token endpoint counts per client id (so one misconfigured application behind a NAT
-// does not lock out the others) and per address; bearer tokens count per address. Counters live
-// in this process, in fixed one-minute windows.
+// for it. Every failure counts against its address; a wrong secret also counts against the pair
+// (address, client id), with a smaller budget: one misconfigured application behind a NAT does
+// not lock out the others there, and a stranger elsewhere cannot lock a client out by guessing
+// its secret. Counters live in this process, in fixed one-minute windows.
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './errors.ts';
 
@@ -44,7 +45,7 @@ export class AuthFailures {
   readonly #perClient: FailureCounter;
   readonly #perAddress: FailureCounter;
 
-  /** `perClient` failures a minute per client id; five times as many per address. */
+  /** `perClient` failures a minute per (address, client id); five times as many per address. */
   constructor(perClient: number, now: () => number = Date.now) {
     this.#perClient = new FailureCounter(perClient, now);
     this.#perAddress = new FailureCounter(perClient * 5, now);
@@ -54,7 +55,7 @@ export class AuthFailures {
   assertAllowed(request: FastifyRequest, clientId?: string): void {
     const wait = Math.max(
       this.#perAddress.retryAfter(request.ip),
-      clientId === undefined ? 0 : this.#perClient.retryAfter(clientId),
+      clientId === undefined ? 0 : this.#perClient.retryAfter(`${request.ip} ${clientId}`),
     );
     if (wait > 0)
       throw new ApiError('RATE_LIMITED', `Too many failed authentications; retry in ${wait} s.`, {
@@ -64,6 +65,6 @@ export class AuthFailures {
 
   record(request: FastifyRequest, clientId?: string): void {
     this.#perAddress.record(request.ip);
-    if (clientId !== undefined) this.#perClient.record(clientId);
+    if (clientId !== undefined) this.#perClient.record(`${request.ip} ${clientId}`);
   }
 }

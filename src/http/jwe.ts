@@ -5,6 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { compactDecrypt, decodeProtectedHeader } from 'jose';
+import secureJson from 'secure-json-parse';
 import type { KeyStore } from '../services/keys.ts';
 import { ENCRYPTION_ALG, ENCRYPTION_ENC } from '../services/keys.ts';
 import { ApiError } from './errors.ts';
@@ -37,10 +38,23 @@ export async function decryptJweBody(keys: KeyStore, body: string): Promise<unkn
     );
   }
   const text = new TextDecoder().decode(plaintext);
+  if (text.length === 0) return {};
+  let value: unknown;
   try {
-    return text.length === 0 ? {} : JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ApiError('MALFORMED_BODY', 'The decrypted JWE payload is not JSON.');
+  }
+  // The same refusal as for plain JSON bodies (Fastify's parser): no prototype-poisoning keys.
+  try {
+    if (value !== null && typeof value === 'object')
+      secureJson.scan(value, { protoAction: 'error', constructorAction: 'error' });
+    return value;
+  } catch {
+    throw new ApiError(
+      'MALFORMED_BODY',
+      'The decrypted JWE payload has a __proto__ or constructor.prototype key.',
+    );
   }
 }
 

@@ -550,6 +550,13 @@ export async function runQueuedImport(
         options.currency ?? target.account?.currency,
       ),
     );
+    deps.logger.debug(
+      {
+        import: job.importId,
+        transactions: result.statements.reduce((n, s) => n + s.transactions.length, 0),
+      },
+      'storing a queued import',
+    );
     await deps.db.transaction().execute(async (trx) => {
       if (!(await claimImport(trx, job.importId))) return;
       await writeImport(trx, deps.now, row.client_id, {

@@ -20,6 +20,14 @@ export function refusedAddressReason(address: string, policy: AddressPolicy): st
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();
+  // The deprecated IPv4-compatible form (::127.0.0.1, ::/96): ipaddr.js calls it unicast, and a
+  // host that routes it reaches the IPv4 address inside. No public receiver has such an address.
+  if (
+    range === 'unicast' &&
+    parsed.kind() === 'ipv6' &&
+    (parsed as ipaddr.IPv6).parts.slice(0, 6).every((p) => p === 0)
+  )
+    return `${address} is an IPv4-compatible IPv6 address`;
   if (range === 'unicast') return null;
   if (range === 'loopback' && policy.allowPrivate) return null;
   // linkLocal covers 169.254.169.254, the metadata service of most clouds; carrierGradeNat is 100.64/10.

@@ -50,6 +50,9 @@ export async function buildTestContext(
   options: {
     extraRoutes?: (app: FastifyInstance) => void;
     rateLimitPerMinute?: number;
+    authFailuresPerMinute?: number;
+    trustProxy?: boolean;
+    allDataMaxRecords?: number;
     /** false: no background webhook dispatcher (a test drives deliverDue with its own clock). */
     webhooks?: boolean;
   } = {},
@@ -92,6 +95,9 @@ export async function buildTestContext(
     logger,
     publicUrl: TEST_ISSUER,
     rateLimitPerMinute: options.rateLimitPerMinute,
+    authFailuresPerMinute: options.authFailuresPerMinute,
+    trustProxy: options.trustProxy,
+    allDataMaxRecords: options.allDataMaxRecords,
   });
   options.extraRoutes?.(app);
   return {

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
+import { checkCsvMapping } from '../../formats/csv/mapping-schema.ts';
 import { supportedFormats } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
@@ -35,35 +36,6 @@ const fileTypes = [
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
 /** Larger files are answered 202 and imported by a job (GET /v1/imports/{id} follows it). */
 const ASYNC_FROM_BYTES = 2 * 1024 * 1024;
-
-const Column = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1 })]);
-/** csv_mapping: what a user says about a CSV's layout (see docs/imports.md). */
-const CsvMappingSchema = Type.Object(
-  {
-    delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
-    header: Type.Optional(Type.Boolean()),
-    skip_rows: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
-    date: Type.Optional(Column),
-    date_order: Type.Optional(StringEnum(['ymd', 'dmy', 'mdy'] as const)),
-    value_date: Type.Optional(Column),
-    amount: Type.Optional(Column),
-    debit: Type.Optional(Column),
-    credit: Type.Optional(Column),
-    direction: Type.Optional(Column),
-    debit_values: Type.Optional(Type.Array(Type.String(), { maxItems: 20 })),
-    decimal: Type.Optional(StringEnum(['.', ','] as const)),
-    negate: Type.Optional(Type.Boolean()),
-    description: Type.Optional(Type.Union([Column, Type.Array(Column, { maxItems: 10 })])),
-    counterparty: Type.Optional(Column),
-    currency: Type.Optional(Column),
-    currency_code: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
-    balance: Type.Optional(Column),
-    id: Type.Optional(Column),
-    reference: Type.Optional(Column),
-    account: Type.Optional(Type.String({ maxLength: 64 })),
-  },
-  { additionalProperties: false },
-);
 
 /** What an upload may say about its file: in the query string, or as fields of a multipart form. */
 const UploadOptions = Type.Object(
@@ -116,23 +88,19 @@ type UploadOptionsValue = {
 /** The csv_mapping query parameter: JSON, checked against its schema (400 with pointers if not). */
 function csvMappingOf(text: string | undefined): CsvMapping | undefined {
   if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ApiError('VALIDATION_FAILED', 'csv_mapping is not JSON.', {
-      errors: [{ pointer: '/query/csv_mapping', detail: 'is not JSON' }],
-    });
-  }
-  const errors = [...Value.Errors(CsvMappingSchema, value)];
-  if (errors.length > 0)
-    throw new ApiError('VALIDATION_FAILED', 'csv_mapping is not a valid mapping.', {
-      errors: errors.map((error) => ({
-        pointer: `/query/csv_mapping${error.instancePath}`,
-        detail: error.message,
-      })),
-    });
-  return value as CsvMapping;
+  const { mapping, problems } = checkCsvMapping(text);
+  if (problems)
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      problems[0]?.path === '' ? 'csv_mapping is not JSON.' : 'csv_mapping is not a valid mapping.',
+      {
+        errors: problems.map((problem) => ({
+          pointer: `/query/csv_mapping${problem.path}`,
+          detail: problem.message,
+        })),
+      },
+    );
+  return mapping;
 }
 
 const ImportSchema = Type.Object(
@@ -283,16 +251,26 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
 async function multipartUpload(request: FastifyRequest) {
   const fields: Record<string, string> = {};
   let file: { bytes: Buffer; contentType: string; filename: string } | null = null;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file') {
-        await part.toBuffer();
-        throw new ApiError('VALIDATION_FAILED', 'The file goes in the part named "file".', {
-          errors: [{ pointer: `/body/${part.fieldname}`, detail: 'is not a known file part (use "file")' }],
-        });
-      }
-      file = { bytes: await part.toBuffer(), contentType: part.mimetype, filename: part.filename };
-    } else fields[part.fieldname] = String(part.value);
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') {
+          await part.toBuffer();
+          throw new ApiError('VALIDATION_FAILED', 'The file goes in the part named "file".', {
+            errors: [{ pointer: `/body/${part.fieldname}`, detail: 'is not a known file part (use "file")' }],
+          });
+        }
+        file = { bytes: await part.toBuffer(), contentType: part.mimetype, filename: part.filename };
+      } else fields[part.fieldname] = String(part.value);
+    }
+  } catch (error) {
+    // The multipart parser's own refusals (no boundary, a cut body) carry no HTTP status.
+    if (error instanceof ApiError || typeof (error as { statusCode?: unknown }).statusCode === 'number')
+      throw error;
+    throw new ApiError(
+      'MALFORMED_BODY',
+      `The multipart/form-data body could not be read: ${(error as Error).message}.`,
+    );
   }
   assertNoNul(fields, '/body');
   const merged = Value.Convert(UploadOptions, { ...(request.query as object), ...fields });
