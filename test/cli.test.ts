@@ -202,3 +202,60 @@ test('tesoro import: --dry-run summarises without a database; a real import land
   assert.match(bad.stdout, /not imported/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('every failure is one line, never a stack trace; options are checked as the API checks them', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tesoro-cli-errors-'));
+  const csv = path.join(dir, 'f.csv');
+  fs.writeFileSync(csv, 'Fecha,Concepto,Importe\n13/02/2026,A,-1.00\n14/02/2026,B,2.00\n');
+  const ofx = path.join(dir, 'bad.ofx');
+  fs.writeFileSync(
+    ofx,
+    'OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR<BANKACCTFROM><ACCTID>1</ACCTID></BANKACCTFROM><BANKTRANLIST><STMTTRN><TRNTYPE>DEBIT<DTPOSTED>20260213<TRNAMT>-1.00<FITID>1<NAME>A&#x110000;</STMTTRN></BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n',
+  );
+  const year0 = path.join(dir, 'y0.csv');
+  fs.writeFileSync(year0, 'Fecha,Concepto,Importe\n13/02/2026,A,-1.00\n01/01/0000,B,2.00\n');
+  const { client_id } = await json('clients', 'create', '--name', 'Errors');
+  const oneLine = (result: { stderr: string }) => {
+    assert.ok(!/\n\s+at /.test(result.stderr), `a stack trace: ${result.stderr}`);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  };
+  for (const [args, code, message] of [
+    [
+      ['import', csv, '--client', client_id, '--connection', 'con_nope'],
+      1,
+      /^tesoro: No connection con_nope\.$/m,
+    ],
+    [['import', csv, '--bogus-flag'], 2, /Unknown option '--bogus-flag'/],
+    [['import', csv, '--connection'], 2, /argument missing/],
+    [['import', csv, '--dry-run', '--currency', 'euro'], 2, /--currency must be an ISO 4217 code/],
+    [
+      ['import', csv, '--dry-run', '--csv-mapping', '{"date":-1}'],
+      2,
+      /--csv-mapping is not a valid mapping: date/,
+    ],
+    [['import', csv, '--dry-run', '--csv-mapping', '{"nope":1}'], 2, /--csv-mapping is not a valid mapping/],
+  ] as const) {
+    const result = await cli(...args);
+    assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+    oneLine(result);
+  }
+  // Hostile files are read (a reference to no character is U+FFFD) or refused with the reason.
+  const entity = await cli('import', '--dry-run', ofx);
+  assert.equal(entity.code, 0, entity.stderr);
+  assert.match(entity.stdout, /ofx, 1 statement\(s\), 1 movement\(s\)/);
+  const yearZero = await cli('import', '--dry-run', year0);
+  assert.equal(yearZero.code, 1, yearZero.stderr);
+  assert.equal(yearZero.stderr, '');
+  assert.match(yearZero.stdout, /line 3: the date 0000-01-01 is before year 1/);
+  // The environment: a database that is not there, a data directory that is a file.
+  const unreachable = await runCli(['migrate'], { DATABASE_URL: 'postgres://tesoro@127.0.0.1:1/x' });
+  assert.equal(unreachable.code, 1);
+  assert.match(unreachable.stderr, /^tesoro: cannot reach the database/);
+  oneLine(unreachable);
+  const notADirectory = await runCli(['migrate'], { TESORO_DATA_DIR: csv });
+  assert.equal(notADirectory.code, 1);
+  assert.match(notADirectory.stderr, /^tesoro: the data directory cannot be used/);
+  oneLine(notADirectory);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
