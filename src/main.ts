@@ -7,7 +7,7 @@ import { CliError, cliOutput } from './cli/output.ts';
 import { serve } from './cli/serve.ts';
 import { worker } from './cli/worker.ts';
 import { ConfigError, environmentVariables, loadConfig } from './config.ts';
-import { ApiError } from './http/errors.ts';
+import { AppError } from './domain/errors.ts';
 import { createLogger } from './logger.ts';
 import { openRuntime } from './runtime.ts';
 import { MasterKeyError } from './security/envelope.ts';
@@ -106,7 +106,7 @@ const isUsageError = (error: unknown) =>
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: unknown }).code;
-  if (error instanceof ApiError) return error.message;
+  if (error instanceof AppError) return error.message;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return `cannot reach the database: ${error.message}`;
   if (code === '3D000' || code === '28P01' || code === '28000')

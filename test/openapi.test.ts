@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { errorCatalog, errorCodes } from '../src/http/errors.ts';
+import { errorCatalog, errorCodes } from '../src/domain/errors.ts';
 import { buildTestContext, type TestContext } from './helpers/context.ts';
 
 let ctx: TestContext;

@@ -1,6 +1,6 @@
 // Schemas shared by every route: the problem document and small helpers.
 import { type TSchema, Type } from 'typebox';
-import { errorCodes } from '../http/errors.ts';
+import { errorCodes } from '../domain/errors.ts';
 
 /** A string enum that validates with a readable "must be one of" message. */
 export function StringEnum<const T extends readonly string[]>(

@@ -36,9 +36,9 @@ function optionsOf(args: ImportArgs): { format?: StatementFormat; csvMapping?: C
     const { mapping, problems } = checkCsvMapping(args.csvMapping);
     if (problems)
       throw new CliError(
-        problems[0]?.path === ''
+        problems[0]?.path.length === 0
           ? '--csv-mapping must be JSON, e.g. \'{"amount": 3, "date_order": "dmy"}\''
-          : `--csv-mapping is not a valid mapping: ${problems.map((p) => `${p.path.slice(1) || 'mapping'} ${p.message}`).join('; ')}`,
+          : `--csv-mapping is not a valid mapping: ${problems.map((p) => `${p.path.join('.') || 'mapping'} ${p.message}`).join('; ')}`,
       );
     csvMapping = mapping;
   }

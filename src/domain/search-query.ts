@@ -26,12 +26,21 @@ export interface FieldCondition {
 }
 
 export class SearchQueryError extends Error {
+  /** A JSON pointer into the search request (`/query/amount/$gt`). */
   readonly pointer: string;
 
   constructor(pointer: string, detail: string) {
     super(detail);
     this.pointer = pointer;
     this.name = 'SearchQueryError';
+  }
+
+  /** The pointer as a path of keys. */
+  get path(): string[] {
+    return this.pointer
+      .split('/')
+      .slice(1)
+      .map((key) => key.replaceAll('~1', '/').replaceAll('~0', '~'));
   }
 }
 

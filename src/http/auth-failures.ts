@@ -5,7 +5,7 @@
 // not lock out the others there, and a stranger elsewhere cannot lock a client out by guessing
 // its secret. Counters live in this process, in fixed one-minute windows.
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from './errors.ts';
+import { AppError } from '../domain/errors.ts';
 
 const WINDOW_MS = 60_000;
 /** Counters kept at most; past it, the ones whose window is over are dropped. */
@@ -58,8 +58,8 @@ export class AuthFailures {
       clientId === undefined ? 0 : this.#perClient.retryAfter(`${request.ip} ${clientId}`),
     );
     if (wait > 0)
-      throw new ApiError('RATE_LIMITED', `Too many failed authentications; retry in ${wait} s.`, {
-        headers: { 'retry-after': String(wait) },
+      throw new AppError('RATE_LIMITED', `Too many failed authentications; retry in ${wait} s.`, {
+        retryAfterSeconds: wait,
       });
   }
 

@@ -3,13 +3,14 @@
 // `scopes` are public. The check runs in onRequest, before any body is read or decrypted.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { AppError } from '../domain/errors.ts';
 import type { Scope } from '../domain/scopes.ts';
 import { type Client, findClient } from '../services/clients.ts';
 import type { KeyStore } from '../services/keys.ts';
 import { type VerifiedToken, verifyAccessToken } from '../services/tokens.ts';
 import type { Schema } from '../store/schema.ts';
 import type { AuthFailures } from './auth-failures.ts';
-import { ApiError } from './errors.ts';
+import { HttpError } from './problem.ts';
 
 export interface Auth {
   client: Client;
@@ -80,7 +81,7 @@ export function registerAuth(
     try {
       request.auth = await authenticate(request, required);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) deps.failures?.record(request);
+      if (error instanceof AppError && error.status === 401) deps.failures?.record(request);
       throw error;
     }
   });
@@ -88,21 +89,21 @@ export function registerAuth(
   async function authenticate(request: FastifyRequest, required: Scope[]): Promise<Auth> {
     const header = request.headers.authorization;
     if (!header) {
-      throw new ApiError('AUTH_TOKEN_MISSING', 'Send an access token as `Authorization: Bearer <token>`.', {
+      throw new HttpError('AUTH_TOKEN_MISSING', 'Send an access token as `Authorization: Bearer <token>`.', {
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
     const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
     if (!match) {
-      throw new ApiError('AUTH_TOKEN_INVALID', 'The Authorization header must be `Bearer <token>`.', {
+      throw new HttpError('AUTH_TOKEN_INVALID', 'The Authorization header must be `Bearer <token>`.', {
         headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
       });
     }
     const token = await verify(match[1]!);
     const client = await loadClient(token.clientId);
-    if (!client) throw new ApiError('AUTH_TOKEN_INVALID', 'The client of this token no longer exists.');
+    if (!client) throw new AppError('AUTH_TOKEN_INVALID', 'The client of this token no longer exists.');
     if (client.secret_rotated_at && token.secretRotatedAt < Date.parse(client.secret_rotated_at))
-      throw new ApiError(
+      throw new AppError(
         'AUTH_TOKEN_INVALID',
         'This token was issued before the client secret was rotated; request a new one.',
       );
@@ -110,7 +111,7 @@ export function registerAuth(
     const scopes = token.scopes.filter((scope) => client.scopes.includes(scope));
     const missing = required.filter((scope) => !scopes.includes(scope));
     if (missing.length > 0) {
-      throw new ApiError('AUTH_INSUFFICIENT_SCOPE', `This route needs the scope ${missing.join(', ')}.`, {
+      throw new HttpError('AUTH_INSUFFICIENT_SCOPE', `This route needs the scope ${missing.join(', ')}.`, {
         extensions: { required_scopes: required },
         headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${required.join(' ')}"` },
       });

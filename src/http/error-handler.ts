@@ -1,4 +1,4 @@
-// Turns every failure into problem+json: our ApiErrors as they are, Fastify's own errors (schema
+// Turns every failure into problem+json: our AppErrors as they are, Fastify's own errors (schema
 // validation, bad JSON, unknown content type, body too large) into catalog codes, the router's
 // and Node's HTTP parser's refusals (bad URL encoding, a path over the limit, oversized headers)
 // too, and anything else into a generic 500 whose details go to the log only.
@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode, type FieldProblem, validationFailed } from '../domain/errors.ts';
 import { isDataException } from '../store/database.ts';
-import { ApiError, type ErrorCode, type FieldError, problemFor } from './errors.ts';
+import { problemFor, sendProblem } from './problem.ts';
 
 interface AjvError {
   instancePath: string;
@@ -16,37 +17,40 @@ interface AjvError {
   params?: Record<string, unknown>;
 }
 
-const partNames: Record<string, string> = {
+const partOfContext: Record<string, FieldProblem['in']> = {
   body: 'body',
   querystring: 'query',
   params: 'path',
   headers: 'header',
 };
 
-/** One field error per ajv error, pointing at the field (a missing property points at itself). */
-export function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
-  const part = partNames[context ?? 'body'] ?? 'body';
+/** One field problem per ajv error, naming the field (a missing property names itself). */
+export function fieldProblems(validation: AjvError[], context: string | undefined): FieldProblem[] {
+  const part = partOfContext[context ?? 'body'] ?? 'body';
   const seen = new Set<string>();
-  const result: FieldError[] = [];
+  const result: FieldProblem[] = [];
   for (const error of validation) {
-    let pointer = `/${part}${error.instancePath}`;
+    const path: Array<string | number> = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
     let detail = error.message ?? 'is not valid';
     if (error.keyword === 'required' && typeof error.params?.missingProperty === 'string') {
-      pointer += `/${error.params.missingProperty}`;
+      path.push(error.params.missingProperty);
       detail = 'is required';
     } else if (
       error.keyword === 'additionalProperties' &&
       typeof error.params?.additionalProperty === 'string'
     ) {
-      pointer += `/${error.params.additionalProperty}`;
+      path.push(error.params.additionalProperty);
       detail = 'is not an allowed field';
     } else if (error.keyword === 'enum' && Array.isArray(error.params?.allowedValues)) {
       detail = `must be one of: ${error.params.allowedValues.join(', ')}`;
     }
-    const key = `${pointer} ${detail}`;
+    const key = `${path.join('/')} ${detail}`;
     if (!seen.has(key)) {
       seen.add(key);
-      result.push({ pointer, detail });
+      result.push({ in: part, path, detail });
     }
   }
   return result;
@@ -77,41 +81,33 @@ function codeForStatus(status: number): ErrorCode {
   }
 }
 
-/** Maps any thrown value to an ApiError; unknown errors become INTERNAL_ERROR (logged by the caller). */
-export function toApiError(error: unknown): { apiError: ApiError; unexpected: boolean } {
-  if (error instanceof ApiError) return { apiError: error, unexpected: false };
+/** Maps any thrown value to an AppError; unknown errors become INTERNAL_ERROR (logged by the caller). */
+export function toAppError(error: unknown): { appError: AppError; unexpected: boolean } {
+  if (error instanceof AppError) return { appError: error, unexpected: false };
   // Every value a client sends is checked before it reaches a query; a value the database still
   // refuses (a check is missing) is the client's 400, not a 500.
   if (isDataException(error))
     return {
-      apiError: new ApiError(
+      appError: new AppError(
         'VALIDATION_FAILED',
         'A value of the request is outside what can be stored (a date before year 1 or after 9999, a number too large, a character that is not allowed).',
       ),
       unexpected: false,
     };
   const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
-  if (fastifyError?.validation) {
-    const errors = fieldErrors(fastifyError.validation, fastifyError.validationContext);
-    const detail = `${errors.length} field${errors.length === 1 ? '' : 's'} not valid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}`;
-    return { apiError: new ApiError('VALIDATION_FAILED', detail, { errors }), unexpected: false };
-  }
+  if (fastifyError?.validation)
+    return {
+      appError: validationFailed(fieldProblems(fastifyError.validation, fastifyError.validationContext)),
+      unexpected: false,
+    };
   const status = fastifyError?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { apiError: new ApiError(codeForStatus(status), fastifyError.message), unexpected: false };
+    return { appError: new AppError(codeForStatus(status), fastifyError.message), unexpected: false };
   }
   return {
-    apiError: new ApiError('INTERNAL_ERROR', 'An unexpected error occurred; it has been logged.'),
+    appError: new AppError('INTERNAL_ERROR', 'An unexpected error occurred; it has been logged.'),
     unexpected: true,
   };
-}
-
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, apiError: ApiError): FastifyReply {
-  for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
-  return reply
-    .code(apiError.status)
-    .type('application/problem+json; charset=utf-8')
-    .send(problemFor(apiError, request.id));
 }
 
 /**
@@ -119,14 +115,14 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, apiErr
  * that does not decode, a path parameter over `maxParamLength`). Answered like any other error.
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const apiError =
+  const appError =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? new ApiError('URI_TOO_LONG', 'A part of the path is longer than any id.')
+      ? new AppError('URI_TOO_LONG', 'A part of the path is longer than any id.')
       : error.code === 'FST_ERR_BAD_URL'
-        ? new ApiError('MALFORMED_REQUEST', 'The URL is not validly percent-encoded.')
-        : toApiError(error).apiError;
+        ? new AppError('MALFORMED_REQUEST', 'The URL is not validly percent-encoded.')
+        : toAppError(error).appError;
   reply.header('x-request-id', request.id);
-  return sendProblem(reply, request, apiError);
+  return sendProblem(reply, request, appError);
 }
 
 /**
@@ -138,10 +134,10 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const apiError =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? new ApiError('HEADERS_TOO_LARGE', 'The request headers are larger than the server accepts.')
+      ? new AppError('HEADERS_TOO_LARGE', 'The request headers are larger than the server accepts.')
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new ApiError('REQUEST_TIMEOUT', 'The request was not received in time.')
-        : new ApiError('MALFORMED_REQUEST', 'The request is not valid HTTP.');
+        ? new AppError('REQUEST_TIMEOUT', 'The request was not received in time.')
+        : new AppError('MALFORMED_REQUEST', 'The request is not valid HTTP.');
   const requestId = `req_${randomBytes(10).toString('hex')}`;
   const body = JSON.stringify(problemFor(apiError, requestId));
   if (socket.writable)
@@ -155,7 +151,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const { apiError, unexpected } = toApiError(error);
+    const { appError: apiError, unexpected } = toAppError(error);
     if (unexpected) {
       request.log.error({ err: error }, 'unhandled error');
     } else if (isDataException(error)) {
@@ -170,7 +166,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendProblem(
       reply,
       request,
-      new ApiError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`),
+      new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`),
     ),
   );
 }

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { AppError } from '../domain/errors.ts';
 import type { Schema } from '../store/schema.ts';
-import { ApiError } from './errors.ts';
 
 const TTL_MS = 24 * 3600_000;
 
@@ -40,8 +40,10 @@ export async function withIdempotency<T>(
   const key = request.headers['idempotency-key'];
   if (key === undefined) return handler();
   if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw new ApiError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
-      errors: [{ pointer: '/header/idempotency-key', detail: 'must be 1 to 255 visible ASCII characters' }],
+    throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
+      fields: [
+        { in: 'header', path: ['idempotency-key'], detail: 'must be 1 to 255 visible ASCII characters' },
+      ],
     });
   }
   const hash = requestHash(request);
@@ -66,16 +68,16 @@ export async function withIdempotency<T>(
       .where('key', '=', key)
       .executeTakeFirstOrThrow();
     if (existing.request_hash !== hash) {
-      throw new ApiError(
+      throw new AppError(
         'IDEMPOTENCY_KEY_REUSED',
         'This Idempotency-Key was already used with a different request.',
       );
     }
     if (existing.response_status === null)
-      throw new ApiError(
+      throw new AppError(
         'IDEMPOTENCY_IN_PROGRESS',
         'The first request with this Idempotency-Key is still running.',
-        { headers: { 'retry-after': '1' } },
+        { retryAfterSeconds: 1 },
       );
     reply.code(existing.response_status).header('idempotent-replayed', 'true');
     return existing.response_body as T;

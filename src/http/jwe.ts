@@ -6,9 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import { compactDecrypt, decodeProtectedHeader } from 'jose';
 import secureJson from 'secure-json-parse';
+import { AppError } from '../domain/errors.ts';
 import type { KeyStore } from '../services/keys.ts';
 import { ENCRYPTION_ALG, ENCRYPTION_ENC } from '../services/keys.ts';
-import { ApiError } from './errors.ts';
 
 export async function decryptJweBody(keys: KeyStore, body: string): Promise<unknown> {
   const compact = body.trim();
@@ -17,11 +17,11 @@ export async function decryptJweBody(keys: KeyStore, body: string): Promise<unkn
     const header = decodeProtectedHeader(compact);
     kid = typeof header.kid === 'string' ? header.kid : undefined;
   } catch {
-    throw new ApiError('JWE_INVALID', 'The body is not a compact JWE.');
+    throw new AppError('JWE_INVALID', 'The body is not a compact JWE.');
   }
   const key = await keys.find(kid ?? keys.activeEncryptionKid(), 'enc');
   if (!key)
-    throw new ApiError(
+    throw new AppError(
       'JWE_INVALID',
       `No encryption key with kid ${kid}; fetch /.well-known/jwks.json again.`,
     );
@@ -32,7 +32,7 @@ export async function decryptJweBody(keys: KeyStore, body: string): Promise<unkn
       contentEncryptionAlgorithms: [ENCRYPTION_ENC],
     }));
   } catch {
-    throw new ApiError(
+    throw new AppError(
       'JWE_INVALID',
       `The JWE could not be decrypted; use alg ${ENCRYPTION_ALG}, enc ${ENCRYPTION_ENC} and a key from /.well-known/jwks.json.`,
     );
@@ -43,7 +43,7 @@ export async function decryptJweBody(keys: KeyStore, body: string): Promise<unkn
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ApiError('MALFORMED_BODY', 'The decrypted JWE payload is not JSON.');
+    throw new AppError('MALFORMED_BODY', 'The decrypted JWE payload is not JSON.');
   }
   // The same refusal as for plain JSON bodies (Fastify's parser): no prototype-poisoning keys.
   try {
@@ -51,7 +51,7 @@ export async function decryptJweBody(keys: KeyStore, body: string): Promise<unkn
       secureJson.scan(value, { protoAction: 'error', constructorAction: 'error' });
     return value;
   } catch {
-    throw new ApiError(
+    throw new AppError(
       'MALFORMED_BODY',
       'The decrypted JWE payload has a __proto__ or constructor.prototype key.',
     );

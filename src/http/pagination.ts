@@ -1,7 +1,7 @@
 // Keyset pagination: `page_size` and an opaque `cursor` that encodes the sort key of the last row
 // returned, so page N costs what page 1 costs and rows inserted meanwhile do not shift pages.
 import { type TSchema, Type } from 'typebox';
-import { ApiError } from './errors.ts';
+import { AppError } from '../domain/errors.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -75,8 +75,8 @@ export function decodeCursor(cursor: string, shape: readonly CursorPart[]): stri
   } catch {
     // fall through
   }
-  throw new ApiError('VALIDATION_FAILED', 'The cursor is not valid for this list.', {
-    errors: [{ pointer: '/query/cursor', detail: 'is not a cursor returned by this list' }],
+  throw new AppError('VALIDATION_FAILED', 'The cursor is not valid for this list.', {
+    fields: [{ in: 'query', path: ['cursor'], detail: 'is not a cursor returned by this list' }],
   });
 }
 

@@ -6,8 +6,8 @@
 // live in this process: with several API replicas each enforces the limit on its own share.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../domain/errors.ts';
 import { clientCredentialsOf } from './client-credentials.ts';
-import { ApiError } from './errors.ts';
 
 const TOKEN_ROUTE = '/v1/oauth/token';
 const UNLIMITED_ROUTES = new Set(['/health', '/ready', '/.well-known/jwks.json']);
@@ -26,12 +26,10 @@ export async function registerRateLimit(app: FastifyInstance, perMinute: number)
     },
     allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),
     errorResponseBuilder: (_request, context) =>
-      new ApiError(
+      new AppError(
         'RATE_LIMITED',
         `More than ${context.max} requests in a minute; retry in ${Math.ceil(context.ttl / 1000)} s.`,
-        {
-          headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
-        },
+        { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
       ),
   });
 }

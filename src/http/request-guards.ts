@@ -8,7 +8,7 @@
 // Each is answered 400 VALIDATION_FAILED with the pointer of the field, before anything is read
 // or written.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, type FieldError } from './errors.ts';
+import { type FieldProblem, validationFailed } from '../domain/errors.ts';
 
 const parts = [
   ['params', 'path'],
@@ -16,38 +16,40 @@ const parts = [
   ['body', 'body'],
 ] as const;
 
-const escapePointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
+type Part = (typeof parts)[number][1];
 
 /** Walks a parsed value (objects and arrays only, iteratively: bodies may nest deep). */
 function findBad(
   root: unknown,
-  base: string,
+  part: Part,
   bad: (value: unknown) => string | null,
   checkKeys: boolean,
-): FieldError[] {
-  const errors: FieldError[] = [];
-  const stack: Array<{ value: unknown; pointer: string }> = [{ value: root, pointer: base }];
-  while (stack.length > 0 && errors.length < 20) {
-    const { value, pointer } = stack.pop()!;
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const stack: Array<{ value: unknown; path: Array<string | number> }> = [{ value: root, path: [] }];
+  while (stack.length > 0 && problems.length < 20) {
+    const { value, path } = stack.pop()!;
     const problem = bad(value);
     if (problem) {
-      errors.push({ pointer, detail: problem });
+      problems.push({ in: part, path, detail: problem });
       continue;
     }
     if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) continue;
     if (Array.isArray(value)) {
-      for (const [index, item] of value.entries())
-        stack.push({ value: item, pointer: `${pointer}/${index}` });
+      for (const [index, item] of value.entries()) stack.push({ value: item, path: [...path, index] });
       continue;
     }
     for (const [key, item] of Object.entries(value)) {
-      const at = `${pointer}/${escapePointer(key)}`;
       if (checkKeys && key.includes('\u0000'))
-        errors.push({ pointer: at.replaceAll('\u0000', '\\u0000'), detail: 'must not contain U+0000' });
-      else stack.push({ value: item, pointer: at });
+        problems.push({
+          in: part,
+          path: [...path, key.replaceAll('\u0000', '\\u0000')],
+          detail: 'must not contain U+0000',
+        });
+      else stack.push({ value: item, path: [...path, key] });
     }
   }
-  return errors;
+  return problems;
 }
 
 const nul = (value: unknown) =>
@@ -55,24 +57,16 @@ const nul = (value: unknown) =>
 const nonFinite = (value: unknown) =>
   typeof value === 'number' && !Number.isFinite(value) ? 'must be a finite number' : null;
 
-function refuse(errors: FieldError[]): never {
-  throw new ApiError(
-    'VALIDATION_FAILED',
-    `${errors.length} field${errors.length === 1 ? '' : 's'} not valid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}`,
-    { errors },
-  );
-}
-
 function check(request: FastifyRequest, bad: (value: unknown) => string | null, checkKeys: boolean) {
-  const errors: FieldError[] = [];
-  for (const [part, name] of parts) errors.push(...findBad(request[part], `/${name}`, bad, checkKeys));
-  if (errors.length > 0) refuse(errors);
+  const problems: FieldProblem[] = [];
+  for (const [property, part] of parts) problems.push(...findBad(request[property], part, bad, checkKeys));
+  if (problems.length > 0) throw validationFailed(problems);
 }
 
-/** The NUL check for values a route reads itself (multipart fields). */
-export function assertNoNul(value: unknown, base: string): void {
-  const errors = findBad(value, base, nul, true);
-  if (errors.length > 0) refuse(errors);
+/** The NUL check for values a route reads itself (multipart fields, in the body). */
+export function assertNoNul(value: unknown): void {
+  const problems = findBad(value, 'body', nul, true);
+  if (problems.length > 0) throw validationFailed(problems);
 }
 
 export function registerRequestGuards(app: FastifyInstance): void {

@@ -9,8 +9,8 @@
 // costs time in proportion to its size and never holds the event loop for long. Past
 // `maxRecords` the answer is refused (RESULT_TOO_LARGE) in favour of the paged lists.
 import type { Kysely } from 'kysely';
+import { AppError } from '../domain/errors.ts';
 import type { Product } from '../domain/products.ts';
-import { ApiError } from '../http/errors.ts';
 import {
   type ConnectionRecord,
   connectionRecords,
@@ -64,7 +64,7 @@ export async function allData(
   const limit = options.maxRecords ?? ALL_DATA_MAX_RECORDS;
   const records = await countConnectionRecords(db, connection.id);
   if (records > limit)
-    throw new ApiError(
+    throw new AppError(
       'RESULT_TOO_LARGE',
       `This connection holds ${records} records, more than the ${limit} one answer carries; read them with the paged lists (GET /v1/accounts, /v1/transactions, … ?connection_id=${connection.id}).`,
       { extensions: { records, limit } },

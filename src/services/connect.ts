@@ -5,9 +5,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { InstitutionDefinition, Language } from '../connectors/connector.ts';
+import { AppError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Product } from '../domain/products.ts';
-import { ApiError } from '../http/errors.ts';
 import { open, seal } from '../security/envelope.ts';
 import { findConnection } from '../store/connections.ts';
 import type { ConnectSessionsTable } from '../store/schema.ts';
@@ -45,12 +45,12 @@ export function redirectUriProblem(text: string): string | null {
 export async function setRedirectUris(deps: Pick<EngineDeps, 'db'>, clientId: string, uris: string[]) {
   const errors = uris.flatMap((uri, index) => {
     const problem = redirectUriProblem(uri);
-    return problem ? [{ pointer: `/body/redirect_uris/${index}`, detail: problem }] : [];
+    return problem ? [{ path: ['redirect_uris', index], detail: problem }] : [];
   });
   if (uris.length > MAX_REDIRECT_URIS)
-    errors.push({ pointer: '/body/redirect_uris', detail: `at most ${MAX_REDIRECT_URIS}` });
+    errors.push({ path: ['redirect_uris'], detail: `at most ${MAX_REDIRECT_URIS}` });
   if (errors.length > 0)
-    throw new ApiError('VALIDATION_FAILED', 'Some redirect URIs are not valid.', { errors });
+    throw new AppError('VALIDATION_FAILED', 'Some redirect URIs are not valid.', { fields: errors });
   const unique = [...new Set(uris)];
   await deps.db.updateTable('clients').set({ redirect_uris: unique }).where('id', '=', clientId).execute();
   return { redirect_uris: unique };
@@ -90,10 +90,10 @@ export async function createSession(
 ) {
   const { redirect_uris } = await getRedirectUris(deps, clientId);
   if (!redirect_uris.includes(input.redirect_uri))
-    throw new ApiError('VALIDATION_FAILED', 'The redirect_uri is not registered for this client.', {
-      errors: [
+    throw new AppError('VALIDATION_FAILED', 'The redirect_uri is not registered for this client.', {
+      fields: [
         {
-          pointer: '/body/redirect_uri',
+          path: ['redirect_uri'],
           detail: 'is not one of the redirect URIs registered with PUT /v1/client/redirect-uris',
         },
       ],
@@ -101,14 +101,14 @@ export async function createSession(
   const unknown = (input.institution_ids ?? []).flatMap((id, index) =>
     deps.registry.findInstitution(id)
       ? []
-      : [{ pointer: `/body/institution_ids/${index}`, detail: 'is not a known institution' }],
+      : [{ path: ['institution_ids', index], detail: 'is not a known institution' }],
   );
   if (unknown.length > 0)
-    throw new ApiError('VALIDATION_FAILED', 'Unknown institutions.', { errors: unknown });
+    throw new AppError('VALIDATION_FAILED', 'Unknown institutions.', { fields: unknown });
   let access = input.access_mode ?? 'recurrent';
   if (input.connection_id) {
     const existing = await findConnection(deps.db, clientId, input.connection_id);
-    if (!existing) throw new ApiError('NOT_FOUND', `No connection ${input.connection_id}.`);
+    if (!existing) throw new AppError('NOT_FOUND', `No connection ${input.connection_id}.`);
     access = existing.access_mode;
   }
   const id = newId('connectSession');
@@ -154,9 +154,9 @@ export async function sessionForPage(
     .where('id', '=', sessionId)
     .executeTakeFirst();
   if (!row || !token || row.token_hash !== sha256(token))
-    throw new ApiError('CONNECT_SESSION_INVALID', 'This Connect link is not valid.');
+    throw new AppError('CONNECT_SESSION_INVALID', 'This Connect link is not valid.');
   if (row.status !== 'open' || row.expires_at.getTime() <= deps.now().getTime())
-    throw new ApiError('CONNECT_SESSION_EXPIRED', 'This Connect link has expired or was already used.');
+    throw new AppError('CONNECT_SESSION_EXPIRED', 'This Connect link has expired or was already used.');
   return row;
 }
 
@@ -250,15 +250,15 @@ export async function submitCredentials(
   let connectionId: string;
   if (existing && (session.update_connection_id || existing.institution_id === input.institution_id)) {
     if (existing.institution_id !== input.institution_id)
-      throw new ApiError('VALIDATION_FAILED', 'This session updates another institution.', {
-        errors: [{ pointer: '/body/institution_id', detail: `must be ${existing.institution_id}` }],
+      throw new AppError('VALIDATION_FAILED', 'This session updates another institution.', {
+        fields: [{ path: ['institution_id'], detail: `must be ${existing.institution_id}` }],
       });
     await updateCredentials(deps, clientId, existing.id, input.credentials);
     connectionId = existing.id;
   } else {
     if (!offered(deps, session).some((institution) => institution.id === input.institution_id))
-      throw new ApiError('VALIDATION_FAILED', 'This institution is not offered in this session.', {
-        errors: [{ pointer: '/body/institution_id', detail: 'is not offered in this session' }],
+      throw new AppError('VALIDATION_FAILED', 'This institution is not offered in this session.', {
+        fields: [{ path: ['institution_id'], detail: 'is not offered in this session' }],
       });
     const institution = deps.registry.findInstitution(input.institution_id)!;
     connectionId = await createConnection(deps, clientId, {
@@ -310,7 +310,7 @@ export async function answerForPage(
   session: ConnectSession,
   answers: Record<string, string>,
 ) {
-  if (!session.connection_id) throw new ApiError('CHALLENGE_NOT_OPEN', 'Nothing is waiting for an answer.');
+  if (!session.connection_id) throw new AppError('CHALLENGE_NOT_OPEN', 'Nothing is waiting for an answer.');
   await answerChallenge(deps, session.client_id, session.connection_id, answers);
 }
 
@@ -324,7 +324,7 @@ const withParams = (uri: string, params: Record<string, string | null>) => {
 export async function finishSession(deps: EngineDeps, session: ConnectSession) {
   const progress = await pageProgress(deps, session);
   if (progress.state !== 'success')
-    throw new ApiError('CONNECT_NOT_COMPLETE', 'The connection has not succeeded yet.');
+    throw new AppError('CONNECT_NOT_COMPLETE', 'The connection has not succeeded yet.');
   const code = `ccd_${randomBytes(32).toString('base64url')}`;
   await deps.db.transaction().execute(async (trx) => {
     // Completing the session is the guard: of concurrent finishes only one finds it still open,
@@ -337,7 +337,7 @@ export async function finishSession(deps: EngineDeps, session: ConnectSession) {
       .returning('id')
       .executeTakeFirst();
     if (!completed)
-      throw new ApiError('CONNECT_SESSION_EXPIRED', 'This Connect session was already completed.');
+      throw new AppError('CONNECT_SESSION_EXPIRED', 'This Connect session was already completed.');
     await trx
       .insertInto('connect_codes')
       .values({
@@ -362,7 +362,7 @@ export async function cancelSession(deps: EngineDeps, session: ConnectSession) {
     .where('status', '=', 'open')
     .returning('id')
     .executeTakeFirst();
-  if (!cancelled) throw new ApiError('CONNECT_SESSION_EXPIRED', 'This Connect session has already ended.');
+  if (!cancelled) throw new AppError('CONNECT_SESSION_EXPIRED', 'This Connect session has already ended.');
   if (session.connection_id && !session.update_connection_id) {
     const connection = await findConnection(deps.db, session.client_id, session.connection_id);
     if (connection && connection.last_refresh_at === null)
@@ -384,7 +384,7 @@ export async function exchangeCode(deps: Pick<EngineDeps, 'db' | 'now'>, clientI
     .where('expires_at', '>', now)
     .returning(['session_id', 'connection_id'])
     .executeTakeFirst();
-  if (!used) throw new ApiError('CONNECT_CODE_INVALID', 'The code is unknown, expired or already exchanged.');
+  if (!used) throw new AppError('CONNECT_CODE_INVALID', 'The code is unknown, expired or already exchanged.');
   const session = await deps.db
     .selectFrom('connect_sessions')
     .select('extra')

@@ -3,9 +3,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { InstitutionDefinition, LoginField } from '../connectors/connector.ts';
 import { statusDetails } from '../domain/connection-status.ts';
+import { AppError, type FieldProblem, validationFailed } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Product } from '../domain/products.ts';
-import { ApiError, type FieldError } from '../http/errors.ts';
 import { REFRESH_CONNECTION } from '../jobs/queues.ts';
 import { seal } from '../security/envelope.ts';
 import {
@@ -37,26 +37,26 @@ export interface CreateConnectionInput {
 export function validateAgainstFields(
   fields: readonly LoginField[],
   values: Record<string, unknown>,
-  pointerBase: string,
-): FieldError[] {
-  const errors: FieldError[] = [];
+  base: string,
+): FieldProblem[] {
+  const errors: FieldProblem[] = [];
   for (const field of fields) {
     const value = values[field.name];
-    const pointer = `${pointerBase}/${field.name}`;
+    const path = [base, field.name];
     if (value === undefined || value === '') {
-      if (field.required) errors.push({ pointer, detail: 'is required' });
+      if (field.required) errors.push({ path, detail: 'is required' });
       continue;
     }
-    if (typeof value !== 'string') errors.push({ pointer, detail: 'must be a string' });
+    if (typeof value !== 'string') errors.push({ path, detail: 'must be a string' });
     else if (field.validation && !new RegExp(field.validation, 'u').test(value)) {
-      errors.push({ pointer, detail: `does not match the expected format ${field.validation}` });
+      errors.push({ path, detail: `does not match the expected format ${field.validation}` });
     } else if (field.options && !field.options.some((option) => option.value === value)) {
-      errors.push({ pointer, detail: `must be one of: ${field.options.map((o) => o.value).join(', ')}` });
+      errors.push({ path, detail: `must be one of: ${field.options.map((o) => o.value).join(', ')}` });
     }
   }
   for (const name of Object.keys(values)) {
     if (!fields.some((field) => field.name === name))
-      errors.push({ pointer: `${pointerBase}/${name}`, detail: 'is not a field of this form' });
+      errors.push({ path: [base, name], detail: 'is not a field of this form' });
   }
   return errors;
 }
@@ -64,21 +64,15 @@ export function validateAgainstFields(
 function institutionOrError(deps: EngineDeps, id: string): InstitutionDefinition {
   const institution = deps.registry.findInstitution(id);
   if (!institution) {
-    throw new ApiError('VALIDATION_FAILED', `No institution ${id}.`, {
-      errors: [{ pointer: '/body/institution_id', detail: 'is not a known institution' }],
+    throw new AppError('VALIDATION_FAILED', `No institution ${id}.`, {
+      fields: [{ path: ['institution_id'], detail: 'is not a known institution' }],
     });
   }
   return institution;
 }
 
-function assertValid(errors: FieldError[]): void {
-  if (errors.length > 0) {
-    throw new ApiError(
-      'VALIDATION_FAILED',
-      `${errors.length} field${errors.length === 1 ? '' : 's'} not valid: ${errors.map((e) => `${e.pointer} ${e.detail}`).join('; ')}`,
-      { errors },
-    );
-  }
+function assertValid(errors: FieldProblem[]): void {
+  if (errors.length > 0) throw validationFailed(errors);
 }
 
 /** Queues a refresh, or returns the one already in flight (never two at once, even concurrently). */
@@ -112,14 +106,14 @@ export async function createConnection(
   input: CreateConnectionInput,
 ): Promise<string> {
   const institution = institutionOrError(deps, input.institution_id);
-  const errors = validateAgainstFields(institution.fields, input.credentials, '/body/credentials');
+  const errors = validateAgainstFields(institution.fields, input.credentials, 'credentials');
   const products = input.products ?? [...institution.products];
   products.forEach((product, index) => {
     if (!institution.products.includes(product))
-      errors.push({ pointer: `/body/products/${index}`, detail: `is not offered by ${institution.name}` });
+      errors.push({ path: ['products', index], detail: `is not offered by ${institution.name}` });
   });
   if (input.access_mode === 'single' && input.refresh_interval) {
-    errors.push({ pointer: '/body/refresh_interval', detail: 'only applies to recurrent connections' });
+    errors.push({ path: ['refresh_interval'], detail: 'only applies to recurrent connections' });
   }
   assertValid(errors);
   const id = newId('connection');
@@ -165,7 +159,7 @@ export async function getConnectionOrThrow(
   id: string,
 ): Promise<ConnectionRow> {
   const connection = await findConnection(db, clientId, id);
-  if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+  if (!connection) throw new AppError('NOT_FOUND', `No connection ${id}.`);
   return connection;
 }
 
@@ -177,11 +171,11 @@ export async function requestRefresh(
 ): Promise<string> {
   return deps.db.transaction().execute(async (trx) => {
     const connection = await findConnection(trx, clientId, id);
-    if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+    if (!connection) throw new AppError('NOT_FOUND', `No connection ${id}.`);
     if (connection.status === 'disabled')
-      throw new ApiError('CONNECTION_DISABLED', 'Enable the connection before refreshing it.');
+      throw new AppError('CONNECTION_DISABLED', 'Enable the connection before refreshing it.');
     if (!connection.credentials_sealed) {
-      throw new ApiError(
+      throw new AppError(
         'CONNECTION_CONSENT_ENDED',
         'This one-shot connection keeps no credentials; update them to extract again.',
       );
@@ -198,9 +192,9 @@ export async function updateCredentials(
 ): Promise<string> {
   const connection = await getConnectionOrThrow(deps.db, clientId, id);
   const institution = institutionOrError(deps, connection.institution_id);
-  assertValid(validateAgainstFields(institution.fields, credentials, '/body/credentials'));
+  assertValid(validateAgainstFields(institution.fields, credentials, 'credentials'));
   if (connection.status === 'disabled')
-    throw new ApiError('CONNECTION_DISABLED', 'Enable the connection before updating it.');
+    throw new AppError('CONNECTION_DISABLED', 'Enable the connection before updating it.');
   return deps.db.transaction().execute(async (trx) => {
     const current = (await findConnection(trx, clientId, id))!;
     // New credentials start a new session (same connection id, same data ids).
@@ -232,16 +226,16 @@ export async function answerChallenge(
   const connection = await getConnectionOrThrow(deps.db, clientId, id);
   const challenge = await findOpenChallenge(deps.db, connection.id);
   if (challenge?.status !== 'open')
-    throw new ApiError(
+    throw new AppError(
       'CHALLENGE_NOT_OPEN',
       'This connection has no verification step waiting for an answer.',
     );
   if (challenge.expires_at.getTime() <= deps.now().getTime())
-    throw new ApiError(
+    throw new AppError(
       'CHALLENGE_NOT_OPEN',
       'The verification step has expired; refresh the connection to start again.',
     );
-  assertValid(validateAgainstFields(challenge.fields as LoginField[], answers, '/body/answers'));
+  assertValid(validateAgainstFields(challenge.fields as LoginField[], answers, 'answers'));
   await deps.db.transaction().execute(async (trx) => {
     // The state change is the guard: of concurrent answers only one finds the challenge still
     // open (the others wait on its row, then see it answered), so the bank sees one login.
@@ -252,7 +246,7 @@ export async function answerChallenge(
       .where('status', '=', 'open')
       .returning('id')
       .executeTakeFirst();
-    if (!claimed) throw new ApiError('CHALLENGE_NOT_OPEN', 'This verification step was already answered.');
+    if (!claimed) throw new AppError('CHALLENGE_NOT_OPEN', 'This verification step was already answered.');
     await trx
       .updateTable('refreshes')
       .set({
@@ -272,7 +266,7 @@ export async function answerChallenge(
 export async function disableConnection(deps: EngineDeps, clientId: string, id: string): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const connection = await findConnection(trx, clientId, id);
-    if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+    if (!connection) throw new AppError('NOT_FOUND', `No connection ${id}.`);
     if (connection.status === 'disabled') return;
     await setStatus(trx, connection, 'disabled', statusDetails.disabled, { next_refresh_at: null });
     await abandonActiveRefreshes(trx, id, 'disabled', 'The connection was disabled.', deps.now());
@@ -286,7 +280,7 @@ export async function enableConnection(
 ): Promise<string | null> {
   return deps.db.transaction().execute(async (trx) => {
     const connection = await findConnection(trx, clientId, id);
-    if (!connection) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+    if (!connection) throw new AppError('NOT_FOUND', `No connection ${id}.`);
     if (connection.status !== 'disabled') return null;
     await setStatus(trx, connection, 'pending', statusDetails.pending);
     if (!connection.credentials_sealed) return null;
@@ -306,7 +300,7 @@ export async function deleteConnection(db: Kysely<Schema>, clientId: string, id:
       .where('id', '=', id)
       .returning(['id', 'external_id'])
       .executeTakeFirst();
-    if (!deleted) throw new ApiError('NOT_FOUND', `No connection ${id}.`);
+    if (!deleted) throw new AppError('NOT_FOUND', `No connection ${id}.`);
     await recordEvent(trx, {
       clientId,
       type: 'connection.deleted',

@@ -3,8 +3,8 @@
 // first extraction runs; an errored product answers with its error, never with an empty list that
 // could mean "no data" — seed 003's ALL-DATA caveat).
 import type { Kysely } from 'kysely';
+import { AppError } from '../domain/errors.ts';
 import type { Product } from '../domain/products.ts';
-import { ApiError } from '../http/errors.ts';
 import { decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { activeRefreshesOf, type ConnectionRow } from '../store/connections.ts';
 import {
@@ -40,7 +40,7 @@ export async function connectionsInScope(
   if (scope.externalId !== undefined) query = query.where('external_id', '=', scope.externalId);
   const rows = await query.execute();
   if (scope.connectionId !== undefined && rows.length === 0)
-    throw new ApiError('NOT_FOUND', `No connection ${scope.connectionId}.`);
+    throw new AppError('NOT_FOUND', `No connection ${scope.connectionId}.`);
   return rows;
 }
 
@@ -98,12 +98,12 @@ export async function assertProductReady(
     );
     const refresh = active[0];
     if (refresh) {
-      throw new ApiError(
+      throw new AppError(
         'OPERATION_PENDING',
         `The first extraction of ${product} for connection ${refresh.connection_id} is still running.`,
         {
           extensions: { refresh_id: refresh.id, connection_id: refresh.connection_id },
-          headers: { 'retry-after': String(PENDING_RETRY_SECONDS) },
+          retryAfterSeconds: PENDING_RETRY_SECONDS,
         },
       );
     }
@@ -111,7 +111,7 @@ export async function assertProductReady(
   const failed = relevant.find((c) => c.product_status[product]?.errored);
   if (failed) {
     const code = failed.product_status[product]?.error ?? 'unknown';
-    throw new ApiError(
+    throw new AppError(
       'PRODUCT_EXTRACTION_FAILED',
       `The last extraction of ${product} for connection ${failed.id} failed (${code}).`,
       { extensions: { connection_id: failed.id, product_error: code } },
@@ -164,6 +164,6 @@ export async function getProductRecord(
   includeRaw: boolean,
 ): Promise<string> {
   const rows = await listRecords(db, product, { clientId, id }, { pageSize: 1, includeRaw });
-  if (rows.length === 0) throw new ApiError('NOT_FOUND', `No ${product} record ${id}.`);
+  if (rows.length === 0) throw new AppError('NOT_FOUND', `No ${product} record ${id}.`);
   return rows[0]!.json;
 }

@@ -4,12 +4,12 @@
 // first, and everything is written in one transaction.
 import type { Kysely, Transaction } from 'kysely';
 import { withCategories } from '../domain/categories/enrich.ts';
+import { AppError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { type Product, productTable } from '../domain/products.ts';
 import type { CsvMapping } from '../formats/csv/layout.ts';
 import { parseStatementFile, parseStatementPieces, supportedFormats } from '../formats/index.ts';
 import type { ParseResult, StatementFormat } from '../formats/statement.ts';
-import { ApiError } from '../http/errors.ts';
 import { IMPORT_STATEMENT } from '../jobs/queues.ts';
 import { unnestInsert } from '../store/bulk-insert.ts';
 import { findConnection } from '../store/connections.ts';
@@ -112,7 +112,7 @@ export function parseOrThrow(
 function readableOrThrow(parsed: ParseResult | null, currency: string | undefined): ParseResult {
   const result = withCurrency(parsed, currency);
   if (!result)
-    throw new ApiError(
+    throw new AppError(
       'IMPORT_UNREADABLE',
       `The file is not in a format Tesoro reads (${supportedFormats.join(', ')}).`,
       {
@@ -121,7 +121,7 @@ function readableOrThrow(parsed: ParseResult | null, currency: string | undefine
     );
   const errors = result.issues.filter((issue) => issue.severity === 'error');
   if (errors.length > 0 || result.statements.length === 0)
-    throw new ApiError(
+    throw new AppError(
       'IMPORT_UNREADABLE',
       `The ${result.format} file has ${errors.length || 'no'} ${errors.length ? 'errors' : 'statements'}; nothing was imported.`,
       {
@@ -156,10 +156,10 @@ async function resolveTarget(
       .where('id', '=', input.accountId)
       .where('removed_at', 'is', null)
       .executeTakeFirst();
-    if (!row) throw new ApiError('NOT_FOUND', `No account ${input.accountId}.`);
+    if (!row) throw new AppError('NOT_FOUND', `No account ${input.accountId}.`);
     if (connectionId && connectionId !== row.connection_id)
-      throw new ApiError('VALIDATION_FAILED', 'The account belongs to another connection.', {
-        errors: [{ pointer: '/query/account_id', detail: `is not an account of ${connectionId}` }],
+      throw new AppError('VALIDATION_FAILED', 'The account belongs to another connection.', {
+        fields: [{ path: ['account_id'], detail: `is not an account of ${connectionId}` }],
       });
     connectionId = row.connection_id;
     account = {
@@ -169,15 +169,15 @@ async function resolveTarget(
   }
   if (!connectionId) return { connectionId, account };
   const existing = await findConnection(db, clientId, connectionId);
-  if (!existing) throw new ApiError('NOT_FOUND', `No connection ${connectionId}.`);
+  if (!existing) throw new AppError('NOT_FOUND', `No connection ${connectionId}.`);
   if (existing.connector !== STATEMENT_CONNECTOR)
-    throw new ApiError(
+    throw new AppError(
       'VALIDATION_FAILED',
       'Statements can only be added to a statement-import connection.',
       {
-        errors: [
+        fields: [
           {
-            pointer: input.accountId ? '/query/account_id' : '/query/connection_id',
+            path: [input.accountId ? 'account_id' : 'connection_id'],
             detail: 'is not of a statement-import connection',
           },
         ],
@@ -202,7 +202,7 @@ function fitTarget(target: ImportTarget, result: ParseResult): ParseResult {
         ? `the file is in ${currencies[0]}, the account in ${target.account.currency}`
         : null;
   if (problem)
-    throw new ApiError(
+    throw new AppError(
       'IMPORT_UNREADABLE',
       `The file does not fit the account: ${problem}; nothing was imported.`,
       {
@@ -570,7 +570,7 @@ export async function runQueuedImport(
       });
     });
   } catch (error) {
-    if (error instanceof ApiError) {
+    if (error instanceof AppError) {
       await failImport(deps, job.importId, failure, {
         message: error.message,
         format: (error.extensions?.format as string | undefined) ?? null,
@@ -671,7 +671,7 @@ export async function getImportOrThrow(db: Kysely<Schema>, clientId: string, id:
     .where('client_id', '=', clientId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!row) throw new ApiError('NOT_FOUND', `No import ${id}.`);
+  if (!row) throw new AppError('NOT_FOUND', `No import ${id}.`);
   return {
     id: row.id,
     status: row.status,
@@ -688,6 +688,6 @@ export async function getImportOrThrow(db: Kysely<Schema>, clientId: string, id:
 /** A document of this client: its description, and its bytes part after part. */
 export async function getDocumentContent(db: Kysely<Schema>, clientId: string, id: string) {
   const row = await findDocument(db, clientId, id);
-  if (!row) throw new ApiError('NOT_FOUND', `No document ${id}.`);
+  if (!row) throw new AppError('NOT_FOUND', `No document ${id}.`);
   return { ...row, parts: documentParts(db, row.id) };
 }

@@ -1,8 +1,8 @@
 // OAuth2 client-credentials access tokens: short-lived ES256 JWTs naming the client and its scopes.
 import { randomBytes } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { AppError } from '../domain/errors.ts';
 import type { Scope } from '../domain/scopes.ts';
-import { ApiError } from '../http/errors.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, type KeyStore, SIGNING_ALG } from './keys.ts';
 
 export const TOKEN_AUDIENCE = 'tesoro-api';
@@ -91,8 +91,8 @@ export async function verifyAccessToken(
     };
   } catch (error) {
     if (error instanceof errors.JWTExpired)
-      throw new ApiError('AUTH_TOKEN_EXPIRED', 'The access token has expired; request a new one.');
-    throw new ApiError(
+      throw new AppError('AUTH_TOKEN_EXPIRED', 'The access token has expired; request a new one.');
+    throw new AppError(
       'AUTH_TOKEN_INVALID',
       'The access token is malformed, forged or signed by an unknown key.',
     );

@@ -9,7 +9,7 @@
 // h), the answer is SYNC_MUTATION_DURING_PAGINATION with the cursor to restart the loop from.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { ApiError } from '../http/errors.ts';
+import { AppError } from '../domain/errors.ts';
 import { type RecordColumns, recordColumns, renderRecord } from '../store/product-queries.ts';
 import type { Schema } from '../store/schema.ts';
 import { assertProductReady, connectionsInScope } from './data-reads.ts';
@@ -34,8 +34,8 @@ export function decodeSyncCursor(text: string | undefined): SyncCursor {
   } catch {
     // fall through
   }
-  throw new ApiError('VALIDATION_FAILED', 'The cursor is not a cursor returned by this feed.', {
-    errors: [{ pointer: '/query/cursor', detail: 'is not a cursor returned by /v1/transactions/sync' }],
+  throw new AppError('VALIDATION_FAILED', 'The cursor is not a cursor returned by this feed.', {
+    fields: [{ path: ['cursor'], detail: 'is not a cursor returned by /v1/transactions/sync' }],
   });
 }
 
@@ -50,7 +50,7 @@ export async function syncTransactions(
   await assertProductReady(db, [connection!], 'transactions');
   const published = connection!.sync_seq;
   if (cursor.h !== null && published > cursor.h) {
-    throw new ApiError(
+    throw new AppError(
       'SYNC_MUTATION_DURING_PAGINATION',
       'Transactions changed while this update was being paged; restart from restart_cursor.',
       { extensions: { restart_cursor: encodeSyncCursor({ s: cursor.s, p: cursor.s, h: null }) } },

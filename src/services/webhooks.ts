@@ -3,8 +3,8 @@
 // deliveries of an endpoint with every attempt. Everything is scoped to the calling client.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { AppError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import { ApiError } from '../http/errors.ts';
 import { CREATED_KEY, decodeCursor, keysetPage } from '../http/pagination.ts';
 import { type MasterKeyring, seal } from '../security/envelope.ts';
 import type { Schema } from '../store/schema.ts';
@@ -50,7 +50,7 @@ function findEndpoint(db: Kysely<Schema>, clientId: string, id: string) {
 
 export async function getEndpointOrThrow(db: Kysely<Schema>, clientId: string, id: string) {
   const row = await findEndpoint(db, clientId, id);
-  if (!row) throw new ApiError('NOT_FOUND', `No webhook endpoint ${id}.`);
+  if (!row) throw new AppError('NOT_FOUND', `No webhook endpoint ${id}.`);
   return row;
 }
 
@@ -70,8 +70,8 @@ export function presentEndpoint(row: EndpointRow) {
 function assertUrl(url: string, policy: AddressPolicy): void {
   const problem = checkWebhookUrl(url, policy);
   if (problem)
-    throw new ApiError('VALIDATION_FAILED', `The webhook URL ${problem}.`, {
-      errors: [{ pointer: '/body/url', detail: problem }],
+    throw new AppError('VALIDATION_FAILED', `The webhook URL ${problem}.`, {
+      fields: [{ path: ['url'], detail: problem }],
     });
 }
 
@@ -155,7 +155,7 @@ export async function deleteEndpoint(db: Kysely<Schema>, clientId: string, id: s
     .where('client_id', '=', clientId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new ApiError('NOT_FOUND', `No webhook endpoint ${id}.`);
+  if (result.numDeletedRows === 0n) throw new AppError('NOT_FOUND', `No webhook endpoint ${id}.`);
 }
 
 /** A new secret; the old one keeps signing beside it for 24 h so receivers can switch without a gap. */
@@ -182,7 +182,7 @@ export async function rotateSecret(deps: WebhookDeps, clientId: string, id: stri
 
 function assertEnabled(endpoint: { id: string; enabled: boolean }): void {
   if (!endpoint.enabled)
-    throw new ApiError('WEBHOOK_ENDPOINT_DISABLED', `The webhook endpoint ${endpoint.id} is disabled.`);
+    throw new AppError('WEBHOOK_ENDPOINT_DISABLED', `The webhook endpoint ${endpoint.id} is disabled.`);
 }
 
 export async function sendTestEvent(db: Kysely<Schema>, clientId: string, id: string) {
@@ -212,7 +212,7 @@ export async function getEventOrThrow(db: Kysely<Schema>, clientId: string, id: 
     .where('client_id', '=', clientId)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!row) throw new ApiError('NOT_FOUND', `No event ${id}.`);
+  if (!row) throw new AppError('NOT_FOUND', `No event ${id}.`);
   return presentEvent(row);
 }
 

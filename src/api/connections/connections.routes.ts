@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Language } from '../../connectors/connector.ts';
+import { AppError } from '../../domain/errors.ts';
 import { authOf } from '../../http/auth.ts';
-import { ApiError } from '../../http/errors.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
 import { CREATED_KEY, decodeCursor, keysetPage, Page } from '../../http/pagination.ts';
 import { presentConnection, presentConnections, presentRefresh } from '../../services/connection-view.ts';
@@ -183,7 +183,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: E
           .executeTakeFirst();
         if (!challenge || challenge.status === 'completed' || challenge.status === 'expired') break;
         if (challenge.status === 'open' || challenge.status === 'failed') {
-          throw new ApiError(
+          throw new AppError(
             'CHALLENGE_FAILED',
             challenge.status === 'open'
               ? 'The answer is not correct; try again.'

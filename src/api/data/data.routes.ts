@@ -5,11 +5,11 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
+import { AppError } from '../../domain/errors.ts';
 import { parentField } from '../../domain/product-fields.ts';
 import { type Product, products } from '../../domain/products.ts';
 import { type FieldCondition, parseSearchQuery, SearchQueryError } from '../../domain/search-query.ts';
 import { authOf } from '../../http/auth.ts';
-import { ApiError } from '../../http/errors.ts';
 import { allData } from '../../services/all-data.ts';
 import {
   assertProductReady,
@@ -254,8 +254,8 @@ export function registerDataRoutes(
         conditions = parseSearchQuery(queryObject ?? {});
       } catch (error) {
         if (!(error instanceof SearchQueryError)) throw error;
-        throw new ApiError('VALIDATION_FAILED', 'The query object is not valid.', {
-          errors: [{ pointer: `/body${error.pointer}`, detail: error.message }],
+        throw new AppError('VALIDATION_FAILED', 'The query object is not valid.', {
+          fields: [{ in: 'body', path: error.path, detail: error.message }],
         });
       }
       return sendJsonText(

@@ -6,12 +6,12 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { AppError } from '../../domain/errors.ts';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
 import { checkCsvMapping } from '../../formats/csv/mapping-schema.ts';
 import { supportedFormats } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
-import { ApiError } from '../../http/errors.ts';
 import { assertNoNul } from '../../http/request-guards.ts';
 import type { EngineDeps } from '../../services/engine.ts';
 import {
@@ -90,12 +90,13 @@ function csvMappingOf(text: string | undefined): CsvMapping | undefined {
   if (text === undefined) return undefined;
   const { mapping, problems } = checkCsvMapping(text);
   if (problems)
-    throw new ApiError(
+    throw new AppError(
       'VALIDATION_FAILED',
-      problems[0]?.path === '' ? 'csv_mapping is not JSON.' : 'csv_mapping is not a valid mapping.',
+      problems[0]?.path.length === 0 ? 'csv_mapping is not JSON.' : 'csv_mapping is not a valid mapping.',
       {
-        errors: problems.map((problem) => ({
-          pointer: `/query/csv_mapping${problem.path}`,
+        fields: problems.map((problem) => ({
+          in: 'query',
+          path: ['csv_mapping', ...problem.path],
           detail: problem.message,
         })),
       },
@@ -209,7 +210,7 @@ function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSc
     async (request, reply) => {
       const body = request.body as Buffer | undefined;
       if (!request.isMultipart() && body !== undefined && !Buffer.isBuffer(body))
-        throw new ApiError(
+        throw new AppError(
           'UNSUPPORTED_MEDIA_TYPE',
           'Send the file itself as the body, or as multipart/form-data.',
         );
@@ -256,8 +257,8 @@ async function multipartUpload(request: FastifyRequest) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') {
           await part.toBuffer();
-          throw new ApiError('VALIDATION_FAILED', 'The file goes in the part named "file".', {
-            errors: [{ pointer: `/body/${part.fieldname}`, detail: 'is not a known file part (use "file")' }],
+          throw new AppError('VALIDATION_FAILED', 'The file goes in the part named "file".', {
+            fields: [{ in: 'body', path: [part.fieldname], detail: 'is not a known file part (use "file")' }],
           });
         }
         file = { bytes: await part.toBuffer(), contentType: part.mimetype, filename: part.filename };
@@ -265,22 +266,25 @@ async function multipartUpload(request: FastifyRequest) {
     }
   } catch (error) {
     // The multipart parser's own refusals (no boundary, a cut body) carry no HTTP status.
-    if (error instanceof ApiError || typeof (error as { statusCode?: unknown }).statusCode === 'number')
+    if (error instanceof AppError || typeof (error as { statusCode?: unknown }).statusCode === 'number')
       throw error;
-    throw new ApiError(
+    throw new AppError(
       'MALFORMED_BODY',
       `The multipart/form-data body could not be read: ${(error as Error).message}.`,
     );
   }
-  assertNoNul(fields, '/body');
+  assertNoNul(fields);
   const merged = Value.Convert(UploadOptions, { ...(request.query as object), ...fields });
   const errors = [...Value.Errors(UploadOptions, merged)];
   if (errors.length > 0 || !file)
-    throw new ApiError('VALIDATION_FAILED', 'The upload is not valid.', {
-      errors: [
-        ...(file ? [] : [{ pointer: '/body/file', detail: 'is required: the statement file' }]),
+    throw new AppError('VALIDATION_FAILED', 'The upload is not valid.', {
+      fields: [
+        ...(file ? [] : [{ in: 'body' as const, path: ['file'], detail: 'is required: the statement file' }]),
         ...errors.map((error) => ({
-          pointer: `/body${error.instancePath || `/${String((error.params as { additionalProperties?: string }).additionalProperties ?? '')}`}`,
+          in: 'body' as const,
+          path: error.instancePath
+            ? error.instancePath.split('/').slice(1)
+            : [String((error.params as { additionalProperties?: string }).additionalProperties ?? '')],
           detail: error.message,
         })),
       ],

@@ -2,8 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { InstitutionDefinition, Language } from '../../connectors/connector.ts';
 import type { ConnectorRegistry } from '../../connectors/registry.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { Product } from '../../domain/products.ts';
-import { ApiError } from '../../http/errors.ts';
 import { Page, pageInMemory } from '../../http/pagination.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
@@ -106,7 +106,7 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry
       const { id } = request.params as { id: string };
       const { language } = request.query as { language: Language };
       const institution = deps.registry.findInstitution(id);
-      if (!institution) throw new ApiError('NOT_FOUND', `No institution ${id}.`);
+      if (!institution) throw new AppError('NOT_FOUND', `No institution ${id}.`);
       return presentInstitution(deps.registry, institution, language);
     },
   );

@@ -1,10 +1,11 @@
 // POST /v1/oauth/token: OAuth2 client-credentials grant (Flanks' POST v0/token).
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { AppError } from '../../domain/errors.ts';
 import { parseScopes, type Scope } from '../../domain/scopes.ts';
 import type { AuthFailures } from '../../http/auth-failures.ts';
 import { clientCredentialsOf } from '../../http/client-credentials.ts';
-import { ApiError } from '../../http/errors.ts';
+import { HttpError } from '../../http/problem.ts';
 import { authenticateClient } from '../../services/clients.ts';
 import type { KeyStore } from '../../services/keys.ts';
 import { issueAccessToken } from '../../services/tokens.ts';
@@ -18,7 +19,7 @@ interface TokenBody {
 }
 
 const invalidClient = () =>
-  new ApiError('AUTH_INVALID_CLIENT', 'Unknown client or wrong client secret.', {
+  new HttpError('AUTH_INVALID_CLIENT', 'Unknown client or wrong client secret.', {
     extensions: { error: 'invalid_client' },
     headers: { 'www-authenticate': 'Basic realm="tesoro"' },
   });
@@ -42,7 +43,7 @@ export function registerTokenRoutes(
     async (request, reply) => {
       const body = request.body as TokenBody;
       if (body.grant_type !== 'client_credentials') {
-        throw new ApiError(
+        throw new AppError(
           'AUTH_UNSUPPORTED_GRANT_TYPE',
           'Only grant_type=client_credentials is supported.',
           {
@@ -64,7 +65,7 @@ export function registerTokenRoutes(
         const requested = parseScopes(body.scope);
         const notHeld = [...requested.unknown, ...requested.scopes.filter((s) => !client.scopes.includes(s))];
         if (notHeld.length > 0) {
-          throw new ApiError('AUTH_INVALID_SCOPE', `This client may not request: ${notHeld.join(', ')}.`, {
+          throw new AppError('AUTH_INVALID_SCOPE', `This client may not request: ${notHeld.join(', ')}.`, {
             extensions: { error: 'invalid_scope' },
           });
         }

@@ -1,7 +1,7 @@
 // Liveness, readiness and the public key set. None of these need a token.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { ApiError } from '../../http/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { KeyStore } from '../../services/keys.ts';
 import { type Database, pendingMigrations } from '../../store/database.ts';
 import { problemResponses } from '../common.schemas.ts';
@@ -47,10 +47,10 @@ export function registerSystemRoutes(
       try {
         pending = await pendingMigrations(deps.database);
       } catch {
-        throw new ApiError('NOT_READY', 'The database is not reachable.');
+        throw new AppError('NOT_READY', 'The database is not reachable.');
       }
       if (pending.length > 0)
-        throw new ApiError('NOT_READY', `Migrations not applied: ${pending.join(', ')}.`);
+        throw new AppError('NOT_READY', `Migrations not applied: ${pending.join(', ')}.`);
       return { status: 'ready' as const, database: deps.database.engine };
     },
   );

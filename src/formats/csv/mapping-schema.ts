@@ -37,18 +37,23 @@ export const CsvMappingSchema = Type.Object(
 
 export type CsvMappingCheck =
   | { mapping: CsvMapping; problems?: undefined }
-  | { mapping?: undefined; problems: Array<{ path: string; message: string }> };
+  | { mapping?: undefined; problems: Array<{ path: string[]; message: string }> };
 
-/** A csv_mapping given as JSON text: the mapping, or what is wrong with it (path '' = the text). */
+/** A csv_mapping given as JSON text: the mapping, or what is wrong with it (path [] = the text). */
 export function checkCsvMapping(text: string): CsvMappingCheck {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { problems: [{ path: '', message: 'is not JSON' }] };
+    return { problems: [{ path: [], message: 'is not JSON' }] };
   }
   const errors = [...Value.Errors(CsvMappingSchema, value)];
   if (errors.length > 0)
-    return { problems: errors.map((error) => ({ path: error.instancePath, message: error.message })) };
+    return {
+      problems: errors.map((error) => ({
+        path: error.instancePath.split('/').slice(1),
+        message: error.message,
+      })),
+    };
   return { mapping: value as CsvMapping };
 }

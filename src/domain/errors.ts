@@ -1,6 +1,8 @@
-// The one catalog of error codes. Every non-2xx answer of the native API is an RFC 9457
-// problem+json built from an entry here; docs/errors.md and the OpenAPI document are checked
-// against this list by a test.
+// The one catalog of error codes, and the error every layer throws. Every non-2xx answer of the
+// native API is an RFC 9457 problem+json built from an entry here (http/problem.ts renders it);
+// docs/errors.md and the OpenAPI document are checked against this list by a test. Use cases say
+// which field is wrong as a logical path (['credentials', 'username']); only the HTTP layer knows
+// where in a request that field was, and turns the path into a pointer (/body/credentials/username).
 export interface ErrorEntry {
   readonly status: number;
   readonly title: string;
@@ -117,64 +119,66 @@ export const errorCatalog = {
 export type ErrorCode = keyof typeof errorCatalog;
 export const errorCodes = Object.keys(errorCatalog) as ErrorCode[];
 
-/** One bad field of a request: an RFC 6901 JSON pointer into the request, and what is wrong. */
-export interface FieldError {
-  readonly pointer: string;
+/** One bad field: its path in the input (keys and array indexes), and what is wrong with it. */
+export interface FieldProblem {
+  readonly path: readonly (string | number)[];
   readonly detail: string;
+  /** Where the field was, when the caller knows better than the route's schema (a header, say). */
+  readonly in?: 'body' | 'query' | 'path' | 'header';
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  request_id: string;
-  retryable: boolean;
-  errors?: FieldError[];
-  [extension: string]: unknown;
+export interface AppErrorOptions {
+  fields?: readonly FieldProblem[];
+  extensions?: Record<string, unknown>;
+  /** Seconds after which the same request may succeed (Retry-After). */
+  retryAfterSeconds?: number;
 }
 
-/** Thrown by routes and services; turned into problem+json by the error handler. */
-export class ApiError extends Error {
+/** Thrown by every layer; the HTTP layer (or a compatibility facade) renders it in its envelope. */
+export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  readonly errors: FieldError[] | undefined;
+  readonly fields: readonly FieldProblem[] | undefined;
   readonly extensions: Record<string, unknown>;
-  readonly headers: Record<string, string>;
+  readonly retryAfterSeconds: number | undefined;
+  /** The message is the list of the fields (validationFailed): a renderer may write it with its own names. */
+  detailListsFields = false;
 
-  constructor(
-    code: ErrorCode,
-    detail?: string,
-    options: {
-      errors?: FieldError[];
-      extensions?: Record<string, unknown>;
-      headers?: Record<string, string>;
-    } = {},
-  ) {
+  constructor(code: ErrorCode, detail?: string, options: AppErrorOptions = {}) {
     super(detail ?? errorCatalog[code].title);
-    this.name = 'ApiError';
+    this.name = 'AppError';
     this.code = code;
     this.status = errorCatalog[code].status;
-    this.errors = options.errors;
+    this.fields = options.fields;
     this.extensions = options.extensions ?? {};
-    this.headers = options.headers ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
-export const PROBLEM_TYPE_BASE = 'https://tesoro.dev/errors/';
+/** The path of a field as people read it: credentials.username, products[0]. */
+export function pathText(path: readonly (string | number)[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('');
+}
 
-export function problemFor(error: ApiError, requestId: string): Problem {
-  const entry = errorCatalog[error.code];
-  return {
-    type: `${PROBLEM_TYPE_BASE}${error.code.toLowerCase().replaceAll('_', '-')}`,
-    title: entry.title,
-    status: entry.status,
-    detail: error.message,
-    code: error.code,
-    request_id: requestId,
-    retryable: entry.retryable,
-    ...(error.errors ? { errors: error.errors } : {}),
-    ...error.extensions,
-  };
+/**
+ * A validation failure naming every bad field. Without a `detail` of its own, its message lists the
+ * fields; the HTTP layer writes that list again with the fields' pointers (/body/…, /query/…).
+ */
+export function validationFailed(fields: readonly FieldProblem[], detail?: string): AppError {
+  const error = new AppError(
+    'VALIDATION_FAILED',
+    detail ?? fieldsSummary(fields.map((f) => [pathText(f.path), f.detail])),
+    {
+      fields,
+    },
+  );
+  if (detail === undefined) error.detailListsFields = true;
+  return error;
+}
+
+/** "2 fields not valid: a is required; b must be a string". */
+export function fieldsSummary(fields: ReadonlyArray<readonly [string, string]>): string {
+  return `${fields.length} field${fields.length === 1 ? '' : 's'} not valid: ${fields.map(([where, detail]) => `${where} ${detail}`).join('; ')}`;
 }
