@@ -4,26 +4,18 @@
 // the HTTP layer; the extraction engine owns persistence, ids, dedupe, status and events.
 import type { Product } from '../domain/products.ts';
 import type { NormalizedRecord } from '../domain/records.ts';
+import type { ChallengeType, ConnectorErrorCode, Localized, LoginField } from '../domain/vocabulary.ts';
 
-export type Language = 'en' | 'es';
-export type Localized = Readonly<Record<Language, string>>;
-
-export type FieldType = 'text' | 'password' | 'otp' | 'select';
-
-/** One input of an institution's login form (seed 002's `expand=fields`). */
-export interface LoginField {
-  readonly name: string;
-  readonly label: Localized;
-  readonly type: FieldType;
-  readonly required: boolean;
-  /** An ECMAScript regular expression the whole value must match. */
-  readonly validation?: string;
-  readonly placeholder?: Localized;
-  readonly options?: ReadonlyArray<{ readonly value: string; readonly label: Localized }>;
-}
-
-/** The kinds of step an institution may ask of the end user during login. */
-export type ChallengeType = 'otp' | 'question' | 'decoupled' | 'redirect';
+export {
+  type ChallengeType,
+  type ConnectorErrorCode,
+  connectorErrorCodes,
+  type FieldType,
+  type Language,
+  type Localized,
+  type LoginField,
+  localizeFields,
+} from '../domain/vocabulary.ts';
 
 export interface InstitutionDefinition {
   /** `ins_…`, stable forever: clients store it. */
@@ -43,21 +35,6 @@ export interface InstitutionDefinition {
   readonly url: string | null;
   readonly primaryColor: string;
 }
-
-/** The error vocabulary every connector speaks (DESIGN.md); upstream codes are mapped onto it. */
-export const connectorErrorCodes = [
-  'credentials_invalid',
-  'password_expired',
-  'locked',
-  'action_needed',
-  'challenge_required',
-  'challenge_failed',
-  'rate_limited',
-  'institution_down',
-  'product_unavailable',
-  'unknown',
-] as const;
-export type ConnectorErrorCode = (typeof connectorErrorCodes)[number];
 
 export class ConnectorError extends Error {
   readonly code: ConnectorErrorCode;

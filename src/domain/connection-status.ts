@@ -1,6 +1,6 @@
 // A connection's status is a typed state machine (DESIGN.md), not a boolean. Every transition is
 // checked here and recorded with a timestamp by the service that makes it.
-import type { ConnectorErrorCode } from '../connectors/connector.ts';
+import type { ConnectorErrorCode } from './vocabulary.ts';
 
 export const connectionStatuses = [
   'pending',
@@ -19,7 +19,7 @@ export const connectionStatuses = [
 export type ConnectionStatus = (typeof connectionStatuses)[number];
 
 /** Statuses that end an extraction attempt with an error the connection keeps until fixed or retried. */
-const errorStatuses: readonly ConnectionStatus[] = [
+export const errorStatuses: readonly ConnectionStatus[] = [
   'credentials_invalid',
   'password_expired',
   'action_needed',
@@ -66,6 +66,7 @@ export function statusForError(code: ConnectorErrorCode): ConnectionStatus {
     case 'locked':
     case 'rate_limited':
     case 'institution_down':
+    case 'consent_expired':
       return code;
     case 'challenge_required':
     case 'challenge_failed':

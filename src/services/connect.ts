@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { InstitutionDefinition, Language } from '../connectors/connector.ts';
+import { errorStatuses } from '../domain/connection-status.ts';
 import { AppError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Product } from '../domain/products.ts';
@@ -282,15 +283,8 @@ export async function submitCredentials(
   return { connection_id: connectionId };
 }
 
-const errorStatuses = new Set([
-  'credentials_invalid',
-  'password_expired',
-  'locked',
-  'action_needed',
-  'institution_down',
-  'rate_limited',
-  'disabled',
-]);
+/** Where the page stops with an error: the domain's error statuses, and a disabled connection. */
+const pageErrorStatuses = new Set<string>([...errorStatuses, 'disabled']);
 
 /** Where the end user is: working, a challenge to answer, success, or an error in plain words. */
 export async function pageProgress(deps: EngineDeps, session: ConnectSession) {
@@ -301,7 +295,8 @@ export async function pageProgress(deps: EngineDeps, session: ConnectSession) {
   const base = { connection_id: view.id, status: view.status, detail: view.status_detail };
   if (view.challenge) return { ...base, state: 'challenge' as const, challenge: view.challenge };
   if (view.refresh === null && view.status === 'ok') return { ...base, state: 'success' as const };
-  if (view.refresh === null && errorStatuses.has(view.status)) return { ...base, state: 'error' as const };
+  if (view.refresh === null && pageErrorStatuses.has(view.status))
+    return { ...base, state: 'error' as const };
   return { ...base, state: 'working' as const };
 }
 

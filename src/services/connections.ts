@@ -17,8 +17,8 @@ import {
   insertQueuedRefresh,
   setStatus,
 } from '../store/connections.ts';
+import { recordEvent } from '../store/events.ts';
 import type { Schema } from '../store/schema.ts';
-import { recordEvent } from '../webhooks/events.ts';
 import { type EngineDeps, sealContext } from './engine.ts';
 
 export const DEFAULT_HISTORY_DAYS = 730;

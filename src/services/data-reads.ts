@@ -5,8 +5,8 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../domain/errors.ts';
 import type { Product } from '../domain/products.ts';
-import { decodeCursor, encodeCursor } from '../http/pagination.ts';
 import { activeRefreshesOf, type ConnectionRow } from '../store/connections.ts';
+import { decodeCursor, encodeCursor } from '../store/keyset.ts';
 import {
   countRecords,
   listRecords,

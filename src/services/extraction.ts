@@ -22,6 +22,7 @@ import {
   setStatus,
   updateProductState,
 } from '../store/connections.ts';
+import { recordEvent } from '../store/events.ts';
 import {
   changesSince,
   currentChangeSeq,
@@ -29,7 +30,6 @@ import {
   removeVanishedPending,
   upsertRecords,
 } from '../store/records.ts';
-import { recordEvent } from '../webhooks/events.ts';
 import { type EngineDeps, REFRESH_INTERVALS_MS, sealContext } from './engine.ts';
 import { encodeSyncCursor } from './transactions-sync.ts';
 

@@ -21,6 +21,7 @@ import {
   insertDocument,
   type NewDocument,
 } from '../store/documents.ts';
+import { recordEvent } from '../store/events.ts';
 import {
   changesSince,
   currentChangeSeq,
@@ -29,7 +30,6 @@ import {
   upsertRecords,
 } from '../store/records.ts';
 import type { Schema } from '../store/schema.ts';
-import { recordEvent } from '../webhooks/events.ts';
 import type { EngineDeps } from './engine.ts';
 import { accountKeyOf, recordsOf, type StatementRecords } from './statement-records.ts';
 

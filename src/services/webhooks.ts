@@ -4,13 +4,14 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { AppError } from '../domain/errors.ts';
+import type { EventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
-import { CREATED_KEY, decodeCursor, keysetPage } from '../http/pagination.ts';
 import { type MasterKeyring, seal } from '../security/envelope.ts';
+import { queueDeliveries, recordEvent } from '../store/events.ts';
+import { pageByCreation } from '../store/keyset.ts';
 import type { Schema } from '../store/schema.ts';
 import { type AddressPolicy, checkWebhookUrl } from '../webhooks/address-guard.ts';
 import { webhookSecretContext } from '../webhooks/dispatcher.ts';
-import { type EventType, recordEvent, WEBHOOK_CHANNEL } from '../webhooks/events.ts';
 import { generateWebhookSecret } from '../webhooks/signing.ts';
 
 /** How long a rotated-out secret keeps signing beside the new one. */
@@ -103,20 +104,11 @@ export async function listEndpoints(
   clientId: string,
   query: { page_size: number; cursor?: string | undefined },
 ) {
-  let q = db
-    .selectFrom('webhook_endpoints')
-    .select([...endpointColumns, sql<string>`created_at::text`.as('created_key')])
-    .where('client_id', '=', clientId);
-  if (query.cursor) {
-    const [createdAt, id] = decodeCursor(query.cursor, CREATED_KEY) as [string, string];
-    q = q.where(sql<boolean>`(created_at, id) > (${createdAt}::timestamptz, ${id})`);
-  }
-  const rows = await q
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(query.page_size + 1)
-    .execute();
-  const page = keysetPage(rows, query.page_size, (row) => [row.created_key, row.id]);
+  const page = await pageByCreation(
+    db.selectFrom('webhook_endpoints').select(endpointColumns).where('client_id', '=', clientId),
+    query,
+    { direction: 'asc' },
+  );
   return { data: page.rows.map(presentEndpoint), has_more: page.has_more, next_cursor: page.next_cursor };
 }
 
@@ -224,19 +216,10 @@ export async function listEvents(
 ) {
   let q = db
     .selectFrom('events')
-    .select(['id', 'type', 'data', 'created_at', sql<string>`created_at::text`.as('created_key')])
+    .select(['id', 'type', 'data', 'created_at'])
     .where('client_id', '=', clientId);
   if (query.type) q = q.where('type', '=', query.type);
-  if (query.cursor) {
-    const [createdAt, id] = decodeCursor(query.cursor, CREATED_KEY) as [string, string];
-    q = q.where(sql<boolean>`(created_at, id) < (${createdAt}::timestamptz, ${id})`);
-  }
-  const rows = await q
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(query.page_size + 1)
-    .execute();
-  const page = keysetPage(rows, query.page_size, (row) => [row.created_key, row.id]);
+  const page = await pageByCreation(q, query, { direction: 'desc' });
   return { data: page.rows.map(presentEvent), has_more: page.has_more, next_cursor: page.next_cursor };
 }
 
@@ -251,38 +234,22 @@ export async function resendEvent(
   endpointId: string | undefined,
 ): Promise<{ event_id: string; endpoint_ids: string[] }> {
   const event = await getEventOrThrow(db, clientId, eventId);
-  let endpoints: Array<{ id: string; enabled: boolean }>;
+  let only: string[] | undefined;
   if (endpointId) {
     const endpoint = await getEndpointOrThrow(db, clientId, endpointId);
     assertEnabled(endpoint);
-    endpoints = [endpoint];
-  } else {
-    endpoints = await db
-      .selectFrom('webhook_endpoints')
-      .select(['id', 'enabled'])
-      .where('client_id', '=', clientId)
-      .where('enabled', '=', true)
-      .where((eb) => eb.or([eb('events', 'is', null), eb(sql`${event.type}`, '=', eb.fn.any('events'))]))
-      .execute();
+    only = [endpoint.id];
   }
-  await db.transaction().execute(async (trx) => {
-    if (endpoints.length === 0) return;
-    await trx
-      .insertInto('webhook_deliveries')
-      .values(
-        endpoints.map((endpoint) => ({
-          id: newId('delivery'),
-          client_id: clientId,
-          event_id: eventId,
-          endpoint_id: endpoint.id,
-          status: 'pending' as const,
-          next_attempt_at: sql<Date>`now()`,
-        })),
-      )
-      .execute();
-    await sql`select pg_notify(${WEBHOOK_CHANNEL}, '')`.execute(trx);
-  });
-  return { event_id: eventId, endpoint_ids: endpoints.map((e) => e.id) };
+  const endpointIds = await db
+    .transaction()
+    .execute((trx) =>
+      queueDeliveries(
+        trx,
+        { id: eventId, clientId, type: event.type },
+        { only, anyType: only !== undefined },
+      ),
+    );
+  return { event_id: eventId, endpoint_ids: endpointIds };
 }
 
 // ---- deliveries
@@ -307,21 +274,11 @@ export async function listDeliveries(
       'd.next_attempt_at',
       'd.attempts',
       'd.created_at',
-      sql<string>`d.created_at::text`.as('created_key'),
     ])
     .where('d.client_id', '=', clientId)
     .where('d.endpoint_id', '=', endpointId);
   if (query.status) q = q.where('d.status', '=', query.status as 'pending');
-  if (query.cursor) {
-    const [createdAt, id] = decodeCursor(query.cursor, CREATED_KEY) as [string, string];
-    q = q.where(sql<boolean>`(d.created_at, d.id) < (${createdAt}::timestamptz, ${id})`);
-  }
-  const rows = await q
-    .orderBy('d.created_at', 'desc')
-    .orderBy('d.id', 'desc')
-    .limit(query.page_size + 1)
-    .execute();
-  const page = keysetPage(rows, query.page_size, (row) => [row.created_key, row.id]);
+  const page = await pageByCreation(q, query, { direction: 'desc', table: 'd' });
   return {
     data: page.rows.map((row) => ({
       id: row.id,

@@ -2,7 +2,7 @@
 // a connection of another client is simply not found.
 import { type Kysely, sql, type Transaction, type Updateable } from 'kysely';
 import { assertTransition, type ConnectionStatus } from '../domain/connection-status.ts';
-import { recordEvent } from '../webhooks/events.ts';
+import { recordEvent } from './events.ts';
 import type { ConnectionsTable, ProductState, Schema } from './schema.ts';
 
 export type Db = Kysely<Schema> | Transaction<Schema>;

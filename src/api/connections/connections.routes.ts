@@ -6,7 +6,7 @@ import type { Language } from '../../connectors/connector.ts';
 import { AppError } from '../../domain/errors.ts';
 import { authOf } from '../../http/auth.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
-import { CREATED_KEY, decodeCursor, keysetPage, Page } from '../../http/pagination.ts';
+import { Page } from '../../http/pagination.ts';
 import { presentConnection, presentConnections, presentRefresh } from '../../services/connection-view.ts';
 import {
   answerChallenge,
@@ -21,6 +21,7 @@ import {
 } from '../../services/connections.ts';
 import type { EngineDeps } from '../../services/engine.ts';
 import { findRefresh } from '../../store/connections.ts';
+import { pageByCreation } from '../../store/keyset.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
   ChallengeAnswerBody,
@@ -108,18 +109,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: E
       if (query.status) q = q.where('status', '=', query.status);
       if (query.institution_id) q = q.where('institution_id', '=', query.institution_id);
       if (query.external_id) q = q.where('external_id', '=', query.external_id);
-      if (query.cursor) {
-        // The timestamp travels as PostgreSQL printed it: a JS Date would drop its microseconds.
-        const [createdAt, id] = decodeCursor(query.cursor, CREATED_KEY) as [string, string];
-        q = q.where(sql<boolean>`(created_at, id) > (${createdAt}::timestamptz, ${id})`);
-      }
-      const rows = await q
-        .select(sql<string>`created_at::text`.as('created_key'))
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(query.page_size + 1)
-        .execute();
-      const page = keysetPage(rows, query.page_size, (row) => [row.created_key, row.id]);
+      const page = await pageByCreation(q, query, { direction: 'asc' });
       return {
         data: await presentConnections(db, page.rows),
         has_more: page.has_more,

@@ -4,7 +4,8 @@ import type { InstitutionDefinition, Language } from '../../connectors/connector
 import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Product } from '../../domain/products.ts';
-import { Page, pageInMemory } from '../../http/pagination.ts';
+import { Page } from '../../http/pagination.ts';
+import { pageInMemory } from '../../store/keyset.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
   GetInstitutionQuery,

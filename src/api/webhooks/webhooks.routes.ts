@@ -1,6 +1,7 @@
 // Native API for webhooks: endpoints, the event log, deliveries, test and resend.
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { EventType } from '../../domain/events.ts';
 import { authOf } from '../../http/auth.ts';
 import { Page, PageQuery } from '../../http/pagination.ts';
 import type { EngineDeps } from '../../services/engine.ts';
@@ -18,7 +19,6 @@ import {
   sendTestEvent,
   updateEndpoint,
 } from '../../services/webhooks.ts';
-import type { EventType } from '../../webhooks/events.ts';
 import { problemResponses, StringEnum } from '../common.schemas.ts';
 import {
   CreateEndpointBody,
@@ -232,6 +232,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Engi
     '/v1/events/:id/resend',
     {
       config,
+      // The body is optional: a bare `curl -X POST` (no body, or an empty JSON one) resends to
+      // every subscribed endpoint.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags,
         summary: 'Send an event again',
@@ -239,7 +244,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Engi
           'To one endpoint (`endpoint_id`) or to every enabled endpoint subscribed to its type. The message ' +
           'keeps its `webhook-id` (the event id), so a receiver that already processed it can tell.',
         params: IdParams,
-        body: Type.Optional(ResendBody),
+        body: ResendBody,
         response: {
           202: Type.Object({ event_id: Type.String(), endpoint_ids: Type.Array(Type.String()) }),
           ...problemResponses(400, 401, 403, 404, 409),
@@ -247,7 +252,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Engi
       },
     },
     async (request, reply) => {
-      const body = (request.body ?? {}) as { endpoint_id?: string };
+      const body = request.body as { endpoint_id?: string };
       reply.code(202);
       return resendEvent(db, authOf(request).client.id, idOf(request), body.endpoint_id);
     },

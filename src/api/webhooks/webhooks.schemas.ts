@@ -1,6 +1,6 @@
 // Schemas of webhook endpoints, events and deliveries.
 import { Type } from 'typebox';
-import { eventDescriptions, eventTypes } from '../../webhooks/events.ts';
+import { eventDescriptions, eventTypes } from '../../domain/events.ts';
 import { Nullable, StringEnum } from '../common.schemas.ts';
 
 export const EventTypeSchema = StringEnum(eventTypes, {
