@@ -1,10 +1,12 @@
 // npm run bench:parse — statement parsing speed and memory.
 //
 // 1. Side by side on the same bytes: Tesoro's OFX and MT940 parsers against the npm parsers for
-//    those formats (ofx-js, node-ofx-parser, ofx-data-extractor; mt940js, mt940-js), on the corpus
-//    files each of them reads and on a generated file of BENCH_PARSE_PEER_MB (default 20) MB; camt
-//    and CSV against the bare tokenizers Tesoro's parsers stand on (saxes with empty handlers,
-//    csv-parse's stream), both streamed from disk like Tesoro: the ceiling for those two.
+//    those formats (ofx-js, node-ofx-parser, ofx-data-extractor; mt940js, mt940-js), on the shared
+//    corpus files each of them reads (STATEMENTS_DIR, else ../shared/statements beside the
+//    repository; left out, with a message, when there is none) and on a generated file of
+//    BENCH_PARSE_PEER_MB (default 20) MB; camt and CSV against the bare tokenizers Tesoro's
+//    parsers stand on (saxes with empty handlers, csv-parse's stream), both streamed from disk
+//    like Tesoro: the ceiling for those two.
 // 2. The API's path: a generated file of BENCH_PARSE_PEER_MB MB per format, in memory, parsed whole.
 // 3. Tesoro alone on a generated file of BENCH_PARSE_MB (default 500) MB per format, streamed from
 //    disk in 64 KB pieces: throughput end to end (bytes → decoded text → movements) and peak RSS
@@ -273,20 +275,25 @@ const label = (parser: string) =>
 const fmt = (n: number, digits = 1) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/**
+ * The shared statement corpus (never copied into the project): STATEMENTS_DIR when set, else
+ * shared/statements beside the repository; null when neither holds it.
+ */
 function corpusDir(): string | null {
-  for (const dir of [
-    process.env.STATEMENTS_DIR,
-    path.resolve('../shared/statements'),
-    '/work/shared/statements',
-  ])
-    if (dir && fs.existsSync(path.join(dir, 'EXPECTED.json'))) return dir;
-  return null;
+  const repository = path.resolve(path.dirname(here), '..');
+  const dir = process.env.STATEMENTS_DIR
+    ? path.resolve(process.env.STATEMENTS_DIR)
+    : path.resolve(repository, '..', 'shared', 'statements');
+  return fs.existsSync(path.join(dir, 'EXPECTED.json')) ? dir : null;
 }
 
 /** Every corpus file of a format, concatenated into one run per parser (files it fails on are left out for it). */
-async function corpusRun(format: 'ofx' | 'mt940', parsers: string[], repeat: number): Promise<string[]> {
-  const dir = corpusDir();
-  if (!dir) return [`| ${format} corpus | (no corpus) | | | |`];
+async function corpusRun(
+  dir: string,
+  format: 'ofx' | 'mt940',
+  parsers: string[],
+  repeat: number,
+): Promise<string[]> {
   const files = fs
     .readdirSync(path.join(dir, format), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -342,7 +349,12 @@ async function main(): Promise<void> {
     `Machine: ${cpu}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 1024 ** 3, 0)} GiB, ${os.type()} ${os.release()}; Node ${process.version}\n`,
   );
 
+  const corpus = corpusDir();
   console.log('### Side by side (same bytes, one run)\n');
+  if (!corpus)
+    console.log(
+      'The corpus rows are left out: no statement corpus (set STATEMENTS_DIR, or put it at ../shared/statements beside the repository).\n',
+    );
   console.log('| input | parser | files read | MB/s | peak RSS growth |');
   console.log('|---|---|---|---|---|');
   const peers = {
@@ -352,8 +364,8 @@ async function main(): Promise<void> {
     csv: ['tesoro', 'csv-parse'],
   };
   for (const format of ['ofx', 'mt940', 'camt', 'csv'] as const) {
-    if (format === 'ofx' || format === 'mt940')
-      for (const row of await corpusRun(format, peers[format], 20)) console.log(row);
+    if (corpus && (format === 'ofx' || format === 'mt940'))
+      for (const row of await corpusRun(corpus, format, peers[format], 20)) console.log(row);
     const file = generate(format, peerMb, dir);
     for (const parser of peers[format]) {
       const result = inChild(parser, file);

@@ -395,7 +395,7 @@ describe('M3: a queued import always ends', () => {
   });
 
   test('a value the database refuses fails the import at once, before the last attempt', async () => {
-    const { queueImport, runQueuedImport } = await import('../src/services/imports.ts');
+    const { queueImport, runQueuedImport } = await import('../src/services/imports/queued-import.ts');
     // Queued without a job (the test runs it), then given options no query can carry (U+0000).
     const pending = await queueImport({ ...ctx.engine, jobs: { send: async () => {} } }, clientId, {
       bytes: csv(['13/02/2026,A,-1.00']),
@@ -415,7 +415,7 @@ describe('M3: a queued import always ends', () => {
   });
 
   test('any other error is left to the queue to retry, and fails the import on the last attempt', async () => {
-    const { queueImport, runQueuedImport } = await import('../src/services/imports.ts');
+    const { queueImport, runQueuedImport } = await import('../src/services/imports/queued-import.ts');
     const pending = await queueImport({ ...ctx.engine, jobs: { send: async () => {} } }, clientId, {
       bytes: csv(['13/02/2026,A,-1.00']),
       contentType: 'text/csv',

@@ -11,7 +11,8 @@ import { StatementFileReader, supportedFormats } from '../formats/index.ts';
 import type { StatementFormat } from '../formats/statement.ts';
 import { type FileSummary, summarizing } from '../formats/summary.ts';
 import type { Runtime } from '../runtime.ts';
-import { importStatement } from '../services/imports.ts';
+import { importStatement } from '../services/imports/import-statement.ts';
+import { ingestOptionsFor } from '../store/records.ts';
 import { CliError, type CliOutput } from './output.ts';
 
 export interface ImportArgs {
@@ -134,7 +135,14 @@ export async function importCommand(
     if (runtime && summary.errors === 0 && summary.statements.length > 0) {
       const clientId = await clientOf(runtime, args.client);
       const options = optionsOf(args);
-      const result = await importStatement({ db: runtime.database.db, now: () => new Date() }, clientId, {
+      const deps = {
+        db: runtime.database.db,
+        now: () => new Date(),
+        registry: runtime.registry,
+        logger: runtime.logger,
+        ingest: ingestOptionsFor(runtime.database),
+      };
+      const result = await importStatement(deps, clientId, {
         bytes: new Uint8Array(fs.readFileSync(file)),
         contentType: 'application/octet-stream',
         filename: path.basename(file),

@@ -5,6 +5,7 @@
 import type { Product } from '../domain/products.ts';
 import type { NormalizedRecord } from '../domain/records.ts';
 import type { ChallengeType, ConnectorErrorCode, Localized, LoginField } from '../domain/vocabulary.ts';
+import type { ParseResult } from '../formats/statement.ts';
 
 export {
   type ChallengeType,
@@ -98,10 +99,22 @@ export interface ExtractInput {
   readonly now: Date;
 }
 
+/** What a connector yields for each product it extracts, as async batches. */
+export interface ProductSource {
+  /** The products this source fills. */
+  readonly products: readonly Product[];
+  records(product: Product): AsyncIterable<readonly NormalizedRecord[]>;
+}
+
 export interface Connector {
   /** Short name, used in logs and the registry. */
   readonly id: string;
   readonly institutions: readonly InstitutionDefinition[];
+  /**
+   * Connectors of files (institutions of kind 'file'): the records of a statement file already
+   * parsed, for the import pipeline. `intoAccount`: an existing account the movements join.
+   */
+  fromFile?(file: ParseResult, options: { intoAccount?: string | undefined }): ProductSource;
   /** Logs in; returns a session or a challenge, or throws a ConnectorError. */
   login(input: LoginInput): Promise<LoginResult>;
   /** Yields the product's records in batches; throws ConnectorError('product_unavailable') if it has none. */

@@ -11,6 +11,11 @@ export interface NormalizedRecord {
   readonly data: Record<string, unknown>;
   /** The record as the source gave it, kept beside the normalised one. */
   readonly raw: unknown;
+  /**
+   * Stored only when the connection does not hold the record yet: a source that knows less than an
+   * earlier one (a statement with a security's trades but not its holding) never overwrites it.
+   */
+  readonly keepExisting?: boolean;
 }
 
 /** Which product a product's records hang from (its parent), for ids and foreign keys. */

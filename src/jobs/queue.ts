@@ -4,8 +4,8 @@
 import { type JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from '../logger.ts';
 import type { EngineDeps } from '../services/engine.ts';
-import { runRefresh } from '../services/extraction.ts';
-import { type QueuedImportJob, runQueuedImport } from '../services/imports.ts';
+import { type QueuedImportJob, runQueuedImport } from '../services/imports/queued-import.ts';
+import { runRefresh } from '../services/refresh/run-refresh.ts';
 import type { Database } from '../store/database.ts';
 import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
 import { purgeExpired } from './purge-expired.ts';

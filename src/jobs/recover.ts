@@ -4,7 +4,7 @@
 // deterministic id; an import is claimed before it is written). On PostgreSQL other workers may
 // still be alive, so there the job's missed heartbeat makes pg-boss retry it instead.
 import type { EngineDeps } from '../services/engine.ts';
-import { resumeInterruptedImports } from '../services/imports.ts';
+import { resumeInterruptedImports } from '../services/imports/queued-import.ts';
 import { REFRESH_CONNECTION } from './queues.ts';
 
 /** Everything a crashed embedded process left in flight. */

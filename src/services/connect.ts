@@ -223,7 +223,7 @@ export async function pageSession(deps: EngineDeps, session: ConnectSession) {
   let update = null;
   if (session.update_connection_id) {
     const connection = await findConnection(deps.db, session.client_id, session.update_connection_id);
-    const institution = connection && deps.registry.findInstitution(connection.institution_id);
+    const institution = connection && deps.registry.institutionOf(connection.institution_id);
     if (institution) update = presentForPage(institution, language);
   }
   return {

@@ -14,6 +14,7 @@ import {
   findActiveRefresh,
   findConnection,
   findOpenChallenge,
+  insertConnection,
   insertQueuedRefresh,
   setStatus,
 } from '../store/connections.ts';
@@ -118,31 +119,24 @@ export async function createConnection(
   assertValid(errors);
   const id = newId('connection');
   await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('connections')
-      .values({
-        id,
-        client_id: clientId,
-        institution_id: institution.id,
-        connector: deps.registry.connectorFor(institution.id)!.id,
-        access_mode: input.access_mode,
-        refresh_interval: input.access_mode === 'recurrent' ? (input.refresh_interval ?? '24h') : null,
-        products: [...new Set(products)],
-        history_days: input.history_days ?? DEFAULT_HISTORY_DAYS,
-        external_id: input.external_id ?? null,
-        status: 'pending',
-        status_detail: statusDetails.pending,
-        product_status: JSON.stringify(
-          Object.fromEntries(products.map((p) => [p, { created: false, errored: false }])),
-        ),
-        credentials_sealed: seal(
-          deps.keyring,
-          JSON.stringify(input.credentials),
-          sealContext.credentials(id),
-        ),
-        session_sealed: null,
-      })
-      .execute();
+    await insertConnection(trx, {
+      id,
+      client_id: clientId,
+      institution_id: institution.id,
+      connector: deps.registry.connectorFor(institution.id)!.id,
+      access_mode: input.access_mode,
+      refresh_interval: input.access_mode === 'recurrent' ? (input.refresh_interval ?? '24h') : null,
+      products: [...new Set(products)],
+      history_days: input.history_days ?? DEFAULT_HISTORY_DAYS,
+      external_id: input.external_id ?? null,
+      status: 'pending',
+      status_detail: statusDetails.pending,
+      product_status: JSON.stringify(
+        Object.fromEntries(products.map((p) => [p, { created: false, errored: false }])),
+      ),
+      credentials_sealed: seal(deps.keyring, JSON.stringify(input.credentials), sealContext.credentials(id)),
+      session_sealed: null,
+    });
     await trx
       .insertInto('connection_status_events')
       .values({ connection_id: id, from_status: null, to_status: 'pending', detail: statusDetails.pending })

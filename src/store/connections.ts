@@ -1,6 +1,6 @@
 // Rows of connections, refreshes, challenges and status history. Every read takes the client id:
 // a connection of another client is simply not found.
-import { type Kysely, sql, type Transaction, type Updateable } from 'kysely';
+import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from 'kysely';
 import { assertTransition, type ConnectionStatus } from '../domain/connection-status.ts';
 import { recordEvent } from './events.ts';
 import type { ConnectionsTable, ProductState, Schema } from './schema.ts';
@@ -14,6 +14,22 @@ export async function findConnection(db: Db, clientId: string, id: string) {
     .selectAll()
     .where('client_id', '=', clientId)
     .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** A new connection row (every source's: a connector's login, an imported file). */
+export async function insertConnection(db: Db, values: Insertable<ConnectionsTable>): Promise<void> {
+  await db.insertInto('connections').values(values).execute();
+}
+
+/** A live account of this client (a statement import adds a file to it). */
+export async function findAccountOfClient(db: Db, clientId: string, accountId: string) {
+  return db
+    .selectFrom('accounts')
+    .select(['natural_key', 'connection_id', 'data'])
+    .where('client_id', '=', clientId)
+    .where('id', '=', accountId)
+    .where('removed_at', 'is', null)
     .executeTakeFirst();
 }
 

@@ -64,6 +64,11 @@ export async function documentBytes(db: Db, documentId: string): Promise<Buffer>
   return Buffer.concat(parts);
 }
 
+/** A queued import's document joins the connection its import created. */
+export async function setDocumentConnection(db: Db, id: string, connectionId: string): Promise<void> {
+  await db.updateTable('documents').set({ connection_id: connectionId }).where('id', '=', id).execute();
+}
+
 export async function deleteDocument(db: Db, id: string): Promise<void> {
   await db.deleteFrom('documents').where('id', '=', id).execute();
 }

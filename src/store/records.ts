@@ -195,9 +195,10 @@ async function storeChunk(
   const known = new Map(stored.rows.map((row) => [row.id, row]));
   const fresh: unknown[][] = [];
   const changed: unknown[][] = [];
-  for (const row of rows) {
+  for (const [index, row] of rows.entries()) {
     const existing = known.get(row[0] as string);
     if (!existing) fresh.push(row);
+    else if (records[index]!.keepExisting) continue;
     else if (existing.hash !== row[5] || existing.removed) changed.push(row);
   }
   if (fresh.length > 0) {
@@ -294,6 +295,29 @@ export async function removeVanishedPending(
     where connection_id = ${context.connectionId} and pending and removed_at is null
       and not (id = any(${seenIds}::text[]))`.execute(db);
   return Number(result.numAffectedRows ?? 0);
+}
+
+/** How many live records of a product a connection holds. */
+export async function countLiveRecords(
+  db: Kysely<Schema>,
+  product: Product,
+  connectionId: string,
+): Promise<number> {
+  const result = await sql<{ n: number }>`
+    select count(*)::int as n from ${sql.table(productTable[product])}
+    where connection_id = ${connectionId} and removed_at is null`.execute(db);
+  return Number(result.rows[0]!.n);
+}
+
+/** The operation date of a connection's latest live transaction (yyyy-mm-dd), if any. */
+export async function lastTransactionDate(db: Kysely<Schema>, connectionId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.max('operation_date').as('last'))
+    .where('connection_id', '=', connectionId)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  return (row?.last as string | null | undefined) ?? null;
 }
 
 /** The last value the sequence gave (0 before its first use: `last_value` then holds the start). */

@@ -14,12 +14,9 @@ import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
 import { assertNoNul } from '../../http/request-guards.ts';
 import type { EngineDeps } from '../../services/engine.ts';
-import {
-  getDocumentContent,
-  getImportOrThrow,
-  importStatement,
-  queueImport,
-} from '../../services/imports.ts';
+import { importStatement } from '../../services/imports/import-statement.ts';
+import { queueImport } from '../../services/imports/queued-import.ts';
+import { getDocumentContent, getImportOrThrow } from '../../services/imports/reads.ts';
 import { problemResponses, StringEnum } from '../common.schemas.ts';
 
 /** Content types a statement file may be sent as; all are read as raw bytes. */

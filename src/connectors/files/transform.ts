@@ -1,9 +1,9 @@
 // A parsed statement file as the records a connector would yield: accounts and their transactions,
 // and for investment statements (OFX) portfolios, their investments (holdings) and the investments'
-// transactions (trades), in the native API's fields (seed 003). Pure: the import service stores them.
+// transactions (trades), in the native API's fields (Flanks'). Pure: the files connector yields them.
 import { createHash } from 'node:crypto';
-import { maskCardNumbers } from '../domain/identifiers.ts';
-import type { NormalizedRecord } from '../domain/records.ts';
+import { maskCardNumbers } from '../../domain/identifiers.ts';
+import type { NormalizedRecord } from '../../domain/records.ts';
 import type {
   InvestmentAction,
   InvestmentTransaction,
@@ -14,8 +14,8 @@ import type {
   SecurityKind,
   Statement,
   StatementTransaction,
-} from '../formats/statement.ts';
-import { sumAmounts } from '../formats/statement.ts';
+} from '../../formats/statement.ts';
+import { sumAmounts } from '../../formats/statement.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -50,11 +50,6 @@ export interface StatementRecords {
   transactions: NormalizedRecord[];
   portfolios: NormalizedRecord[];
   investments: NormalizedRecord[];
-  /**
-   * Securities traded but not in the file's positions (an activity-only download): stored only where
-   * the connection does not hold that investment already, so they never overwrite a real holding.
-   */
-  tradedOnly: NormalizedRecord[];
   investmentTransactions: NormalizedRecord[];
 }
 
@@ -72,7 +67,6 @@ export function recordsOf(result: ParseResult, intoAccount?: string): StatementR
     transactions: [],
     portfolios: [],
     investments: [],
-    tradedOnly: [],
     investmentTransactions: [],
   };
   const byAccount = new Map<string, Statement[]>();
@@ -163,7 +157,7 @@ function transactionRecord(
 const securityKey = (id: SecurityId) => `${id.type}:${id.uniqueId}`;
 const identifierOf = (id: SecurityId) => (id.type === 'NAME' ? null : id.uniqueId);
 
-/** Seed 003's investment types: VI equity, F fund, FI fixed income, DV derivative, O other. */
+/** Flanks' investment types: VI equity, F fund, FI fixed income, DV derivative, O other. */
 const investmentType: Record<SecurityKind, string> = {
   stock: 'VI',
   fund: 'F',
@@ -173,7 +167,7 @@ const investmentType: Record<SecurityKind, string> = {
 };
 
 /**
- * Seed 003's investment_transactions `type` (its table of codes is not in the seed; these are the
+ * Flanks' investment_transactions `type` (its table of codes is not in its documents; these are the
  * ones the sandbox broker uses too): 1 purchase, 2 sale, 4 transfer, 7 income. A reinvested income
  * buys units, so it is a purchase; splits, journals and the like have no code (null).
  */
@@ -237,9 +231,12 @@ function addInvestments(
     const key = `${portfolioKey}:${security}`;
     investmentKeyOf.set(security, key);
     const kind = securities.get(security)?.kind ?? kindOfTrade(trade);
-    records.tradedOnly.push(
-      investmentRecord(key, portfolioKey, trade.security, securities, null, null, kind),
-    );
+    // Traded but not in the file's positions (an activity-only download): stored only where the
+    // connection does not hold that investment already, so it never overwrites a real holding.
+    records.investments.push({
+      ...investmentRecord(key, portfolioKey, trade.security, securities, null, null, kind),
+      keepExisting: true,
+    });
   }
   const keys = fingerprintKeys(trades, (t) =>
     t.sourceId
@@ -261,7 +258,10 @@ function addInvestments(
     if (!parentKey) {
       parentKey = `${portfolioKey}:CASH`;
       investmentKeyOf.set('CASH', parentKey);
-      records.tradedOnly.push(cashInvestment(parentKey, portfolioKey, last.account.currency));
+      records.investments.push({
+        ...cashInvestment(parentKey, portfolioKey, last.account.currency),
+        keepExisting: true,
+      });
     }
     records.investmentTransactions.push(
       tradeRecord(keys[index] ?? `id:${trade.sourceId}`, parentKey, last, trade, securities),
@@ -296,7 +296,7 @@ function investmentRecord(
     parentKey: portfolioKey,
     data: {
       name: security?.name ?? security?.ticker ?? id.uniqueId,
-      // Seed 003: "if the product has other identifiers they will be included in this field" (a
+      // Flanks: "if the product has other identifiers they will be included in this field" (a
       // QIF file names its securities only by name: no identifier).
       isin: identifierOf(id),
       cusip: id.type === 'CUSIP' ? id.uniqueId : null,

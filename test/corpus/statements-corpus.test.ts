@@ -1,28 +1,46 @@
-// Every file of the shared statement corpus (../shared/statements, never copied into the project)
-// parsed and checked against what EXPECTED.json says it must give: statement and transaction
-// counts, balances, currency, first and last transaction. Formats whose parser is not written yet
-// are listed, not tested. Set STATEMENTS_DIR when the corpus lives elsewhere.
+// Every file of the shared statement corpus parsed and checked against what EXPECTED.json says it
+// must give: statement and transaction counts, balances, currency, first and last transaction.
+// Formats whose parser is not written yet are listed, not tested. The corpus is never copied into
+// the project (its files carry other licences; each parser has fixtures of its own beside it): it
+// is STATEMENTS_DIR when that is set, else `shared/statements` beside the repository. `npm test`
+// runs this file as a suite of its own when it finds the corpus; without one this file declares a
+// single skipped test, and with a STATEMENTS_DIR that holds no EXPECTED.json, a failing one.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { CamtParser, parseCamt } from '../src/formats/camt/parse.ts';
-import type { CsvMapping } from '../src/formats/csv/layout.ts';
-import { CsvParser, parseCsv } from '../src/formats/csv/parse.ts';
-import { decodeStatementBytes } from '../src/formats/decode.ts';
-import { Mt940Parser, parseMt940 } from '../src/formats/mt940/parse.ts';
-import { Norma43Parser, parseNorma43 } from '../src/formats/norma43/parse.ts';
-import { OfxParser, parseOfx } from '../src/formats/ofx/parse.ts';
-import { parseQif, QifParser } from '../src/formats/qif/parse.ts';
-import { type ParseResult, sumAmounts } from '../src/formats/statement.ts';
-import { collector, type ParserFactory, parseWhole, withBalanceCheck } from '../src/formats/stream.ts';
+import { fileURLToPath } from 'node:url';
+import { CamtParser, parseCamt } from '../../src/formats/camt/parse.ts';
+import type { CsvMapping } from '../../src/formats/csv/layout.ts';
+import { CsvParser, parseCsv } from '../../src/formats/csv/parse.ts';
+import { decodeStatementBytes } from '../../src/formats/decode.ts';
+import { Mt940Parser, parseMt940 } from '../../src/formats/mt940/parse.ts';
+import { Norma43Parser, parseNorma43 } from '../../src/formats/norma43/parse.ts';
+import { OfxParser, parseOfx } from '../../src/formats/ofx/parse.ts';
+import { parseQif, QifParser } from '../../src/formats/qif/parse.ts';
+import { type ParseResult, sumAmounts } from '../../src/formats/statement.ts';
+import { collector, type ParserFactory, parseWhole, withBalanceCheck } from '../../src/formats/stream.ts';
 
-const candidates = [
-  process.env.STATEMENTS_DIR,
-  path.resolve('../shared/statements'),
-  '/work/shared/statements',
-];
-const corpus = candidates.find((dir) => dir && fs.existsSync(path.join(dir, 'EXPECTED.json')));
+/** The repository's own folder: the corpus is looked for beside it, wherever the tests are run from. */
+const repository = fileURLToPath(new URL('../../', import.meta.url));
+const given = process.env.STATEMENTS_DIR || undefined;
+const place = given ? path.resolve(given) : path.resolve(repository, '..', 'shared', 'statements');
+const corpus = fs.existsSync(path.join(place, 'EXPECTED.json')) ? place : null;
+
+if (!corpus && given)
+  test('the shared statement corpus', () =>
+    assert.fail(`STATEMENTS_DIR=${given} holds no EXPECTED.json: it is not the statement corpus`));
+else if (!corpus)
+  test('the shared statement corpus', {
+    skip: `no corpus at ${place}: set STATEMENTS_DIR to run it`,
+  }, () => {});
+
+/** A suite over the corpus, declared only when there is one (never a run of skipped or empty tests). */
+function corpusSuite(name: string, body: (dir: string, files: Record<string, unknown>) => void): void {
+  if (!corpus) return;
+  const files = JSON.parse(fs.readFileSync(path.join(corpus, 'EXPECTED.json'), 'utf8')).files;
+  describe(name, () => body(corpus, files));
+}
 
 /**
  * Where Tesoro deliberately differs from the value EXPECTED.json took from a peer library, and why.
@@ -230,19 +248,14 @@ function checkInvestments(result: ParseResult, expected: Expected): void {
   }
 }
 
-describe('the shared statement corpus', { skip: corpus ? false : 'no corpus: set STATEMENTS_DIR' }, () => {
-  const expected = corpus
-    ? (JSON.parse(fs.readFileSync(path.join(corpus, 'EXPECTED.json'), 'utf8')).files as Record<
-        string,
-        Expected
-      >)
-    : {};
+corpusSuite('the shared statement corpus', (dir, files) => {
+  const expected = files as Record<string, Expected>;
   for (const [file, want] of Object.entries(expected)) {
     const parse = parsers[want.format];
     if (!parse) continue;
     const difference = differences[file];
     test(file + (difference ? ` (differs from the peer: ${difference.why})` : ''), () =>
-      check(parse(new Uint8Array(fs.readFileSync(path.join(corpus!, file)))), {
+      check(parse(new Uint8Array(fs.readFileSync(path.join(dir, file)))), {
         ...want,
         ...difference?.expected,
       }),
@@ -321,21 +334,14 @@ interface CsvExpected {
   peer_converted_currency?: string;
 }
 
-describe('the shared statement corpus: CSV', {
-  skip: corpus ? false : 'no corpus: set STATEMENTS_DIR',
-}, () => {
-  const expected = corpus
-    ? (JSON.parse(fs.readFileSync(path.join(corpus, 'EXPECTED.json'), 'utf8')).files as Record<
-        string,
-        CsvExpected
-      >)
-    : {};
+corpusSuite('the shared statement corpus: CSV', (dir, files) => {
+  const expected = files as Record<string, CsvExpected>;
   for (const [file, want] of Object.entries(expected)) {
     if (want.format !== 'csv') continue;
     const difference = csvDifferences[file];
     const mapping = csvMappings[file];
     test(file + (mapping ? ' (with a csv_mapping)' : '') + (difference ? ` (${difference.why})` : ''), () => {
-      const decoded = decodeStatementBytes(new Uint8Array(fs.readFileSync(path.join(corpus!, file))));
+      const decoded = decodeStatementBytes(new Uint8Array(fs.readFileSync(path.join(dir, file))));
       if (want.encoding_guess)
         assert.equal(decoded.encoding === 'windows-1252', want.encoding_guess === 'cp1252', 'encoding');
       if (mapping && !mapping.negate) {
@@ -390,20 +396,13 @@ const streamingParsers: Record<string, ParserFactory> = {
 };
 let currentFile = '';
 
-describe('the shared statement corpus, read in 61-character pieces', {
-  skip: corpus ? false : 'no corpus',
-}, () => {
-  const expected = corpus
-    ? (JSON.parse(fs.readFileSync(path.join(corpus, 'EXPECTED.json'), 'utf8')).files as Record<
-        string,
-        { format: string }
-      >)
-    : {};
+corpusSuite('the shared statement corpus, read in 61-character pieces', (dir, files) => {
+  const expected = files as Record<string, { format: string }>;
   test('every file gives exactly what it gives read whole (tags, quotes and line ends cut anywhere)', () => {
     for (const [file, want] of Object.entries(expected)) {
       currentFile = file;
       const factory = streamingParsers[want.format]!;
-      const { text } = decodeStatementBytes(new Uint8Array(fs.readFileSync(path.join(corpus!, file))));
+      const { text } = decodeStatementBytes(new Uint8Array(fs.readFileSync(path.join(dir, file))));
       const whole = parseWhole('csv', factory, text);
       const { sink, result } = collector('csv');
       const parser = factory(withBalanceCheck(sink));

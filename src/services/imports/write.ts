@@ -1,0 +1,173 @@
+// Writing a parsed statement file, in the caller's transaction: the files connector turns it into
+// records, and the same pipeline as a refresh's stores them (services/refresh/load-products.ts) and
+// announces the load (finish.ts announceLoad); around that, the import's own rows: its connection
+// (new unless the file is added to one), its document and import, and import.completed.
+import type { Kysely, Transaction } from 'kysely';
+import type { Connector } from '../../connectors/connector.ts';
+import { STATEMENT_INSTITUTION } from '../../connectors/files/index.ts';
+import { newId } from '../../domain/ids.ts';
+import { type Product, productTable } from '../../domain/products.ts';
+import type { ParseResult } from '../../formats/statement.ts';
+import { unnestInsert } from '../../store/bulk-insert.ts';
+import { insertConnection } from '../../store/connections.ts';
+import { insertDocument, type NewDocument, setDocumentConnection } from '../../store/documents.ts';
+import { recordEvent } from '../../store/events.ts';
+import { endImportCompleted, insertImport } from '../../store/imports.ts';
+import { changesSince, currentChangeSeq, lastTransactionDate } from '../../store/records.ts';
+import type { Schema } from '../../store/schema.ts';
+import type { EngineDeps } from '../engine.ts';
+import { announceLoad } from '../refresh/finish.ts';
+import { loadProducts } from '../refresh/load-products.ts';
+import { type ImportInput, summaryOf } from './target.ts';
+
+export const newDocument = (
+  clientId: string,
+  connectionId: string | null,
+  input: ImportInput,
+): NewDocument => ({
+  id: newId('document'),
+  client_id: clientId,
+  connection_id: connectionId,
+  filename: input.filename ?? null,
+  content_type: input.contentType,
+});
+
+/** The statement-file connector, from the registry like any other. */
+function filesConnectorOf(
+  deps: Pick<EngineDeps, 'registry'>,
+): Connector & Required<Pick<Connector, 'fromFile'>> {
+  const connector = deps.registry.connectorFor(STATEMENT_INSTITUTION);
+  if (!connector?.fromFile) throw new Error(`No file connector is registered for ${STATEMENT_INSTITUTION}`);
+  return connector as Connector & Required<Pick<Connector, 'fromFile'>>;
+}
+
+/**
+ * Writes a parsed file: its connection (new unless `connectionId`), its records, the connection's
+ * products and dates, the import (inserted, or the queued one completed), and the events.
+ */
+export async function writeImport(
+  trx: Transaction<Schema>,
+  deps: Pick<EngineDeps, 'now' | 'registry' | 'logger' | 'ingest'>,
+  clientId: string,
+  job: {
+    result: ParseResult;
+    connectionId: string | undefined;
+    /** The natural key of the one account the file is added to (account_id). */
+    accountKey: string | undefined;
+    externalId: string | undefined;
+    importId: string;
+    /** A queued import's row and document already exist; a synchronous one inserts them. */
+    queued: { documentId: string } | null;
+    input: ImportInput | null;
+  },
+): Promise<void> {
+  const { result } = job;
+  const connector = filesConnectorOf(deps);
+  const source = connector.fromFile(result, { intoAccount: job.accountKey });
+  const firstLoad = !job.connectionId;
+  const connection = { id: job.connectionId ?? newId('connection'), client_id: clientId };
+  if (firstLoad)
+    await insertConnection(trx, {
+      id: connection.id,
+      client_id: clientId,
+      institution_id: STATEMENT_INSTITUTION,
+      connector: connector.id,
+      access_mode: 'single',
+      refresh_interval: null,
+      products: [...source.products],
+      history_days: 0,
+      external_id: job.externalId ?? null,
+      status: 'ok',
+      status_detail: 'Imported from a statement file.',
+      product_status: JSON.stringify({}),
+      credentials_sealed: null,
+      session_sealed: null,
+    });
+  const startSeq = await currentChangeSeq(trx);
+  await loadProducts(
+    {
+      db: trx,
+      // Inside one transaction: COPY is not available, and one statement at a time.
+      ingest: {
+        bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
+        chunkSize: 5000,
+        concurrency: 1,
+      },
+      logger: deps.logger,
+      connection,
+      run: { import: job.importId },
+    },
+    source,
+    { complete: false },
+  );
+  // An investment file added to a bank-statement connection gives it the investment products.
+  const stored = await trx
+    .selectFrom('connections')
+    .select(['products', 'external_id'])
+    .where('id', '=', connection.id)
+    .executeTakeFirstOrThrow();
+  const products = [...new Set([...(stored.products as Product[]), ...source.products])];
+  const counts = await changesSince(
+    trx,
+    connection.id,
+    startSeq,
+    products.map((p) => productTable[p]),
+  );
+  await trx
+    .updateTable('connections')
+    .set({
+      products,
+      last_refresh_at: deps.now(),
+      last_transaction_date: await lastTransactionDate(trx, connection.id),
+      updated_at: deps.now(),
+    })
+    .where('id', '=', connection.id)
+    .execute();
+  const summary = JSON.stringify({ ...summaryOf(result), ...counts });
+  const finished = {
+    format: result.format,
+    summary,
+    issues: JSON.stringify(result.issues),
+    finishedAt: deps.now(),
+  };
+  let documentId: string;
+  if (job.queued) {
+    documentId = job.queued.documentId;
+    await setDocumentConnection(trx, documentId, connection.id);
+    await endImportCompleted(trx, job.importId, { ...finished, connectionId: connection.id });
+  } else {
+    const document = newDocument(clientId, connection.id, job.input!);
+    documentId = document.id;
+    await insertDocument(trx, document, job.input!.bytes);
+    await insertImport(trx, {
+      id: job.importId,
+      client_id: clientId,
+      connection_id: connection.id,
+      document_id: documentId,
+      status: 'completed',
+      format: result.format,
+      summary,
+      issues: finished.issues,
+      options: null,
+      finished_at: finished.finishedAt,
+    });
+  }
+  const external = { connection_id: connection.id, external_id: job.externalId ?? null };
+  await recordEvent(trx, {
+    clientId,
+    type: 'import.completed',
+    data: {
+      ...external,
+      import_id: job.importId,
+      status: 'completed',
+      document_id: documentId,
+      format: result.format,
+      ...counts,
+    },
+  });
+  await announceLoad(
+    trx,
+    { ...connection, external_id: job.externalId ?? null },
+    { firstLoad, counts, data: { import_id: job.importId } },
+  );
+}

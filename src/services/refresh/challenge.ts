@@ -1,0 +1,131 @@
+// A refresh that needs the end user: the institution asked a one-time code, a question, an
+// approval in its app or a redirect consent (raiseChallenge), or refused the answer
+// (handleLoginError, which also maps every other connector error to the connection status).
+import type { ChallengeRequest, ConnectorError } from '../../connectors/connector.ts';
+import { statusDetails, statusForError } from '../../domain/connection-status.ts';
+import { newId } from '../../domain/ids.ts';
+import { REFRESH_CONNECTION } from '../../jobs/queues.ts';
+import { seal } from '../../security/envelope.ts';
+import { type ConnectionRow, type findOpenChallenge, setStatus } from '../../store/connections.ts';
+import { type EngineDeps, sealContext } from '../engine.ts';
+import { failWith, type Refresh } from './finish.ts';
+
+export const CHALLENGE_ATTEMPTS = 3;
+
+export async function handleLoginError(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  challenge: Awaited<ReturnType<typeof findOpenChallenge>>,
+  error: ConnectorError,
+): Promise<void> {
+  if (error.code === 'challenge_failed' && challenge) {
+    const attemptsLeft = Math.max(
+      0,
+      Math.min(
+        (challenge.attempts_left ?? CHALLENGE_ATTEMPTS) - 1,
+        error.attemptsLeft ?? Number.POSITIVE_INFINITY,
+      ),
+    );
+    if (attemptsLeft > 0) {
+      await deps.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('challenges')
+          .set({ status: 'open', attempts_left: attemptsLeft })
+          .where('id', '=', challenge.id)
+          .execute();
+        await trx
+          .updateTable('refreshes')
+          .set({ status: 'waiting_user', answers_sealed: null })
+          .where('id', '=', refresh.id)
+          .execute();
+      });
+      return;
+    }
+    await failWith(
+      deps,
+      connection,
+      refresh,
+      'challenge_required',
+      'Too many wrong answers to the verification step; start again.',
+      'challenge_failed',
+      undefined,
+      async (trx) => {
+        await trx
+          .updateTable('challenges')
+          .set({ status: 'failed', attempts_left: 0 })
+          .where('id', '=', challenge.id)
+          .execute();
+      },
+    );
+    return;
+  }
+  const status = statusForError(error.code);
+  await failWith(
+    deps,
+    connection,
+    refresh,
+    status,
+    `${statusDetails[status]} (${error.message})`,
+    error.code,
+    error.retryAfterSeconds,
+  );
+}
+
+export async function raiseChallenge(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  existing: Awaited<ReturnType<typeof findOpenChallenge>>,
+  request: ChallengeRequest,
+  session: Record<string, unknown>,
+): Promise<void> {
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('connections')
+      .set({
+        session_sealed: seal(deps.keyring, JSON.stringify(session), sealContext.session(connection.id)),
+      })
+      .where('id', '=', connection.id)
+      .execute();
+    if (!existing || existing.refresh_id !== refresh.id) {
+      await trx
+        .insertInto('challenges')
+        .values({
+          id: newId('challenge'),
+          client_id: connection.client_id,
+          connection_id: connection.id,
+          refresh_id: refresh.id,
+          type: request.type,
+          prompt: JSON.stringify(request.prompt),
+          fields: JSON.stringify(request.fields),
+          redirect_url: request.redirectUrl ?? null,
+          status: 'open',
+          attempts_left: request.type === 'decoupled' ? null : CHALLENGE_ATTEMPTS,
+          expires_at: new Date(now.getTime() + request.expiresInSeconds * 1000),
+        })
+        .execute();
+    }
+    await trx
+      .updateTable('refreshes')
+      .set({ status: 'waiting_user', answers_sealed: null })
+      .where('id', '=', refresh.id)
+      .execute();
+    await setStatus(
+      trx,
+      connection,
+      'challenge_required',
+      `${statusDetails.challenge_required} ${request.prompt.en}`,
+      { needs_user: true },
+    );
+    if (request.pollAfterMs !== undefined) {
+      // Approve-in-app: look again shortly, without the end user doing anything here.
+      await deps.jobs.send(
+        REFRESH_CONNECTION,
+        { refreshId: refresh.id },
+        { startAfterSeconds: Math.max(1, Math.ceil(request.pollAfterMs / 1000)), trx },
+      );
+    }
+  });
+}

@@ -1,0 +1,175 @@
+// How a run ends: a refresh succeeds (the connection is ok, its next refresh scheduled, the
+// counts read back from the rows it changed, the load announced) or fails with the status that
+// explains why. announceLoad is shared with statement imports: a first load is
+// connection.historical_update, a later one that changed something connection.updated.
+import type { Kysely } from 'kysely';
+import { type ConnectionStatus, statusDetails } from '../../domain/connection-status.ts';
+import { productTable } from '../../domain/products.ts';
+import {
+  type ConnectionRow,
+  type Db,
+  type findRefresh,
+  isRefreshActive,
+  setStatus,
+} from '../../store/connections.ts';
+import { recordEvent } from '../../store/events.ts';
+import { type ChangeCounts, changesSince, lastTransactionDate } from '../../store/records.ts';
+import type { Schema } from '../../store/schema.ts';
+import { type EngineDeps, REFRESH_INTERVALS_MS } from '../engine.ts';
+import { encodeSyncCursor } from '../transactions-sync.ts';
+
+export type Refresh = NonNullable<Awaited<ReturnType<typeof findRefresh>>>;
+
+const DOWN_RETRY_SECONDS = 300;
+
+/** A successful extraction: the connection is ok and scheduled again, the refresh counted and announced. */
+export async function completeRefresh(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+): Promise<void> {
+  const last = await lastTransactionDate(deps.db, connection.id);
+  await deps.db.transaction().execute(async (trx) => {
+    // A refresh superseded meanwhile (new credentials, disabled) does not get the last word.
+    if (!(await isRefreshActive(trx, refresh.id))) return;
+    const now = deps.now();
+    const institution = deps.registry.institutionOf(connection.institution_id)!;
+    const recurrent = connection.access_mode === 'recurrent';
+    const firstLoad = connection.last_refresh_at === null;
+    await setStatus(trx, connection, 'ok', statusDetails.ok, {
+      last_refresh_at: now,
+      last_transaction_date: last,
+      refresh_count: refresh.refresh_number + 1,
+      needs_user: recurrent && institution.alwaysManualRefresh,
+      next_refresh_at:
+        recurrent && !institution.alwaysManualRefresh && connection.refresh_interval
+          ? new Date(now.getTime() + REFRESH_INTERVALS_MS[connection.refresh_interval]!)
+          : null,
+      // A one-shot connection keeps no credentials once its extraction has ended.
+      ...(recurrent ? {} : { credentials_sealed: null, session_sealed: null }),
+    });
+    const counts = await finishRefresh({ ...deps, db: trx as never }, refresh, 'succeeded');
+    await announceLoad(trx, connection, {
+      firstLoad,
+      counts,
+      data: { refresh_id: refresh.id },
+      // The cursor from which /v1/transactions/sync returns exactly this refresh's changes.
+      updatedData: {
+        sync_cursor: encodeSyncCursor({ s: refresh.start_seq ?? 0, p: refresh.start_seq ?? 0, h: null }),
+      },
+    });
+  });
+}
+
+/**
+ * The webhook a load is worth: connection.historical_update after the first one (Plaid's
+ * HISTORICAL_UPDATE, with each product's count), connection.updated after a later one that changed
+ * something. `data` is added to either; `updatedData` to connection.updated only.
+ */
+export async function announceLoad(
+  trx: Db,
+  connection: { id: string; client_id: string; external_id: string | null },
+  load: {
+    firstLoad: boolean;
+    counts: ChangeCounts;
+    data: Record<string, unknown>;
+    updatedData?: Record<string, unknown>;
+  },
+): Promise<void> {
+  const base = { connection_id: connection.id, external_id: connection.external_id, ...load.data };
+  const { counts } = load;
+  if (load.firstLoad) {
+    const row = await trx
+      .selectFrom('connections')
+      .select('product_status')
+      .where('id', '=', connection.id)
+      .executeTakeFirstOrThrow();
+    const products = Object.fromEntries(
+      Object.entries(row.product_status).map(([product, state]) => [
+        product,
+        { count: state.count ?? 0, errored: state.errored, error: state.error ?? null },
+      ]),
+    );
+    await recordEvent(trx, {
+      clientId: connection.client_id,
+      type: 'connection.historical_update',
+      data: { ...base, products },
+    });
+  } else if (counts.added + counts.modified + counts.removed > 0) {
+    await recordEvent(trx, {
+      clientId: connection.client_id,
+      type: 'connection.updated',
+      data: { ...base, ...counts, ...load.updatedData },
+    });
+  }
+}
+
+/** Ends a refresh, with its added / modified / removed counts read from the rows it changed. */
+export async function finishRefresh(
+  deps: { db: Kysely<Schema>; now(): Date },
+  refresh: Refresh,
+  status: 'succeeded' | 'failed',
+  error?: { code: string; detail: string },
+): Promise<ChangeCounts> {
+  const counts =
+    refresh.start_seq === null
+      ? { added: 0, modified: 0, removed: 0 }
+      : await changesSince(deps.db, refresh.connection_id, refresh.start_seq, Object.values(productTable));
+  await deps.db
+    .updateTable('refreshes')
+    .set({
+      status,
+      finished_at: deps.now(),
+      started_at: refresh.started_at ?? deps.now(),
+      ...counts,
+      error_code: error?.code ?? null,
+      error_detail: error?.detail ?? null,
+      answers_sealed: null,
+    })
+    .where('id', '=', refresh.id)
+    .execute();
+  return counts;
+}
+
+/** Fails the refresh and moves the connection to the status that explains why. */
+export async function failWith(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  status: ConnectionStatus,
+  detail: string,
+  code: string = status,
+  retryAfterSeconds?: number,
+  /** More to write in the same transaction (the failed challenge: whoever waits on it sees it all). */
+  alsoWrite?: (trx: Db) => Promise<void>,
+): Promise<void> {
+  const now = deps.now();
+  const retryable = status === 'rate_limited' || status === 'institution_down';
+  const single = connection.access_mode === 'single';
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await isRefreshActive(trx, refresh.id))) return;
+    await alsoWrite?.(trx);
+    await setStatus(trx, connection, status, detail, {
+      needs_user: !retryable,
+      next_refresh_at: retryable
+        ? new Date(now.getTime() + (retryAfterSeconds ?? DOWN_RETRY_SECONDS) * 1000)
+        : null,
+      // A one-shot connection's extraction has ended unless it will be retried by itself.
+      ...(single && !retryable ? { credentials_sealed: null, session_sealed: null } : {}),
+    });
+    await finishRefresh({ ...deps, db: trx as never }, refresh, 'failed', { code, detail });
+    await recordEvent(trx, {
+      clientId: connection.client_id,
+      type: 'refresh.failed',
+      data: {
+        connection_id: connection.id,
+        external_id: connection.external_id,
+        refresh_id: refresh.id,
+        error_code: code,
+        status,
+        status_detail: detail,
+        retryable,
+      },
+    });
+  });
+}

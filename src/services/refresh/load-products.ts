@@ -1,0 +1,70 @@
+// Loading a source's records into the store, product by product: every source (a connector's
+// extraction, an imported statement file) goes through here, so ids, dedupe, categories, the change
+// feed, pending movements and each product's state are kept one way.
+import type { Kysely } from 'kysely';
+import { ConnectorError, type ProductSource } from '../../connectors/connector.ts';
+import { withCategories } from '../../domain/categories/enrich.ts';
+import { movementProducts } from '../../domain/products.ts';
+import type { Logger } from '../../logger.ts';
+import { updateProductState } from '../../store/connections.ts';
+import {
+  countLiveRecords,
+  type IngestOptions,
+  publishChanges,
+  removeVanishedPending,
+  upsertRecords,
+} from '../../store/records.ts';
+import type { Schema } from '../../store/schema.ts';
+
+export interface LoadTarget {
+  db: Kysely<Schema>;
+  ingest: IngestOptions;
+  logger: Logger;
+  connection: { id: string; client_id: string };
+  /** What log lines name the run by: `{ refresh: id }` or `{ import: id }`. */
+  run: Record<string, string>;
+}
+
+/**
+ * Stores every product of the source and records each product's state: created with its count, or
+ * errored with the connector's code (a product the institution does not offer). `complete`: the
+ * source lists everything the connection has (an extraction), so pending movements it no longer
+ * lists are removed; a statement file only adds.
+ */
+export async function loadProducts(
+  target: LoadTarget,
+  source: ProductSource,
+  options: { complete: boolean },
+): Promise<void> {
+  const { db, connection } = target;
+  const context = { clientId: connection.client_id, connectionId: connection.id };
+  for (const product of source.products) {
+    const seenPending: string[] = [];
+    try {
+      for await (const batch of source.records(product)) {
+        await upsertRecords(db, target.ingest, context, product, withCategories(product, batch));
+        await publishChanges(db, connection.id);
+        target.logger.debug({ ...target.run, product, records: batch.length }, 'stored a batch');
+        for (const record of batch) if (record.data.pending === true) seenPending.push(record.naturalKey);
+      }
+      if (options.complete && movementProducts.has(product)) {
+        await removeVanishedPending(db, context, product, seenPending);
+        await publishChanges(db, connection.id);
+      }
+      await updateProductState(db, connection.id, product, {
+        created: true,
+        errored: false,
+        error: null,
+        count: await countLiveRecords(db, product, connection.id),
+      });
+    } catch (error) {
+      if (!(error instanceof ConnectorError)) throw error;
+      await updateProductState(db, connection.id, product, {
+        created: true,
+        errored: true,
+        error: error.code,
+        count: 0,
+      });
+    }
+  }
+}

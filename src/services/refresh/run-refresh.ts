@@ -1,0 +1,161 @@
+// The extraction engine: runs one refresh of one connection. It logs in through the connector
+// (raising a challenge for the end user when the institution asks one), loads every product into
+// the store (load-products.ts, shared with statement imports), and moves the connection through
+// its status machine (finish.ts). Running it again for the same refresh (a retried job after a
+// crash) is safe: records are upserted by deterministic id and the counts are read back from the
+// rows' change sequence.
+import { ConnectorError, type LoginResult } from '../../connectors/connector.ts';
+import { statusDetails } from '../../domain/connection-status.ts';
+import type { Product } from '../../domain/products.ts';
+import { open, seal } from '../../security/envelope.ts';
+import {
+  type ConnectionRow,
+  findConnectionById,
+  findOpenChallenge,
+  findRefresh,
+  setStatus,
+} from '../../store/connections.ts';
+import { currentChangeSeq } from '../../store/records.ts';
+import { type EngineDeps, sealContext } from '../engine.ts';
+import { handleLoginError, raiseChallenge } from './challenge.ts';
+import { completeRefresh, failWith, finishRefresh, type Refresh } from './finish.ts';
+import { loadProducts } from './load-products.ts';
+
+export async function runRefresh(deps: EngineDeps, refreshId: string): Promise<void> {
+  const { db } = deps;
+  const refresh = await findRefresh(db, refreshId);
+  if (!refresh || refresh.status === 'succeeded' || refresh.status === 'failed') return;
+  const connection = await findConnectionById(db, refresh.connection_id);
+  if (!connection) return;
+  if (connection.status === 'disabled') {
+    await finishRefresh(deps, refresh, 'failed', {
+      code: 'disabled',
+      detail: 'The connection was disabled.',
+    });
+    return;
+  }
+  const connector = deps.registry.connectorFor(connection.institution_id);
+  if (!connector) throw new Error(`No connector for ${connection.institution_id}`);
+  if (!connection.credentials_sealed) {
+    await failWith(
+      deps,
+      connection,
+      refresh,
+      'consent_expired',
+      'No credentials are kept for this connection any more; reconnect it.',
+    );
+    return;
+  }
+
+  const challenge = await findOpenChallenge(db, connection.id);
+  if (refresh.status === 'waiting_user' && challenge) {
+    if (challenge.expires_at.getTime() <= deps.now().getTime()) {
+      await db.updateTable('challenges').set({ status: 'expired' }).where('id', '=', challenge.id).execute();
+      await failWith(
+        deps,
+        connection,
+        refresh,
+        'challenge_required',
+        'The verification step expired before it was completed.',
+        'challenge_expired',
+      );
+      return;
+    }
+    // Nothing to do until the end user answers (a decoupled approval is polled instead).
+    if (challenge.status === 'open' && challenge.type !== 'decoupled') return;
+  }
+  refresh.started_at ??= deps.now();
+  // Kept across retries: the refresh's counts are every change made since it first ran.
+  refresh.start_seq ??= await currentChangeSeq(db);
+  await db
+    .updateTable('refreshes')
+    .set({ status: 'running', started_at: refresh.started_at, start_seq: refresh.start_seq })
+    .where('id', '=', refresh.id)
+    .execute();
+
+  const credentials = JSON.parse(
+    open(deps.keyring, connection.credentials_sealed, sealContext.credentials(connection.id)),
+  );
+  const session = connection.session_sealed
+    ? JSON.parse(open(deps.keyring, connection.session_sealed, sealContext.session(connection.id)))
+    : {};
+  const answers = refresh.answers_sealed
+    ? JSON.parse(open(deps.keyring, refresh.answers_sealed, sealContext.answers(refresh.id)))
+    : undefined;
+
+  let result: LoginResult;
+  try {
+    result = await connector.login({
+      institutionId: connection.institution_id,
+      credentials,
+      session,
+      answers,
+      refreshNumber: refresh.refresh_number,
+      now: deps.now(),
+    });
+  } catch (error) {
+    if (!(error instanceof ConnectorError)) throw error;
+    await handleLoginError(deps, connection, refresh, challenge, error);
+    return;
+  }
+  if (result.status === 'challenge') {
+    await raiseChallenge(deps, connection, refresh, challenge, result.challenge, result.session);
+    return;
+  }
+
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('connections')
+      .set({
+        session_sealed: seal(
+          deps.keyring,
+          JSON.stringify(result.session),
+          sealContext.session(connection.id),
+        ),
+      })
+      .where('id', '=', connection.id)
+      .execute();
+    await trx.updateTable('refreshes').set({ answers_sealed: null }).where('id', '=', refresh.id).execute();
+    if (challenge) {
+      await trx
+        .updateTable('challenges')
+        .set({ status: 'completed' })
+        .where('id', '=', challenge.id)
+        .execute();
+    }
+    // The end user did their part: while the records load, the status says so (a first load is
+    // pending again; a connection that had data is ok, with its refresh running).
+    if (connection.status === 'challenge_required') {
+      const to = connection.last_refresh_at ? 'ok' : 'pending';
+      await setStatus(trx, connection, to, statusDetails[to], { needs_user: false });
+    }
+  });
+  await extractProducts(deps, connection, refresh, result.session);
+}
+
+async function extractProducts(
+  deps: EngineDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  session: Record<string, unknown>,
+): Promise<void> {
+  const connector = deps.registry.connectorFor(connection.institution_id)!;
+  const since = new Date(deps.now().getTime() - connection.history_days * 86_400_000);
+  await loadProducts(
+    { db: deps.db, ingest: deps.ingest, logger: deps.logger, connection, run: { refresh: refresh.id } },
+    {
+      products: connection.products as Product[],
+      records: (product) =>
+        connector.extract({
+          institutionId: connection.institution_id,
+          session,
+          product,
+          since,
+          refreshNumber: refresh.refresh_number,
+          now: deps.now(),
+        }),
+    },
+    { complete: true },
+  );
+  await completeRefresh(deps, connection, refresh);
+}
