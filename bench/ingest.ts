@@ -13,7 +13,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.ts';
 import { defaultRegistry } from '../src/connectors/registry.ts';
 import type { NormalizedRecord } from '../src/domain/records.ts';
-import { startQueue, startWorkers } from '../src/jobs/queue.ts';
+import { startQueue, startWorkers } from '../src/jobs/workers.ts';
 import { jobSender } from '../src/jobs/sender.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';

@@ -24,14 +24,14 @@ import { registerJweBodies } from './http/jwe.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerRequestGuards, withBoundedYears } from './http/request-guards.ts';
 import type { Logger } from './logger.ts';
-import type { EngineDeps } from './services/engine.ts';
+import type { ServiceDeps } from './services/deps.ts';
 import type { KeyStore } from './services/keys.ts';
 import type { Database } from './store/database.ts';
 
 export interface AppDeps {
   database: Database;
   /** The use cases' dependencies (database, keyring, connectors, job sender). */
-  engine: EngineDeps;
+  engine: ServiceDeps;
   keys: KeyStore;
   registry: ConnectorRegistry;
   logger: Logger;

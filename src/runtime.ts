@@ -6,7 +6,7 @@ import { type ConnectorRegistry, defaultRegistry } from './connectors/registry.t
 import { jobSender } from './jobs/sender.ts';
 import type { Logger } from './logger.ts';
 import { loadMasterKeyring, type MasterKeyring } from './security/envelope.ts';
-import type { EngineDeps } from './services/engine.ts';
+import type { ServiceDeps } from './services/deps.ts';
 import { KeyStore } from './services/keys.ts';
 import { type Database, migrateToLatest, openDatabase } from './store/database.ts';
 import { ingestOptionsFor } from './store/records.ts';
@@ -55,7 +55,7 @@ export async function openRuntime(config: Config, logger: Logger, command: strin
 }
 
 /** The extraction engine's dependencies, once the job queue is up. */
-export function engineDeps(runtime: Runtime, boss: PgBoss): EngineDeps {
+export function engineDeps(runtime: Runtime, boss: PgBoss): ServiceDeps {
   return {
     db: runtime.database.db,
     keyring: runtime.keyring,

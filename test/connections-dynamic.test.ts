@@ -1,7 +1,7 @@
 // Refreshes that bring changes (user_dynamic), the schedule, and isolation between clients.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { queueDueRefreshes } from '../src/jobs/refresh-connection.ts';
+import { queueDueRefreshes } from '../src/jobs/schedule-refreshes.ts';
 import { connect, createConnection, getConnection, good, waitForConnection } from './helpers/connections.ts';
 import { buildTestContext, type TestContext } from './helpers/context.ts';
 

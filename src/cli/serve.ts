@@ -1,8 +1,8 @@
 // `tesoro serve` (what `npm start` runs): API + job workers + the database, in one process.
 import { buildApp } from '../app.ts';
 import { isLoopbackHost } from '../config.ts';
-import { startQueue, startWorkers } from '../jobs/queue.ts';
 import { resumeInterruptedWork } from '../jobs/recover.ts';
+import { startQueue, startWorkers } from '../jobs/workers.ts';
 import { engineDeps, type Runtime } from '../runtime.ts';
 import { ensureDevClient } from './dev-client.ts';
 import { onShutdown } from './lifecycle.ts';

@@ -1,6 +1,7 @@
 // `tesoro worker`: only the job workers, for scaling out beside API replicas on PostgreSQL.
-import { startQueue, startWorkers } from '../jobs/queue.ts';
+
 import { resumeInterruptedWork } from '../jobs/recover.ts';
+import { startQueue, startWorkers } from '../jobs/workers.ts';
 import { engineDeps, type Runtime } from '../runtime.ts';
 import { onShutdown } from './lifecycle.ts';
 

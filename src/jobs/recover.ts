@@ -3,17 +3,17 @@
 // next start sends them again; running either twice is safe (records are upserted by
 // deterministic id; an import is claimed before it is written). On PostgreSQL other workers may
 // still be alive, so there the job's missed heartbeat makes pg-boss retry it instead.
-import type { EngineDeps } from '../services/engine.ts';
+import type { ServiceDeps } from '../services/deps.ts';
 import { resumeInterruptedImports } from '../services/imports/queued-import.ts';
-import { REFRESH_CONNECTION } from './queues.ts';
+import { REFRESH_CONNECTION } from './definitions.ts';
 
 /** Everything a crashed embedded process left in flight. */
-export async function resumeInterruptedWork(engine: EngineDeps): Promise<void> {
+export async function resumeInterruptedWork(engine: ServiceDeps): Promise<void> {
   await resumeInterruptedRefreshes(engine);
   await resumeInterruptedImports(engine);
 }
 
-export async function resumeInterruptedRefreshes(engine: EngineDeps): Promise<number> {
+export async function resumeInterruptedRefreshes(engine: ServiceDeps): Promise<number> {
   const running = await engine.db
     .selectFrom('refreshes')
     .select('id')

@@ -14,7 +14,7 @@ import { findConnection } from '../store/connections.ts';
 import type { ConnectSessionsTable } from '../store/schema.ts';
 import { presentConnection } from './connection-view.ts';
 import { answerChallenge, createConnection, deleteConnection, updateCredentials } from './connections.ts';
-import type { EngineDeps } from './engine.ts';
+import type { ServiceDeps } from './deps.ts';
 
 export const SESSION_TTL_MS = 30 * 60_000;
 export const CODE_TTL_MS = 10 * 60_000;
@@ -43,7 +43,7 @@ export function redirectUriProblem(text: string): string | null {
   return null;
 }
 
-export async function setRedirectUris(deps: Pick<EngineDeps, 'db'>, clientId: string, uris: string[]) {
+export async function setRedirectUris(deps: Pick<ServiceDeps, 'db'>, clientId: string, uris: string[]) {
   const errors = uris.flatMap((uri, index) => {
     const problem = redirectUriProblem(uri);
     return problem ? [{ path: ['redirect_uris', index], detail: problem }] : [];
@@ -57,7 +57,7 @@ export async function setRedirectUris(deps: Pick<EngineDeps, 'db'>, clientId: st
   return { redirect_uris: unique };
 }
 
-export async function getRedirectUris(deps: Pick<EngineDeps, 'db'>, clientId: string) {
+export async function getRedirectUris(deps: Pick<ServiceDeps, 'db'>, clientId: string) {
   const row = await deps.db
     .selectFrom('clients')
     .select('redirect_uris')
@@ -83,7 +83,7 @@ export interface SessionInput {
 }
 
 export async function createSession(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   publicUrl: string,
   clientId: string,
   input: SessionInput,
@@ -145,7 +145,7 @@ export async function createSession(
 
 /** The session a page request is about; its token must match and it must still be open. */
 export async function sessionForPage(
-  deps: Pick<EngineDeps, 'db' | 'now'>,
+  deps: Pick<ServiceDeps, 'db' | 'now'>,
   sessionId: string,
   token: string | undefined,
 ): Promise<ConnectSession> {
@@ -162,7 +162,7 @@ export async function sessionForPage(
 }
 
 /** The origins that may frame the page or receive its messages: those of the redirect URIs. */
-export async function allowedOrigins(deps: Pick<EngineDeps, 'db'>, sessionId: string): Promise<string[]> {
+export async function allowedOrigins(deps: Pick<ServiceDeps, 'db'>, sessionId: string): Promise<string[]> {
   const row = await deps.db
     .selectFrom('connect_sessions as s')
     .innerJoin('clients as c', 'c.id', 's.client_id')
@@ -172,7 +172,7 @@ export async function allowedOrigins(deps: Pick<EngineDeps, 'db'>, sessionId: st
   return [...new Set((row?.redirect_uris ?? []).map((uri) => new URL(uri).origin))];
 }
 
-function offered(deps: EngineDeps, session: ConnectSession): InstitutionDefinition[] {
+function offered(deps: ServiceDeps, session: ConnectSession): InstitutionDefinition[] {
   if (session.update_connection_id) return [];
   return deps.registry
     .institutions()
@@ -213,7 +213,7 @@ function presentForPage(institution: InstitutionDefinition, language: Language) 
 }
 
 /** What the page shows first: the institutions to pick from, or the one being updated. */
-export async function pageSession(deps: EngineDeps, session: ConnectSession) {
+export async function pageSession(deps: ServiceDeps, session: ConnectSession) {
   const language = session.language;
   const client = await deps.db
     .selectFrom('clients')
@@ -241,7 +241,7 @@ export async function pageSession(deps: EngineDeps, session: ConnectSession) {
  * id, same data ids); picking another institution after a failure replaces the failed one.
  */
 export async function submitCredentials(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   session: ConnectSession,
   input: { institution_id: string; credentials: Record<string, string> },
 ): Promise<{ connection_id: string }> {
@@ -287,7 +287,7 @@ export async function submitCredentials(
 const pageErrorStatuses = new Set<string>([...errorStatuses, 'disabled']);
 
 /** Where the end user is: working, a challenge to answer, success, or an error in plain words. */
-export async function pageProgress(deps: EngineDeps, session: ConnectSession) {
+export async function pageProgress(deps: ServiceDeps, session: ConnectSession) {
   if (!session.connection_id) return { state: 'idle' as const };
   const connection = await findConnection(deps.db, session.client_id, session.connection_id);
   if (!connection) return { state: 'idle' as const };
@@ -301,7 +301,7 @@ export async function pageProgress(deps: EngineDeps, session: ConnectSession) {
 }
 
 export async function answerForPage(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   session: ConnectSession,
   answers: Record<string, string>,
 ) {
@@ -316,7 +316,7 @@ const withParams = (uri: string, params: Record<string, string | null>) => {
 };
 
 /** Ends a successful session: a one-use code for the developer's server, and where to send the user. */
-export async function finishSession(deps: EngineDeps, session: ConnectSession) {
+export async function finishSession(deps: ServiceDeps, session: ConnectSession) {
   const progress = await pageProgress(deps, session);
   if (progress.state !== 'success')
     throw new AppError('CONNECT_NOT_COMPLETE', 'The connection has not succeeded yet.');
@@ -349,7 +349,7 @@ export async function finishSession(deps: EngineDeps, session: ConnectSession) {
 }
 
 /** The end user gave up: a connection this session made and that never succeeded is removed. */
-export async function cancelSession(deps: EngineDeps, session: ConnectSession) {
+export async function cancelSession(deps: ServiceDeps, session: ConnectSession) {
   const cancelled = await deps.db
     .updateTable('connect_sessions')
     .set({ status: 'cancelled' })
@@ -368,7 +368,7 @@ export async function cancelSession(deps: EngineDeps, session: ConnectSession) {
 
 // ---- codes (the developer's server)
 
-export async function exchangeCode(deps: Pick<EngineDeps, 'db' | 'now'>, clientId: string, code: string) {
+export async function exchangeCode(deps: Pick<ServiceDeps, 'db' | 'now'>, clientId: string, code: string) {
   const now = deps.now();
   const used = await deps.db
     .updateTable('connect_codes')
@@ -395,7 +395,7 @@ export async function exchangeCode(deps: Pick<EngineDeps, 'db' | 'now'>, clientI
 }
 
 export async function listUnusedCodes(
-  deps: Pick<EngineDeps, 'db' | 'keyring' | 'now'>,
+  deps: Pick<ServiceDeps, 'db' | 'keyring' | 'now'>,
   clientId: string,
   sessionId: string | undefined,
 ) {

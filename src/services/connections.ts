@@ -6,7 +6,7 @@ import { statusDetails } from '../domain/connection-status.ts';
 import { AppError, type FieldProblem, validationFailed } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Product } from '../domain/products.ts';
-import { REFRESH_CONNECTION } from '../jobs/queues.ts';
+import { REFRESH_CONNECTION } from '../jobs/definitions.ts';
 import { seal } from '../security/envelope.ts';
 import {
   abandonActiveRefreshes,
@@ -20,7 +20,7 @@ import {
 } from '../store/connections.ts';
 import { recordEvent } from '../store/events.ts';
 import type { Schema } from '../store/schema.ts';
-import { type EngineDeps, sealContext } from './engine.ts';
+import { type ServiceDeps, sealContext } from './deps.ts';
 
 export const DEFAULT_HISTORY_DAYS = 730;
 
@@ -62,7 +62,7 @@ export function validateAgainstFields(
   return errors;
 }
 
-function institutionOrError(deps: EngineDeps, id: string): InstitutionDefinition {
+function institutionOrError(deps: ServiceDeps, id: string): InstitutionDefinition {
   const institution = deps.registry.findInstitution(id);
   if (!institution) {
     throw new AppError('VALIDATION_FAILED', `No institution ${id}.`, {
@@ -78,7 +78,7 @@ function assertValid(errors: FieldProblem[]): void {
 
 /** Queues a refresh, or returns the one already in flight (never two at once, even concurrently). */
 async function queueRefresh(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   trx: Transaction<Schema>,
   connection: ConnectionRow,
   trigger: string,
@@ -102,7 +102,7 @@ async function queueRefresh(
 }
 
 export async function createConnection(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   clientId: string,
   input: CreateConnectionInput,
 ): Promise<string> {
@@ -158,7 +158,7 @@ export async function getConnectionOrThrow(
 }
 
 export async function requestRefresh(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   clientId: string,
   id: string,
   trigger = 'manual',
@@ -179,7 +179,7 @@ export async function requestRefresh(
 }
 
 export async function updateCredentials(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   clientId: string,
   id: string,
   credentials: Record<string, string>,
@@ -212,7 +212,7 @@ export async function updateCredentials(
 }
 
 export async function answerChallenge(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   clientId: string,
   id: string,
   answers: Record<string, string>,
@@ -257,7 +257,7 @@ export async function answerChallenge(
   return { challengeId: challenge.id };
 }
 
-export async function disableConnection(deps: EngineDeps, clientId: string, id: string): Promise<void> {
+export async function disableConnection(deps: ServiceDeps, clientId: string, id: string): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const connection = await findConnection(trx, clientId, id);
     if (!connection) throw new AppError('NOT_FOUND', `No connection ${id}.`);
@@ -268,7 +268,7 @@ export async function disableConnection(deps: EngineDeps, clientId: string, id: 
 }
 
 export async function enableConnection(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   clientId: string,
   id: string,
 ): Promise<string | null> {

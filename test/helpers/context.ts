@@ -6,7 +6,7 @@ import type { PgBoss } from 'pg-boss';
 import { buildApp } from '../../src/app.ts';
 import { defaultRegistry } from '../../src/connectors/registry.ts';
 import type { Scope } from '../../src/domain/scopes.ts';
-import { startQueue, startWorkers } from '../../src/jobs/queue.ts';
+import { startQueue, startWorkers } from '../../src/jobs/workers.ts';
 import { jobSender } from '../../src/jobs/sender.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
@@ -15,7 +15,7 @@ import {
   parseMasterKeyring,
 } from '../../src/security/envelope.ts';
 import { createClient } from '../../src/services/clients.ts';
-import type { EngineDeps } from '../../src/services/engine.ts';
+import type { ServiceDeps } from '../../src/services/deps.ts';
 import { KeyStore } from '../../src/services/keys.ts';
 import { issueAccessToken } from '../../src/services/tokens.ts';
 import { ingestOptionsFor } from '../../src/store/records.ts';
@@ -30,7 +30,7 @@ export interface TestClient {
 
 export interface TestContext {
   app: FastifyInstance;
-  engine: EngineDeps;
+  engine: ServiceDeps;
   boss: PgBoss;
   database: TestDatabase;
   keys: KeyStore;
@@ -73,7 +73,7 @@ export async function buildTestContext(
   const logger = createLogger('debug', sink);
   // The real queue and workers: refreshes run as they do in the server (cron schedules off).
   const boss = await startQueue(database, logger, false);
-  const engine: EngineDeps = {
+  const engine: ServiceDeps = {
     db: database.db,
     keyring,
     registry: defaultRegistry(),

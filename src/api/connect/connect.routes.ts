@@ -22,8 +22,8 @@ import {
   setRedirectUris,
   submitCredentials,
 } from '../../services/connect.ts';
-import type { EngineDeps } from '../../services/engine.ts';
-import { REFRESH_INTERVALS_MS } from '../../services/engine.ts';
+import type { ServiceDeps } from '../../services/deps.ts';
+import { REFRESH_INTERVALS_MS } from '../../services/deps.ts';
 import { problemResponses, StringEnum } from '../common.schemas.ts';
 
 const assetsDir = new URL('../../connect/', import.meta.url);
@@ -46,7 +46,7 @@ const Strings = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLen
 
 export function registerConnectRoutes(
   app: FastifyInstance,
-  deps: { engine: EngineDeps; publicUrl: string },
+  deps: { engine: ServiceDeps; publicUrl: string },
 ): void {
   const { engine, publicUrl } = deps;
 

@@ -19,7 +19,7 @@ import {
   requestRefresh,
   updateCredentials,
 } from '../../services/connections.ts';
-import type { EngineDeps } from '../../services/engine.ts';
+import type { ServiceDeps } from '../../services/deps.ts';
 import { findRefresh } from '../../store/connections.ts';
 import { pageByCreation } from '../../store/keyset.ts';
 import { problemResponses } from '../common.schemas.ts';
@@ -42,7 +42,7 @@ const tags = ['Connections'];
 /** How long POST /challenge waits for the institution's verdict before answering 202. */
 const ANSWER_WAIT_MS = 10_000;
 
-export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: EngineDeps }): void {
+export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: ServiceDeps }): void {
   const { engine } = deps;
   const db = engine.db;
   app.addSchema(ChallengeSchema);

@@ -13,7 +13,7 @@ import { supportedFormats } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
 import { assertNoNul } from '../../http/request-guards.ts';
-import type { EngineDeps } from '../../services/engine.ts';
+import type { ServiceDeps } from '../../services/deps.ts';
 import { importStatement } from '../../services/imports/import-statement.ts';
 import { queueImport } from '../../services/imports/queued-import.ts';
 import { getDocumentContent, getImportOrThrow } from '../../services/imports/reads.ts';
@@ -116,7 +116,7 @@ const ImportSchema = Type.Object(
   { $id: 'Import' },
 );
 
-export function registerImportRoutes(app: FastifyInstance, deps: { engine: EngineDeps }): void {
+export function registerImportRoutes(app: FastifyInstance, deps: { engine: ServiceDeps }): void {
   const { engine } = deps;
   app.addSchema(ImportSchema);
   const importRef = Type.Unsafe({ $ref: 'Import#' });
@@ -185,7 +185,7 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Engin
   );
 }
 
-function registerUpload(app: FastifyInstance, engine: EngineDeps, importRef: TSchema): void {
+function registerUpload(app: FastifyInstance, engine: ServiceDeps, importRef: TSchema): void {
   app.post(
     '/v1/imports',
     {

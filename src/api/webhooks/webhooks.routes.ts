@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { EventType } from '../../domain/events.ts';
 import { authOf } from '../../http/auth.ts';
 import { Page, PageQuery } from '../../http/pagination.ts';
-import type { EngineDeps } from '../../services/engine.ts';
+import type { ServiceDeps } from '../../services/deps.ts';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -37,7 +37,7 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const config = { scopes: ['webhooks:manage' as const] };
 const tags = ['Webhooks'];
 
-export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: EngineDeps }): void {
+export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: ServiceDeps }): void {
   const { engine } = deps;
   const { db } = engine;
   app.addSchema(EndpointSchema);

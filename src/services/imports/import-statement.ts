@@ -4,14 +4,14 @@
 // completely first, and everything is written in one transaction. Files over 2 MiB are queued
 // (queued-import.ts).
 import { newId } from '../../domain/ids.ts';
-import type { EngineDeps } from '../engine.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { getImportOrThrow } from './reads.ts';
 import { type ImportInput, parseFor, resolveTarget } from './target.ts';
 import { writeImport } from './write.ts';
 
 /** Imports one file now; returns the import as GET /v1/imports/{id} shows it. */
 export async function importStatement(
-  deps: Pick<EngineDeps, 'db' | 'now' | 'registry' | 'logger' | 'ingest'>,
+  deps: Pick<ServiceDeps, 'db' | 'now' | 'registry' | 'logger' | 'ingest'>,
   clientId: string,
   input: ImportInput,
 ) {

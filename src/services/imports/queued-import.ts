@@ -7,7 +7,7 @@ import { newId } from '../../domain/ids.ts';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
 import { parseStatementPieces } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
-import { IMPORT_STATEMENT } from '../../jobs/queues.ts';
+import { IMPORT_STATEMENT } from '../../jobs/definitions.ts';
 import { isDataException } from '../../store/database.ts';
 import { deleteDocument, documentParts, insertDocument } from '../../store/documents.ts';
 import { recordEvent } from '../../store/events.ts';
@@ -18,7 +18,7 @@ import {
   insertImport,
   processingImports,
 } from '../../store/imports.ts';
-import type { EngineDeps } from '../engine.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { getImportOrThrow } from './reads.ts';
 import { fitTarget, type ImportInput, readableOrThrow, resolveTarget } from './target.ts';
 import { newDocument, writeImport } from './write.ts';
@@ -42,7 +42,7 @@ export interface QueuedImportJob extends QueuedImportOptions {
  * files: the request is answered 202 at once). The connection is checked now; the file is not.
  */
 export async function queueImport(
-  deps: Pick<EngineDeps, 'db' | 'jobs'>,
+  deps: Pick<ServiceDeps, 'db' | 'jobs'>,
   clientId: string,
   input: ImportInput,
 ) {
@@ -89,7 +89,7 @@ export interface JobAttempt {
  * stays `processing`.
  */
 export async function runQueuedImport(
-  deps: Pick<EngineDeps, 'db' | 'now' | 'logger' | 'registry' | 'ingest'>,
+  deps: Pick<ServiceDeps, 'db' | 'now' | 'logger' | 'registry' | 'ingest'>,
   job: QueuedImportJob,
   attempt: JobAttempt = { lastAttempt: true },
 ): Promise<void> {
@@ -159,7 +159,7 @@ export async function runQueuedImport(
 
 /** Ends a queued import as failed; nothing of a refused file is kept (as for a synchronous import). */
 async function failImport(
-  deps: Pick<EngineDeps, 'db' | 'now'>,
+  deps: Pick<ServiceDeps, 'db' | 'now'>,
   importId: string,
   job: { clientId: string; documentId: string; options: QueuedImportOptions },
   failure: { message: string; format: string | null; issues: unknown[] },
@@ -187,7 +187,7 @@ async function failImport(
  * running is left `processing` with a job nobody works on: the next start sends it again (its
  * options are kept with it; claimImport makes a second run harmless).
  */
-export async function resumeInterruptedImports(deps: Pick<EngineDeps, 'db' | 'jobs' | 'logger'>) {
+export async function resumeInterruptedImports(deps: Pick<ServiceDeps, 'db' | 'jobs' | 'logger'>) {
   const processing = await processingImports(deps.db);
   for (const row of processing)
     await deps.jobs.send(IMPORT_STATEMENT, { importId: row.id, ...(row.options as QueuedImportOptions) });

@@ -15,7 +15,7 @@ import { recordEvent } from '../../store/events.ts';
 import { endImportCompleted, insertImport } from '../../store/imports.ts';
 import { changesSince, currentChangeSeq, lastTransactionDate } from '../../store/records.ts';
 import type { Schema } from '../../store/schema.ts';
-import type { EngineDeps } from '../engine.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { announceLoad } from '../refresh/finish.ts';
 import { loadProducts } from '../refresh/load-products.ts';
 import { type ImportInput, summaryOf } from './target.ts';
@@ -34,7 +34,7 @@ export const newDocument = (
 
 /** The statement-file connector, from the registry like any other. */
 function filesConnectorOf(
-  deps: Pick<EngineDeps, 'registry'>,
+  deps: Pick<ServiceDeps, 'registry'>,
 ): Connector & Required<Pick<Connector, 'fromFile'>> {
   const connector = deps.registry.connectorFor(STATEMENT_INSTITUTION);
   if (!connector?.fromFile) throw new Error(`No file connector is registered for ${STATEMENT_INSTITUTION}`);
@@ -47,7 +47,7 @@ function filesConnectorOf(
  */
 export async function writeImport(
   trx: Transaction<Schema>,
-  deps: Pick<EngineDeps, 'now' | 'registry' | 'logger' | 'ingest'>,
+  deps: Pick<ServiceDeps, 'now' | 'registry' | 'logger' | 'ingest'>,
   clientId: string,
   job: {
     result: ParseResult;

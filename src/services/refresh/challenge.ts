@@ -4,16 +4,16 @@
 import type { ChallengeRequest, ConnectorError } from '../../connectors/connector.ts';
 import { statusDetails, statusForError } from '../../domain/connection-status.ts';
 import { newId } from '../../domain/ids.ts';
-import { REFRESH_CONNECTION } from '../../jobs/queues.ts';
+import { REFRESH_CONNECTION } from '../../jobs/definitions.ts';
 import { seal } from '../../security/envelope.ts';
 import { type ConnectionRow, type findOpenChallenge, setStatus } from '../../store/connections.ts';
-import { type EngineDeps, sealContext } from '../engine.ts';
+import { type ServiceDeps, sealContext } from '../deps.ts';
 import { failWith, type Refresh } from './finish.ts';
 
 export const CHALLENGE_ATTEMPTS = 3;
 
 export async function handleLoginError(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   connection: ConnectionRow,
   refresh: Refresh,
   challenge: Awaited<ReturnType<typeof findOpenChallenge>>,
@@ -73,7 +73,7 @@ export async function handleLoginError(
 }
 
 export async function raiseChallenge(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   connection: ConnectionRow,
   refresh: Refresh,
   existing: Awaited<ReturnType<typeof findOpenChallenge>>,

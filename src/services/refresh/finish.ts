@@ -15,7 +15,7 @@ import {
 import { recordEvent } from '../../store/events.ts';
 import { type ChangeCounts, changesSince, lastTransactionDate } from '../../store/records.ts';
 import type { Schema } from '../../store/schema.ts';
-import { type EngineDeps, REFRESH_INTERVALS_MS } from '../engine.ts';
+import { REFRESH_INTERVALS_MS, type ServiceDeps } from '../deps.ts';
 import { encodeSyncCursor } from '../transactions-sync.ts';
 
 export type Refresh = NonNullable<Awaited<ReturnType<typeof findRefresh>>>;
@@ -24,7 +24,7 @@ const DOWN_RETRY_SECONDS = 300;
 
 /** A successful extraction: the connection is ok and scheduled again, the refresh counted and announced. */
 export async function completeRefresh(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   connection: ConnectionRow,
   refresh: Refresh,
 ): Promise<void> {
@@ -133,7 +133,7 @@ export async function finishRefresh(
 
 /** Fails the refresh and moves the connection to the status that explains why. */
 export async function failWith(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   connection: ConnectionRow,
   refresh: Refresh,
   status: ConnectionStatus,

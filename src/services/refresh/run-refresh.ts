@@ -16,12 +16,12 @@ import {
   setStatus,
 } from '../../store/connections.ts';
 import { currentChangeSeq } from '../../store/records.ts';
-import { type EngineDeps, sealContext } from '../engine.ts';
+import { type ServiceDeps, sealContext } from '../deps.ts';
 import { handleLoginError, raiseChallenge } from './challenge.ts';
 import { completeRefresh, failWith, finishRefresh, type Refresh } from './finish.ts';
 import { loadProducts } from './load-products.ts';
 
-export async function runRefresh(deps: EngineDeps, refreshId: string): Promise<void> {
+export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<void> {
   const { db } = deps;
   const refresh = await findRefresh(db, refreshId);
   if (!refresh || refresh.status === 'succeeded' || refresh.status === 'failed') return;
@@ -134,7 +134,7 @@ export async function runRefresh(deps: EngineDeps, refreshId: string): Promise<v
 }
 
 async function extractProducts(
-  deps: EngineDeps,
+  deps: ServiceDeps,
   connection: ConnectionRow,
   refresh: Refresh,
   session: Record<string, unknown>,

@@ -1,16 +1,16 @@
 // The schedule of the extraction engine: queue the refreshes that are due (the refresh job itself
-// is services/extraction.ts's runRefresh).
+// is services/refresh/run-refresh.ts's runRefresh).
 import { newId } from '../domain/ids.ts';
-import type { EngineDeps } from '../services/engine.ts';
+import type { ServiceDeps } from '../services/deps.ts';
 import { insertQueuedRefresh } from '../store/connections.ts';
-import { REFRESH_CONNECTION } from './queues.ts';
+import { REFRESH_CONNECTION } from './definitions.ts';
 
 /**
  * Queues a refresh for every connection whose next_refresh_at has come (recurrent connections on
  * their interval; retries after rate limits and outages). Institutions that need the end user on
  * every login never get a next_refresh_at, so they are never refreshed without them.
  */
-export async function queueDueRefreshes(deps: EngineDeps): Promise<number> {
+export async function queueDueRefreshes(deps: ServiceDeps): Promise<number> {
   const due = await deps.db
     .selectFrom('connections')
     .select(['id', 'client_id', 'refresh_count'])

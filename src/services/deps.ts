@@ -1,4 +1,4 @@
-// What the use cases and the extraction engine need, passed explicitly.
+// What every use case needs (database, keyring, connectors, job sender, logger, clock), passed explicitly.
 import type { Kysely } from 'kysely';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { JobSender } from '../jobs/sender.ts';
@@ -8,7 +8,7 @@ import type { IngestOptions } from '../store/records.ts';
 import type { Schema } from '../store/schema.ts';
 import type { AddressPolicy } from '../webhooks/address-guard.ts';
 
-export interface EngineDeps {
+export interface ServiceDeps {
   db: Kysely<Schema>;
   keyring: MasterKeyring;
   registry: ConnectorRegistry;

@@ -3,12 +3,11 @@
 // sent instead of waiting for their polling interval.
 import { type JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from '../logger.ts';
-import type { EngineDeps } from '../services/engine.ts';
+import type { ServiceDeps } from '../services/deps.ts';
 import { type QueuedImportJob, runQueuedImport } from '../services/imports/queued-import.ts';
 import { runRefresh } from '../services/refresh/run-refresh.ts';
 import type { Database } from '../store/database.ts';
 import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
-import { purgeExpired } from './purge-expired.ts';
 import {
   IMPORT_STATEMENT,
   PURGE_EXPIRED,
@@ -17,8 +16,9 @@ import {
   type RefreshJob,
   SCHEDULE_REFRESHES,
   schedules,
-} from './queues.ts';
-import { queueDueRefreshes } from './refresh-connection.ts';
+} from './definitions.ts';
+import { purgeExpired } from './purge-expired.ts';
+import { queueDueRefreshes } from './schedule-refreshes.ts';
 
 /** `runsSchedules`: whether this process fires cron schedules (only processes that run workers do). */
 export async function startQueue(
@@ -44,7 +44,7 @@ export async function startWorkers(
   boss: PgBoss,
   database: Database,
   logger: Logger,
-  engine: EngineDeps,
+  engine: ServiceDeps,
   options: { webhooks?: boolean } = {},
 ): Promise<WebhookDispatcher | undefined> {
   await boss.work(PURGE_EXPIRED, async ([job]) => {
