@@ -157,6 +157,7 @@ async function main() {
         now: () => new Date(),
         ingest: ingestOptionsFor(database),
         webhookPolicy: { allowPrivate: true },
+        publicUrl: 'http://localhost',
       },
       database,
       keys,

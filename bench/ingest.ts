@@ -13,8 +13,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.ts';
 import { defaultRegistry } from '../src/connectors/registry.ts';
 import type { NormalizedRecord } from '../src/domain/records.ts';
-import { startQueue, startWorkers } from '../src/jobs/workers.ts';
 import { jobSender } from '../src/jobs/sender.ts';
+import { startQueue, startWorkers } from '../src/jobs/workers.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';
 import { createClient } from '../src/services/clients.ts';
@@ -220,6 +220,7 @@ async function connectionToOk(engine: Engine): Promise<EndToEnd> {
     now: () => new Date(),
     ingest: ingestOptionsFor(engine.database),
     webhookPolicy: { allowPrivate: true },
+    publicUrl: 'http://localhost',
   };
   const dispatcher = await startWorkers(boss, engine.database, logger, engineDeps);
   const app = await buildApp({

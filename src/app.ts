@@ -15,6 +15,7 @@ import { registerInstitutionRoutes } from './api/institutions/institutions.route
 import { registerTokenRoutes } from './api/oauth/token.routes.ts';
 import { registerSystemRoutes } from './api/system/system.routes.ts';
 import { registerWebhookRoutes } from './api/webhooks/webhooks.routes.ts';
+import { registerConnectPageRoutes } from './connect/page.routes.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import { allScopes, scopeDescriptions } from './domain/scopes.ts';
 import { registerAuth } from './http/auth.ts';
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerDataRoutes(app, { db: deps.database.db, allDataMaxRecords: deps.allDataMaxRecords });
   registerWebhookRoutes(app, { engine: deps.engine });
   registerConnectRoutes(app, { engine: deps.engine, publicUrl: deps.publicUrl });
+  registerConnectPageRoutes(app, { engine: deps.engine });
   registerImportRoutes(app, { engine: deps.engine });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -53,6 +53,11 @@ export interface Config {
    */
   readonly allowPrivateWebhooks: boolean;
   readonly logLevel: string;
+  /**
+   * The environment as it was at start, for the connectors' own settings: each declares the
+   * variables it reads, and connectors/registry.ts validates them when it builds the registry.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? parsed.DATABASE_URL === undefined && isLoopbackHost(parsed.HOST)
         : parsed.TESORO_ALLOW_PRIVATE_WEBHOOKS === '1',
     logLevel: parsed.LOG_LEVEL,
+    env: Object.freeze({ ...env }),
   });
 }
 

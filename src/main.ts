@@ -7,6 +7,7 @@ import { CliError, cliOutput } from './cli/output.ts';
 import { serve } from './cli/serve.ts';
 import { worker } from './cli/worker.ts';
 import { ConfigError, environmentVariables, loadConfig } from './config.ts';
+import { ConnectorConfigError } from './connectors/registry.ts';
 import { AppError } from './domain/errors.ts';
 import { createLogger } from './logger.ts';
 import { openRuntime } from './runtime.ts';
@@ -95,6 +96,7 @@ const isUsageError = (error: unknown) =>
   error instanceof ConfigError ||
   error instanceof DataDirLockedError ||
   error instanceof MasterKeyError ||
+  error instanceof ConnectorConfigError ||
   (typeof (error as { code?: unknown })?.code === 'string' &&
     (error as { code: string }).code.startsWith('ERR_PARSE_ARGS_'));
 

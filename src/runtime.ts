@@ -2,7 +2,7 @@
 // keyring, the server's keys and the connector registry. serve, worker and the CLI share it.
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config.ts';
-import { type ConnectorRegistry, defaultRegistry } from './connectors/registry.ts';
+import { type ConnectorRegistry, createRegistry } from './connectors/registry.ts';
 import { jobSender } from './jobs/sender.ts';
 import type { Logger } from './logger.ts';
 import { loadMasterKeyring, type MasterKeyring } from './security/envelope.ts';
@@ -22,6 +22,13 @@ export interface Runtime {
 }
 
 export async function openRuntime(config: Config, logger: Logger, command: string): Promise<Runtime> {
+  // The connectors' settings are configuration too: a bad one stops the command before anything opens.
+  const registry = await createRegistry(config.env);
+  if (registry.unavailable.length > 0 && (command.endsWith(' serve') || command.endsWith(' worker')))
+    logger.info(
+      { connectors: registry.unavailable },
+      'connectors not configured (set their variables to offer their institutions)',
+    );
   const { keyring, generated, file } = loadMasterKeyring(config.masterKey, config.dataDir);
   // Said by the long-running commands; repeating it on every CLI call would only be noise.
   if (generated && (command.endsWith(' serve') || command.endsWith(' worker'))) {
@@ -42,7 +49,7 @@ export async function openRuntime(config: Config, logger: Logger, command: strin
       database,
       keyring,
       keys,
-      registry: defaultRegistry(),
+      registry,
       async close() {
         keys.stop();
         await database.close();
@@ -65,5 +72,6 @@ export function engineDeps(runtime: Runtime, boss: PgBoss): ServiceDeps {
     now: () => new Date(),
     ingest: ingestOptionsFor(runtime.database),
     webhookPolicy: { allowPrivate: runtime.config.allowPrivateWebhooks },
+    publicUrl: runtime.config.publicUrl,
   };
 }

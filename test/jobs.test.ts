@@ -5,9 +5,9 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PgBoss } from 'pg-boss';
 import { defaultRegistry } from '../src/connectors/registry.ts';
-import { startQueue, startWorkers } from '../src/jobs/workers.ts';
 import { PURGE_EXPIRED } from '../src/jobs/definitions.ts';
 import { jobSender } from '../src/jobs/sender.ts';
+import { startQueue, startWorkers } from '../src/jobs/workers.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';
 import { createClient } from '../src/services/clients.ts';
@@ -32,6 +32,7 @@ before(async () => {
     now: () => new Date(),
     ingest: ingestOptionsFor(database),
     webhookPolicy: { allowPrivate: true },
+    publicUrl: 'http://tesoro.test',
   });
 });
 after(async () => {

@@ -5,7 +5,7 @@ import { ConnectorError } from '../src/connectors/connector.ts';
 import { sandboxConnector } from '../src/connectors/sandbox/index.ts';
 import { isValidIban, isValidIsin } from '../src/domain/identifiers.ts';
 import type { NormalizedRecord } from '../src/domain/records.ts';
-import { runConnectorContract } from './contract/connector-contract.ts';
+import { redirectAnswers, runConnectorContract } from './contract/connector-contract.ts';
 
 const password = 'pass_good';
 runConnectorContract(sandboxConnector, [
@@ -19,6 +19,13 @@ runConnectorContract(sandboxConnector, [
     credentials: { username: 'user_otp', password },
     answers: { code: '123456' },
     wrongCredentials: { username: 'user_otp', password: 'x' },
+  },
+  {
+    // A redirect consent: no code to type, the bank sends the end user back to the callback.
+    institutionId: 'ins_sandbox_bank',
+    credentials: { username: 'user_redirect', password },
+    answers: redirectAnswers,
+    wrongCredentials: { username: 'user_redirect', password: 'x' },
   },
   {
     institutionId: 'ins_sandbox_broker',

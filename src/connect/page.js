@@ -342,15 +342,15 @@
         },
       },
       challenge.fields.map((field) => fieldInput(field, 'challenge')),
-      challenge.type === 'redirect' && challenge.redirect_url
-        ? el(
-            'p',
-            {},
-            el('a', { href: challenge.redirect_url, target: '_blank', rel: 'noopener' }, t.redirect),
-          )
-        : null,
       el('button', { type: 'submit', class: 'primary' }, t.answer),
     );
+    // A redirect consent has nothing to type: the end user leaves for the bank in this window (the
+    // top one when embedded), and the bank sends them back to Tesoro's callback, which sends them
+    // on to the application with the code.
+    const consent =
+      challenge.type === 'redirect' && challenge.redirect_url
+        ? el('a', { href: challenge.redirect_url, target: '_top', class: 'button primary' }, t.redirect)
+        : null;
     show(
       el('div', { class: 'head' }, badge(institution), el('h1', {}, institution.name)),
       wrong
@@ -361,7 +361,7 @@
           )
         : null,
       el('p', {}, challenge.prompt),
-      form,
+      consent ?? form,
       el(
         'div',
         { class: 'actions' },

@@ -74,15 +74,40 @@ export interface ChallengeRequest {
 /** Opaque per-connection state a connector keeps between calls (cookies, a pending challenge…). */
 export type SessionState = Record<string, unknown>;
 
+/**
+ * Where an institution's redirect consent comes back to: Tesoro's public callback for this
+ * connector, and the `state` to send with it (the callback matches it to the open challenge).
+ */
+export interface RedirectTarget {
+  readonly callbackUrl: string;
+  readonly state: string;
+}
+
+/**
+ * The end user is there (the Connect page, a consent callback): PSD2 APIs want their address and
+ * user agent with every call made on their behalf (PSU-IP-Address, PSU-User-Agent).
+ */
+export interface UserPresent {
+  readonly ip: string;
+  readonly userAgent: string | null;
+}
+
 export interface LoginInput {
   readonly institutionId: string;
   readonly credentials: Readonly<Record<string, string>>;
   readonly session: SessionState;
-  /** Answers to the challenge the previous login call raised, if any. */
+  /**
+   * Answers to the challenge the previous login call raised, if any. A redirect consent's answers
+   * are the query parameters the institution sent back to the callback (`code`, `error`, …).
+   */
   readonly answers?: Readonly<Record<string, string>>;
   /** How many refreshes this connection has had before (the sandbox uses it to vary data). */
   readonly refreshNumber: number;
   readonly now: Date;
+  /** For a redirect consent: where the institution must send the end user back. */
+  readonly redirect?: RedirectTarget;
+  /** Set during interactive refreshes: the end user's address and browser. */
+  readonly userPresent?: UserPresent;
 }
 
 export type LoginResult =
@@ -97,6 +122,7 @@ export interface ExtractInput {
   readonly since: Date;
   readonly refreshNumber: number;
   readonly now: Date;
+  readonly userPresent?: UserPresent;
 }
 
 /** What a connector yields for each product it extracts, as async batches. */
@@ -107,9 +133,15 @@ export interface ProductSource {
 }
 
 export interface Connector {
-  /** Short name, used in logs and the registry. */
+  /** Short name, used in logs, the registry and the consent callback's path. */
   readonly id: string;
+  /** The institutions it reaches (those it knows without asking its upstream). */
   readonly institutions: readonly InstitutionDefinition[];
+  /**
+   * An upstream that publishes its own catalog (thousands of banks per country): asked once when
+   * the registry is built; the result replaces `institutions`.
+   */
+  listInstitutions?(): Promise<readonly InstitutionDefinition[]>;
   /**
    * Connectors of files (institutions of kind 'file'): the records of a statement file already
    * parsed, for the import pipeline. `intoAccount`: an existing account the movements join.

@@ -1,22 +1,70 @@
-// Every connector the server knows. Adding a connector is one folder and one line here.
+// Every connector the server knows, built from the configuration. Adding a connector is one
+// folder and one line in `connectorModules`: the folder exports a ConnectorModule that declares
+// the environment variables it reads (validated at start with the rest of the configuration, a
+// bad value stops the server naming the variable) and builds the connector from them. A connector
+// whose variables are all unset is not configured: it is reported as unavailable and its
+// institutions are not offered.
+import type { TObject } from 'typebox';
+import { Value } from 'typebox/value';
 import type { Connector, InstitutionDefinition } from './connector.ts';
-import { filesConnector } from './files/index.ts';
-import { sandboxConnector } from './sandbox/index.ts';
+import { filesModule } from './files/index.ts';
+import { sandboxModule } from './sandbox/index.ts';
 
-export const connectors: readonly Connector[] = [sandboxConnector, filesConnector];
+/** A connector as registered: its settings and how to build it. */
+export interface ConnectorModule {
+  readonly id: string;
+  /**
+   * The environment variables it reads, as a TypeBox object (names in UPPER_SNAKE, values
+   * strings). Without one, the connector needs no configuration.
+   */
+  readonly settings?: TObject;
+  /** Builds the connector from its settings, validated against `settings`. */
+  create(settings: Record<string, string>): Connector | Promise<Connector>;
+}
+
+export const connectorModules: readonly ConnectorModule[] = [sandboxModule, filesModule];
+
+/** A bad connector setting, named like the rest of the configuration's errors. */
+export class ConnectorConfigError extends Error {
+  override name = 'ConnectorConfigError';
+}
+
+export interface UnavailableConnector {
+  id: string;
+  /** The variables to set to make it available. */
+  variables: string[];
+}
 
 export class ConnectorRegistry {
   readonly #institutions = new Map<string, { connector: Connector; institution: InstitutionDefinition }>();
+  readonly #connectors = new Map<string, Connector>();
+  readonly unavailable: readonly UnavailableConnector[];
 
-  constructor(list: readonly Connector[]) {
+  /** `catalogs`: institutions a connector published (listInstitutions), in place of its static list. */
+  constructor(
+    list: readonly Connector[],
+    unavailable: readonly UnavailableConnector[] = [],
+    catalogs: ReadonlyMap<string, readonly InstitutionDefinition[]> = new Map(),
+  ) {
+    this.unavailable = unavailable;
     for (const connector of list) {
-      for (const institution of connector.institutions) {
+      this.#connectors.set(connector.id, connector);
+      for (const institution of catalogs.get(connector.id) ?? connector.institutions) {
         if (this.#institutions.has(institution.id)) {
           throw new Error(`Institution ${institution.id} is declared by two connectors`);
         }
         this.#institutions.set(institution.id, { connector, institution });
       }
     }
+  }
+
+  /** The connectors configured on this server. */
+  connectors(): Connector[] {
+    return [...this.#connectors.values()];
+  }
+
+  connector(id: string): Connector | undefined {
+    return this.#connectors.get(id);
   }
 
   /** The institutions an end user can connect (statement files are imported, not connected). */
@@ -42,6 +90,48 @@ export class ConnectorRegistry {
   }
 }
 
+/**
+ * Validates each module's settings in `env` and builds the configured connectors; throws
+ * ConnectorConfigError naming every bad variable. Connectors that publish their catalog
+ * (`listInstitutions`) are asked for it once here.
+ */
+export async function createRegistry(
+  env: Readonly<Record<string, string | undefined>>,
+  modules: readonly ConnectorModule[] = connectorModules,
+): Promise<ConnectorRegistry> {
+  const built: Connector[] = [];
+  const catalogs = new Map<string, readonly InstitutionDefinition[]>();
+  const unavailable: UnavailableConnector[] = [];
+  const problems: string[] = [];
+  for (const module of modules) {
+    const names = Object.keys(module.settings?.properties ?? {});
+    const given = Object.fromEntries(
+      names.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]!]),
+    );
+    if (names.length > 0 && Object.keys(given).length === 0) {
+      unavailable.push({ id: module.id, variables: names });
+      continue;
+    }
+    if (module.settings) {
+      const errors = [...Value.Errors(module.settings, given)];
+      for (const error of errors) {
+        const name =
+          error.instancePath.slice(1) ||
+          String((error.params as { requiredProperties?: string[] }).requiredProperties?.[0] ?? module.id);
+        problems.push(`${name}: ${error.message} (connector ${module.id})`);
+      }
+      if (errors.length > 0) continue;
+    }
+    const connector = await module.create(given);
+    built.push(connector);
+    if (connector.listInstitutions) catalogs.set(connector.id, await connector.listInstitutions());
+  }
+  if (problems.length > 0)
+    throw new ConnectorConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return new ConnectorRegistry(built, unavailable, catalogs);
+}
+
+/** The connectors that need no configuration (the sandbox and statement files), for tests and tools. */
 export function defaultRegistry(): ConnectorRegistry {
-  return new ConnectorRegistry(connectors);
+  return new ConnectorRegistry([sandboxModule.create(), filesModule.create()]);
 }

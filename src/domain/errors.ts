@@ -93,6 +93,11 @@ export const errorCatalog = {
     title: 'The connection is not ready to be handed over',
     retryable: true,
   },
+  CONSENT_CALLBACK_INVALID: {
+    status: 400,
+    title: 'No consent is waiting for this callback',
+    retryable: false,
+  },
   CONNECT_CODE_INVALID: {
     status: 400,
     title: 'The code is unknown, expired or already exchanged',

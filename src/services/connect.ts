@@ -13,7 +13,13 @@ import { open, seal } from '../security/envelope.ts';
 import { findConnection } from '../store/connections.ts';
 import type { ConnectSessionsTable } from '../store/schema.ts';
 import { presentConnection } from './connection-view.ts';
-import { answerChallenge, createConnection, deleteConnection, updateCredentials } from './connections.ts';
+import {
+  answerChallenge,
+  createConnection,
+  deleteConnection,
+  type Presence,
+  updateCredentials,
+} from './connections.ts';
 import type { ServiceDeps } from './deps.ts';
 
 export const SESSION_TTL_MS = 30 * 60_000;
@@ -244,6 +250,7 @@ export async function submitCredentials(
   deps: ServiceDeps,
   session: ConnectSession,
   input: { institution_id: string; credentials: Record<string, string> },
+  present: Presence = {},
 ): Promise<{ connection_id: string }> {
   const clientId = session.client_id;
   const existingId = session.update_connection_id ?? session.connection_id;
@@ -254,7 +261,7 @@ export async function submitCredentials(
       throw new AppError('VALIDATION_FAILED', 'This session updates another institution.', {
         fields: [{ path: ['institution_id'], detail: `must be ${existing.institution_id}` }],
       });
-    await updateCredentials(deps, clientId, existing.id, input.credentials);
+    await updateCredentials(deps, clientId, existing.id, input.credentials, present);
     connectionId = existing.id;
   } else {
     if (!offered(deps, session).some((institution) => institution.id === input.institution_id))
@@ -262,16 +269,21 @@ export async function submitCredentials(
         fields: [{ path: ['institution_id'], detail: 'is not offered in this session' }],
       });
     const institution = deps.registry.findInstitution(input.institution_id)!;
-    connectionId = await createConnection(deps, clientId, {
-      institution_id: input.institution_id,
-      credentials: input.credentials,
-      access_mode: session.access_mode,
-      ...(session.refresh_interval ? { refresh_interval: session.refresh_interval } : {}),
-      ...(session.products
-        ? { products: institution.products.filter((p) => session.products!.includes(p)) }
-        : {}),
-      ...(session.external_id ? { external_id: session.external_id } : {}),
-    });
+    connectionId = await createConnection(
+      deps,
+      clientId,
+      {
+        institution_id: input.institution_id,
+        credentials: input.credentials,
+        access_mode: session.access_mode,
+        ...(session.refresh_interval ? { refresh_interval: session.refresh_interval } : {}),
+        ...(session.products
+          ? { products: institution.products.filter((p) => session.products!.includes(p)) }
+          : {}),
+        ...(session.external_id ? { external_id: session.external_id } : {}),
+      },
+      present,
+    );
     // The connection this session made earlier, for another institution, never succeeded.
     if (existing) await deleteConnection(deps.db, clientId, existing.id);
   }
@@ -304,9 +316,10 @@ export async function answerForPage(
   deps: ServiceDeps,
   session: ConnectSession,
   answers: Record<string, string>,
+  present: Presence = {},
 ) {
   if (!session.connection_id) throw new AppError('CHALLENGE_NOT_OPEN', 'Nothing is waiting for an answer.');
-  await answerChallenge(deps, session.client_id, session.connection_id, answers);
+  await answerChallenge(deps, session.client_id, session.connection_id, answers, present);
 }
 
 const withParams = (uri: string, params: Record<string, string | null>) => {
@@ -320,6 +333,15 @@ export async function finishSession(deps: ServiceDeps, session: ConnectSession) 
   const progress = await pageProgress(deps, session);
   if (progress.state !== 'success')
     throw new AppError('CONNECT_NOT_COMPLETE', 'The connection has not succeeded yet.');
+  return handOver(deps, session);
+}
+
+/**
+ * Completes a session with a one-use code for its connection, and the redirect back to the
+ * developer's application. A redirect consent hands over as soon as the institution accepted it
+ * (the data follows, announced by connection.historical_update).
+ */
+export async function handOver(deps: Pick<ServiceDeps, 'db' | 'keyring' | 'now'>, session: ConnectSession) {
   const code = `ccd_${randomBytes(32).toString('base64url')}`;
   await deps.db.transaction().execute(async (trx) => {
     // Completing the session is the guard: of concurrent finishes only one finds it still open,
@@ -347,6 +369,22 @@ export async function finishSession(deps: ServiceDeps, session: ConnectSession) 
   });
   return { code, redirect_url: withParams(session.redirect_uri, { code, state: session.state }) };
 }
+
+/** The open session that made (or updates) a connection, if the end user came through Connect. */
+export async function findOpenSessionOf(deps: Pick<ServiceDeps, 'db' | 'now'>, connectionId: string) {
+  return deps.db
+    .selectFrom('connect_sessions')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('status', '=', 'open')
+    .where('expires_at', '>', deps.now())
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
+/** Where to send the end user when a session ends without a connection (an error, a refusal). */
+export const redirectWithError = (session: ConnectSession, error: string) =>
+  withParams(session.redirect_uri, { error, state: session.state });
 
 /** The end user gave up: a connection this session made and that never succeeded is removed. */
 export async function cancelSession(deps: ServiceDeps, session: ConnectSession) {

@@ -1,7 +1,7 @@
 // Use cases of connections: create, read, update credentials, refresh, answer a challenge,
 // disable, enable and delete. Every one is scoped to the calling client.
 import type { Kysely, Transaction } from 'kysely';
-import type { InstitutionDefinition, LoginField } from '../connectors/connector.ts';
+import type { InstitutionDefinition, LoginField, UserPresent } from '../connectors/connector.ts';
 import { statusDetails } from '../domain/connection-status.ts';
 import { AppError, type FieldProblem, validationFailed } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
@@ -82,6 +82,7 @@ async function queueRefresh(
   trx: Transaction<Schema>,
   connection: ConnectionRow,
   trigger: string,
+  present: Presence = {},
 ): Promise<string> {
   const id = newId('refresh');
   const inserted = await insertQueuedRefresh(trx, {
@@ -90,21 +91,28 @@ async function queueRefresh(
     connection_id: connection.id,
     trigger,
     refresh_number: connection.refresh_count,
+    user_present: present.userPresent ? JSON.stringify(present.userPresent) : null,
   });
   if (!inserted) {
     const active = await findActiveRefresh(trx, connection.id);
     if (active) return active.id;
     // The refresh in flight ended between the insert and this read: queue one after all.
-    return queueRefresh(deps, trx, connection, trigger);
+    return queueRefresh(deps, trx, connection, trigger, present);
   }
   await deps.jobs.send(REFRESH_CONNECTION, { refreshId: id }, { trx });
   return id;
+}
+
+/** Set when the end user is there (the Connect page): the connector may need their address. */
+export interface Presence {
+  userPresent?: UserPresent;
 }
 
 export async function createConnection(
   deps: ServiceDeps,
   clientId: string,
   input: CreateConnectionInput,
+  present: Presence = {},
 ): Promise<string> {
   const institution = institutionOrError(deps, input.institution_id);
   const errors = validateAgainstFields(institution.fields, input.credentials, 'credentials');
@@ -142,7 +150,7 @@ export async function createConnection(
       .values({ connection_id: id, from_status: null, to_status: 'pending', detail: statusDetails.pending })
       .execute();
     const connection = (await findConnection(trx, clientId, id))!;
-    await queueRefresh(deps, trx, connection, 'initial');
+    await queueRefresh(deps, trx, connection, 'initial', present);
   });
   return id;
 }
@@ -183,6 +191,7 @@ export async function updateCredentials(
   clientId: string,
   id: string,
   credentials: Record<string, string>,
+  present: Presence = {},
 ): Promise<string> {
   const connection = await getConnectionOrThrow(deps.db, clientId, id);
   const institution = institutionOrError(deps, connection.institution_id);
@@ -207,6 +216,7 @@ export async function updateCredentials(
       trx,
       { ...current, credentials_sealed: extra.credentials_sealed },
       'credentials_update',
+      present,
     );
   });
 }
@@ -216,6 +226,7 @@ export async function answerChallenge(
   clientId: string,
   id: string,
   answers: Record<string, string>,
+  present: Presence = {},
 ): Promise<{ challengeId: string }> {
   const connection = await getConnectionOrThrow(deps.db, clientId, id);
   const challenge = await findOpenChallenge(deps.db, connection.id);
@@ -249,6 +260,7 @@ export async function answerChallenge(
           JSON.stringify(answers),
           sealContext.answers(challenge.refresh_id),
         ),
+        ...(present.userPresent ? { user_present: JSON.stringify(present.userPresent) } : {}),
       })
       .where('id', '=', challenge.refresh_id)
       .execute();

@@ -19,6 +19,8 @@ export interface ServiceDeps {
   ingest: IngestOptions;
   /** Which webhook URLs may be registered and connected to (webhooks/address-guard.ts). */
   webhookPolicy: AddressPolicy;
+  /** The base URL the end user's browser reaches this server at (redirect consents come back to it). */
+  publicUrl: string;
 }
 
 export const REFRESH_INTERVALS_MS: Record<string, number> = {

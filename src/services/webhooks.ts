@@ -2,7 +2,6 @@
 // secret with a 24 h overlap, send a test event), the event log (list, get, resend) and the
 // deliveries of an endpoint with every attempt. Everything is scoped to the calling client.
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import { AppError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';

@@ -1,11 +1,11 @@
 // Rows of connections, refreshes, challenges and status history. Every read takes the client id:
 // a connection of another client is simply not found.
-import { type Insertable, type Kysely, sql, type Transaction, type Updateable } from 'kysely';
+import { type Insertable, sql, type Updateable } from 'kysely';
 import { assertTransition, type ConnectionStatus } from '../domain/connection-status.ts';
 import { recordEvent } from './events.ts';
-import type { ConnectionsTable, ProductState, Schema } from './schema.ts';
+import type { ConnectionsTable, Db, ProductState } from './schema.ts';
 
-export type Db = Kysely<Schema> | Transaction<Schema>;
+export type { Db } from './schema.ts';
 export type ConnectionRow = Awaited<ReturnType<typeof findConnection>> & {};
 
 export async function findConnection(db: Db, clientId: string, id: string) {
@@ -116,11 +116,19 @@ export async function findActiveRefresh(db: Db, connectionId: string) {
  */
 export async function insertQueuedRefresh(
   db: Db,
-  refresh: { id: string; client_id: string; connection_id: string; trigger: string; refresh_number: number },
+  refresh: {
+    id: string;
+    client_id: string;
+    connection_id: string;
+    trigger: string;
+    refresh_number: number;
+    /** The end user is there (the Connect page): JSON of their address and browser. */
+    user_present?: string | null;
+  },
 ): Promise<boolean> {
   const inserted = await sql<{ id: string }>`
-    insert into refreshes (id, client_id, connection_id, trigger, status, refresh_number)
-    values (${refresh.id}, ${refresh.client_id}, ${refresh.connection_id}, ${refresh.trigger}, 'queued', ${refresh.refresh_number})
+    insert into refreshes (id, client_id, connection_id, trigger, status, refresh_number, user_present)
+    values (${refresh.id}, ${refresh.client_id}, ${refresh.connection_id}, ${refresh.trigger}, 'queued', ${refresh.refresh_number}, ${refresh.user_present ?? null}::json)
     on conflict (connection_id) where status in ('queued', 'running', 'waiting_user') do nothing
     returning id`.execute(db);
   return inserted.rows.length > 0;
@@ -137,6 +145,15 @@ export async function findOpenChallenge(db: Db, connectionId: string) {
     .where('connection_id', '=', connectionId)
     .where('status', 'in', ['open', 'answered'])
     .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
+/** The redirect challenge a consent callback's `state` names (by its hash). */
+export async function findChallengeByCallbackState(db: Db, stateHash: string) {
+  return db
+    .selectFrom('challenges')
+    .selectAll()
+    .where('callback_state_hash', '=', stateHash)
     .executeTakeFirst();
 }
 

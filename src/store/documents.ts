@@ -3,7 +3,7 @@
 // 50 MB upload nor its download holds the embedded database, or the event loop, for long.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Db } from './connections.ts';
+import type { Db } from './schema.ts';
 
 export const DOCUMENT_PART_BYTES = 1024 * 1024;
 

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { EventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
-import type { Db } from './connections.ts';
+import type { Db } from './schema.ts';
 
 /** The channel the dispatcher LISTENs on. */
 export const WEBHOOK_CHANNEL = 'tesoro_webhooks';

@@ -1,8 +1,7 @@
 // Rows of statement imports. A queued import is claimed (locked while still processing) before it
 // is written or failed, so two runs of its job can never both end it.
 import type { Insertable } from 'kysely';
-import type { Db } from './connections.ts';
-import type { ImportsTable } from './schema.ts';
+import type { Db, ImportsTable } from './schema.ts';
 
 export async function insertImport(db: Db, row: Insertable<ImportsTable>): Promise<void> {
   await db.insertInto('imports').values(row).execute();

@@ -1,6 +1,6 @@
 // Table types for Kysely. One interface per table; kept in step with migrations/ by the tests
 // that run every query against both engines.
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -112,6 +112,12 @@ export interface RefreshesTable {
   finished_at: Timestamp | null;
   /** The `record_changes` value when the refresh first ran: its counts are the rows changed since. */
   start_seq: number | null;
+  /** While the end user is present (Connect page, consent callback): their address and browser. */
+  user_present: ColumnType<
+    { ip: string; userAgent: string | null } | null,
+    string | null | undefined,
+    string | null
+  >;
 }
 
 export interface ChallengesTable {
@@ -126,6 +132,8 @@ export interface ChallengesTable {
   status: 'open' | 'answered' | 'completed' | 'failed' | 'expired';
   attempts_left: number | null;
   expires_at: Timestamp;
+  /** A redirect challenge: sha-256 of the `state` its institution sends back (migration 0009). */
+  callback_state_hash: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -312,3 +320,6 @@ export interface Schema {
   document_parts: DocumentPartsTable;
   imports: ImportsTable;
 }
+
+/** The database, or a transaction on it: every store function takes either. */
+export type Db = Kysely<Schema> | Transaction<Schema>;

@@ -1,20 +1,50 @@
 // The contract every connector must pass, whatever institution it reaches. A connector folder
 // adds one test file calling runConnectorContract with credentials that log in to each of its
-// institutions.
+// institutions. A redirect-consent login (PSD2) is answered the way Tesoro's callback answers it:
+// with the query parameters of the URL the institution sends the end user back to; such a case
+// may have no password at all, and no wrong credentials to try.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Connector, ConnectorError, type SessionState } from '../../src/connectors/connector.ts';
+import {
+  type ChallengeRequest,
+  type Connector,
+  ConnectorError,
+  type SessionState,
+} from '../../src/connectors/connector.ts';
 import { products } from '../../src/domain/products.ts';
 import type { NormalizedRecord } from '../../src/domain/records.ts';
 import { parentProduct } from '../../src/domain/records.ts';
 
 export interface ContractCase {
   institutionId: string;
-  /** Credentials that log in (answering any challenge with `answers`). */
+  /** Credentials that log in (answering any challenge with `answers`); none for a redirect-only login. */
   credentials: Record<string, string>;
-  answers?: Record<string, string>;
-  /** Credentials the institution must refuse with credentials_invalid. */
-  wrongCredentials: Record<string, string>;
+  /** The answers to its challenges; `redirectAnswers` answers a redirect consent as the callback would. */
+  answers?: Record<string, string> | ((challenge: ChallengeRequest) => Record<string, string>);
+  /** Credentials the institution must refuse with credentials_invalid (none for a redirect-only login). */
+  wrongCredentials?: Record<string, string>;
+}
+
+/** Where the contract's logins say a redirect consent must come back to. */
+const REDIRECT = { callbackUrl: 'https://tesoro.example/connect/callback/contract', state: 'contract-state' };
+
+/**
+ * A redirect consent answered like Tesoro's callback does: the institution's own consent page
+ * would send the end user back to `callbackUrl` with parameters; here the challenge's URL is
+ * expected to be (or to end at) the callback, and its query is the answer.
+ */
+export function redirectAnswers(challenge: ChallengeRequest): Record<string, string> {
+  assert.equal(challenge.type, 'redirect');
+  assert.ok(challenge.redirectUrl, 'a redirect challenge names where to send the end user');
+  const url = new URL(challenge.redirectUrl);
+  assert.equal(
+    `${url.origin}${url.pathname}`,
+    REDIRECT.callbackUrl,
+    'the consent comes back to the callback',
+  );
+  assert.equal(url.searchParams.get('state'), REDIRECT.state, 'with the state it was given');
+  const { state: _state, ...answers } = Object.fromEntries(url.searchParams);
+  return answers;
 }
 
 const NOW = new Date('2026-06-15T12:00:00Z');
@@ -31,6 +61,7 @@ async function login(connector: Connector, c: ContractCase): Promise<SessionStat
       answers,
       refreshNumber: 0,
       now: new Date(NOW.getTime() + step * 10_000),
+      redirect: REDIRECT,
     });
     session = result.session;
     if (result.status === 'ok') return session;
@@ -39,7 +70,7 @@ async function login(connector: Connector, c: ContractCase): Promise<SessionStat
       'a challenge prompt in English and Spanish',
     );
     assert.ok(result.challenge.expiresInSeconds > 0);
-    answers = c.answers;
+    answers = typeof c.answers === 'function' ? c.answers(result.challenge) : c.answers;
   }
   throw new Error('login did not finish in 5 steps');
 }
@@ -87,18 +118,21 @@ export function runConnectorContract(connector: Connector, cases: ContractCase[]
 
     for (const c of cases) {
       describe(c.institutionId, () => {
-        test('wrong credentials raise credentials_invalid', async () => {
-          await assert.rejects(
-            connector.login({
-              institutionId: c.institutionId,
-              credentials: c.wrongCredentials,
-              session: {},
-              refreshNumber: 0,
-              now: NOW,
-            }),
-            (error: unknown) => error instanceof ConnectorError && error.code === 'credentials_invalid',
-          );
-        });
+        // A redirect-only login has no password to get wrong: the test is not there, not skipped.
+        const wrong = c.wrongCredentials;
+        if (wrong)
+          test('wrong credentials raise credentials_invalid', async () => {
+            await assert.rejects(
+              connector.login({
+                institutionId: c.institutionId,
+                credentials: wrong,
+                session: {},
+                refreshNumber: 0,
+                now: NOW,
+              }),
+              (error: unknown) => error instanceof ConnectorError && error.code === 'credentials_invalid',
+            );
+          });
 
         test('every declared product extracts deterministic, well-formed records; others are unavailable', async () => {
           const institution = connector.institutions.find((i) => i.id === c.institutionId)!;

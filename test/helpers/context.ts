@@ -4,10 +4,10 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import { buildApp } from '../../src/app.ts';
-import { defaultRegistry } from '../../src/connectors/registry.ts';
+import { type ConnectorRegistry, defaultRegistry } from '../../src/connectors/registry.ts';
 import type { Scope } from '../../src/domain/scopes.ts';
-import { startQueue, startWorkers } from '../../src/jobs/workers.ts';
 import { jobSender } from '../../src/jobs/sender.ts';
+import { startQueue, startWorkers } from '../../src/jobs/workers.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
   generateMasterKeyText,
@@ -53,6 +53,10 @@ export async function buildTestContext(
     authFailuresPerMinute?: number;
     trustProxy?: boolean;
     allDataMaxRecords?: number;
+    /** The server's public URL (token issuer, redirect-consent callbacks); default TEST_ISSUER. */
+    publicUrl?: string;
+    /** The connectors; default the sandbox and statement files. */
+    registry?: ConnectorRegistry;
     /** false: no background webhook dispatcher (a test drives deliverDue with its own clock). */
     webhooks?: boolean;
   } = {},
@@ -76,13 +80,14 @@ export async function buildTestContext(
   const engine: ServiceDeps = {
     db: database.db,
     keyring,
-    registry: defaultRegistry(),
+    registry: options.registry ?? defaultRegistry(),
     jobs: jobSender(boss),
     logger,
     now: () => new Date(),
     ingest: ingestOptionsFor(database),
     // Receivers in tests listen on loopback.
     webhookPolicy: { allowPrivate: true },
+    publicUrl: options.publicUrl ?? TEST_ISSUER,
   };
   const dispatcher = await startWorkers(boss, database, logger, engine, {
     webhooks: options.webhooks ?? true,
@@ -91,9 +96,9 @@ export async function buildTestContext(
     engine,
     database,
     keys,
-    registry: defaultRegistry(),
+    registry: engine.registry,
     logger,
-    publicUrl: TEST_ISSUER,
+    publicUrl: options.publicUrl ?? TEST_ISSUER,
     rateLimitPerMinute: options.rateLimitPerMinute,
     authFailuresPerMinute: options.authFailuresPerMinute,
     trustProxy: options.trustProxy,

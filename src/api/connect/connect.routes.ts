@@ -1,48 +1,23 @@
-// Hosted Connect over HTTP: the developer's routes (/v1/connect/*, /v1/client/redirect-uris, with
-// the client's token) and the page's own (/connect/*: the page, its assets, and the small API it
-// calls with the session token from its URL fragment).
-import fs from 'node:fs';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// Hosted Connect, the developer's side: redirect URIs, sessions, and the code exchange, with the
+// client's token. The page's own routes are connect/page.routes.ts.
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { products as productList } from '../../domain/products.ts';
 import { authOf } from '../../http/auth.ts';
 import {
-  allowedOrigins,
-  answerForPage,
-  cancelSession,
   createSession,
   exchangeCode,
-  finishSession,
   getRedirectUris,
   listUnusedCodes,
-  pageProgress,
-  pageSession,
   type SessionInput,
-  sessionForPage,
   setRedirectUris,
-  submitCredentials,
 } from '../../services/connect.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { REFRESH_INTERVALS_MS } from '../../services/deps.ts';
 import { problemResponses, StringEnum } from '../common.schemas.ts';
 
-const assetsDir = new URL('../../connect/', import.meta.url);
-const asset = (name: string) => fs.readFileSync(new URL(name, assetsDir), 'utf8');
-// Read once at start: the page is a few static files.
-const assets = {
-  html: asset('page.html'),
-  js: asset('page.js'),
-  css: asset('page.css'),
-  embed: asset('embed.js'),
-};
-
 const tags = ['Connect'];
-const pageTags = ['Connect page (used by the hosted page itself)'];
 const writeScope = { scopes: ['connections:write' as const] };
-const SessionParams = Type.Object({ session_id: Type.String({ maxLength: 64 }) });
-const Strings = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 256 }), {
-  maxProperties: 20,
-});
 
 export function registerConnectRoutes(
   app: FastifyInstance,
@@ -197,104 +172,5 @@ export function registerConnectRoutes(
         authOf(request).client.id,
         (request.query as { session_id?: string }).session_id,
       ),
-  );
-
-  // ---- the page
-
-  const noStore = (reply: FastifyReply) =>
-    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-
-  app.get(
-    '/connect/:session_id',
-    {
-      schema: { tags: pageTags, summary: 'The Connect page', params: SessionParams },
-    },
-    async (request, reply) => {
-      const { session_id } = request.params as { session_id: string };
-      const origins = await allowedOrigins(engine, session_id);
-      // Only the page's own files run; only the client's registered origins may frame it.
-      const csp = [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "form-action 'none'",
-        "base-uri 'none'",
-        `frame-ancestors ${origins.length > 0 ? origins.join(' ') : "'none'"}`,
-      ].join('; ');
-      return noStore(reply)
-        .header('content-security-policy', csp)
-        .header('x-content-type-options', 'nosniff')
-        .type('text/html; charset=utf-8')
-        .send(assets.html);
-    },
-  );
-  for (const [path, body, type] of [
-    ['/connect/assets/page.js', assets.js, 'text/javascript; charset=utf-8'],
-    ['/connect/assets/page.css', assets.css, 'text/css; charset=utf-8'],
-    ['/connect/embed.js', assets.embed, 'text/javascript; charset=utf-8'],
-  ] as const) {
-    app.get(path, { schema: { tags: pageTags, summary: `Static: ${path}` } }, async (_request, reply) =>
-      reply
-        .header('cache-control', 'public, max-age=300')
-        .header('x-content-type-options', 'nosniff')
-        .type(type)
-        .send(body),
-    );
-  }
-
-  /** The session a page call is about, from its id and the token the page sends. */
-  const session = (request: FastifyRequest) => {
-    const { session_id } = request.params as { session_id: string };
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    return sessionForPage(engine, session_id, token);
-  };
-  const pageRoute = (summary: string, extra: Record<string, unknown> = {}) => ({
-    schema: { tags: pageTags, summary, params: SessionParams, ...extra },
-  });
-
-  app.get('/connect/api/:session_id', pageRoute('The session as the page shows it'), async (request, reply) =>
-    noStore(reply).send(await pageSession(engine, await session(request))),
-  );
-  app.post(
-    '/connect/api/:session_id/credentials',
-    pageRoute('Submit the login form', {
-      body: Type.Object(
-        { institution_id: Type.String({ maxLength: 64 }), credentials: Strings },
-        { additionalProperties: false },
-      ),
-    }),
-    async (request, reply) =>
-      noStore(reply).send(
-        await submitCredentials(
-          engine,
-          await session(request),
-          request.body as { institution_id: string; credentials: Record<string, string> },
-        ),
-      ),
-  );
-  app.get('/connect/api/:session_id/progress', pageRoute('Where the connection is'), async (request, reply) =>
-    noStore(reply).send(await pageProgress(engine, await session(request))),
-  );
-  app.post(
-    '/connect/api/:session_id/answer',
-    pageRoute('Answer the open challenge', {
-      body: Type.Object({ answers: Strings }, { additionalProperties: false }),
-    }),
-    async (request, reply) => {
-      await answerForPage(
-        engine,
-        await session(request),
-        (request.body as { answers: Record<string, string> }).answers,
-      );
-      return noStore(reply).code(202).send({ accepted: true });
-    },
-  );
-  app.post('/connect/api/:session_id/finish', pageRoute('Hand the connection over'), async (request, reply) =>
-    noStore(reply).send(await finishSession(engine, await session(request))),
-  );
-  app.post('/connect/api/:session_id/cancel', pageRoute('Give up'), async (request, reply) =>
-    noStore(reply).send(await cancelSession(engine, await session(request))),
   );
 }

@@ -1,6 +1,5 @@
 // Native API for connections: an end user's access to one institution.
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Language } from '../../connectors/connector.ts';
 import { AppError } from '../../domain/errors.ts';

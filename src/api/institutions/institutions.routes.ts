@@ -1,5 +1,6 @@
-// GET /v1/institutions and /v1/institutions/{id}: what the connectors can reach.
+// GET /v1/institutions and /v1/institutions/{id}: what the connectors can reach; GET /v1/connectors: which are configured.
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { InstitutionDefinition, Language } from '../../connectors/connector.ts';
 import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -110,5 +111,49 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry
       if (!institution) throw new AppError('NOT_FOUND', `No institution ${id}.`);
       return presentInstitution(deps.registry, institution, language);
     },
+  );
+
+  app.get(
+    '/v1/connectors',
+    {
+      config: { scopes: [] },
+      schema: {
+        tags: ['Institutions'],
+        summary: 'The connectors of this server',
+        description:
+          'Each connector Tesoro knows: available when configured, with how many institutions it offers; ' +
+          'unavailable when its environment variables are not set (`variables` names them).',
+        response: {
+          200: Type.Object({
+            data: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                available: Type.Boolean(),
+                institutions: Type.Integer(),
+                variables: Type.Optional(Type.Array(Type.String())),
+              }),
+            ),
+          }),
+          ...problemResponses(401),
+        },
+      },
+    },
+    async () => ({
+      data: [
+        ...deps.registry.connectors().map((connector) => ({
+          id: connector.id,
+          available: true,
+          institutions: deps.registry
+            .institutions()
+            .filter((i) => deps.registry.connectorFor(i.id) === connector).length,
+        })),
+        ...deps.registry.unavailable.map(({ id, variables }) => ({
+          id,
+          available: false,
+          institutions: 0,
+          variables,
+        })),
+      ],
+    }),
   );
 }

@@ -65,3 +65,6 @@ export const filesConnector: Connector = {
     };
   },
 };
+
+/** Its registration: no settings. */
+export const filesModule = { id: filesConnector.id, create: () => filesConnector };

@@ -80,7 +80,47 @@ const failures: Record<string, () => ConnectorError> = {
   user_down: () => new ConnectorError('institution_down', 'The bank website is not answering.'),
   user_ratelimited: () =>
     new ConnectorError('rate_limited', 'The bank refuses more logins for now.', { retryAfterSeconds: 60 }),
+  user_consent_expired: () =>
+    new ConnectorError('consent_expired', 'The 180-day consent to read these accounts has ended.'),
 };
+
+/** What Banco Sandbox's consent page sends back when the end user grants access. */
+export const SANDBOX_CONSENT_CODE = 'sandbox-consent-granted';
+
+/**
+ * A redirect consent (PSD2 style): the end user leaves for the bank and comes back to Tesoro's
+ * callback. Banco Sandbox grants at once, so its "consent page" is the callback itself, with a code.
+ */
+function redirectConsent(input: LoginInput, session: SessionState): LoginResult | undefined {
+  if (input.answers) {
+    if (input.answers.code === SANDBOX_CONSENT_CODE) return undefined;
+    throw new ConnectorError(
+      'challenge_failed',
+      input.answers.error
+        ? `The consent was refused (${input.answers.error}).`
+        : 'The consent code is not valid.',
+    );
+  }
+  if (!input.redirect)
+    throw new ConnectorError('action_needed', 'This login needs the end user to consent at the bank.');
+  const url = new URL(input.redirect.callbackUrl);
+  url.searchParams.set('state', input.redirect.state);
+  url.searchParams.set('code', SANDBOX_CONSENT_CODE);
+  return {
+    status: 'challenge',
+    challenge: {
+      type: 'redirect',
+      prompt: {
+        en: 'Give Tesoro access to your accounts on Banco Sandbox’s website.',
+        es: 'Autoriza a Tesoro a leer tus cuentas en la web de Banco Sandbox.',
+      },
+      fields: [],
+      redirectUrl: url.toString(),
+      expiresInSeconds: 600,
+    },
+    session,
+  };
+}
 
 /** Raises the challenge, or checks its answer (the engine counts attempts). */
 function answerChallenge(
@@ -114,7 +154,10 @@ async function login(input: LoginInput): Promise<LoginResult> {
     anchor: input.session.anchor ?? input.now.toISOString().slice(0, 10),
   };
   const everyLogin = input.institutionId === 'ins_sandbox_otp_bank';
-  if (
+  if (username === 'user_redirect' && !session.authenticated) {
+    const pending = redirectConsent(input, session);
+    if (pending) return pending;
+  } else if (
     everyLogin ||
     (!session.authenticated && ['user_otp', 'user_question', 'user_decoupled'].includes(username))
   ) {
@@ -222,3 +265,6 @@ export const sandboxConnector: Connector = {
   login,
   extract,
 };
+
+/** Its registration: no settings, always available (the demo and the test bed). */
+export const sandboxModule = { id: sandboxConnector.id, create: () => sandboxConnector };

@@ -1,6 +1,7 @@
 // A refresh that needs the end user: the institution asked a one-time code, a question, an
 // approval in its app or a redirect consent (raiseChallenge), or refused the answer
 // (handleLoginError, which also maps every other connector error to the connection status).
+import { createHash } from 'node:crypto';
 import type { ChallengeRequest, ConnectorError } from '../../connectors/connector.ts';
 import { statusDetails, statusForError } from '../../domain/connection-status.ts';
 import { newId } from '../../domain/ids.ts';
@@ -11,6 +12,9 @@ import { type ServiceDeps, sealContext } from '../deps.ts';
 import { failWith, type Refresh } from './finish.ts';
 
 export const CHALLENGE_ATTEMPTS = 3;
+
+/** How a redirect consent's `state` is kept and looked up: it is a bearer secret in a URL. */
+export const callbackStateHash = (state: string) => createHash('sha256').update(state).digest('hex');
 
 export async function handleLoginError(
   deps: ServiceDeps,
@@ -79,6 +83,8 @@ export async function raiseChallenge(
   existing: Awaited<ReturnType<typeof findOpenChallenge>>,
   request: ChallengeRequest,
   session: Record<string, unknown>,
+  /** The state a redirect consent comes back with (only its hash is kept). */
+  state: string,
 ): Promise<void> {
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
@@ -104,6 +110,7 @@ export async function raiseChallenge(
           status: 'open',
           attempts_left: request.type === 'decoupled' ? null : CHALLENGE_ATTEMPTS,
           expires_at: new Date(now.getTime() + request.expiresInSeconds * 1000),
+          callback_state_hash: request.type === 'redirect' ? callbackStateHash(state) : null,
         })
         .execute();
     }

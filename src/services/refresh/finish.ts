@@ -125,6 +125,8 @@ export async function finishRefresh(
       error_code: error?.code ?? null,
       error_detail: error?.detail ?? null,
       answers_sealed: null,
+      // Who was present is kept only while the refresh runs.
+      user_present: null,
     })
     .where('id', '=', refresh.id)
     .execute();

@@ -4,6 +4,7 @@
 // its status machine (finish.ts). Running it again for the same refresh (a retried job after a
 // crash) is safe: records are upserted by deterministic id and the counts are read back from the
 // rows' change sequence.
+import { randomBytes } from 'node:crypto';
 import { ConnectorError, type LoginResult } from '../../connectors/connector.ts';
 import { statusDetails } from '../../domain/connection-status.ts';
 import type { Product } from '../../domain/products.ts';
@@ -83,6 +84,12 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
     ? JSON.parse(open(deps.keyring, refresh.answers_sealed, sealContext.answers(refresh.id)))
     : undefined;
 
+  // A redirect consent comes back to the callback with this state (stored hashed with the challenge).
+  const redirect = {
+    callbackUrl: callbackUrlOf(deps, connector.id),
+    state: randomBytes(24).toString('base64url'),
+  };
+  const userPresent = refresh.user_present ?? undefined;
   let result: LoginResult;
   try {
     result = await connector.login({
@@ -92,6 +99,8 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
       answers,
       refreshNumber: refresh.refresh_number,
       now: deps.now(),
+      redirect,
+      ...(userPresent ? { userPresent } : {}),
     });
   } catch (error) {
     if (!(error instanceof ConnectorError)) throw error;
@@ -99,7 +108,15 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
     return;
   }
   if (result.status === 'challenge') {
-    await raiseChallenge(deps, connection, refresh, challenge, result.challenge, result.session);
+    await raiseChallenge(
+      deps,
+      connection,
+      refresh,
+      challenge,
+      result.challenge,
+      result.session,
+      redirect.state,
+    );
     return;
   }
 
@@ -133,6 +150,10 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
   await extractProducts(deps, connection, refresh, result.session);
 }
 
+/** Tesoro's public callback for a connector's redirect consents (connect/page.routes.ts). */
+export const callbackUrlOf = (deps: Pick<ServiceDeps, 'publicUrl'>, connectorId: string) =>
+  `${deps.publicUrl}/connect/callback/${encodeURIComponent(connectorId)}`;
+
 async function extractProducts(
   deps: ServiceDeps,
   connection: ConnectionRow,
@@ -153,6 +174,7 @@ async function extractProducts(
           since,
           refreshNumber: refresh.refresh_number,
           now: deps.now(),
+          ...(refresh.user_present ? { userPresent: refresh.user_present } : {}),
         }),
     },
     { complete: true },

@@ -9,6 +9,7 @@ import * as connect from './0005-connect.ts';
 import * as imports from './0006-imports.ts';
 import * as queuedImports from './0007-queued-imports.ts';
 import * as documentParts from './0008-document-parts.ts';
+import * as redirectConsent from './0009-redirect-consent.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0006-imports': imports,
   '0007-queued-imports': queuedImports,
   '0008-document-parts': documentParts,
+  '0009-redirect-consent': redirectConsent,
 };
 
 export const migrationProvider: MigrationProvider = {
