@@ -28,10 +28,10 @@ export interface InstitutionDefinition {
   readonly products: readonly Product[];
   readonly fields: readonly LoginField[];
   readonly mfa: readonly ChallengeType[];
-  /** True when every login needs the end user (seed 003's alwaysManualRefresh): no scheduled refresh. */
+  /** True when every login needs the end user (Flanks' alwaysManualRefresh): no scheduled refresh. */
   readonly alwaysManualRefresh: boolean;
   readonly description: Localized;
-  /** Tax id of the entity (seed 003's `cif`), when known. */
+  /** Tax id of the entity (Flanks' `cif`), when known. */
   readonly cif: string | null;
   readonly url: string | null;
   readonly primaryColor: string;

@@ -16,7 +16,7 @@ export type EventType = (typeof eventTypes)[number];
 
 export const eventDescriptions: Record<EventType, string> = {
   'connection.historical_update':
-    "The first extraction of a connection finished (Plaid's HISTORICAL_UPDATE webhook): per-product counts.",
+    "The first extraction of a connection finished (Datanomik's historical webhook): per-product counts.",
   'connection.updated':
     'A later refresh brought new, modified or removed records: counts, and the sync cursor from which ' +
     '/v1/transactions/sync returns exactly this refresh’s changes.',

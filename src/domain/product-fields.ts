@@ -1,22 +1,11 @@
-// The native API's fields of each product: every field seed 003 (Flanks) documents for it, in
-// snake_case, plus what Tesoro adds (categories, pending links, card and loan details). A stored
-// record's document has every one of them, null where the source has nothing, so a client never
-// has to tell "absent" from "unknown". Money travels inside the code as decimal strings and is
-// written as a JSON number in major units on the wire (DESIGN.md); `money` fields are converted here.
-import type { Product } from './products.ts';
+// The native API's fields of each product: every field Flanks documents for it, in snake_case,
+// plus what Tesoro adds (categories, pending links, card and loan details). A stored record's
+// document has every one of them, null where the source has nothing, so a client never has to tell
+// "absent" from "unknown". The product catalog (product-catalog.ts) gives each product its list.
 
 export type FieldKind = 'string' | 'date' | 'money' | 'number' | 'integer' | 'boolean' | 'object' | 'array';
 
 export type FieldList = Readonly<Record<string, FieldKind>>;
-
-/** Which field names a product's parent id under (seed 003: `account_id`, `card_id`, …). */
-export const parentField: Partial<Record<Product, string>> = {
-  transactions: 'account_id',
-  card_transactions: 'card_id',
-  investments: 'portfolio_id',
-  investment_transactions: 'investment_id',
-  liability_transactions: 'liability_id',
-};
 
 const categoryFields = {
   category: 'string',
@@ -25,7 +14,7 @@ const categoryFields = {
   bank_category: 'string',
 } as const;
 
-export const productFields: Readonly<Record<Product, FieldList>> = {
+export const productFields = {
   accounts: {
     iban: 'string',
     name: 'string',
@@ -227,51 +216,4 @@ export const productFields: Readonly<Record<Product, FieldList>> = {
     question: 'string',
     answer: 'array',
   },
-};
-
-/**
- * Keys a connector uses to talk to the engine, never served, and the keys the store writes around
- * every document (store/product-queries.ts renderRecord): a connector's own `pending` would
- * otherwise appear twice in one record.
- */
-const internalKeys = new Set([
-  'pending_natural_key',
-  'product_natural_key',
-  'id',
-  'connection_id',
-  'external_id',
-  ...Object.values(parentField),
-  'pending',
-  'pending_transaction_id',
-  'first_seen_at',
-  'updated_at',
-  'raw',
-]);
-
-/** A decimal string (or number) as a JSON number; anything else as null. */
-function moneyValue(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value !== 'string' || value.trim() === '') return null;
-  const number = Number(value);
-  return Number.isFinite(number) ? number : null;
-}
-
-/**
- * The document a record is served as: every field of its product in the catalog's order (null
- * when missing), money as numbers, then any further fields the connector gave.
- */
-export function productDocument(
-  product: Product,
-  data: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const fields = productFields[product];
-  const document: Record<string, unknown> = {};
-  for (const [name, kind] of Object.entries(fields)) {
-    const value = data[name] ?? null;
-    document[name] = kind === 'money' ? moneyValue(value) : value;
-  }
-  for (const [name, value] of Object.entries(data)) {
-    if (!(name in fields) && !internalKeys.has(name)) document[name] = value ?? null;
-  }
-  return document;
-}
+} as const satisfies Readonly<Record<string, FieldList>>;

@@ -1,5 +1,5 @@
 // What connectors yield and the engine stores: one normalised record of one product.
-import type { Product } from './products.ts';
+import type { Product } from './product-catalog.ts';
 
 export interface NormalizedRecord {
   readonly product: Product;
@@ -18,11 +18,4 @@ export interface NormalizedRecord {
   readonly keepExisting?: boolean;
 }
 
-/** Which product a product's records hang from (its parent), for ids and foreign keys. */
-export const parentProduct: Partial<Record<Product, Product>> = {
-  transactions: 'accounts',
-  card_transactions: 'cards',
-  investments: 'portfolios',
-  investment_transactions: 'investments',
-  liability_transactions: 'liabilities',
-};
+export { parentProduct } from './product-catalog.ts';

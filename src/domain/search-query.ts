@@ -1,4 +1,4 @@
-// Seed 003's query object ("Quickstart Query Engine"): the body of POST /v1/transactions/search.
+// Flanks' query object ("Quickstart Query Engine"): the body of POST /v1/transactions/search.
 // The seed names the object but documents its language elsewhere; Flanks' engine is MongoDB-style,
 // so Tesoro accepts that subset: `{ field: value }` (equality) or `{ field: { $op: value, … } }`
 // with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, on the fields below. Field names may be the

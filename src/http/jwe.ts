@@ -1,4 +1,4 @@
-// Encrypted request bodies (seed 003, "REQUEST ENCRYPTION"): a client may send any body as a
+// Encrypted request bodies (Flanks, "REQUEST ENCRYPTION"): a client may send any body as a
 // compact JWE (`Content-Type: application/jose`, RSA-OAEP-256 + A256CBC-HS512) encrypted to an
 // `enc` key from /.well-known/jwks.json. It is decrypted here, while the body is parsed, so every
 // route validates and handles it exactly like the JSON it contains.

@@ -1,7 +1,7 @@
 // Use cases of the data API: list and get records of a product, the "all data" view of a
-// connection, and the readiness rule every read follows (seed 001's OPERATION_PENDING while the
+// connection, and the readiness rule every read follows (Flinks' OPERATION_PENDING while the
 // first extraction runs; an errored product answers with its error, never with an empty list that
-// could mean "no data" — seed 003's ALL-DATA caveat).
+// could mean "no data" — Flanks' ALL-DATA caveat).
 import type { Kysely } from 'kysely';
 import { AppError } from '../domain/errors.ts';
 import type { Product } from '../domain/products.ts';

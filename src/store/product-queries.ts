@@ -2,8 +2,7 @@
 // document plus ids and timestamps) and Node passes the text through: a page of 100 transactions
 // is never parsed and re-serialised in JavaScript (bench/README.md, bench:api).
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { parentField } from '../domain/product-fields.ts';
-import { movementProducts, type Product, productTable } from '../domain/products.ts';
+import { movementProducts, type Product, parentField, productTable } from '../domain/products.ts';
 import type { FieldCondition, SearchFieldType } from '../domain/search-query.ts';
 import type { Schema } from './schema.ts';
 

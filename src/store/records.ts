@@ -6,7 +6,7 @@
 // a refresh's added / modified / removed counts are read from those values.
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { productDocument } from '../domain/product-fields.ts';
+import { productDocument } from '../domain/product-document.ts';
 import { movementProducts, type Product, productIdPrefix, productTable } from '../domain/products.ts';
 import { type NormalizedRecord, parentProduct } from '../domain/records.ts';
 import { type BulkColumn, type BulkInsert, DuplicateRowError } from './bulk-insert.ts';
@@ -127,7 +127,7 @@ const ownerColumns: BulkColumn[] = [
   { name: 'created_seq', type: 'int8' },
 ];
 
-/** A holder names the stored id of the product it holds (seed 003's `product_id`). */
+/** A holder names the stored id of the product it holds (Flanks' `product_id`). */
 function withProductId(context: StoreContext, product: Product, data: NormalizedRecord['data']) {
   if (product !== 'holders' || typeof data.product_natural_key !== 'string') return data;
   const held = data.product_type as Product;

@@ -146,7 +146,7 @@ export function registerConnectRoutes(
       config: writeScope,
       schema: {
         tags,
-        summary: 'Codes not exchanged yet (seed 003: GET link codes)',
+        summary: 'Codes not exchanged yet (Flanks: GET link codes)',
         querystring: Type.Object(
           { session_id: Type.Optional(Type.String({ maxLength: 64 })) },
           { additionalProperties: false },

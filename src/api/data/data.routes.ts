@@ -6,8 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
-import { parentField } from '../../domain/product-fields.ts';
-import { type Product, products } from '../../domain/products.ts';
+import { type Product, parentField, products } from '../../domain/products.ts';
 import { type FieldCondition, parseSearchQuery, SearchQueryError } from '../../domain/search-query.ts';
 import { authOf } from '../../http/auth.ts';
 import { allData } from '../../services/all-data.ts';
@@ -232,7 +231,7 @@ export function registerDataRoutes(
         tags: ['Data'],
         summary: 'Search cash transactions with a query object',
         description:
-          "For clients that prefer seed 003's query object to query-string filters: the body takes the " +
+          "For clients that prefer Flanks' query object to query-string filters: the body takes the " +
           'same filters and paging as `GET /v1/transactions`, plus `query`, a MongoDB-style object ' +
           '(`{"operationDate": {"$gte": "2025-01-01"}, "amount": {"$lt": 0}, "category": {"$in": ' +
           '["food", "transport"]}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or ' +

@@ -1,42 +1,20 @@
 // Schemas of the data API: one record schema per product, generated from the field catalog
 // (domain/product-fields.ts), and the list filters each product accepts.
 import { type TObject, type TSchema, Type } from 'typebox';
-import { type FieldKind, parentField, productFields } from '../../domain/product-fields.ts';
-import { movementProducts, type Product } from '../../domain/products.ts';
+import { type FieldKind, productFields } from '../../domain/product-fields.ts';
+import {
+  movementProducts,
+  type Product,
+  parentField,
+  productLabels,
+  productPaths,
+} from '../../domain/products.ts';
+
+export { productLabels, productPaths };
+
 import { searchFieldNames } from '../../domain/search-query.ts';
 import { MAX_PAGE_SIZE } from '../../http/pagination.ts';
 import { Nullable, StringEnum } from '../common.schemas.ts';
-
-/** The URL segment of each product: /v1/<segment>. */
-export const productPaths: Record<Product, string> = {
-  accounts: 'accounts',
-  transactions: 'transactions',
-  cards: 'cards',
-  card_transactions: 'card-transactions',
-  portfolios: 'portfolios',
-  investments: 'investments',
-  investment_transactions: 'investment-transactions',
-  liabilities: 'liabilities',
-  liability_transactions: 'liability-transactions',
-  identity: 'identities',
-  holders: 'holders',
-  mifid: 'mifid-answers',
-};
-
-export const productLabels: Record<Product, string> = {
-  accounts: 'accounts',
-  transactions: 'cash transactions',
-  cards: 'cards',
-  card_transactions: 'card transactions',
-  portfolios: 'investment portfolios',
-  investments: 'investments (holdings)',
-  investment_transactions: 'investment transactions',
-  liabilities: 'liabilities (loans, credits)',
-  liability_transactions: 'liability transactions (instalments)',
-  identity: 'identities of the end user',
-  holders: 'holders of accounts, cards, portfolios and liabilities',
-  mifid: 'MiFID questionnaire answers',
-};
 
 const kindSchema: Record<FieldKind, () => TSchema> = {
   string: () => Type.String(),
@@ -163,7 +141,7 @@ export function listResponse(product: Product) {
   });
 }
 
-/** The body of POST /v1/transactions/search: the list filters, plus seed 003's query object. */
+/** The body of POST /v1/transactions/search: the list filters, plus Flanks' query object. */
 export function searchBody(): TObject {
   const filters = listQuery('transactions');
   return Type.Object(

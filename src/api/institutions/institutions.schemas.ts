@@ -24,7 +24,7 @@ export const InstitutionSchema = Type.Object(
     country: Type.String({ description: 'ISO 3166-1 alpha-2.' }),
     kind: StringEnum(['bank', 'broker', 'card_issuer', 'file'] as const),
     products: Type.Array(StringEnum(products)),
-    fields: Type.Array(LoginFieldSchema, { description: 'The login form (seed 002 `expand=fields`).' }),
+    fields: Type.Array(LoginFieldSchema, { description: "The login form (Powens' `expand=fields`)." }),
     mfa: Type.Array(StringEnum(['otp', 'question', 'decoupled', 'redirect'] as const), {
       description: 'Challenges this institution may ask during login.',
     }),

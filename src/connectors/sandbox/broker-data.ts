@@ -1,5 +1,5 @@
 // Sandbox Valores' data: a securities portfolio and a pension plan account holding funds, stocks,
-// ETFs, a bond and a pension plan (valid ISINs, seed 003 investment types and fields), their
+// ETFs, a bond and a pension plan (valid ISINs, Flanks' investment types and fields), their
 // transactions with fees and FX, and the MiFID questionnaire.
 import { makeIban, makeIsin, spanishBban } from '../../domain/identifiers.ts';
 import { centsToDecimal } from '../../domain/money.ts';
@@ -13,7 +13,7 @@ interface Security {
   name: string;
   isin: string;
   symbol: string | null;
-  /** Seed 003 investment type: F fund, VI stock, ETF, FI fixed income, PP pension plan. */
+  /** Flanks' investment type: F fund, VI stock, ETF, FI fixed income, PP pension plan. */
   type: 'F' | 'VI' | 'ETF' | 'FI' | 'PP';
   currency: 'EUR' | 'USD';
   /** Price in cents of the security's currency at the anchor. */

@@ -62,8 +62,8 @@ export async function completeRefresh(
 }
 
 /**
- * The webhook a load is worth: connection.historical_update after the first one (Plaid's
- * HISTORICAL_UPDATE, with each product's count), connection.updated after a later one that changed
+ * The webhook a load is worth: connection.historical_update after the first one (Datanomik's
+ * historical webhook, with each product's count), connection.updated after a later one that changed
  * something. `data` is added to either; `updatedData` to connection.updated only.
  */
 export async function announceLoad(
