@@ -7,15 +7,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ProblemSchema } from './api/common.schemas.ts';
-import { registerConnectRoutes } from './api/connect/connect.routes.ts';
-import { registerConnectionRoutes } from './api/connections/connections.routes.ts';
-import { registerDataRoutes } from './api/data/data.routes.ts';
-import { registerImportRoutes } from './api/imports/imports.routes.ts';
-import { registerInstitutionRoutes } from './api/institutions/institutions.routes.ts';
-import { registerTokenRoutes } from './api/oauth/token.routes.ts';
-import { registerSystemRoutes } from './api/system/system.routes.ts';
-import { registerWebhookRoutes } from './api/webhooks/webhooks.routes.ts';
-import { registerConnectPageRoutes } from './connect/page.routes.ts';
+import { connectRoutes } from './api/connect/connect.routes.ts';
+import { connectionRoutes } from './api/connections/connections.routes.ts';
+import { dataRoutes } from './api/data/data.routes.ts';
+import { importRoutes } from './api/imports/imports.routes.ts';
+import { institutionRoutes } from './api/institutions/institutions.routes.ts';
+import { tokenRoutes } from './api/oauth/token.routes.ts';
+import { systemRoutes } from './api/system/system.routes.ts';
+import { webhookRoutes } from './api/webhooks/webhooks.routes.ts';
+import { connectPageRoutes } from './connect/page.routes.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import { allScopes, scopeDescriptions } from './domain/scopes.ts';
 import { registerAuth } from './http/auth.ts';
@@ -129,15 +129,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuth(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl, failures });
   if (deps.rateLimitPerMinute) await registerRateLimit(app, deps.rateLimitPerMinute);
 
-  registerSystemRoutes(app, { database: deps.database, keys: deps.keys });
-  registerTokenRoutes(app, { db: deps.database.db, keys: deps.keys, issuer: deps.publicUrl, failures });
-  registerInstitutionRoutes(app, { registry: deps.registry });
-  registerConnectionRoutes(app, { engine: deps.engine });
-  registerDataRoutes(app, { db: deps.database.db, allDataMaxRecords: deps.allDataMaxRecords });
-  registerWebhookRoutes(app, { engine: deps.engine });
-  registerConnectRoutes(app, { engine: deps.engine, publicUrl: deps.publicUrl });
-  registerConnectPageRoutes(app, { engine: deps.engine });
-  registerImportRoutes(app, { engine: deps.engine });
+  // Each resource is an encapsulated plugin typed by its schemas (@fastify/type-provider-typebox).
+  // It inherits everything registered above: the hooks (auth and its `config.scopes`, request
+  // guards, rate limit), the error handler, the body parsers and the shared Problem schema. The
+  // schemas a resource adds (Connection, Import, …) are its own, and @fastify/swagger still
+  // collects them into the document.
+  await app.register(systemRoutes, { database: deps.database, keys: deps.keys });
+  await app.register(tokenRoutes, {
+    db: deps.database.db,
+    keys: deps.keys,
+    issuer: deps.publicUrl,
+    failures,
+  });
+  await app.register(institutionRoutes, { registry: deps.registry });
+  await app.register(connectionRoutes, { engine: deps.engine });
+  await app.register(dataRoutes, { db: deps.database.db, allDataMaxRecords: deps.allDataMaxRecords });
+  await app.register(webhookRoutes, { engine: deps.engine });
+  await app.register(connectRoutes, { engine: deps.engine, publicUrl: deps.publicUrl });
+  await app.register(connectPageRoutes, { engine: deps.engine });
+  await app.register(importRoutes, { engine: deps.engine });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, {

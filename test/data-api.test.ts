@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { productPaths } from '../src/api/data/data.schemas.ts';
 import { productFields } from '../src/domain/product-fields.ts';
-import { parentField, type Product, products } from '../src/domain/products.ts';
+import { type Product, parentField, products } from '../src/domain/products.ts';
 import {
   type ConnectionBody,
   connect,

@@ -12,6 +12,13 @@ export function StringEnum<const T extends readonly string[]>(
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/**
+ * An object with any properties. TypeBox types `Type.Object({}, { additionalProperties: true })` as
+ * `{}`; this is the same schema, typed as what it holds: a record of unknown values.
+ */
+export const OpenObject = (options: Record<string, unknown> = {}) =>
+  Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, ...options }));
+
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'A URI identifying the problem type.' }),

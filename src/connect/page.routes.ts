@@ -2,8 +2,9 @@
 // the session token from its URL fragment (never the client's API token), and the public callback
 // a redirect consent comes back to.
 import fs from 'node:fs';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import { AppError } from '../domain/errors.ts';
 import {
   allowedOrigins,
@@ -18,6 +19,7 @@ import {
 import { receiveConsentCallback } from '../services/consent-callback.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { consentPage } from './consent-page.ts';
+import { AnswerBody, CallbackParams, CallbackQuery, CredentialsBody, SessionParams } from './page.schemas.ts';
 
 const assetsDir = new URL('./', import.meta.url);
 const asset = (name: string) => fs.readFileSync(new URL(name, assetsDir), 'utf8');
@@ -30,17 +32,13 @@ const assets = {
 };
 
 const pageTags = ['Connect page (used by the hosted page itself)'];
-const SessionParams = Type.Object({ session_id: Type.String({ maxLength: 64 }) });
-const Strings = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 256 }), {
-  maxProperties: 20,
-});
 
 /** The end user is the one calling the page's API: their address and browser, for the connector. */
 const presenceOf = (request: FastifyRequest) => ({
   userPresent: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
 });
 
-export function registerConnectPageRoutes(app: FastifyInstance, deps: { engine: ServiceDeps }): void {
+export const connectPageRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
 
   const noStore = (reply: FastifyReply) =>
@@ -52,8 +50,7 @@ export function registerConnectPageRoutes(app: FastifyInstance, deps: { engine: 
       schema: { tags: pageTags, summary: 'The Connect page', params: SessionParams },
     },
     async (request, reply) => {
-      const { session_id } = request.params as { session_id: string };
-      const origins = await allowedOrigins(engine, session_id);
+      const origins = await allowedOrigins(engine, request.params.session_id);
       // Only the page's own files run; only the client's registered origins may frame it.
       const csp = [
         "default-src 'none'",
@@ -87,13 +84,14 @@ export function registerConnectPageRoutes(app: FastifyInstance, deps: { engine: 
   }
 
   /** The session a page call is about, from its id and the token the page sends. */
-  const session = (request: FastifyRequest) => {
-    const { session_id } = request.params as { session_id: string };
+  const session = (request: FastifyRequest & { params: { session_id: string } }) => {
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    return sessionForPage(engine, session_id, token);
+    return sessionForPage(engine, request.params.session_id, token);
   };
-  const pageRoute = (summary: string, extra: Record<string, unknown> = {}) => ({
-    schema: { tags: pageTags, summary, params: SessionParams, ...extra },
+  /** A route of the page's API: the session id in the path; pageForm's also take a body. */
+  const pageRoute = (summary: string) => ({ schema: { tags: pageTags, summary, params: SessionParams } });
+  const pageForm = <Body extends TSchema>(summary: string, body: Body) => ({
+    schema: { tags: pageTags, summary, params: SessionParams, body },
   });
 
   app.get('/connect/api/:session_id', pageRoute('The session as the page shows it'), async (request, reply) =>
@@ -101,20 +99,10 @@ export function registerConnectPageRoutes(app: FastifyInstance, deps: { engine: 
   );
   app.post(
     '/connect/api/:session_id/credentials',
-    pageRoute('Submit the login form', {
-      body: Type.Object(
-        { institution_id: Type.String({ maxLength: 64 }), credentials: Strings },
-        { additionalProperties: false },
-      ),
-    }),
+    pageForm('Submit the login form', CredentialsBody),
     async (request, reply) =>
       noStore(reply).send(
-        await submitCredentials(
-          engine,
-          await session(request),
-          request.body as { institution_id: string; credentials: Record<string, string> },
-          presenceOf(request),
-        ),
+        await submitCredentials(engine, await session(request), request.body, presenceOf(request)),
       ),
   );
   app.get('/connect/api/:session_id/progress', pageRoute('Where the connection is'), async (request, reply) =>
@@ -122,16 +110,9 @@ export function registerConnectPageRoutes(app: FastifyInstance, deps: { engine: 
   );
   app.post(
     '/connect/api/:session_id/answer',
-    pageRoute('Answer the open challenge', {
-      body: Type.Object({ answers: Strings }, { additionalProperties: false }),
-    }),
+    pageForm('Answer the open challenge', AnswerBody),
     async (request, reply) => {
-      await answerForPage(
-        engine,
-        await session(request),
-        (request.body as { answers: Record<string, string> }).answers,
-        presenceOf(request),
-      );
+      await answerForPage(engine, await session(request), request.body.answers, presenceOf(request));
       return noStore(reply).code(202).send({ accepted: true });
     },
   );
@@ -152,32 +133,17 @@ export function registerConnectPageRoutes(app: FastifyInstance, deps: { engine: 
           'Public. The `state` names the open redirect challenge; the other query parameters (`code`, ' +
           '`error`, …) are handed to the connector, the refresh resumes, and the end user is sent on ' +
           "to the developer's `redirect_uri` with a one-use `code` (or `error`) and the session's `state`.",
-        params: Type.Object({ connector: Type.String({ maxLength: 64 }) }),
-        // What institutions send back; others (`iss`, `session_state`, …) are passed on as well.
-        querystring: Type.Object(
-          {
-            state: Type.Optional(Type.String({ maxLength: 512 })),
-            code: Type.Optional(Type.String({ maxLength: 4096 })),
-            error: Type.Optional(Type.String({ maxLength: 256 })),
-            error_description: Type.Optional(Type.String({ maxLength: 1024 })),
-          },
-          { additionalProperties: Type.String({ maxLength: 4096 }), maxProperties: 30 },
-        ),
+        params: CallbackParams,
+        querystring: CallbackQuery,
       },
     },
     async (request, reply) => {
-      const { connector } = request.params as { connector: string };
       noStore(reply).header('x-content-type-options', 'nosniff');
       try {
-        const outcome = await receiveConsentCallback(
-          engine,
-          connector,
-          request.query as Record<string, string>,
-          {
-            ip: request.ip,
-            userAgent: request.headers['user-agent'] ?? null,
-          },
-        );
+        const outcome = await receiveConsentCallback(engine, request.params.connector, request.query, {
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? null,
+        });
         if ('redirectTo' in outcome) return reply.redirect(outcome.redirectTo, 303);
         return reply.type('text/html; charset=utf-8').send(consentPage(outcome.page));
       } catch (error) {
@@ -189,4 +155,4 @@ export function registerConnectPageRoutes(app: FastifyInstance, deps: { engine: 
       }
     },
   );
-}
+};

@@ -10,6 +10,13 @@ import {
   needsRehash,
   verifySecret,
 } from '../security/secrets.ts';
+import {
+  deleteClientRow,
+  findClientRow,
+  insertClient,
+  listClientRows,
+  setSecretHash,
+} from '../store/clients.ts';
 import type { Schema } from '../store/schema.ts';
 
 export interface Client {
@@ -47,26 +54,21 @@ export async function createClient(
   input: { name: string; scopes?: readonly Scope[] },
 ): Promise<ClientWithSecret> {
   const clientSecret = generateClientSecret();
-  const row = await db
-    .insertInto('clients')
-    .values({
-      id: newId('client'),
-      name: input.name,
-      secret_hash: hashSecret(clientSecret),
-      scopes: [...(input.scopes ?? allScopes)],
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await insertClient(db, {
+    id: newId('client'),
+    name: input.name,
+    secret_hash: hashSecret(clientSecret),
+    scopes: [...(input.scopes ?? allScopes)],
+  });
   return { client: toClient(row), clientSecret };
 }
 
 export async function listClients(db: Kysely<Schema>): Promise<Client[]> {
-  const rows = await db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('id').execute();
-  return rows.map(toClient);
+  return (await listClientRows(db)).map(toClient);
 }
 
 export async function findClient(db: Kysely<Schema>, id: string): Promise<Client | undefined> {
-  const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findClientRow(db, id);
   return row ? toClient(row) : undefined;
 }
 
@@ -76,17 +78,12 @@ export async function authenticateClient(
   id: string,
   secret: string,
 ): Promise<Client | undefined> {
-  const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findClientRow(db, id);
   const valid = await verifySecret(secret, row?.secret_hash ?? DUMMY_SECRET_HASH);
   if (!row || !valid) return undefined;
   // A hash of an earlier form (scrypt, slow on purpose) is replaced while the secret is at hand.
   if (needsRehash(row.secret_hash))
-    await db
-      .updateTable('clients')
-      .set({ secret_hash: hashSecret(secret) })
-      .where('id', '=', id)
-      .where('secret_hash', '=', row.secret_hash)
-      .execute();
+    await setSecretHash(db, id, hashSecret(secret), { replacing: row.secret_hash });
   return toClient(row);
 }
 
@@ -96,17 +93,11 @@ export async function rotateClientSecret(
   id: string,
 ): Promise<ClientWithSecret | undefined> {
   const clientSecret = generateClientSecret();
-  const row = await db
-    .updateTable('clients')
-    .set({ secret_hash: hashSecret(clientSecret), secret_rotated_at: new Date() })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  const row = await setSecretHash(db, id, hashSecret(clientSecret), { rotated: new Date() });
   return row ? { client: toClient(row), clientSecret } : undefined;
 }
 
 /** Deletes the client and, through foreign keys, everything it owns. */
 export async function deleteClient(db: Kysely<Schema>, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  return deleteClientRow(db, id);
 }

@@ -10,6 +10,19 @@ import { AppError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Product } from '../domain/products.ts';
 import { open, seal } from '../security/envelope.ts';
+import { findClientName, findRedirectUris, setRedirectUriList } from '../store/clients.ts';
+import {
+  endOpenSession,
+  findOpenSessionOfConnection,
+  findSession,
+  insertCode,
+  insertSession,
+  redirectUrisOfSession,
+  sessionExtra,
+  setSessionConnection,
+  unusedCodes,
+  useCode,
+} from '../store/connect-sessions.ts';
 import { findConnection } from '../store/connections.ts';
 import type { ConnectSessionsTable } from '../store/schema.ts';
 import { presentConnection } from './connection-view.ts';
@@ -59,17 +72,12 @@ export async function setRedirectUris(deps: Pick<ServiceDeps, 'db'>, clientId: s
   if (errors.length > 0)
     throw new AppError('VALIDATION_FAILED', 'Some redirect URIs are not valid.', { fields: errors });
   const unique = [...new Set(uris)];
-  await deps.db.updateTable('clients').set({ redirect_uris: unique }).where('id', '=', clientId).execute();
+  await setRedirectUriList(deps.db, clientId, unique);
   return { redirect_uris: unique };
 }
 
 export async function getRedirectUris(deps: Pick<ServiceDeps, 'db'>, clientId: string) {
-  const row = await deps.db
-    .selectFrom('clients')
-    .select('redirect_uris')
-    .where('id', '=', clientId)
-    .executeTakeFirstOrThrow();
-  return { redirect_uris: row.redirect_uris };
+  return { redirect_uris: await findRedirectUris(deps.db, clientId) };
 }
 
 // ---- sessions (the developer's server)
@@ -121,28 +129,25 @@ export async function createSession(
   const id = newId('connectSession');
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
-  await deps.db
-    .insertInto('connect_sessions')
-    .values({
-      id,
-      client_id: clientId,
-      token_hash: sha256(token),
-      redirect_uri: input.redirect_uri,
-      state: input.state ?? null,
-      institution_ids: input.institution_ids ?? null,
-      products: input.products ?? null,
-      country: input.country ?? null,
-      language: input.language ?? 'en',
-      external_id: input.external_id ?? null,
-      access_mode: access,
-      refresh_interval: input.refresh_interval ?? null,
-      extra: input.extra ? JSON.stringify(input.extra) : null,
-      update_connection_id: input.connection_id ?? null,
-      connection_id: null,
-      status: 'open',
-      expires_at: expiresAt,
-    })
-    .execute();
+  await insertSession(deps.db, {
+    id,
+    client_id: clientId,
+    token_hash: sha256(token),
+    redirect_uri: input.redirect_uri,
+    state: input.state ?? null,
+    institution_ids: input.institution_ids ?? null,
+    products: input.products ?? null,
+    country: input.country ?? null,
+    language: input.language ?? 'en',
+    external_id: input.external_id ?? null,
+    access_mode: access,
+    refresh_interval: input.refresh_interval ?? null,
+    extra: input.extra ? JSON.stringify(input.extra) : null,
+    update_connection_id: input.connection_id ?? null,
+    connection_id: null,
+    status: 'open',
+    expires_at: expiresAt,
+  });
   // The token travels in the fragment: browsers never send it to a server or in a Referer.
   return { id, url: `${publicUrl}/connect/${id}#${token}`, expires_at: expiresAt.toISOString() };
 }
@@ -155,11 +160,7 @@ export async function sessionForPage(
   sessionId: string,
   token: string | undefined,
 ): Promise<ConnectSession> {
-  const row = await deps.db
-    .selectFrom('connect_sessions')
-    .selectAll()
-    .where('id', '=', sessionId)
-    .executeTakeFirst();
+  const row = await findSession(deps.db, sessionId);
   if (!row || !token || row.token_hash !== sha256(token))
     throw new AppError('CONNECT_SESSION_INVALID', 'This Connect link is not valid.');
   if (row.status !== 'open' || row.expires_at.getTime() <= deps.now().getTime())
@@ -169,13 +170,7 @@ export async function sessionForPage(
 
 /** The origins that may frame the page or receive its messages: those of the redirect URIs. */
 export async function allowedOrigins(deps: Pick<ServiceDeps, 'db'>, sessionId: string): Promise<string[]> {
-  const row = await deps.db
-    .selectFrom('connect_sessions as s')
-    .innerJoin('clients as c', 'c.id', 's.client_id')
-    .select('c.redirect_uris')
-    .where('s.id', '=', sessionId)
-    .executeTakeFirst();
-  return [...new Set((row?.redirect_uris ?? []).map((uri) => new URL(uri).origin))];
+  return [...new Set((await redirectUrisOfSession(deps.db, sessionId)).map((uri) => new URL(uri).origin))];
 }
 
 function offered(deps: ServiceDeps, session: ConnectSession): InstitutionDefinition[] {
@@ -221,11 +216,7 @@ function presentForPage(institution: InstitutionDefinition, language: Language) 
 /** What the page shows first: the institutions to pick from, or the one being updated. */
 export async function pageSession(deps: ServiceDeps, session: ConnectSession) {
   const language = session.language;
-  const client = await deps.db
-    .selectFrom('clients')
-    .select('name')
-    .where('id', '=', session.client_id)
-    .executeTakeFirstOrThrow();
+  const clientName = await findClientName(deps.db, session.client_id);
   let update = null;
   if (session.update_connection_id) {
     const connection = await findConnection(deps.db, session.client_id, session.update_connection_id);
@@ -234,7 +225,7 @@ export async function pageSession(deps: ServiceDeps, session: ConnectSession) {
   }
   return {
     language,
-    client_name: client.name,
+    client_name: clientName,
     expires_at: session.expires_at.toISOString(),
     redirect_origin: new URL(session.redirect_uri).origin,
     update_institution: update,
@@ -287,11 +278,7 @@ export async function submitCredentials(
     // The connection this session made earlier, for another institution, never succeeded.
     if (existing) await deleteConnection(deps.db, clientId, existing.id);
   }
-  await deps.db
-    .updateTable('connect_sessions')
-    .set({ connection_id: connectionId })
-    .where('id', '=', session.id)
-    .execute();
+  await setSessionConnection(deps.db, session.id, connectionId);
   return { connection_id: connectionId };
 }
 
@@ -346,40 +333,23 @@ export async function handOver(deps: Pick<ServiceDeps, 'db' | 'keyring' | 'now'>
   await deps.db.transaction().execute(async (trx) => {
     // Completing the session is the guard: of concurrent finishes only one finds it still open,
     // so a session hands out one code.
-    const completed = await trx
-      .updateTable('connect_sessions')
-      .set({ status: 'completed' })
-      .where('id', '=', session.id)
-      .where('status', '=', 'open')
-      .returning('id')
-      .executeTakeFirst();
-    if (!completed)
+    if (!(await endOpenSession(trx, session.id, 'completed')))
       throw new AppError('CONNECT_SESSION_EXPIRED', 'This Connect session was already completed.');
-    await trx
-      .insertInto('connect_codes')
-      .values({
-        code_hash: sha256(code),
-        code_sealed: seal(deps.keyring, code, codeContext(session.id)),
-        client_id: session.client_id,
-        session_id: session.id,
-        connection_id: session.connection_id!,
-        expires_at: new Date(deps.now().getTime() + CODE_TTL_MS),
-      })
-      .execute();
+    await insertCode(trx, {
+      code_hash: sha256(code),
+      code_sealed: seal(deps.keyring, code, codeContext(session.id)),
+      client_id: session.client_id,
+      session_id: session.id,
+      connection_id: session.connection_id!,
+      expires_at: new Date(deps.now().getTime() + CODE_TTL_MS),
+    });
   });
   return { code, redirect_url: withParams(session.redirect_uri, { code, state: session.state }) };
 }
 
 /** The open session that made (or updates) a connection, if the end user came through Connect. */
 export async function findOpenSessionOf(deps: Pick<ServiceDeps, 'db' | 'now'>, connectionId: string) {
-  return deps.db
-    .selectFrom('connect_sessions')
-    .selectAll()
-    .where('connection_id', '=', connectionId)
-    .where('status', '=', 'open')
-    .where('expires_at', '>', deps.now())
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
+  return findOpenSessionOfConnection(deps.db, connectionId, deps.now());
 }
 
 /** Where to send the end user when a session ends without a connection (an error, a refusal). */
@@ -388,14 +358,8 @@ export const redirectWithError = (session: ConnectSession, error: string) =>
 
 /** The end user gave up: a connection this session made and that never succeeded is removed. */
 export async function cancelSession(deps: ServiceDeps, session: ConnectSession) {
-  const cancelled = await deps.db
-    .updateTable('connect_sessions')
-    .set({ status: 'cancelled' })
-    .where('id', '=', session.id)
-    .where('status', '=', 'open')
-    .returning('id')
-    .executeTakeFirst();
-  if (!cancelled) throw new AppError('CONNECT_SESSION_EXPIRED', 'This Connect session has already ended.');
+  if (!(await endOpenSession(deps.db, session.id, 'cancelled')))
+    throw new AppError('CONNECT_SESSION_EXPIRED', 'This Connect session has already ended.');
   if (session.connection_id && !session.update_connection_id) {
     const connection = await findConnection(deps.db, session.client_id, session.connection_id);
     if (connection && connection.last_refresh_at === null)
@@ -408,27 +372,15 @@ export async function cancelSession(deps: ServiceDeps, session: ConnectSession) 
 
 export async function exchangeCode(deps: Pick<ServiceDeps, 'db' | 'now'>, clientId: string, code: string) {
   const now = deps.now();
-  const used = await deps.db
-    .updateTable('connect_codes')
-    .set({ used_at: now })
-    .where('code_hash', '=', sha256(code))
-    .where('client_id', '=', clientId)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .returning(['session_id', 'connection_id'])
-    .executeTakeFirst();
+  const used = await useCode(deps.db, clientId, sha256(code), now);
   if (!used) throw new AppError('CONNECT_CODE_INVALID', 'The code is unknown, expired or already exchanged.');
-  const session = await deps.db
-    .selectFrom('connect_sessions')
-    .select('extra')
-    .where('id', '=', used.session_id)
-    .executeTakeFirstOrThrow();
+  const extra = await sessionExtra(deps.db, used.session_id);
   const connection = (await findConnection(deps.db, clientId, used.connection_id))!;
   return {
     connection_id: connection.id,
     external_id: connection.external_id,
     institution_id: connection.institution_id,
-    extra: session.extra ?? null,
+    extra,
   };
 }
 
@@ -437,14 +389,7 @@ export async function listUnusedCodes(
   clientId: string,
   sessionId: string | undefined,
 ) {
-  let query = deps.db
-    .selectFrom('connect_codes')
-    .select(['code_sealed', 'session_id', 'connection_id', 'expires_at', 'created_at'])
-    .where('client_id', '=', clientId)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', deps.now());
-  if (sessionId) query = query.where('session_id', '=', sessionId);
-  const rows = await query.orderBy('created_at', 'desc').limit(100).execute();
+  const rows = await unusedCodes(deps.db, clientId, sessionId, deps.now());
   return {
     data: rows.map((row) => ({
       code: open(deps.keyring, row.code_sealed, codeContext(row.session_id)),

@@ -8,17 +8,22 @@ import { newId } from '../domain/ids.ts';
 import type { Product } from '../domain/products.ts';
 import { REFRESH_CONNECTION } from '../jobs/definitions.ts';
 import { seal } from '../security/envelope.ts';
+import { claimOpenChallenge } from '../store/challenges.ts';
 import {
   abandonActiveRefreshes,
   type ConnectionRow,
+  deleteConnectionRow,
   findActiveRefresh,
   findConnection,
   findOpenChallenge,
   insertConnection,
   insertQueuedRefresh,
+  recordInitialStatus,
   setStatus,
+  updateConnection,
 } from '../store/connections.ts';
 import { recordEvent } from '../store/events.ts';
+import { updateRefresh } from '../store/refreshes.ts';
 import type { Schema } from '../store/schema.ts';
 import { type ServiceDeps, sealContext } from './deps.ts';
 
@@ -145,10 +150,7 @@ export async function createConnection(
       credentials_sealed: seal(deps.keyring, JSON.stringify(input.credentials), sealContext.credentials(id)),
       session_sealed: null,
     });
-    await trx
-      .insertInto('connection_status_events')
-      .values({ connection_id: id, from_status: null, to_status: 'pending', detail: statusDetails.pending })
-      .execute();
+    await recordInitialStatus(trx, id, 'pending', statusDetails.pending);
     const connection = (await findConnection(trx, clientId, id))!;
     await queueRefresh(deps, trx, connection, 'initial', present);
   });
@@ -206,8 +208,7 @@ export async function updateCredentials(
       session_sealed: null,
       needs_user: false,
     };
-    if (current.status === 'ok' || current.status === 'pending')
-      await trx.updateTable('connections').set(extra).where('id', '=', id).execute();
+    if (current.status === 'ok' || current.status === 'pending') await updateConnection(trx, id, extra);
     else await setStatus(trx, current, 'pending', statusDetails.pending, extra);
     // Whatever was in flight used the old credentials: it is superseded by a fresh refresh.
     await abandonActiveRefreshes(trx, id, 'superseded', 'The credentials were updated.', deps.now());
@@ -244,26 +245,12 @@ export async function answerChallenge(
   await deps.db.transaction().execute(async (trx) => {
     // The state change is the guard: of concurrent answers only one finds the challenge still
     // open (the others wait on its row, then see it answered), so the bank sees one login.
-    const claimed = await trx
-      .updateTable('challenges')
-      .set({ status: 'answered' })
-      .where('id', '=', challenge.id)
-      .where('status', '=', 'open')
-      .returning('id')
-      .executeTakeFirst();
-    if (!claimed) throw new AppError('CHALLENGE_NOT_OPEN', 'This verification step was already answered.');
-    await trx
-      .updateTable('refreshes')
-      .set({
-        answers_sealed: seal(
-          deps.keyring,
-          JSON.stringify(answers),
-          sealContext.answers(challenge.refresh_id),
-        ),
-        ...(present.userPresent ? { user_present: JSON.stringify(present.userPresent) } : {}),
-      })
-      .where('id', '=', challenge.refresh_id)
-      .execute();
+    if (!(await claimOpenChallenge(trx, challenge.id)))
+      throw new AppError('CHALLENGE_NOT_OPEN', 'This verification step was already answered.');
+    await updateRefresh(trx, challenge.refresh_id, {
+      answers_sealed: seal(deps.keyring, JSON.stringify(answers), sealContext.answers(challenge.refresh_id)),
+      ...(present.userPresent ? { user_present: JSON.stringify(present.userPresent) } : {}),
+    });
     await deps.jobs.send(REFRESH_CONNECTION, { refreshId: challenge.refresh_id }, { trx });
   });
   return { challengeId: challenge.id };
@@ -300,12 +287,7 @@ export async function enableConnection(
  */
 export async function deleteConnection(db: Kysely<Schema>, clientId: string, id: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const deleted = await trx
-      .deleteFrom('connections')
-      .where('client_id', '=', clientId)
-      .where('id', '=', id)
-      .returning(['id', 'external_id'])
-      .executeTakeFirst();
+    const deleted = await deleteConnectionRow(trx, clientId, id);
     if (!deleted) throw new AppError('NOT_FOUND', `No connection ${id}.`);
     await recordEvent(trx, {
       clientId,

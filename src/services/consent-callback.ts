@@ -7,7 +7,9 @@ import type { UserPresent } from '../connectors/connector.ts';
 import { AppError } from '../domain/errors.ts';
 import { REFRESH_CONNECTION } from '../jobs/definitions.ts';
 import { seal } from '../security/envelope.ts';
+import { claimOpenChallenge, findChallengeState } from '../store/challenges.ts';
 import { findChallengeByCallbackState, findConnectionById } from '../store/connections.ts';
+import { updateRefresh } from '../store/refreshes.ts';
 import { findOpenSessionOf, handOver, redirectWithError } from './connect.ts';
 import { type ServiceDeps, sealContext } from './deps.ts';
 import { callbackStateHash } from './refresh/challenge.ts';
@@ -36,26 +38,12 @@ export async function receiveConsentCallback(
     throw new AppError('CONSENT_CALLBACK_INVALID', 'This consent took too long; start again.');
   await deps.db.transaction().execute(async (trx) => {
     // The state change is the guard: a callback followed twice resumes the refresh once.
-    const claimed = await trx
-      .updateTable('challenges')
-      .set({ status: 'answered' })
-      .where('id', '=', challenge.id)
-      .where('status', '=', 'open')
-      .returning('id')
-      .executeTakeFirst();
-    if (!claimed) throw new AppError('CONSENT_CALLBACK_INVALID', 'This consent link was already used.');
-    await trx
-      .updateTable('refreshes')
-      .set({
-        answers_sealed: seal(
-          deps.keyring,
-          JSON.stringify(answers),
-          sealContext.answers(challenge.refresh_id),
-        ),
-        user_present: JSON.stringify(userPresent),
-      })
-      .where('id', '=', challenge.refresh_id)
-      .execute();
+    if (!(await claimOpenChallenge(trx, challenge.id)))
+      throw new AppError('CONSENT_CALLBACK_INVALID', 'This consent link was already used.');
+    await updateRefresh(trx, challenge.refresh_id, {
+      answers_sealed: seal(deps.keyring, JSON.stringify(answers), sealContext.answers(challenge.refresh_id)),
+      user_present: JSON.stringify(userPresent),
+    });
     await deps.jobs.send(REFRESH_CONNECTION, { refreshId: challenge.refresh_id }, { trx });
   });
   const outcome = await consentOutcome(deps, challenge.id);
@@ -72,11 +60,7 @@ async function consentOutcome(
 ): Promise<'accepted' | 'refused' | 'pending'> {
   const deadline = Date.now() + CONSENT_WAIT_MS;
   while (Date.now() < deadline) {
-    const row = await deps.db
-      .selectFrom('challenges')
-      .select('status')
-      .where('id', '=', challengeId)
-      .executeTakeFirst();
+    const row = await findChallengeState(deps.db, challengeId);
     if (row?.status === 'completed') return 'accepted';
     if (row?.status !== 'answered') return 'refused';
     await new Promise((resolve) => setTimeout(resolve, 100));

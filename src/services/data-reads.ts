@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../domain/errors.ts';
 import type { Product } from '../domain/products.ts';
-import { activeRefreshesOf, type ConnectionRow } from '../store/connections.ts';
+import { activeRefreshesOf, type ConnectionRow, connectionsForRead } from '../store/connections.ts';
 import { decodeCursor, encodeCursor } from '../store/keyset.ts';
 import {
   countRecords,
@@ -32,13 +32,7 @@ export async function connectionsInScope(
   scope: { connectionId?: string | undefined; externalId?: string | undefined },
 ): Promise<ScopedConnection[] | undefined> {
   if (scope.connectionId === undefined && scope.externalId === undefined) return undefined;
-  let query = db
-    .selectFrom('connections')
-    .select(['id', 'external_id', 'products', 'product_status', 'sync_seq'])
-    .where('client_id', '=', clientId);
-  if (scope.connectionId !== undefined) query = query.where('id', '=', scope.connectionId);
-  if (scope.externalId !== undefined) query = query.where('external_id', '=', scope.externalId);
-  const rows = await query.execute();
+  const rows = await connectionsForRead(db, clientId, scope);
   if (scope.connectionId !== undefined && rows.length === 0)
     throw new AppError('NOT_FOUND', `No connection ${scope.connectionId}.`);
   return rows;

@@ -6,9 +6,18 @@ import { AppError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
 import { type MasterKeyring, seal } from '../security/envelope.ts';
-import { queueDeliveries, recordEvent } from '../store/events.ts';
-import { pageByCreation } from '../store/keyset.ts';
+import { eventPage, findEvent, queueDeliveries, recordEvent } from '../store/events.ts';
 import type { Schema } from '../store/schema.ts';
+import {
+  deleteEndpointRow,
+  deliveryPage,
+  type EndpointRow,
+  endpointPage,
+  findEndpoint,
+  insertEndpoint,
+  rotateEndpointSecret,
+  updateEndpointRow,
+} from '../store/webhook-endpoints.ts';
 import { type AddressPolicy, checkWebhookUrl } from '../webhooks/address-guard.ts';
 import { webhookSecretContext } from '../webhooks/dispatcher.ts';
 import { generateWebhookSecret } from '../webhooks/signing.ts';
@@ -22,30 +31,6 @@ export interface WebhookDeps {
   db: Kysely<Schema>;
   keyring: MasterKeyring;
   webhookPolicy: AddressPolicy;
-}
-
-type EndpointRow = Awaited<ReturnType<typeof findEndpoint>> & {};
-
-const endpointColumns = [
-  'id',
-  'client_id',
-  'url',
-  'description',
-  'events',
-  'enabled',
-  'disabled_reason',
-  'previous_secret_expires_at',
-  'created_at',
-  'updated_at',
-] as const;
-
-function findEndpoint(db: Kysely<Schema>, clientId: string, id: string) {
-  return db
-    .selectFrom('webhook_endpoints')
-    .select(endpointColumns)
-    .where('client_id', '=', clientId)
-    .where('id', '=', id)
-    .executeTakeFirst();
 }
 
 export async function getEndpointOrThrow(db: Kysely<Schema>, clientId: string, id: string) {
@@ -83,17 +68,14 @@ export async function createEndpoint(
   assertUrl(input.url, deps.webhookPolicy);
   const id = newId('webhookEndpoint');
   const secret = generateWebhookSecret();
-  await deps.db
-    .insertInto('webhook_endpoints')
-    .values({
-      id,
-      client_id: clientId,
-      url: input.url,
-      description: input.description ?? null,
-      events: input.events ? [...new Set(input.events)] : null,
-      secret_sealed: seal(deps.keyring, secret, webhookSecretContext(id)),
-    })
-    .execute();
+  await insertEndpoint(deps.db, {
+    id,
+    client_id: clientId,
+    url: input.url,
+    description: input.description ?? null,
+    events: input.events ? [...new Set(input.events)] : null,
+    secret_sealed: seal(deps.keyring, secret, webhookSecretContext(id)),
+  });
   return { ...presentEndpoint((await findEndpoint(deps.db, clientId, id))!), secret };
 }
 
@@ -103,11 +85,7 @@ export async function listEndpoints(
   clientId: string,
   query: { page_size: number; cursor?: string | undefined },
 ) {
-  const page = await pageByCreation(
-    db.selectFrom('webhook_endpoints').select(endpointColumns).where('client_id', '=', clientId),
-    query,
-    { direction: 'asc' },
-  );
+  const page = await endpointPage(db, clientId, query);
   return { data: page.rows.map(presentEndpoint), has_more: page.has_more, next_cursor: page.next_cursor };
 }
 
@@ -119,50 +97,39 @@ export async function updateEndpoint(
 ) {
   await getEndpointOrThrow(deps.db, clientId, id);
   if (input.url !== undefined) assertUrl(input.url, deps.webhookPolicy);
-  await deps.db
-    .updateTable('webhook_endpoints')
-    .set({
-      ...(input.url !== undefined ? { url: input.url } : {}),
-      ...(input.events !== undefined ? { events: input.events ? [...new Set(input.events)] : null } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      // Enabling again starts a clean slate: no reason, no failure streak.
-      ...(input.enabled !== undefined
-        ? {
-            enabled: input.enabled,
-            disabled_reason: input.enabled ? null : 'disabled by the client',
-            failing_since: null,
-          }
-        : {}),
-      updated_at: new Date(),
-    })
-    .where('id', '=', id)
-    .execute();
+  await updateEndpointRow(deps.db, id, {
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(input.events !== undefined ? { events: input.events ? [...new Set(input.events)] : null } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    // Enabling again starts a clean slate: no reason, no failure streak.
+    ...(input.enabled !== undefined
+      ? {
+          enabled: input.enabled,
+          disabled_reason: input.enabled ? null : 'disabled by the client',
+          failing_since: null,
+        }
+      : {}),
+    updated_at: new Date(),
+  });
   return presentEndpoint((await findEndpoint(deps.db, clientId, id))!);
 }
 
 export async function deleteEndpoint(db: Kysely<Schema>, clientId: string, id: string): Promise<void> {
-  const result = await db
-    .deleteFrom('webhook_endpoints')
-    .where('client_id', '=', clientId)
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new AppError('NOT_FOUND', `No webhook endpoint ${id}.`);
+  if (!(await deleteEndpointRow(db, clientId, id)))
+    throw new AppError('NOT_FOUND', `No webhook endpoint ${id}.`);
 }
 
 /** A new secret; the old one keeps signing beside it for 24 h so receivers can switch without a gap. */
 export async function rotateSecret(deps: WebhookDeps, clientId: string, id: string, now = new Date()) {
   await getEndpointOrThrow(deps.db, clientId, id);
   const secret = generateWebhookSecret();
-  await deps.db
-    .updateTable('webhook_endpoints')
-    .set((eb) => ({
-      previous_secret_sealed: eb.ref('secret_sealed'),
-      previous_secret_expires_at: new Date(now.getTime() + SECRET_OVERLAP_MS),
-      secret_sealed: seal(deps.keyring, secret, webhookSecretContext(id)),
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .execute();
+  await rotateEndpointSecret(
+    deps.db,
+    id,
+    seal(deps.keyring, secret, webhookSecretContext(id)),
+    new Date(now.getTime() + SECRET_OVERLAP_MS),
+    now,
+  );
   const row = (await findEndpoint(deps.db, clientId, id))!;
   return {
     ...presentEndpoint(row),
@@ -197,12 +164,7 @@ function presentEvent(row: { id: string; type: string; data: unknown; created_at
 }
 
 export async function getEventOrThrow(db: Kysely<Schema>, clientId: string, id: string) {
-  const row = await db
-    .selectFrom('events')
-    .select(['id', 'type', 'data', 'created_at'])
-    .where('client_id', '=', clientId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await findEvent(db, clientId, id);
   if (!row) throw new AppError('NOT_FOUND', `No event ${id}.`);
   return presentEvent(row);
 }
@@ -213,12 +175,7 @@ export async function listEvents(
   clientId: string,
   query: { type?: string | undefined; page_size: number; cursor?: string | undefined },
 ) {
-  let q = db
-    .selectFrom('events')
-    .select(['id', 'type', 'data', 'created_at'])
-    .where('client_id', '=', clientId);
-  if (query.type) q = q.where('type', '=', query.type);
-  const page = await pageByCreation(q, query, { direction: 'desc' });
+  const page = await eventPage(db, clientId, query);
   return { data: page.rows.map(presentEvent), has_more: page.has_more, next_cursor: page.next_cursor };
 }
 
@@ -261,23 +218,7 @@ export async function listDeliveries(
   query: { status?: string | undefined; page_size: number; cursor?: string | undefined },
 ) {
   await getEndpointOrThrow(db, clientId, endpointId);
-  let q = db
-    .selectFrom('webhook_deliveries as d')
-    .innerJoin('events as e', 'e.id', 'd.event_id')
-    .select([
-      'd.id',
-      'd.event_id',
-      'e.type as event_type',
-      'd.status',
-      'd.attempt_count',
-      'd.next_attempt_at',
-      'd.attempts',
-      'd.created_at',
-    ])
-    .where('d.client_id', '=', clientId)
-    .where('d.endpoint_id', '=', endpointId);
-  if (query.status) q = q.where('d.status', '=', query.status as 'pending');
-  const page = await pageByCreation(q, query, { direction: 'desc', table: 'd' });
+  const page = await deliveryPage(db, clientId, endpointId, query);
   return {
     data: page.rows.map((row) => ({
       id: row.id,

@@ -3,6 +3,7 @@
 import { type Insertable, sql, type Updateable } from 'kysely';
 import { assertTransition, type ConnectionStatus } from '../domain/connection-status.ts';
 import { recordEvent } from './events.ts';
+import { pageByCreation } from './keyset.ts';
 import type { ConnectionsTable, Db, ProductState } from './schema.ts';
 
 export type { Db } from './schema.ts';
@@ -219,4 +220,87 @@ export async function statusHistoriesOf(db: Db, connectionIds: readonly string[]
     .where('connection_id', 'in', connectionIds)
     .orderBy('id')
     .execute();
+}
+
+/** A page of the client's connections, oldest first; keyset on (created_at, id). Filters given are ANDed. */
+export async function connectionPage(
+  db: Db,
+  clientId: string,
+  query: {
+    status?: string | undefined;
+    institution_id?: string | undefined;
+    external_id?: string | undefined;
+    page_size: number;
+    cursor?: string | undefined;
+  },
+) {
+  let q = db.selectFrom('connections').selectAll().where('client_id', '=', clientId);
+  if (query.status) q = q.where('status', '=', query.status);
+  if (query.institution_id) q = q.where('institution_id', '=', query.institution_id);
+  if (query.external_id) q = q.where('external_id', '=', query.external_id);
+  return pageByCreation(q, query, { direction: 'asc' });
+}
+
+/** The latest refreshes of a connection of this client, newest first. */
+export async function latestRefreshesOf(db: Db, clientId: string, connectionId: string, limit: number) {
+  return db
+    .selectFrom('refreshes')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('connection_id', '=', connectionId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Writes columns of a connection (its sealed session, products, dates); the status goes through setStatus. */
+export async function updateConnection(
+  db: Db,
+  id: string,
+  values: Updateable<ConnectionsTable>,
+): Promise<void> {
+  await db.updateTable('connections').set(values).where('id', '=', id).execute();
+}
+
+/** The first entry of a connection's status history (setStatus records every later one). */
+export async function recordInitialStatus(db: Db, connectionId: string, status: string, detail: string) {
+  await db
+    .insertInto('connection_status_events')
+    .values({ connection_id: connectionId, from_status: null, to_status: status, detail })
+    .execute();
+}
+
+/** Deletes a connection of this client and, by cascade, every row derived from it; undefined if none. */
+export async function deleteConnectionRow(db: Db, clientId: string, id: string) {
+  return db
+    .deleteFrom('connections')
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .returning(['id', 'external_id'])
+    .executeTakeFirst();
+}
+
+/** A connection's products and their state (by id, whatever its client: the engine's read). */
+export async function productsOfConnection(db: Db, id: string) {
+  return db
+    .selectFrom('connections')
+    .select(['products', 'product_status'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+}
+
+/** The connections a data read is about: the one named, or those of an end user, with what reads need. */
+export async function connectionsForRead(
+  db: Db,
+  clientId: string,
+  scope: { connectionId?: string | undefined; externalId?: string | undefined },
+) {
+  let query = db
+    .selectFrom('connections')
+    .select(['id', 'external_id', 'products', 'product_status', 'sync_seq'])
+    .where('client_id', '=', clientId);
+  if (scope.connectionId !== undefined) query = query.where('id', '=', scope.connectionId);
+  if (scope.externalId !== undefined) query = query.where('external_id', '=', scope.externalId);
+  return query.execute();
 }

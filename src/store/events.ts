@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { EventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
+import { pageByCreation } from './keyset.ts';
 import type { Db } from './schema.ts';
 
 /** The channel the dispatcher LISTENs on. */
@@ -66,4 +67,28 @@ export async function queueDeliveries(
     .execute();
   await sql`select pg_notify(${WEBHOOK_CHANNEL}, '')`.execute(db);
   return targets.map((endpoint) => endpoint.id);
+}
+
+/** An event of this client. */
+export async function findEvent(db: Db, clientId: string, id: string) {
+  return db
+    .selectFrom('events')
+    .select(['id', 'type', 'data', 'created_at'])
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** A client's events, newest first, of one type if given; keyset on (created_at, id). */
+export async function eventPage(
+  db: Db,
+  clientId: string,
+  query: { type?: string | undefined; page_size: number; cursor?: string | undefined },
+) {
+  let q = db
+    .selectFrom('events')
+    .select(['id', 'type', 'data', 'created_at'])
+    .where('client_id', '=', clientId);
+  if (query.type) q = q.where('type', '=', query.type);
+  return pageByCreation(q, query, { direction: 'desc' });
 }

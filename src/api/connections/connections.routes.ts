@@ -1,15 +1,14 @@
 // Native API for connections: an end user's access to one institution.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Language } from '../../connectors/connector.ts';
-import { AppError } from '../../domain/errors.ts';
 import { authOf } from '../../http/auth.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
 import { Page } from '../../http/pagination.ts';
-import { presentConnection, presentConnections, presentRefresh } from '../../services/connection-view.ts';
+import { answerChallengeAndWait } from '../../services/challenge-answer.ts';
+import { listConnections, listRefreshes } from '../../services/connection-list.ts';
+import { presentConnection, presentRefresh } from '../../services/connection-view.ts';
 import {
-  answerChallenge,
-  type CreateConnectionInput,
   createConnection,
   deleteConnection,
   disableConnection,
@@ -20,7 +19,6 @@ import {
 } from '../../services/connections.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { findRefresh } from '../../store/connections.ts';
-import { pageByCreation } from '../../store/keyset.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
   ChallengeAnswerBody,
@@ -28,20 +26,19 @@ import {
   ConnectionParams,
   ConnectionSchema,
   CreateConnectionBody,
+  ConnectionRef as connectionRef,
   LanguageQuery,
   ListConnectionsQuery,
+  RefreshList,
+  RefreshListQuery,
   RefreshSchema,
+  RefreshRef as refreshRef,
   UpdateCredentialsBody,
 } from './connections.schemas.ts';
 
-const connectionRef = Type.Unsafe({ $ref: 'Connection#' });
-const refreshRef = Type.Unsafe({ $ref: 'Refresh#' });
 const tags = ['Connections'];
 
-/** How long POST /challenge waits for the institution's verdict before answering 202. */
-const ANSWER_WAIT_MS = 10_000;
-
-export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: ServiceDeps }): void {
+export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
   const db = engine.db;
   app.addSchema(ChallengeSchema);
@@ -73,7 +70,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
     async (request, reply) => {
       const { client } = authOf(request);
       const result = await withIdempotency(db, client.id, request, reply, 201, async () => {
-        const id = await createConnection(engine, client.id, request.body as CreateConnectionInput);
+        const id = await createConnection(engine, client.id, request.body);
         return view(client.id, id);
       });
       if (reply.statusCode === 200) reply.code(201);
@@ -95,26 +92,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
         },
       },
     },
-    async (request) => {
-      const { client } = authOf(request);
-      const query = request.query as {
-        status?: string;
-        institution_id?: string;
-        external_id?: string;
-        page_size: number;
-        cursor?: string;
-      };
-      let q = db.selectFrom('connections').selectAll().where('client_id', '=', client.id);
-      if (query.status) q = q.where('status', '=', query.status);
-      if (query.institution_id) q = q.where('institution_id', '=', query.institution_id);
-      if (query.external_id) q = q.where('external_id', '=', query.external_id);
-      const page = await pageByCreation(q, query, { direction: 'asc' });
-      return {
-        data: await presentConnections(db, page.rows),
-        has_more: page.has_more,
-        next_cursor: page.next_cursor,
-      };
-    },
+    async (request) => listConnections(db, authOf(request).client.id, request.query),
   );
 
   app.get(
@@ -130,10 +108,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
         response: { 200: connectionRef, ...problemResponses(401, 403, 404) },
       },
     },
-    async (request) => {
-      const { id } = request.params as { id: string };
-      return view(authOf(request).client.id, id, (request.query as { language: Language }).language);
-    },
+    async (request) => view(authOf(request).client.id, request.params.id, request.query.language),
   );
 
   app.post(
@@ -156,36 +131,9 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
     },
     async (request, reply) => {
       const { client } = authOf(request);
-      const { id } = request.params as { id: string };
-      const { challengeId } = await answerChallenge(
-        engine,
-        client.id,
-        id,
-        (request.body as { answers: Record<string, string> }).answers,
-      );
-      const deadline = Date.now() + ANSWER_WAIT_MS;
-      for (;;) {
-        const challenge = await db
-          .selectFrom('challenges')
-          .select(['status', 'attempts_left'])
-          .where('id', '=', challengeId)
-          .executeTakeFirst();
-        if (!challenge || challenge.status === 'completed' || challenge.status === 'expired') break;
-        if (challenge.status === 'open' || challenge.status === 'failed') {
-          throw new AppError(
-            'CHALLENGE_FAILED',
-            challenge.status === 'open'
-              ? 'The answer is not correct; try again.'
-              : 'Too many wrong answers; refresh the connection to start again.',
-            { extensions: { attempts_left: challenge.attempts_left ?? 0 } },
-          );
-        }
-        if (Date.now() > deadline) {
-          reply.code(202);
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const { id } = request.params;
+      const { deciding } = await answerChallengeAndWait(engine, client.id, id, request.body.answers);
+      if (deciding) reply.code(202);
       return view(client.id, id);
     },
   );
@@ -206,12 +154,11 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
     },
     async (request, reply) => {
       const { client } = authOf(request);
-      const { id } = request.params as { id: string };
       const refreshId = await updateCredentials(
         engine,
         client.id,
-        id,
-        (request.body as { credentials: Record<string, string> }).credentials,
+        request.params.id,
+        request.body.credentials,
       );
       reply.code(202);
       return presentRefresh((await findRefresh(db, refreshId))!);
@@ -232,9 +179,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
       },
     },
     async (request, reply) => {
-      const { client } = authOf(request);
-      const { id } = request.params as { id: string };
-      const refreshId = await requestRefresh(engine, client.id, id);
+      const refreshId = await requestRefresh(engine, authOf(request).client.id, request.params.id);
       reply.code(202);
       return presentRefresh((await findRefresh(db, refreshId))!);
     },
@@ -250,25 +195,12 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
         description:
           'Extraction runs of the connection, newest first, with timing and added / modified / removed counts.',
         params: ConnectionParams,
-        querystring: Type.Object({ page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) }),
-        response: { 200: Type.Object({ data: Type.Array(refreshRef) }), ...problemResponses(401, 403, 404) },
+        querystring: RefreshListQuery,
+        response: { 200: RefreshList, ...problemResponses(401, 403, 404) },
       },
     },
-    async (request) => {
-      const { client } = authOf(request);
-      const { id } = request.params as { id: string };
-      await getConnectionOrThrow(db, client.id, id);
-      const rows = await db
-        .selectFrom('refreshes')
-        .selectAll()
-        .where('client_id', '=', client.id)
-        .where('connection_id', '=', id)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit((request.query as { page_size: number }).page_size)
-        .execute();
-      return { data: rows.map(presentRefresh) };
-    },
+    async (request) =>
+      listRefreshes(db, authOf(request).client.id, request.params.id, request.query.page_size),
   );
 
   for (const action of ['disable', 'enable'] as const) {
@@ -289,7 +221,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
       },
       async (request) => {
         const { client } = authOf(request);
-        const { id } = request.params as { id: string };
+        const { id } = request.params;
         if (action === 'disable') await disableConnection(engine, client.id, id);
         else await enableConnection(engine, client.id, id);
         return view(client.id, id);
@@ -311,9 +243,8 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: { engine: S
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      await deleteConnection(db, authOf(request).client.id, id);
-      return reply.code(204).send();
+      await deleteConnection(db, authOf(request).client.id, request.params.id);
+      reply.code(204); // and no body
     },
   );
-}
+};

@@ -1,3 +1,4 @@
+// Schemas of connections, their refreshes and challenges, and the requests that act on them.
 import { Type } from 'typebox';
 import { connectionStatuses } from '../../domain/connection-status.ts';
 import { products } from '../../domain/products.ts';
@@ -134,3 +135,11 @@ export const ListConnectionsQuery = Type.Object({
 
 export const ConnectionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const LanguageQuery = Type.Object({ language: StringEnum(['en', 'es'] as const, { default: 'en' }) });
+
+export const RefreshListQuery = Type.Object({
+  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+});
+
+export const ConnectionRef = Type.Unsafe({ $ref: 'Connection#' });
+export const RefreshRef = Type.Unsafe({ $ref: 'Refresh#' });
+export const RefreshList = Type.Object({ data: Type.Array(RefreshRef) });

@@ -57,79 +57,110 @@ export function recordSchema(product: Product): TObject {
 
 const DateParam = (description: string) => Type.Optional(Type.String({ format: 'date', description }));
 
-/** The filters of a product's list (all optional). */
-export function listQuery(product: Product): TObject {
+// A product's list query is its scope, then (for movements) the movement filters, then (for cash and
+// card transactions) the category, then the paging; each is built afresh for each route.
+
+/** Whose records: a connection, an end user's connections, a parent record. */
+function listScope(product: Product) {
+  return {
+    connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+    external_id: Type.Optional(
+      Type.String({ maxLength: 256, description: "Records of every connection with this end user's id." }),
+    ),
+    ...parentFilter(product),
+  };
+}
+
+/**
+ * The parent's id filter (`account_id` of transactions, …). Its name comes from the catalog, so it is
+ * not part of the query's static type: the list use case reads it by the product's parent field.
+ */
+function parentFilter(product: Product): object {
   const parent = parentField[product];
-  const movement = movementProducts.has(product);
-  return Type.Object(
-    {
-      connection_id: Type.Optional(Type.String({ maxLength: 64 })),
-      external_id: Type.Optional(
-        Type.String({ maxLength: 256, description: "Records of every connection with this end user's id." }),
-      ),
-      ...(parent ? { [parent]: Type.Optional(Type.String({ maxLength: 64 })) } : {}),
-      ...(movement
-        ? {
-            operation_date_from: DateParam('Operation date on or after (YYYY-MM-DD).'),
-            operation_date_to: DateParam('Operation date on or before.'),
-            value_date_from: DateParam('Value date on or after.'),
-            value_date_to: DateParam('Value date on or before.'),
-            amount_min: Type.Optional(
-              Type.Number({ description: 'Amount ≥ this (negative = money leaving).' }),
-            ),
-            amount_max: Type.Optional(Type.Number()),
-            currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
-            pending: Type.Optional(Type.Boolean()),
-            q: Type.Optional(
-              Type.String({
-                minLength: 1,
-                maxLength: 100,
-                description: 'Text in the description, counterparty, shop or merchant (case-insensitive).',
-              }),
-            ),
-          }
-        : {}),
-      ...(product === 'transactions' || product === 'card_transactions'
-        ? {
-            category: Type.Optional(
-              Type.String({
-                maxLength: 64,
-                description: 'A top-level category or a subcategory (docs/categories).',
-              }),
-            ),
-          }
-        : {}),
-      updated_since: Type.Optional(
-        Type.String({
-          format: 'date-time',
-          description: 'Records inserted or changed at or after this instant.',
-        }),
-      ),
-      include: Type.Optional(
-        StringEnum(['raw'], { description: '`raw` adds the source record to each item.' }),
-      ),
-      count: Type.Boolean({
-        default: false,
-        description: 'Add `total`, the number of matching records (slower).',
+  return parent ? { [parent]: Type.Optional(Type.String({ maxLength: 64 })) } : {};
+}
+
+function movementFilters() {
+  return {
+    operation_date_from: DateParam('Operation date on or after (YYYY-MM-DD).'),
+    operation_date_to: DateParam('Operation date on or before.'),
+    value_date_from: DateParam('Value date on or after.'),
+    value_date_to: DateParam('Value date on or before.'),
+    amount_min: Type.Optional(Type.Number({ description: 'Amount ≥ this (negative = money leaving).' })),
+    amount_max: Type.Optional(Type.Number()),
+    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+    pending: Type.Optional(Type.Boolean()),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Text in the description, counterparty, shop or merchant (case-insensitive).',
       }),
-      allow_partial: Type.Boolean({
-        default: false,
-        description: 'Read what is stored even while the first extraction runs or after it failed.',
+    ),
+  };
+}
+
+function categoryFilter() {
+  return {
+    category: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description: 'A top-level category or a subcategory (docs/categories).',
       }),
-      page_size: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 }),
-      cursor: Type.Optional(
-        Type.String({ minLength: 1, maxLength: 512, description: 'The previous `next_cursor`.' }),
-      ),
-      page: Type.Optional(
-        Type.Integer({
-          minimum: 1,
-          maximum: 100_000,
-          description: "1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`.",
-        }),
-      ),
-    },
-    { additionalProperties: false },
-  );
+    ),
+  };
+}
+
+function listPaging() {
+  return {
+    updated_since: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Records inserted or changed at or after this instant.',
+      }),
+    ),
+    include: Type.Optional(
+      StringEnum(['raw'], { description: '`raw` adds the source record to each item.' }),
+    ),
+    count: Type.Boolean({
+      default: false,
+      description: 'Add `total`, the number of matching records (slower).',
+    }),
+    allow_partial: Type.Boolean({
+      default: false,
+      description: 'Read what is stored even while the first extraction runs or after it failed.',
+    }),
+    page_size: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 }),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'The previous `next_cursor`.' }),
+    ),
+    page: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: "1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`.",
+      }),
+    ),
+  };
+}
+
+const closed = { additionalProperties: false } as const;
+const recordListQuery = (product: Product) => Type.Object({ ...listScope(product), ...listPaging() }, closed);
+const movementListQuery = (product: Product) =>
+  Type.Object({ ...listScope(product), ...movementFilters(), ...listPaging() }, closed);
+const categorizedListQuery = (product: Product) =>
+  Type.Object({ ...listScope(product), ...movementFilters(), ...categoryFilter(), ...listPaging() }, closed);
+
+/**
+ * The filters of a product's list (all optional). The return type names the three shapes: inferred,
+ * their union would be reduced to the shape with the fewest properties, and the routes would lose the
+ * movement filters' types.
+ */
+export function listQuery(
+  product: Product,
+): ReturnType<typeof recordListQuery | typeof movementListQuery | typeof categorizedListQuery> {
+  if (product === 'transactions' || product === 'card_transactions') return categorizedListQuery(product);
+  return movementProducts.has(product) ? movementListQuery(product) : recordListQuery(product);
 }
 
 export function listResponse(product: Product) {
@@ -142,11 +173,10 @@ export function listResponse(product: Product) {
 }
 
 /** The body of POST /v1/transactions/search: the list filters, plus Flanks' query object. */
-export function searchBody(): TObject {
-  const filters = listQuery('transactions');
+export function searchBody() {
   return Type.Object(
     {
-      ...filters.properties,
+      ...categorizedListQuery('transactions').properties,
       query: Type.Optional(
         Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
           description:
@@ -156,6 +186,39 @@ export function searchBody(): TObject {
         }),
       ),
     },
-    { additionalProperties: false },
+    closed,
   );
 }
+
+/** GET /v1/transactions/sync: one connection's feed, from a cursor. */
+export const SyncQuery = Type.Object(
+  {
+    connection_id: Type.String({ maxLength: 64 }),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    count: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  },
+  closed,
+);
+
+export function syncResponse() {
+  return Type.Object({
+    added: Type.Array(recordSchema('transactions')),
+    modified: Type.Array(recordSchema('transactions')),
+    removed: Type.Array(
+      Type.Object({
+        transaction_id: Type.String(),
+        account_id: Type.Union([Type.String(), Type.Null()]),
+      }),
+    ),
+    next_cursor: Type.String(),
+    has_more: Type.Boolean(),
+  });
+}
+
+/** The id in GET /v1/<product>/{id} and GET /v1/connections/{id}/all. */
+export const RecordParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const GetRecordQuery = Type.Object({ include: Type.Optional(StringEnum(['raw'])) }, closed);
+
+/** GET /v1/connections/{id}/all: a document of every product, streamed (its shape is described). */
+export const AllDataResponse = Type.Object({}, { additionalProperties: true });

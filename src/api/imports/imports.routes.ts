@@ -3,21 +3,27 @@
 // with a `file` part and the options as fields.
 import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type TSchema, Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Value } from 'typebox/value';
 import { AppError } from '../../domain/errors.ts';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
 import { checkCsvMapping } from '../../formats/csv/mapping-schema.ts';
-import { supportedFormats } from '../../formats/index.ts';
-import type { StatementFormat } from '../../formats/statement.ts';
 import { authOf } from '../../http/auth.ts';
 import { assertNoNul } from '../../http/request-guards.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { importStatement } from '../../services/imports/import-statement.ts';
 import { queueImport } from '../../services/imports/queued-import.ts';
 import { getDocumentContent, getImportOrThrow } from '../../services/imports/reads.ts';
-import { problemResponses, StringEnum } from '../common.schemas.ts';
+import { problemResponses } from '../common.schemas.ts';
+import {
+  ASYNC_FROM_BYTES,
+  DocumentParams,
+  ImportParams,
+  ImportSchema,
+  ImportRef as importRef,
+  UploadOptions,
+} from './imports.schemas.ts';
 
 /** Content types a statement file may be sent as; all are read as raw bytes. */
 const fileTypes = [
@@ -31,56 +37,6 @@ const fileTypes = [
   'application/vnd.ms-excel',
 ];
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
-/** Larger files are answered 202 and imported by a job (GET /v1/imports/{id} follows it). */
-const ASYNC_FROM_BYTES = 2 * 1024 * 1024;
-
-/** What an upload may say about its file: in the query string, or as fields of a multipart form. */
-const UploadOptions = Type.Object(
-  {
-    format: Type.Optional(StringEnum(supportedFormats)),
-    connection_id: Type.Optional(Type.String({ maxLength: 64 })),
-    account_id: Type.Optional(
-      Type.String({
-        maxLength: 64,
-        description:
-          'Add the movements of a one-account file (a QIF or CSV export, say) to this existing account ' +
-          'of a statement-import connection; the file takes its currency, and the account keeps its details.',
-      }),
-    ),
-    external_id: Type.Optional(Type.String({ maxLength: 256 })),
-    filename: Type.Optional(Type.String({ maxLength: 256 })),
-    currency: Type.Optional(
-      Type.String({
-        pattern: '^[A-Z]{3}$',
-        description: 'For files that state no currency (QIF): the currency of their amounts.',
-      }),
-    ),
-    async: Type.Optional(
-      Type.Boolean({
-        description: `Answer 202 at once and import in the background (always so above ${ASYNC_FROM_BYTES / 1048576} MiB).`,
-      }),
-    ),
-    csv_mapping: Type.Optional(
-      Type.String({
-        maxLength: 4096,
-        description:
-          'CSV only, JSON: which column holds what (date, amount or debit/credit, description, …), ' +
-          'when detection is not certain. A CSV that needs one answers 422 with what was detected.',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-type UploadOptionsValue = {
-  format?: StatementFormat;
-  connection_id?: string;
-  account_id?: string;
-  external_id?: string;
-  filename?: string;
-  currency?: string;
-  csv_mapping?: string;
-  async?: boolean;
-};
 
 /** The csv_mapping query parameter: JSON, checked against its schema (400 with pointers if not). */
 function csvMappingOf(text: string | undefined): CsvMapping | undefined {
@@ -101,40 +57,10 @@ function csvMappingOf(text: string | undefined): CsvMapping | undefined {
   return mapping;
 }
 
-const ImportSchema = Type.Object(
-  {
-    id: Type.String(),
-    status: StringEnum(['processing', 'completed', 'failed'] as const),
-    format: Type.Union([Type.String(), Type.Null()]),
-    connection_id: Type.Union([Type.String(), Type.Null()]),
-    document_id: Type.Union([Type.String(), Type.Null()]),
-    summary: Type.Object({}, { additionalProperties: true }),
-    issues: Type.Array(Type.Object({}, { additionalProperties: true })),
-    created_at: Type.String({ format: 'date-time' }),
-    finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  },
-  { $id: 'Import' },
-);
-
-export function registerImportRoutes(app: FastifyInstance, deps: { engine: ServiceDeps }): void {
+export const importRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
   app.addSchema(ImportSchema);
-  const importRef = Type.Unsafe({ $ref: 'Import#' });
-  // The file types are read as raw bytes by the upload route only (an encapsulated context):
-  // everywhere else they stay unsupported media types. JSON, forms and JWE are not parsed here at
-  // all: a parsed value is not a file (the number 60000000 once became a 60 MB document).
-  app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      fileTypes,
-      { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES },
-      (_request, body, done) => done(null, body),
-    );
-    await scope.register(multipart, {
-      limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 20, fieldSize: 8192 },
-    });
-    registerUpload(scope, engine, importRef);
-  });
+  app.register(uploadRoute, { engine });
 
   app.get(
     '/v1/imports/:id',
@@ -143,12 +69,11 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Servi
       schema: {
         tags: ['Imports'],
         summary: 'An import: status, format, counts, issues',
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        params: ImportParams,
         response: { 200: importRef, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) =>
-      getImportOrThrow(engine.db, authOf(request).client.id, (request.params as { id: string }).id),
+    async (request) => getImportOrThrow(engine.db, authOf(request).client.id, request.params.id),
   );
 
   app.get(
@@ -158,16 +83,12 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Servi
       schema: {
         tags: ['Imports'],
         summary: 'The imported file, byte for byte',
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        params: DocumentParams,
         response: { ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
-      const document = await getDocumentContent(
-        engine.db,
-        authOf(request).client.id,
-        (request.params as { id: string }).id,
-      );
+      const document = await getDocumentContent(engine.db, authOf(request).client.id, request.params.id);
       if (document.filename)
         reply.header(
           'content-disposition',
@@ -183,9 +104,25 @@ export function registerImportRoutes(app: FastifyInstance, deps: { engine: Servi
         .send(Readable.from(document.parts));
     },
   );
-}
+};
 
-function registerUpload(app: FastifyInstance, engine: ServiceDeps, importRef: TSchema): void {
+/**
+ * POST /v1/imports. The file types are read as raw bytes by the upload route only (its own
+ * encapsulated context): everywhere else they stay unsupported media types. JSON, forms and JWE are
+ * not parsed here at all: a parsed value is not a file (the number 60000000 once became a 60 MB
+ * document).
+ */
+const uploadRoute: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, { engine }) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    fileTypes,
+    { parseAs: 'buffer', bodyLimit: MAX_FILE_BYTES },
+    (_request, body, done) => done(null, body),
+  );
+  await app.register(multipart, {
+    limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 20, fieldSize: 8192 },
+  });
+
   app.post(
     '/v1/imports',
     {
@@ -205,20 +142,9 @@ function registerUpload(app: FastifyInstance, engine: ServiceDeps, importRef: TS
       },
     },
     async (request, reply) => {
-      const body = request.body as Buffer | undefined;
-      if (!request.isMultipart() && body !== undefined && !Buffer.isBuffer(body))
-        throw new AppError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          'Send the file itself as the body, or as multipart/form-data.',
-        );
       const upload = request.isMultipart()
-        ? await multipartUpload(request)
-        : {
-            options: request.query as UploadOptionsValue,
-            bytes: body ?? Buffer.alloc(0),
-            contentType: request.headers['content-type'] ?? 'application/octet-stream',
-            filename: undefined,
-          };
+        ? await multipartUpload(request, request.query)
+        : bodyUpload(request, request.query);
       const { options } = upload;
       const input = {
         bytes: new Uint8Array(upload.bytes),
@@ -240,13 +166,29 @@ function registerUpload(app: FastifyInstance, engine: ServiceDeps, importRef: TS
       return importStatement(engine, clientId, input);
     },
   );
+};
+
+/** A file sent as the body itself (the content-type parsers above give it as bytes). */
+function bodyUpload(request: FastifyRequest, options: UploadOptions) {
+  const { body } = request;
+  if (body !== undefined && !Buffer.isBuffer(body))
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'Send the file itself as the body, or as multipart/form-data.',
+    );
+  return {
+    options,
+    bytes: body ?? Buffer.alloc(0),
+    contentType: request.headers['content-type'] ?? 'application/octet-stream',
+    filename: undefined,
+  };
 }
 
 /**
  * A multipart/form-data upload: one file part (`file`) and the options as fields; query-string
  * options still apply, fields win. Bad fields are a 400 with pointers into the body.
  */
-async function multipartUpload(request: FastifyRequest) {
+async function multipartUpload(request: FastifyRequest, query: UploadOptions) {
   const fields: Record<string, string> = {};
   let file: { bytes: Buffer; contentType: string; filename: string } | null = null;
   try {
@@ -263,31 +205,30 @@ async function multipartUpload(request: FastifyRequest) {
     }
   } catch (error) {
     // The multipart parser's own refusals (no boundary, a cut body) carry no HTTP status.
-    if (error instanceof AppError || typeof (error as { statusCode?: unknown }).statusCode === 'number')
-      throw error;
+    const status = typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode;
+    if (error instanceof AppError || typeof status === 'number') throw error;
     throw new AppError(
       'MALFORMED_BODY',
       `The multipart/form-data body could not be read: ${(error as Error).message}.`,
     );
   }
   assertNoNul(fields);
-  const merged = Value.Convert(UploadOptions, { ...(request.query as object), ...fields });
-  const errors = [...Value.Errors(UploadOptions, merged)];
-  if (errors.length > 0 || !file)
+  const merged = Value.Convert(UploadOptions, { ...query, ...fields });
+  if (!file || !Value.Check(UploadOptions, merged))
     throw new AppError('VALIDATION_FAILED', 'The upload is not valid.', {
       fields: [
         ...(file ? [] : [{ in: 'body' as const, path: ['file'], detail: 'is required: the statement file' }]),
-        ...errors.map((error) => ({
+        ...Value.Errors(UploadOptions, merged).map((error) => ({
           in: 'body' as const,
           path: error.instancePath
             ? error.instancePath.split('/').slice(1)
-            : [String((error.params as { additionalProperties?: string }).additionalProperties ?? '')],
+            : [error.keyword === 'additionalProperties' ? String(error.params.additionalProperties) : ''],
           detail: error.message,
         })),
       ],
     });
   return {
-    options: merged as UploadOptionsValue,
+    options: merged,
     bytes: file.bytes,
     contentType: file.contentType,
     filename: file.filename,

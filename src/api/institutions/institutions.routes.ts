@@ -1,14 +1,13 @@
 // GET /v1/institutions and /v1/institutions/{id}: what the connectors can reach; GET /v1/connectors: which are configured.
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { InstitutionDefinition, Language } from '../../connectors/connector.ts';
 import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import { AppError } from '../../domain/errors.ts';
-import type { Product } from '../../domain/products.ts';
 import { Page } from '../../http/pagination.ts';
 import { pageInMemory } from '../../store/keyset.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
+  ConnectorList,
   GetInstitutionQuery,
   InstitutionParams,
   InstitutionSchema,
@@ -56,16 +55,10 @@ const fold = (text: string) =>
 const byNameThenId = (a: readonly string[], b: readonly string[]) =>
   a[0]!.localeCompare(b[0]!) || a[1]!.localeCompare(b[1]!);
 
-interface ListQuery {
-  country?: string;
-  product?: Product;
-  q?: string;
-  language: Language;
-  page_size: number;
-  cursor?: string;
-}
-
-export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry: ConnectorRegistry }): void {
+export const institutionRoutes: FastifyPluginAsyncTypebox<{ registry: ConnectorRegistry }> = async (
+  app,
+  deps,
+) => {
   app.get(
     '/v1/institutions',
     {
@@ -79,7 +72,7 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry
       },
     },
     async (request) => {
-      const query = request.query as ListQuery;
+      const { query } = request;
       const needle = query.q ? fold(query.q) : undefined;
       const matching = deps.registry
         .institutions()
@@ -105,8 +98,8 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const { language } = request.query as { language: Language };
+      const { id } = request.params;
+      const { language } = request.query;
       const institution = deps.registry.findInstitution(id);
       if (!institution) throw new AppError('NOT_FOUND', `No institution ${id}.`);
       return presentInstitution(deps.registry, institution, language);
@@ -123,19 +116,7 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry
         description:
           'Each connector Tesoro knows: available when configured, with how many institutions it offers; ' +
           'unavailable when its environment variables are not set (`variables` names them).',
-        response: {
-          200: Type.Object({
-            data: Type.Array(
-              Type.Object({
-                id: Type.String(),
-                available: Type.Boolean(),
-                institutions: Type.Integer(),
-                variables: Type.Optional(Type.Array(Type.String())),
-              }),
-            ),
-          }),
-          ...problemResponses(401),
-        },
+        response: { 200: ConnectorList, ...problemResponses(401) },
       },
     },
     async () => ({
@@ -156,4 +137,4 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: { registry
       ],
     }),
   );
-}
+};

@@ -1,3 +1,4 @@
+// Schemas of institutions (what the connectors reach, with their login forms) and of the connectors.
 import { Type } from 'typebox';
 import { products } from '../../domain/products.ts';
 import { PageQuery } from '../../http/pagination.ts';
@@ -59,3 +60,14 @@ export const ListInstitutionsQuery = Type.Object({
 export const GetInstitutionQuery = Type.Object({ language });
 
 export const InstitutionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export const ConnectorList = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      available: Type.Boolean(),
+      institutions: Type.Integer(),
+      variables: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+});

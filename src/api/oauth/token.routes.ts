@@ -1,5 +1,5 @@
 // POST /v1/oauth/token: OAuth2 client-credentials grant (Flanks' POST v0/token).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../domain/errors.ts';
 import { parseScopes, type Scope } from '../../domain/scopes.ts';
@@ -13,21 +13,18 @@ import type { Schema } from '../../store/schema.ts';
 import { problemResponses } from '../common.schemas.ts';
 import { TokenRequest, TokenResponse } from './token.schemas.ts';
 
-interface TokenBody {
-  grant_type: string;
-  scope?: string;
-}
-
 const invalidClient = () =>
   new HttpError('AUTH_INVALID_CLIENT', 'Unknown client or wrong client secret.', {
     extensions: { error: 'invalid_client' },
     headers: { 'www-authenticate': 'Basic realm="tesoro"' },
   });
 
-export function registerTokenRoutes(
-  app: FastifyInstance,
-  deps: { db: Kysely<Schema>; keys: KeyStore; issuer: string; failures: AuthFailures | undefined },
-): void {
+export const tokenRoutes: FastifyPluginAsyncTypebox<{
+  db: Kysely<Schema>;
+  keys: KeyStore;
+  issuer: string;
+  failures: AuthFailures | undefined;
+}> = async (app, deps) => {
   app.post(
     '/v1/oauth/token',
     {
@@ -41,7 +38,7 @@ export function registerTokenRoutes(
       },
     },
     async (request, reply) => {
-      const body = request.body as TokenBody;
+      const { body } = request;
       if (body.grant_type !== 'client_credentials') {
         throw new AppError(
           'AUTH_UNSUPPORTED_GRANT_TYPE',
@@ -77,4 +74,4 @@ export function registerTokenRoutes(
       });
     },
   );
-}
+};

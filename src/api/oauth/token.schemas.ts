@@ -1,3 +1,4 @@
+// Schemas of the token endpoint: the client-credentials grant and the access token it returns.
 import { Type } from 'typebox';
 import { allScopes } from '../../domain/scopes.ts';
 

@@ -1,15 +1,15 @@
 // Liveness, readiness and the public key set. None of these need a token.
-import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../domain/errors.ts';
 import type { KeyStore } from '../../services/keys.ts';
 import { type Database, pendingMigrations } from '../../store/database.ts';
 import { problemResponses } from '../common.schemas.ts';
+import { HealthResponse, JwksResponse, ReadyResponse } from './system.schemas.ts';
 
-export function registerSystemRoutes(
-  app: FastifyInstance,
-  deps: { database: Database; keys: KeyStore },
-): void {
+export const systemRoutes: FastifyPluginAsyncTypebox<{ database: Database; keys: KeyStore }> = async (
+  app,
+  deps,
+) => {
   app.get(
     '/health',
     {
@@ -18,7 +18,7 @@ export function registerSystemRoutes(
         tags: ['System'],
         summary: 'Liveness',
         description: 'Answers 200 while the process is up.',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: { 200: HealthResponse },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -34,10 +34,7 @@ export function registerSystemRoutes(
         description:
           'Answers 200 when the database is reachable and every migration is applied; 503 otherwise.',
         response: {
-          200: Type.Object({
-            status: Type.Literal('ready'),
-            database: Type.String({ description: '`pglite` (embedded) or `postgres`.' }),
-          }),
+          200: ReadyResponse,
           ...problemResponses(503),
         },
       },
@@ -63,7 +60,7 @@ export function registerSystemRoutes(
         summary: 'Public keys',
         description:
           'The keys that verify access tokens (`use: sig`) and the keys to encrypt JWE request bodies to (`use: enc`, RSA-OAEP-256 + A256CBC-HS512).',
-        response: { 200: Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }) },
+        response: { 200: JwksResponse },
       },
     },
     async (_request, reply) => {
@@ -71,4 +68,4 @@ export function registerSystemRoutes(
       return deps.keys.jwks();
     },
   );
-}
+};

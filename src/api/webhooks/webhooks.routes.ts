@@ -1,9 +1,8 @@
 // Native API for webhooks: endpoints, the event log, deliveries, test and resend.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { EventType } from '../../domain/events.ts';
 import { authOf } from '../../http/auth.ts';
-import { Page, PageQuery } from '../../http/pagination.ts';
+import { Page } from '../../http/pagination.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import {
   createEndpoint,
@@ -19,30 +18,32 @@ import {
   sendTestEvent,
   updateEndpoint,
 } from '../../services/webhooks.ts';
-import { problemResponses, StringEnum } from '../common.schemas.ts';
+import { problemResponses } from '../common.schemas.ts';
 import {
   CreateEndpointBody,
   DeliverySchema,
   EndpointSchema,
   EndpointWithSecretSchema,
   EventSchema,
-  EventTypeSchema,
+  EndpointRef as endpointRef,
+  EventRef as eventRef,
+  IdParams,
+  ListDeliveriesQuery,
+  ListEndpointsQuery,
+  ListEventsQuery,
   ResendBody,
+  Resent,
   UpdateEndpointBody,
 } from './webhooks.schemas.ts';
 
-const endpointRef = Type.Unsafe({ $ref: 'WebhookEndpoint#' });
-const eventRef = Type.Unsafe({ $ref: 'Event#' });
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const config = { scopes: ['webhooks:manage' as const] };
 const tags = ['Webhooks'];
 
-export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: ServiceDeps }): void {
+export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
   const { db } = engine;
   app.addSchema(EndpointSchema);
   app.addSchema(EventSchema);
-  const idOf = (request: { params: unknown }) => (request.params as { id: string }).id;
 
   app.post(
     '/v1/webhook-endpoints',
@@ -59,9 +60,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
       },
     },
     async (request, reply) => {
-      const body = request.body as { url: string; events?: EventType[]; description?: string };
       reply.code(201);
-      return createEndpoint(engine, authOf(request).client.id, body);
+      return createEndpoint(engine, authOf(request).client.id, request.body);
     },
   );
 
@@ -72,12 +72,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
       schema: {
         tags,
         summary: 'List webhook endpoints',
-        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        querystring: ListEndpointsQuery,
         response: { 200: Page(endpointRef, 'Endpoints, oldest first.'), ...problemResponses(400, 401, 403) },
       },
     },
-    async (request) =>
-      listEndpoints(db, authOf(request).client.id, request.query as { page_size: number; cursor?: string }),
+    async (request) => listEndpoints(db, authOf(request).client.id, request.query),
   );
 
   app.get(
@@ -92,7 +91,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
       },
     },
     async (request) =>
-      presentEndpoint(await getEndpointOrThrow(db, authOf(request).client.id, idOf(request))),
+      presentEndpoint(await getEndpointOrThrow(db, authOf(request).client.id, request.params.id)),
   );
 
   app.patch(
@@ -107,8 +106,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
         response: { 200: endpointRef, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) =>
-      updateEndpoint(engine, authOf(request).client.id, idOf(request), request.body as Record<string, never>),
+    async (request) => updateEndpoint(engine, authOf(request).client.id, request.params.id, request.body),
   );
 
   app.delete(
@@ -123,8 +121,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
       },
     },
     async (request, reply) => {
-      await deleteEndpoint(db, authOf(request).client.id, idOf(request));
-      return reply.code(204).send();
+      await deleteEndpoint(db, authOf(request).client.id, request.params.id);
+      reply.code(204); // and no body
     },
   );
 
@@ -142,7 +140,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
         response: { 200: EndpointWithSecretSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => rotateSecret(engine, authOf(request).client.id, idOf(request)),
+    async (request) => rotateSecret(engine, authOf(request).client.id, request.params.id),
   );
 
   app.post(
@@ -158,7 +156,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
     },
     async (request, reply) => {
       reply.code(202);
-      return sendTestEvent(db, authOf(request).client.id, idOf(request));
+      return sendTestEvent(db, authOf(request).client.id, request.params.id);
     },
   );
 
@@ -173,23 +171,14 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
           'Newest first. Each delivery lists its attempts (time, status code, latency, first 1 KB of the ' +
           'answer, error) and, while pending, when the next retry goes out.',
         params: IdParams,
-        querystring: Type.Object(
-          { status: Type.Optional(StringEnum(['pending', 'succeeded', 'failed'] as const)), ...PageQuery },
-          { additionalProperties: false },
-        ),
+        querystring: ListDeliveriesQuery,
         response: {
           200: Page(DeliverySchema, 'Deliveries, newest first.'),
           ...problemResponses(400, 401, 403, 404),
         },
       },
     },
-    async (request) =>
-      listDeliveries(
-        db,
-        authOf(request).client.id,
-        idOf(request),
-        request.query as { status?: string; page_size: number; cursor?: string },
-      ),
+    async (request) => listDeliveries(db, authOf(request).client.id, request.params.id, request.query),
   );
 
   app.get(
@@ -199,19 +188,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
       schema: {
         tags,
         summary: 'The event log (kept 30 days)',
-        querystring: Type.Object(
-          { type: Type.Optional(EventTypeSchema), ...PageQuery },
-          { additionalProperties: false },
-        ),
+        querystring: ListEventsQuery,
         response: { 200: Page(eventRef, 'Events, newest first.'), ...problemResponses(400, 401, 403) },
       },
     },
-    async (request) =>
-      listEvents(
-        db,
-        authOf(request).client.id,
-        request.query as { type?: string; page_size: number; cursor?: string },
-      ),
+    async (request) => listEvents(db, authOf(request).client.id, request.query),
   );
 
   app.get(
@@ -225,7 +206,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
         response: { 200: eventRef, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => getEventOrThrow(db, authOf(request).client.id, idOf(request)),
+    async (request) => getEventOrThrow(db, authOf(request).client.id, request.params.id),
   );
 
   app.post(
@@ -246,15 +227,14 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: { engine: Serv
         params: IdParams,
         body: ResendBody,
         response: {
-          202: Type.Object({ event_id: Type.String(), endpoint_ids: Type.Array(Type.String()) }),
+          202: Resent,
           ...problemResponses(400, 401, 403, 404, 409),
         },
       },
     },
     async (request, reply) => {
-      const body = request.body as { endpoint_id?: string };
       reply.code(202);
-      return resendEvent(db, authOf(request).client.id, idOf(request), body.endpoint_id);
+      return resendEvent(db, authOf(request).client.id, request.params.id, request.body.endpoint_id);
     },
   );
-}
+};

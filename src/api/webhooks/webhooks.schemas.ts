@@ -1,6 +1,7 @@
 // Schemas of webhook endpoints, events and deliveries.
 import { Type } from 'typebox';
 import { eventDescriptions, eventTypes } from '../../domain/events.ts';
+import { PageQuery } from '../../http/pagination.ts';
 import { Nullable, StringEnum } from '../common.schemas.ts';
 
 export const EventTypeSchema = StringEnum(eventTypes, {
@@ -111,3 +112,21 @@ export const ResendBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const EndpointRef = Type.Unsafe({ $ref: 'WebhookEndpoint#' });
+export const EventRef = Type.Unsafe({ $ref: 'Event#' });
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const ListEndpointsQuery = Type.Object(PageQuery, { additionalProperties: false });
+
+export const ListDeliveriesQuery = Type.Object(
+  { status: Type.Optional(StringEnum(['pending', 'succeeded', 'failed'] as const)), ...PageQuery },
+  { additionalProperties: false },
+);
+
+export const ListEventsQuery = Type.Object(
+  { type: Type.Optional(EventTypeSchema), ...PageQuery },
+  { additionalProperties: false },
+);
+
+export const Resent = Type.Object({ event_id: Type.String(), endpoint_ids: Type.Array(Type.String()) });

@@ -9,7 +9,7 @@ import { newId } from '../../domain/ids.ts';
 import { type Product, productTable } from '../../domain/products.ts';
 import type { ParseResult } from '../../formats/statement.ts';
 import { unnestInsert } from '../../store/bulk-insert.ts';
-import { insertConnection } from '../../store/connections.ts';
+import { insertConnection, productsOfConnection, updateConnection } from '../../store/connections.ts';
 import { insertDocument, type NewDocument, setDocumentConnection } from '../../store/documents.ts';
 import { recordEvent } from '../../store/events.ts';
 import { endImportCompleted, insertImport } from '../../store/imports.ts';
@@ -101,11 +101,7 @@ export async function writeImport(
     { complete: false },
   );
   // An investment file added to a bank-statement connection gives it the investment products.
-  const stored = await trx
-    .selectFrom('connections')
-    .select(['products', 'external_id'])
-    .where('id', '=', connection.id)
-    .executeTakeFirstOrThrow();
+  const stored = await productsOfConnection(trx, connection.id);
   const products = [...new Set([...(stored.products as Product[]), ...source.products])];
   const counts = await changesSince(
     trx,
@@ -113,16 +109,12 @@ export async function writeImport(
     startSeq,
     products.map((p) => productTable[p]),
   );
-  await trx
-    .updateTable('connections')
-    .set({
-      products,
-      last_refresh_at: deps.now(),
-      last_transaction_date: await lastTransactionDate(trx, connection.id),
-      updated_at: deps.now(),
-    })
-    .where('id', '=', connection.id)
-    .execute();
+  await updateConnection(trx, connection.id, {
+    products,
+    last_refresh_at: deps.now(),
+    last_transaction_date: await lastTransactionDate(trx, connection.id),
+    updated_at: deps.now(),
+  });
   const summary = JSON.stringify({ ...summaryOf(result), ...counts });
   const finished = {
     format: result.format,

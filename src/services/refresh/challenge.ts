@@ -7,7 +7,14 @@ import { statusDetails, statusForError } from '../../domain/connection-status.ts
 import { newId } from '../../domain/ids.ts';
 import { REFRESH_CONNECTION } from '../../jobs/definitions.ts';
 import { seal } from '../../security/envelope.ts';
-import { type ConnectionRow, type findOpenChallenge, setStatus } from '../../store/connections.ts';
+import { insertChallenge, updateChallenge } from '../../store/challenges.ts';
+import {
+  type ConnectionRow,
+  type findOpenChallenge,
+  setStatus,
+  updateConnection,
+} from '../../store/connections.ts';
+import { updateRefresh } from '../../store/refreshes.ts';
 import { type ServiceDeps, sealContext } from '../deps.ts';
 import { failWith, type Refresh } from './finish.ts';
 
@@ -33,16 +40,8 @@ export async function handleLoginError(
     );
     if (attemptsLeft > 0) {
       await deps.db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('challenges')
-          .set({ status: 'open', attempts_left: attemptsLeft })
-          .where('id', '=', challenge.id)
-          .execute();
-        await trx
-          .updateTable('refreshes')
-          .set({ status: 'waiting_user', answers_sealed: null })
-          .where('id', '=', refresh.id)
-          .execute();
+        await updateChallenge(trx, challenge.id, { status: 'open', attempts_left: attemptsLeft });
+        await updateRefresh(trx, refresh.id, { status: 'waiting_user', answers_sealed: null });
       });
       return;
     }
@@ -55,11 +54,7 @@ export async function handleLoginError(
       'challenge_failed',
       undefined,
       async (trx) => {
-        await trx
-          .updateTable('challenges')
-          .set({ status: 'failed', attempts_left: 0 })
-          .where('id', '=', challenge.id)
-          .execute();
+        await updateChallenge(trx, challenge.id, { status: 'failed', attempts_left: 0 });
       },
     );
     return;
@@ -88,37 +83,26 @@ export async function raiseChallenge(
 ): Promise<void> {
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('connections')
-      .set({
-        session_sealed: seal(deps.keyring, JSON.stringify(session), sealContext.session(connection.id)),
-      })
-      .where('id', '=', connection.id)
-      .execute();
+    await updateConnection(trx, connection.id, {
+      session_sealed: seal(deps.keyring, JSON.stringify(session), sealContext.session(connection.id)),
+    });
     if (!existing || existing.refresh_id !== refresh.id) {
-      await trx
-        .insertInto('challenges')
-        .values({
-          id: newId('challenge'),
-          client_id: connection.client_id,
-          connection_id: connection.id,
-          refresh_id: refresh.id,
-          type: request.type,
-          prompt: JSON.stringify(request.prompt),
-          fields: JSON.stringify(request.fields),
-          redirect_url: request.redirectUrl ?? null,
-          status: 'open',
-          attempts_left: request.type === 'decoupled' ? null : CHALLENGE_ATTEMPTS,
-          expires_at: new Date(now.getTime() + request.expiresInSeconds * 1000),
-          callback_state_hash: request.type === 'redirect' ? callbackStateHash(state) : null,
-        })
-        .execute();
+      await insertChallenge(trx, {
+        id: newId('challenge'),
+        client_id: connection.client_id,
+        connection_id: connection.id,
+        refresh_id: refresh.id,
+        type: request.type,
+        prompt: JSON.stringify(request.prompt),
+        fields: JSON.stringify(request.fields),
+        redirect_url: request.redirectUrl ?? null,
+        status: 'open',
+        attempts_left: request.type === 'decoupled' ? null : CHALLENGE_ATTEMPTS,
+        expires_at: new Date(now.getTime() + request.expiresInSeconds * 1000),
+        callback_state_hash: request.type === 'redirect' ? callbackStateHash(state) : null,
+      });
     }
-    await trx
-      .updateTable('refreshes')
-      .set({ status: 'waiting_user', answers_sealed: null })
-      .where('id', '=', refresh.id)
-      .execute();
+    await updateRefresh(trx, refresh.id, { status: 'waiting_user', answers_sealed: null });
     await setStatus(
       trx,
       connection,

@@ -10,10 +10,12 @@ import {
   type Db,
   type findRefresh,
   isRefreshActive,
+  productsOfConnection,
   setStatus,
 } from '../../store/connections.ts';
 import { recordEvent } from '../../store/events.ts';
 import { type ChangeCounts, changesSince, lastTransactionDate } from '../../store/records.ts';
+import { updateRefresh } from '../../store/refreshes.ts';
 import type { Schema } from '../../store/schema.ts';
 import { REFRESH_INTERVALS_MS, type ServiceDeps } from '../deps.ts';
 import { encodeSyncCursor } from '../transactions-sync.ts';
@@ -79,11 +81,7 @@ export async function announceLoad(
   const base = { connection_id: connection.id, external_id: connection.external_id, ...load.data };
   const { counts } = load;
   if (load.firstLoad) {
-    const row = await trx
-      .selectFrom('connections')
-      .select('product_status')
-      .where('id', '=', connection.id)
-      .executeTakeFirstOrThrow();
+    const row = await productsOfConnection(trx, connection.id);
     const products = Object.fromEntries(
       Object.entries(row.product_status).map(([product, state]) => [
         product,
@@ -115,21 +113,17 @@ export async function finishRefresh(
     refresh.start_seq === null
       ? { added: 0, modified: 0, removed: 0 }
       : await changesSince(deps.db, refresh.connection_id, refresh.start_seq, Object.values(productTable));
-  await deps.db
-    .updateTable('refreshes')
-    .set({
-      status,
-      finished_at: deps.now(),
-      started_at: refresh.started_at ?? deps.now(),
-      ...counts,
-      error_code: error?.code ?? null,
-      error_detail: error?.detail ?? null,
-      answers_sealed: null,
-      // Who was present is kept only while the refresh runs.
-      user_present: null,
-    })
-    .where('id', '=', refresh.id)
-    .execute();
+  await updateRefresh(deps.db, refresh.id, {
+    status,
+    finished_at: deps.now(),
+    started_at: refresh.started_at ?? deps.now(),
+    ...counts,
+    error_code: error?.code ?? null,
+    error_detail: error?.detail ?? null,
+    answers_sealed: null,
+    // Who was present is kept only while the refresh runs.
+    user_present: null,
+  });
   return counts;
 }
 

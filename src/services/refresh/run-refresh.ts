@@ -9,14 +9,17 @@ import { ConnectorError, type LoginResult } from '../../connectors/connector.ts'
 import { statusDetails } from '../../domain/connection-status.ts';
 import type { Product } from '../../domain/products.ts';
 import { open, seal } from '../../security/envelope.ts';
+import { updateChallenge } from '../../store/challenges.ts';
 import {
   type ConnectionRow,
   findConnectionById,
   findOpenChallenge,
   findRefresh,
   setStatus,
+  updateConnection,
 } from '../../store/connections.ts';
 import { currentChangeSeq } from '../../store/records.ts';
+import { updateRefresh } from '../../store/refreshes.ts';
 import { type ServiceDeps, sealContext } from '../deps.ts';
 import { handleLoginError, raiseChallenge } from './challenge.ts';
 import { completeRefresh, failWith, finishRefresh, type Refresh } from './finish.ts';
@@ -51,7 +54,7 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
   const challenge = await findOpenChallenge(db, connection.id);
   if (refresh.status === 'waiting_user' && challenge) {
     if (challenge.expires_at.getTime() <= deps.now().getTime()) {
-      await db.updateTable('challenges').set({ status: 'expired' }).where('id', '=', challenge.id).execute();
+      await updateChallenge(db, challenge.id, { status: 'expired' });
       await failWith(
         deps,
         connection,
@@ -68,11 +71,11 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
   refresh.started_at ??= deps.now();
   // Kept across retries: the refresh's counts are every change made since it first ran.
   refresh.start_seq ??= await currentChangeSeq(db);
-  await db
-    .updateTable('refreshes')
-    .set({ status: 'running', started_at: refresh.started_at, start_seq: refresh.start_seq })
-    .where('id', '=', refresh.id)
-    .execute();
+  await updateRefresh(db, refresh.id, {
+    status: 'running',
+    started_at: refresh.started_at,
+    start_seq: refresh.start_seq,
+  });
 
   const credentials = JSON.parse(
     open(deps.keyring, connection.credentials_sealed, sealContext.credentials(connection.id)),
@@ -121,25 +124,11 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
   }
 
   await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('connections')
-      .set({
-        session_sealed: seal(
-          deps.keyring,
-          JSON.stringify(result.session),
-          sealContext.session(connection.id),
-        ),
-      })
-      .where('id', '=', connection.id)
-      .execute();
-    await trx.updateTable('refreshes').set({ answers_sealed: null }).where('id', '=', refresh.id).execute();
-    if (challenge) {
-      await trx
-        .updateTable('challenges')
-        .set({ status: 'completed' })
-        .where('id', '=', challenge.id)
-        .execute();
-    }
+    await updateConnection(trx, connection.id, {
+      session_sealed: seal(deps.keyring, JSON.stringify(result.session), sealContext.session(connection.id)),
+    });
+    await updateRefresh(trx, refresh.id, { answers_sealed: null });
+    if (challenge) await updateChallenge(trx, challenge.id, { status: 'completed' });
     // The end user did their part: while the records load, the status says so (a first load is
     // pending again; a connection that had data is ok, with its refresh running).
     if (connection.status === 'challenge_required') {

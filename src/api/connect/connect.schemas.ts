@@ -1,0 +1,65 @@
+// Schemas of hosted Connect, the developer's side: redirect URIs, sessions, and codes.
+import { Type } from 'typebox';
+import { products } from '../../domain/products.ts';
+import { REFRESH_INTERVALS_MS } from '../../services/deps.ts';
+import { OpenObject, StringEnum } from '../common.schemas.ts';
+
+export const RedirectUrisBody = Type.Object(
+  { redirect_uris: Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 20 }) },
+  { additionalProperties: false },
+);
+
+export const RedirectUris = Type.Object({ redirect_uris: Type.Array(Type.String()) });
+
+export const CreateSessionBody = Type.Object(
+  {
+    redirect_uri: Type.String({ maxLength: 2048 }),
+    state: Type.Optional(Type.String({ maxLength: 512 })),
+    institution_ids: Type.Optional(
+      Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 100 }),
+    ),
+    products: Type.Optional(Type.Array(StringEnum(products), { minItems: 1 })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+    language: Type.Optional(StringEnum(['en', 'es'] as const)),
+    external_id: Type.Optional(Type.String({ maxLength: 256 })),
+    access_mode: Type.Optional(StringEnum(['single', 'recurrent'] as const)),
+    refresh_interval: Type.Optional(StringEnum(Object.keys(REFRESH_INTERVALS_MS))),
+    extra: Type.Optional(OpenObject({ maxProperties: 50 })),
+    connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionCreated = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  expires_at: Type.String({ format: 'date-time' }),
+});
+
+export const ExchangeBody = Type.Object(
+  { code: Type.String({ maxLength: 128 }) },
+  { additionalProperties: false },
+);
+
+export const Exchanged = Type.Object({
+  connection_id: Type.String(),
+  external_id: Type.Union([Type.String(), Type.Null()]),
+  institution_id: Type.String(),
+  extra: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+});
+
+export const CodesQuery = Type.Object(
+  { session_id: Type.Optional(Type.String({ maxLength: 64 })) },
+  { additionalProperties: false },
+);
+
+export const UnusedCodes = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      session_id: Type.String(),
+      connection_id: Type.String(),
+      expires_at: Type.String({ format: 'date-time' }),
+    }),
+  ),
+});

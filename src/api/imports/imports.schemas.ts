@@ -1,0 +1,67 @@
+// Schemas of statement imports: the options of an upload (query string or multipart fields), the
+// import as the API shows it, and the ids of imports and stored documents.
+import { type Static, Type } from 'typebox';
+import { supportedFormats } from '../../formats/index.ts';
+import { StringEnum } from '../common.schemas.ts';
+
+/** Larger files are answered 202 and imported by a job (GET /v1/imports/{id} follows it). */
+export const ASYNC_FROM_BYTES = 2 * 1024 * 1024;
+
+/** What an upload may say about its file: in the query string, or as fields of a multipart form. */
+export const UploadOptions = Type.Object(
+  {
+    format: Type.Optional(StringEnum(supportedFormats)),
+    connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+    account_id: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description:
+          'Add the movements of a one-account file (a QIF or CSV export, say) to this existing account ' +
+          'of a statement-import connection; the file takes its currency, and the account keeps its details.',
+      }),
+    ),
+    external_id: Type.Optional(Type.String({ maxLength: 256 })),
+    filename: Type.Optional(Type.String({ maxLength: 256 })),
+    currency: Type.Optional(
+      Type.String({
+        pattern: '^[A-Z]{3}$',
+        description: 'For files that state no currency (QIF): the currency of their amounts.',
+      }),
+    ),
+    async: Type.Optional(
+      Type.Boolean({
+        description: `Answer 202 at once and import in the background (always so above ${ASYNC_FROM_BYTES / 1048576} MiB).`,
+      }),
+    ),
+    csv_mapping: Type.Optional(
+      Type.String({
+        maxLength: 4096,
+        description:
+          'CSV only, JSON: which column holds what (date, amount or debit/credit, description, …), ' +
+          'when detection is not certain. A CSV that needs one answers 422 with what was detected.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type UploadOptions = Static<typeof UploadOptions>;
+
+export const ImportSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: StringEnum(['processing', 'completed', 'failed'] as const),
+    format: Type.Union([Type.String(), Type.Null()]),
+    connection_id: Type.Union([Type.String(), Type.Null()]),
+    document_id: Type.Union([Type.String(), Type.Null()]),
+    summary: Type.Object({}, { additionalProperties: true }),
+    issues: Type.Array(Type.Object({}, { additionalProperties: true })),
+    created_at: Type.String({ format: 'date-time' }),
+    finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'Import' },
+);
+
+export const ImportRef = Type.Unsafe({ $ref: 'Import#' });
+
+export const ImportParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const DocumentParams = Type.Object({ id: Type.String({ maxLength: 64 }) });

@@ -1,0 +1,98 @@
+// Rows of hosted Connect: sessions (one visit to the page) and the one-use codes they end with.
+// A session's state changes are guarded by its current state, so concurrent requests cannot both
+// complete (or cancel) it.
+import type { Insertable } from 'kysely';
+import type { ConnectCodesTable, ConnectSessionsTable, Db } from './schema.ts';
+
+export async function insertSession(db: Db, row: Insertable<ConnectSessionsTable>): Promise<void> {
+  await db.insertInto('connect_sessions').values(row).execute();
+}
+
+export async function findSession(db: Db, id: string) {
+  return db.selectFrom('connect_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The redirect URIs registered by the client a session belongs to. */
+export async function redirectUrisOfSession(db: Db, sessionId: string): Promise<string[]> {
+  const row = await db
+    .selectFrom('connect_sessions as s')
+    .innerJoin('clients as c', 'c.id', 's.client_id')
+    .select('c.redirect_uris')
+    .where('s.id', '=', sessionId)
+    .executeTakeFirst();
+  return row?.redirect_uris ?? [];
+}
+
+export async function setSessionConnection(db: Db, id: string, connectionId: string): Promise<void> {
+  await db
+    .updateTable('connect_sessions')
+    .set({ connection_id: connectionId })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Ends an open session as `completed` or `cancelled`; false when it was not open any more. */
+export async function endOpenSession(
+  db: Db,
+  id: string,
+  status: 'completed' | 'cancelled',
+): Promise<boolean> {
+  const ended = await db
+    .updateTable('connect_sessions')
+    .set({ status })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .returning('id')
+    .executeTakeFirst();
+  return ended !== undefined;
+}
+
+/** The newest open session that made (or updates) a connection. */
+export async function findOpenSessionOfConnection(db: Db, connectionId: string, now: Date) {
+  return db
+    .selectFrom('connect_sessions')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('status', '=', 'open')
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
+export async function insertCode(db: Db, row: Insertable<ConnectCodesTable>): Promise<void> {
+  await db.insertInto('connect_codes').values(row).execute();
+}
+
+/** Marks a code of this client used, if it is unused and not expired; returns what it was for. */
+export async function useCode(db: Db, clientId: string, codeHash: string, now: Date) {
+  return db
+    .updateTable('connect_codes')
+    .set({ used_at: now })
+    .where('code_hash', '=', codeHash)
+    .where('client_id', '=', clientId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning(['session_id', 'connection_id'])
+    .executeTakeFirst();
+}
+
+export async function sessionExtra(db: Db, sessionId: string) {
+  const row = await db
+    .selectFrom('connect_sessions')
+    .select('extra')
+    .where('id', '=', sessionId)
+    .executeTakeFirstOrThrow();
+  return row.extra ?? null;
+}
+
+/** A client's codes not exchanged yet (newest first, at most 100), of one session if given. */
+export async function unusedCodes(db: Db, clientId: string, sessionId: string | undefined, now: Date) {
+  let query = db
+    .selectFrom('connect_codes')
+    .select(['code_sealed', 'session_id', 'connection_id', 'expires_at', 'created_at'])
+    .where('client_id', '=', clientId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now);
+  if (sessionId) query = query.where('session_id', '=', sessionId);
+  return query.orderBy('created_at', 'desc').limit(100).execute();
+}
