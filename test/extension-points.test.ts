@@ -279,6 +279,37 @@ describe('statement files', () => {
   });
 });
 
+describe('the Connect page', () => {
+  test('a consent the bank ended is an error in plain words, not a spinner', async () => {
+    const created = await call('POST', '/v1/connect/sessions', { redirect_uri: redirectUri, language: 'es' });
+    const url = new URL(created.body.url);
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
+    await page.goto(`${base}${url.pathname}${url.hash}`);
+    await page.getByRole('button', { name: /^Banco Sandbox\b(?! Firma)/ }).click();
+    await page.getByLabel('Usuario').fill('user_consent_expired');
+    await page.getByLabel('Contraseña').fill('pass_good');
+    await page.getByRole('button', { name: 'Conectar' }).click();
+    await page.getByRole('alert').getByText('Tu permiso para leer estas cuentas ha terminado').waitFor();
+    await page.screenshot({ path: `${SHOTS}/22-consent-expired-es.png`, fullPage: true });
+    await page.close();
+  });
+
+  test('has wording, in English and Spanish, for every status that stops it with an error', async () => {
+    const { errorStatuses } = await import('../src/domain/connection-status.ts');
+    const page = fs.readFileSync(new URL('../src/connect/page.js', import.meta.url), 'utf8');
+    // The two `errors: { … }` blocks of the page's texts, English then Spanish.
+    const blocks = [...page.matchAll(/errors: \{([^}]*)\}/g)].map((m) => m[1]!);
+    assert.equal(blocks.length, 2);
+    for (const [language, block] of [
+      ['en', blocks[0]!],
+      ['es', blocks[1]!],
+    ] as const)
+      for (const status of [...errorStatuses, 'disabled'])
+        assert.match(block, new RegExp(`\\b${status}: '`), `${language}: ${status}`);
+  });
+});
+
 describe('webhooks', () => {
   test('a bare POST /v1/events/{id}/resend (no body) resends to every subscribed endpoint', async () => {
     const receiver = await startReceiver();
