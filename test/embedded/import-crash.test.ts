@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { getToken, startServer } from '../helpers/processes.ts';
+import { devClientToken, startServer } from '../helpers/processes.ts';
 
 const MOVEMENTS = 60_000;
 
@@ -14,12 +14,7 @@ test('a queued import killed while it is stored is resumed at the restart and co
   const env = { TESORO_DATA_DIR: dataDir, TESORO_PUBLIC_URL: 'http://tesoro.crash', LOG_LEVEL: 'debug' };
   let server = await startServer(env);
   try {
-    const dev = JSON.parse(fs.readFileSync(path.join(dataDir, 'dev-client.json'), 'utf8'));
-    const token = (
-      (await (await getToken(server.baseUrl, dev.client_id, dev.client_secret)).json()) as {
-        access_token: string;
-      }
-    ).access_token;
+    const token = await devClientToken(server.baseUrl, dataDir);
     const api = async (url: string, init: RequestInit = {}) => {
       const response = await fetch(`${server.baseUrl}${url}`, {
         ...init,

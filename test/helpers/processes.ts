@@ -1,7 +1,9 @@
 // Runs Tesoro as a real child process (`node src/main.ts …`), the way a user does.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 export interface RunResult {
   code: number | null;
@@ -96,6 +98,13 @@ export async function getToken(baseUrl: string, clientId: string, clientSecret: 
       client_secret: clientSecret,
     }),
   });
+}
+
+/** An access token of the development client an embedded server wrote into its data directory. */
+export async function devClientToken(baseUrl: string, dataDir: string): Promise<string> {
+  const dev = JSON.parse(fs.readFileSync(path.join(dataDir, 'dev-client.json'), 'utf8'));
+  const response = await getToken(baseUrl, dev.client_id, dev.client_secret);
+  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 /** Starts a long-running command (e.g. `worker`); `waitFor` resolves when its output matches. */

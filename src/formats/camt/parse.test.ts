@@ -3,33 +3,21 @@
 // notification with an undated entry, and a camt.053 cut short with an unreadable amount. Each is
 // read through the camt parser and through parseStatementFile, which must detect the format.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
-import { decodeStatementBytes } from '../decode.ts';
-import { parseStatementFile } from '../index.ts';
+import { fixtureReader, parseEveryWay } from '../fixture-checks.ts';
 import type { ParseResult, Statement } from '../statement.ts';
-import { collector, withBalanceCheck, withValueChecks } from '../stream.ts';
 import { CamtParser, parseCamt } from './parse.ts';
 
-const fixture = (name: string) =>
-  new Uint8Array(fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+const fixture = fixtureReader(new URL('./fixtures/', import.meta.url));
 
-/** The file read by the camt parser and by format detection, which must agree. */
-function parseBoth(name: string): ParseResult {
-  const bytes = fixture(name);
-  const { text } = decodeStatementBytes(bytes);
-  const direct = parseCamt(text);
-  const detected = parseStatementFile(bytes);
-  assert.equal(detected?.format, 'camt', `${name}: detected as camt`);
-  assert.deepEqual(detected, direct, `${name}: same result both ways`);
-  // Written in 9-character pieces (tags, attributes and CDATA cut anywhere) it reads the same.
-  const { sink, result } = collector('camt');
-  const parser = new CamtParser(withValueChecks(withBalanceCheck(sink)));
-  for (let i = 0; i < text.length; i += 9) parser.write(text.slice(i, i + 9));
-  parser.close();
-  assert.deepEqual(result, direct, `${name}: same result read in pieces`);
-  return direct;
-}
+/** The file read by its parser, by format detection, and in 9-character pieces (tags, attributes and CDATA cut anywhere). */
+const parseBoth = (name: string): ParseResult =>
+  parseEveryWay(fixture(name), name, {
+    format: 'camt',
+    parseText: parseCamt,
+    create: (sink) => new CamtParser(sink),
+    piece: 9,
+  });
 
 const movement = (t: Statement['transactions'][number]) => ({
   id: t.sourceId,

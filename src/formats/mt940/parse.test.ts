@@ -3,35 +3,23 @@
 // Windows-1252, Dutch /TRTP/…/NAME/…/REMI/ details, and an MT942 interim report. Each is read
 // through the MT940 parser and through parseStatementFile, which must detect the format.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
 import { decodeStatementBytes } from '../decode.ts';
-import { parseStatementFile } from '../index.ts';
+import { fixtureReader, parseEveryWay } from '../fixture-checks.ts';
 import type { ParseResult, Statement } from '../statement.ts';
-import { collector, withBalanceCheck, withValueChecks } from '../stream.ts';
 import { Mt940Parser, parseMt940 } from './parse.ts';
 
-const fixture = (name: string) =>
-  new Uint8Array(fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+const fixture = fixtureReader(new URL('./fixtures/', import.meta.url));
 
-/** The file read by the MT940 parser and by format detection, which must agree. */
-function parseBoth(name: string): ParseResult {
-  const bytes = fixture(name);
-  const { text } = decodeStatementBytes(bytes);
-  const direct = parseMt940(text);
-  const detected = parseStatementFile(bytes);
-  assert.equal(detected?.format, 'mt940', `${name}: detected as MT940`);
-  assert.deepEqual(detected, direct, `${name}: same result both ways`);
-  // Written in 6-character pieces (fields and CRLFs cut anywhere) it reads the same.
-  const { sink, result } = collector('mt940');
-  const parser = new Mt940Parser(withValueChecks(withBalanceCheck(sink)));
-  for (let i = 0; i < text.length; i += 6) parser.write(text.slice(i, i + 6));
-  parser.close();
-  assert.deepEqual(result, direct, `${name}: same result read in pieces`);
-  return direct;
-}
+/** The file read by its parser, by format detection, and in 6-character pieces (fields and CRLFs cut anywhere). */
+const parseBoth = (name: string): ParseResult =>
+  parseEveryWay(fixture(name), name, {
+    format: 'mt940',
+    parseText: parseMt940,
+    create: (sink) => new Mt940Parser(sink),
+    piece: 6,
+  });
 
-/** A movement as a user reads it: booking (entry) date, value date, signed amount, texts. */
 const movement = (t: Statement['transactions'][number]) => ({
   date: t.bookingDate,
   valueDate: t.valueDate,

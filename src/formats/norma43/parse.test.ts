@@ -3,34 +3,22 @@
 // a movement whose date cannot be read, and a file cut before its closing record 33. Each is read
 // through the Norma 43 parser and through parseStatementFile, which must detect the format.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
 import { decodeStatementBytes } from '../decode.ts';
-import { parseStatementFile } from '../index.ts';
+import { fixtureReader, parseEveryWay } from '../fixture-checks.ts';
 import type { ParseResult, Statement } from '../statement.ts';
-import { collector, withBalanceCheck, withValueChecks } from '../stream.ts';
 import { Norma43Parser, parseNorma43 } from './parse.ts';
 
-const fixture = (name: string) =>
-  new Uint8Array(fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+const fixture = fixtureReader(new URL('./fixtures/', import.meta.url));
 
-/** The file read by the Norma 43 parser and by format detection, which must agree. */
-function parseBoth(name: string): ParseResult {
-  const bytes = fixture(name);
-  const decoded = decodeStatementBytes(bytes);
-  const direct = parseNorma43(decoded.text);
-  const detected = parseStatementFile(bytes);
-  assert.equal(detected?.format, 'norma43', `${name}: detected as Norma 43`);
-  assert.deepEqual(detected.statements, direct.statements, `${name}: same statements both ways`);
-  assert.deepEqual(detected.issues, direct.issues, `${name}: same issues both ways`);
-  // Written in 7-character pieces (records and CRLFs cut anywhere) it reads the same.
-  const { sink, result } = collector('norma43');
-  const parser = new Norma43Parser(withValueChecks(withBalanceCheck(sink)));
-  for (let i = 0; i < decoded.text.length; i += 7) parser.write(decoded.text.slice(i, i + 7));
-  parser.close();
-  assert.deepEqual(result, direct, `${name}: same result read in pieces`);
-  return direct;
-}
+/** The file read by its parser, by format detection, and in 7-character pieces (records and CRLFs cut anywhere). */
+const parseBoth = (name: string): ParseResult =>
+  parseEveryWay(fixture(name), name, {
+    format: 'norma43',
+    parseText: parseNorma43,
+    create: (sink) => new Norma43Parser(sink),
+    piece: 7,
+  });
 
 const movement = (t: Statement['transactions'][number]) => ({
   date: t.bookingDate,

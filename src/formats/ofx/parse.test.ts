@@ -4,33 +4,21 @@
 // unreadable movements. Each is read through the OFX parser and through parseStatementFile, which
 // must detect the format.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { test } from 'node:test';
-import { decodeStatementBytes } from '../decode.ts';
-import { parseStatementFile } from '../index.ts';
+import { fixtureReader, parseEveryWay } from '../fixture-checks.ts';
 import type { ParseResult, Statement } from '../statement.ts';
-import { collector, withBalanceCheck, withValueChecks } from '../stream.ts';
 import { OfxParser, parseOfx } from './parse.ts';
 
-const fixture = (name: string) =>
-  new Uint8Array(fs.readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+const fixture = fixtureReader(new URL('./fixtures/', import.meta.url));
 
-/** The file read by the OFX parser and by format detection, which must agree. */
-function parseBoth(name: string): ParseResult {
-  const bytes = fixture(name);
-  const { text } = decodeStatementBytes(bytes);
-  const direct = parseOfx(text);
-  const detected = parseStatementFile(bytes);
-  assert.equal(detected?.format, 'ofx', `${name}: detected as OFX`);
-  assert.deepEqual(detected, direct, `${name}: same result both ways`);
-  // Written in 5-character pieces (tags, entities and CDATA cut anywhere) it reads the same.
-  const { sink, result } = collector('ofx');
-  const parser = new OfxParser(withValueChecks(withBalanceCheck(sink)));
-  for (let i = 0; i < text.length; i += 5) parser.write(text.slice(i, i + 5));
-  parser.close();
-  assert.deepEqual(result, direct, `${name}: same result read in pieces`);
-  return direct;
-}
+/** The file read by its parser, by format detection, and in 5-character pieces (tags, entities and CDATA cut anywhere). */
+const parseBoth = (name: string): ParseResult =>
+  parseEveryWay(fixture(name), name, {
+    format: 'ofx',
+    parseText: parseOfx,
+    create: (sink) => new OfxParser(sink),
+    piece: 5,
+  });
 
 const movement = (t: Statement['transactions'][number]) => ({
   id: t.sourceId,
