@@ -2,9 +2,9 @@
 // embedded database, its secret printed once and written to <data dir>/dev-client.json (mode 600).
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
 import type { Runtime } from '../runtime.ts';
 import { createClient } from '../services/clients.ts';
+import { claimSetting } from '../store/settings.ts';
 
 const SETTING = 'dev_client_created';
 
@@ -14,13 +14,7 @@ export async function ensureDevClient(
   if (runtime.database.engine !== 'pglite') return undefined;
   const db = runtime.database.db;
   // Claim the setting first so the dev client is made once, whatever happens later.
-  const claimed = await db
-    .insertInto('settings')
-    .values({ key: SETTING, value: JSON.stringify(new Date().toISOString()) })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .returning(sql<string>`key`.as('key'))
-    .executeTakeFirst();
-  if (!claimed) return undefined;
+  if (!(await claimSetting(db, SETTING, new Date().toISOString()))) return undefined;
   const { client, clientSecret } = await createClient(db, { name: 'Development client' });
   const file = path.join(runtime.config.dataDir, 'dev-client.json');
   fs.writeFileSync(

@@ -12,6 +12,7 @@ import type { StatementFormat } from '../formats/statement.ts';
 import { type FileSummary, summarizing } from '../formats/summary.ts';
 import type { Runtime } from '../runtime.ts';
 import { importStatement } from '../services/imports/import-statement.ts';
+import { findClientRow, listClientRows } from '../store/clients.ts';
 import { ingestOptionsFor } from '../store/records.ts';
 import { CliError, type CliOutput } from './output.ts';
 
@@ -170,11 +171,11 @@ export async function importCommand(
 async function clientOf(runtime: Runtime, client: string | undefined): Promise<string> {
   const db = runtime.database.db;
   if (client) {
-    const found = await db.selectFrom('clients').select('id').where('id', '=', client).executeTakeFirst();
+    const found = await findClientRow(db, client);
     if (!found) throw new CliError(`No client ${client} (tesoro clients list)`);
     return found.id;
   }
-  const clients = await db.selectFrom('clients').select('id').limit(2).execute();
+  const clients = await listClientRows(db);
   if (clients.length !== 1)
     throw new CliError('import needs --client ID when there is not exactly one client (tesoro clients list)');
   return clients[0]!.id;

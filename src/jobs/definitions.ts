@@ -6,6 +6,22 @@ export const REFRESH_CONNECTION = 'connection.refresh';
 export const SCHEDULE_REFRESHES = 'connection.schedule-refreshes';
 export const IMPORT_STATEMENT = 'statement.import';
 
+/** pg-boss's own queue that the cron pass hands each occurrence of a schedule to. */
+export const CRON_QUEUE = '__pgboss__send-it';
+
+/**
+ * How often an idle worker polls when nothing woke it. Every queue has `notify`, so a job that can
+ * run at once wakes its workers by NOTIFY, and workers.ts's JobWaker wakes them when a deferred job
+ * comes due: this poll is only a backstop (a notification lost while a connection was down).
+ */
+export const BACKSTOP_POLL_SECONDS = 60;
+
+/**
+ * How often pg-boss resolves flows (jobs that wait on other jobs, its default is every 5 s). Tesoro
+ * sends no flows, so this only bounds the cost of a pass that finds nothing.
+ */
+export const FLOW_INTERVAL_SECONDS = 300;
+
 export interface RefreshJob {
   refreshId: string;
 }
@@ -22,7 +38,8 @@ export const queueDefinitions: Record<string, Omit<Queue, 'name'>> = {
     expireInSeconds: 3600,
     notify: true,
   },
-  [SCHEDULE_REFRESHES]: { retryLimit: 1, expireInSeconds: 120, notify: true },
+  // One job a minute: a day of them is history enough (the default keeps a week, 10,080 rows).
+  [SCHEDULE_REFRESHES]: { retryLimit: 1, expireInSeconds: 120, deleteAfterSeconds: 86_400, notify: true },
   // A queued import is all-or-nothing in one transaction: a retry after a crash starts it again.
   // A worker that dies stops heartbeating, and the job is retried then rather than after an hour.
   [IMPORT_STATEMENT]: {
@@ -34,8 +51,21 @@ export const queueDefinitions: Record<string, Omit<Queue, 'name'>> = {
   },
 };
 
-/** Cron schedules (UTC) of the recurring jobs. */
+/**
+ * Cron schedules (UTC) of the recurring jobs, fired by pg-boss's cron pass. The pass runs every
+ * 30 s and sends what came due in the last minute, so a job starts up to 30 s after its time.
+ */
 export const schedules: Array<{ queue: string; cron: string }> = [
   { queue: PURGE_EXPIRED, cron: '*/15 * * * *' },
-  { queue: SCHEDULE_REFRESHES, cron: '* * * * *' },
 ];
+
+/**
+ * Queues sent a job at the start of every minute by workers.ts's own timer, so it starts on time
+ * rather than up to 30 s late: one job a minute however many processes send it (a throttle slot
+ * of 60 s on the database clock). A process that is down over a minute sends nothing for it, as
+ * with cron; queueing due refreshes catches up on everything due by then.
+ */
+export const everyMinute: string[] = [SCHEDULE_REFRESHES];
+
+/** Schedules earlier releases kept in pg-boss (now in `everyMinute`), removed at start. */
+export const retiredSchedules: string[] = [SCHEDULE_REFRESHES];

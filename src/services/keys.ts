@@ -1,11 +1,18 @@
 // The server's own keys: an ES256 key that signs access tokens and an RSA key that clients
-// encrypt request bodies to (JWE, seed 003). Generated on first start, kept in the database with
+// encrypt request bodies to (JWE, Flanks). Generated on first start, kept in the database with
 // the private half sealed under the master key, published at /.well-known/jwks.json, rotatable
 // with `tesoro keys rotate`: a retired key keeps verifying (or decrypting) until its grace ends.
 import { randomBytes } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { type MasterKeyring, open, seal } from '../security/envelope.ts';
+import {
+  activeKeyUses,
+  allKeyIds,
+  insertActiveKey,
+  retireActiveKey,
+  validKeys,
+} from '../store/crypto-keys.ts';
 import type { Schema } from '../store/schema.ts';
 
 export const SIGNING_ALG = 'ES256';
@@ -39,18 +46,14 @@ async function createKey(db: Kysely<Schema>, keyring: MasterKeyring, use: KeyUse
   const kid = `${use}_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}_${randomBytes(6).toString('hex')}`;
   const publicJwk = { ...(await exportJWK(publicKey)), kid, use, alg };
   const privateJwk = await exportJWK(privateKey);
-  await db
-    .insertInto('crypto_keys')
-    .values({
-      kid,
-      use,
-      alg,
-      public_jwk: JSON.stringify(publicJwk),
-      private_jwk_sealed: seal(keyring, JSON.stringify(privateJwk), context(kid)),
-    })
-    // Another process created the active key first: keep theirs.
-    .onConflict((oc) => oc.column('use').where('retired_at', 'is', null).doNothing())
-    .execute();
+  // Another process may have created the active key first: then theirs is kept.
+  await insertActiveKey(db, {
+    kid,
+    use,
+    alg,
+    public_jwk: JSON.stringify(publicJwk),
+    private_jwk_sealed: seal(keyring, JSON.stringify(privateJwk), context(kid)),
+  });
 }
 
 export class KeyStore {
@@ -78,22 +81,14 @@ export class KeyStore {
   }
 
   async ensureActiveKeys(): Promise<void> {
-    const active = await this.#db
-      .selectFrom('crypto_keys')
-      .select('use')
-      .where('retired_at', 'is', null)
-      .execute();
+    const active = await activeKeyUses(this.#db);
     for (const use of ['sig', 'enc'] as const) {
-      if (!active.some((row) => row.use === use)) await createKey(this.#db, this.#keyring, use);
+      if (!active.includes(use)) await createKey(this.#db, this.#keyring, use);
     }
   }
 
   async reload(): Promise<void> {
-    const rows = await this.#db
-      .selectFrom('crypto_keys')
-      .selectAll()
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date())]))
-      .execute();
+    const rows = await validKeys(this.#db, new Date());
     const next = new Map<string, LoadedKey>();
     for (const row of rows) {
       const cached = this.#keys.get(row.kid);
@@ -118,21 +113,17 @@ export class KeyStore {
 
   /** Retires the active keys (they stay usable through their grace period) and creates new ones. */
   async rotate(): Promise<{ retired: string[]; created: string[] }> {
-    const before = await this.#db.selectFrom('crypto_keys').select('kid').execute();
+    const before = await allKeyIds(this.#db);
     const retired: string[] = [];
     for (const use of ['sig', 'enc'] as const) {
-      const rows = await this.#db
-        .updateTable('crypto_keys')
-        .set({ retired_at: new Date(), expires_at: new Date(Date.now() + GRACE_SECONDS[use] * 1000) })
-        .where('use', '=', use)
-        .where('retired_at', 'is', null)
-        .returning('kid')
-        .execute();
-      retired.push(...rows.map((row) => row.kid));
+      const now = new Date();
+      retired.push(
+        ...(await retireActiveKey(this.#db, use, now, new Date(now.getTime() + GRACE_SECONDS[use] * 1000))),
+      );
       await createKey(this.#db, this.#keyring, use);
     }
     await this.reload();
-    const created = [...this.#keys.keys()].filter((kid) => !before.some((row) => row.kid === kid));
+    const created = [...this.#keys.keys()].filter((kid) => !before.includes(kid));
     return { retired, created };
   }
 

@@ -66,7 +66,9 @@ export function databaseFromPglite(pglite: PGlite, onClose?: () => void | Promis
 }
 
 export function databaseFromUrl(connectionString: string, max: number): Database {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'tesoro' });
+  // Idle connections are kept 5 minutes: an idle server's few queries a minute (the schedule, the
+  // dispatcher's next due delivery) reuse them instead of reconnecting each time.
+  const pool = new pg.Pool({ connectionString, max, application_name: 'tesoro', idleTimeoutMillis: 300_000 });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
@@ -107,7 +109,10 @@ async function listenOnServer(
     next.on('error', retry);
     await next.connect();
     await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+    const reconnected = client !== undefined;
     client = next;
+    // A notification sent while the connection was down is lost: look once, as if one had come.
+    if (reconnected) onNotify();
   };
   await connect();
   return async () => {

@@ -2,7 +2,8 @@
 // its outcome recorded with the next attempt on the retry schedule; a crash mid-attempt leaves the
 // lease to expire and the delivery is attempted again (at least once; receivers dedupe on
 // `webhook-id`, the event id). The dispatcher runs in every process that runs workers, wakes on the
-// NOTIFY recordEvent sends at commit, and polls each second for retries that came due.
+// NOTIFY recordEvent sends at commit, and otherwise sleeps until the next pending delivery is due
+// (a retry, a lease left by a dispatcher that died), looking at least once a minute.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from '../logger.ts';
@@ -255,12 +256,38 @@ export async function deliverDue(deps: DispatcherDeps): Promise<number> {
   }
 }
 
-/** The long-running part: wakes on NOTIFY and every second, and runs deliverDue one run at a time. */
+/**
+ * When the next pending delivery may be attempted: its next_attempt_at, or later while another
+ * dispatcher holds its lease. Null when nothing is pending.
+ */
+export async function nextDueAt(db: Kysely<Schema>): Promise<Date | null> {
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .select(sql<Date | string | null>`min(greatest(next_attempt_at, locked_until))`.as('due'))
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return row?.due ? new Date(row.due) : null;
+}
+
+/** The longest the dispatcher sleeps: a backstop for a NOTIFY lost while a connection was down. */
+const IDLE_LOOK_MS = 60_000;
+/** A delivery due now that no run could claim (another dispatcher is claiming it): look again then. */
+const CONTENDED_LOOK_MS = 1000;
+/** After an error (the database is unreachable): look again then. */
+const ERROR_LOOK_MS = 5000;
+/** A delivery is claimable once next_attempt_at <= now: wake a few ms late rather than early. */
+const DUE_MARGIN_MS = 5;
+
+/**
+ * The long-running part: wakes on NOTIFY, and when the next pending delivery comes due, and runs
+ * deliverDue one run at a time.
+ */
 export class WebhookDispatcher {
   readonly #deps: DispatcherDeps;
   readonly #database: Database;
   #running: Promise<void> | undefined;
   #again = false;
+  #stopped = false;
   #timer: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
@@ -278,32 +305,43 @@ export class WebhookDispatcher {
         .where('locked_until', 'is not', null)
         .execute();
     this.#unlisten = await this.#database.listen(WEBHOOK_CHANNEL, () => this.wake());
-    this.#timer = setInterval(() => this.wake(), 1000);
-    this.#timer.unref();
     this.wake();
   }
 
   wake(): void {
+    if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
+    clearTimeout(this.#timer);
     this.#running = (async () => {
+      let sleepMs = IDLE_LOOK_MS;
       do {
         this.#again = false;
         try {
           await deliverDue(this.#deps);
+          const due = await nextDueAt(this.#deps.db);
+          const inMs = due ? due.getTime() - this.#deps.now().getTime() : Number.POSITIVE_INFINITY;
+          // deliverDue claims until nothing is due, so a delivery due already is being claimed elsewhere.
+          sleepMs = inMs <= 0 ? CONTENDED_LOOK_MS : Math.min(inMs + DUE_MARGIN_MS, IDLE_LOOK_MS);
         } catch (error) {
-          this.#deps.logger.error({ err: error }, 'webhook dispatch failed');
+          if (!this.#stopped) this.#deps.logger.error({ err: error }, 'webhook dispatch failed');
+          sleepMs = ERROR_LOOK_MS;
         }
-      } while (this.#again);
+      } while (this.#again && !this.#stopped);
+      if (this.#stopped) return;
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.wake(), sleepMs);
+      this.#timer.unref();
     })().finally(() => {
       this.#running = undefined;
     });
   }
 
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
+    this.#stopped = true;
+    clearTimeout(this.#timer);
     this.#again = false;
     await this.#running;
     await this.#unlisten?.();
