@@ -1,11 +1,15 @@
 // npm run bench:api — GET /v1/transactions?connection_id=…&page_size=100 under load (autocannon,
-// 20 connections) on a connection holding 1,000,000 transactions (user_good_1000000), at the first
-// page and at a cursor 90 % deep, on PGlite and (with BENCH_DATABASE_URL or TEST_DATABASE_URL)
-// PostgreSQL. The ceiling in the same run: a bare Fastify route returning the same 100 rows from
-// memory. Also prints the query plan of the list query, which must be an index scan.
-import os from 'node:os';
+// 20 connections, in a process of its own) on a connection holding 1,000,000 transactions
+// (user_good_1000000), at the first page and at a cursor 90 % deep, on PGlite and (with
+// BENCH_DATABASE_URL or TEST_DATABASE_URL) PostgreSQL. The ceiling in the same run: a bare Fastify
+// route returning the same 100 rows from memory, serialised per request. Beside req/s, the CPU per
+// request of each party: the server process (PGlite inside it), the PostgreSQL cluster (when it
+// runs on this machine) and the load generator. Also prints the list query's plan (an index scan).
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -25,6 +29,7 @@ import {
   pgliteParsers,
 } from '../src/store/database.ts';
 import { ingestOptionsFor, publishChanges, upsertRecords } from '../src/store/records.ts';
+import { clusterCpuSeconds, localPostmaster, machine, processCpuSeconds, table } from './measure.ts';
 
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
@@ -33,6 +38,8 @@ const CONNECTIONS = 20;
 interface Engine {
   name: string;
   database: Database;
+  /** The PostgreSQL cluster's postmaster, when it runs on this machine (its CPU is read). */
+  postmaster?: number | undefined;
   version: string;
   close(): Promise<void>;
 }
@@ -61,6 +68,7 @@ async function engines(): Promise<Engine[]> {
     list.push({
       name: 'PostgreSQL',
       database,
+      postmaster: await localPostmaster(url.toString()),
       version,
       async close() {
         await database.close();
@@ -122,12 +130,39 @@ async function load(database: Database, clientId: string): Promise<string> {
   return connectionId;
 }
 
-async function hammer(url: string, headers: Record<string, string>) {
-  // The load generator runs in a worker thread, not on the event loop of the server it measures.
-  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS, workers: 1 });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99 };
+const generator = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load-generator.ts');
+
+/** Load from a separate process; the CPU each party spent, per request. */
+async function hammer(engine: Engine, url: string, headers: Record<string, string>) {
+  const dbBefore = engine.postmaster === undefined ? undefined : clusterCpuSeconds(engine.postmaster);
+  const serverBefore = processCpuSeconds();
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    generator,
+    url,
+    String(CONNECTIONS),
+    String(SECONDS),
+    ...Object.entries(headers).map(([name, value]) => `${name}=${value}`),
+  ]);
+  const server = processCpuSeconds() - serverBefore;
+  const db = dbBefore === undefined ? undefined : clusterCpuSeconds(engine.postmaster!) - dbBefore;
+  const result = JSON.parse(stdout) as {
+    requests: number;
+    rps: number;
+    p50: number;
+    p99: number;
+    bad: number;
+    cpuSeconds: number;
+  };
+  if (result.bad > 0) throw new Error(`${url}: ${result.bad} failed requests`);
+  const perRequest = (seconds: number) => (seconds * 1000) / result.requests;
+  return {
+    rps: Math.round(result.rps),
+    p50: result.p50,
+    p99: result.p99,
+    serverMs: perRequest(server),
+    dbMs: db === undefined ? undefined : perRequest(db),
+    generatorMs: perRequest(result.cpuSeconds),
+  };
 }
 
 async function main() {
@@ -180,7 +215,7 @@ async function main() {
       'base64url',
     );
     const explain = await sql<{ 'QUERY PLAN': string }>`explain
-      select r.id, r.data::text from transactions r
+      select r.operation_date::text, r.id, r.connection_id, r.api_tail from transactions r
       where r.client_id = ${client.id} and r.removed_at is null and r.connection_id = ${connectionId}
         and (r.operation_date, r.id) < (${deep.rows[0]!.operation_date}::date, ${deep.rows[0]!.id})
       order by r.operation_date desc, r.id desc limit 101`.execute(database.db);
@@ -192,28 +227,54 @@ async function main() {
     const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/rows`;
 
     const label = `${engine.name} ${engine.version.split(' ')[0]}`;
+    const measured: Record<string, Awaited<ReturnType<typeof hammer>>> = {};
     for (const [what, url] of [
+      ['bare Fastify, same 100 rows from memory (ceiling)', bareUrl],
       ['first page', first],
       ['page 90 % deep (cursor)', `${first}&cursor=${cursor}`],
-      ['bare Fastify, same 100 rows from memory (ceiling)', bareUrl],
     ] as const) {
-      const r = await hammer(url, headers);
-      rows.push([label, what, r.rps.toLocaleString('en'), `${r.p50} ms`, `${r.p99} ms`]);
+      const r = await hammer(engine, url, headers);
+      measured[what] = r;
+      const bareRun = measured['bare Fastify, same 100 rows from memory (ceiling)']!;
+      const total = (x: typeof r) => x.serverMs + (x.dbMs ?? 0) + x.generatorMs;
+      rows.push([
+        label,
+        what,
+        r.rps.toLocaleString('en'),
+        (r.rps / bareRun.rps).toFixed(2),
+        `${r.p50} ms`,
+        `${r.p99} ms`,
+        r.serverMs.toFixed(2),
+        r.dbMs === undefined ? '—' : r.dbMs.toFixed(2),
+        r.generatorMs.toFixed(2),
+        (total(r) / total(bareRun)).toFixed(1),
+      ]);
     }
+    const firstRps = measured['first page']!.rps;
+    process.stdout.write(
+      `  deep page ÷ first page: ${(measured['page 90 % deep (cursor)']!.rps / firstRps).toFixed(2)}\n`,
+    );
     await bare.close();
     await app.close();
     await engine.close();
   }
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`\nMachine: ${machine()}\n`);
   process.stdout.write(
-    `\nMachine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}\n`,
+    `GET /v1/transactions?connection_id=…&page_size=100 over ${ROWS.toLocaleString('en')} transactions; autocannon in its own process, ${CONNECTIONS} connections, ${SECONDS} s each\n\n`,
   );
-  process.stdout.write(
-    `GET /v1/transactions?connection_id=…&page_size=100 over ${ROWS.toLocaleString('en')} transactions; autocannon, ${CONNECTIONS} connections, ${SECONDS} s each\n\n`,
-  );
-  const header = ['engine', 'request', 'req/s', 'p50', 'p99'];
-  process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
-  for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+  const header = [
+    'engine',
+    'request',
+    'req/s',
+    '× bare',
+    'p50',
+    'p99',
+    'server CPU ms/req',
+    'PostgreSQL CPU ms/req',
+    'load generator CPU ms/req',
+    'all CPU ÷ bare',
+  ];
+  process.stdout.write(`${table(header, rows)}\n`);
   process.stdout.write(`\nQuery plans of the deep page:\n${plans.join('\n')}\n`);
 }
 

@@ -1,17 +1,24 @@
-// npm run bench:ingest — how fast normalised transactions are stored with dedupe, against a raw
-// COPY of the same rows into the same table, and how long a 10,000-transaction sandbox connection
-// takes from POST /v1/connections to status ok. PGlite always; PostgreSQL too when
-// BENCH_DATABASE_URL (or TEST_DATABASE_URL) names a server where databases can be created.
+// npm run bench:ingest — how fast the store writes transactions, against a fixed reference in the
+// same run: the same rows as the store wrote them before migration 0010 (bench/reference-rows.ts),
+// prebuilt, loaded by COPY (PostgreSQL) or an `unnest` insert (PGlite) into a table of that
+// shape. PGlite always; PostgreSQL too when BENCH_DATABASE_URL (or TEST_DATABASE_URL) names a
+// server where databases can be created. Reported per engine: rows/s and CPU µs per row of this
+// process and (PostgreSQL on this machine) of the database, for new rows, new rows with the
+// categoriser (the refresh path), unchanged rows, and the reference; then the JavaScript per row of
+// the row builders, and the time from POST /v1/connections to `ok` for user_good_10000.
+// BENCH_SCALE=1 instead stores 100,000 then 1,000,000 rows into one table (rows/s at each size).
 import { once } from 'node:events';
 import http from 'node:http';
-import os from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.ts';
 import { defaultRegistry } from '../src/connectors/registry.ts';
+import { sandboxConnector } from '../src/connectors/sandbox/index.ts';
+import { withCategories } from '../src/domain/categories/enrich.ts';
 import type { NormalizedRecord } from '../src/domain/records.ts';
 import { jobSender } from '../src/jobs/sender.ts';
 import { startQueue, startWorkers } from '../src/jobs/workers.ts';
@@ -21,6 +28,7 @@ import { createClient } from '../src/services/clients.ts';
 import { KeyStore } from '../src/services/keys.ts';
 import { issueAccessToken } from '../src/services/tokens.ts';
 import { createEndpoint } from '../src/services/webhooks.ts';
+import { copyText, unnestInsert } from '../src/store/bulk-insert.ts';
 import {
   type Database,
   databaseFromPglite,
@@ -28,79 +36,33 @@ import {
   migrateToLatest,
   pgliteParsers,
 } from '../src/store/database.ts';
+import { RowBuilder, timestampsSuffix } from '../src/store/record-rows.ts';
 import {
-  contentHash,
   ingestOptionsFor,
+  type PrepareRecords,
   publishChanges,
-  recordId,
   upsertRecords,
 } from '../src/store/records.ts';
+import { clusterCpuSeconds, localPostmaster, machine, median, processCpuSeconds, table } from './measure.ts';
+import {
+  REFERENCE_TABLE,
+  referenceColumns,
+  referenceCopyText,
+  referenceRow,
+  referenceTableSql,
+} from './reference-rows.ts';
 import { sandboxTransactions } from './sandbox-rows.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-const csvField = (value: unknown) => {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
-
-/** The same rows upsertRecords would write, as CSV for COPY. */
-function toCsv(batches: NormalizedRecord[][], clientId: string, connectionId: string): string {
-  const lines: string[] = [];
-  let seq = 1;
-  for (const batch of batches) {
-    for (const r of batch) {
-      lines.push(
-        [
-          recordId(connectionId, 'transactions', r.naturalKey),
-          clientId,
-          connectionId,
-          r.naturalKey,
-          recordId(connectionId, 'accounts', r.parentKey!),
-          JSON.stringify(r.data),
-          JSON.stringify(r.raw),
-          contentHash(r),
-          seq,
-          seq++,
-          r.data.operation_date,
-          r.data.value_date,
-          r.data.amount,
-          r.data.currency,
-          r.data.pending === true,
-          typeof r.data.pending_natural_key === 'string'
-            ? recordId(connectionId, 'transactions', r.data.pending_natural_key)
-            : null,
-        ]
-          .map(csvField)
-          .join(','),
-      );
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-const COPY_SQL = `copy transactions (id, client_id, connection_id, natural_key, parent_id, data, raw, hash, change_seq, created_seq, operation_date, value_date, amount, currency, pending, pending_transaction_id) from stdin with (format csv)`;
-
-async function copyRows(engine: Engine, csv: string): Promise<void> {
-  if (engine.pglite) {
-    await engine.pglite.query(COPY_SQL.replace('from stdin', "from '/dev/blob'"), [], {
-      blob: new Blob([csv]),
-    });
-    return;
-  }
-  const client = new pg.Client({ connectionString: engine.url });
-  await client.connect();
-  await pipeline(Readable.from([csv]), client.query(copyFrom(COPY_SQL)));
-  await client.end();
-}
+const SCALE = process.env.BENCH_SCALE === '1';
 
 interface Engine {
   name: string;
   database: Database;
-  pglite?: PGlite;
   url?: string;
+  /** The PostgreSQL cluster's postmaster, when it runs on this machine (its CPU is read). */
+  postmaster?: number | undefined;
   version: string;
   close(): Promise<void>;
 }
@@ -113,7 +75,6 @@ async function openEngines(): Promise<Engine[]> {
   engines.push({
     name: 'PGlite',
     database: pgliteDb,
-    pglite,
     version: (await pglite.query<{ server_version: string }>('show server_version')).rows[0]!.server_version,
     close: () => pgliteDb.close(),
   });
@@ -132,6 +93,7 @@ async function openEngines(): Promise<Engine[]> {
       name: 'PostgreSQL',
       database,
       url: url.toString(),
+      postmaster: await localPostmaster(url.toString()),
       version,
       async close() {
         await database.close();
@@ -166,14 +128,6 @@ async function newConnection(db: Database['db'], clientId: string, id: string) {
       session_sealed: null,
     })
     .execute();
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-async function timeIt(fn: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 /** A loopback receiver that notes when each historical webhook arrives, by connection id. */
@@ -280,68 +234,242 @@ async function connectionToOk(engine: Engine): Promise<EndToEnd> {
   return { toOk: median(times), toWebhook: median(webhookTimes), webhookLag: median(lags) };
 }
 
-async function main() {
-  process.stdout.write(`Generating ${ROWS.toLocaleString('en')} sandbox transactions…\n`);
-  const batches = await sandboxTransactions(ROWS);
-  const engines = await openEngines();
+/** Wall time and CPU (this process; the cluster when local) of one step. */
+interface Sample {
+  ms: number;
+  nodeCpu: number;
+  dbCpu: number | undefined;
+}
+
+async function measured(engine: Engine, step: () => Promise<void>): Promise<Sample> {
+  const dbBefore = engine.postmaster === undefined ? undefined : clusterCpuSeconds(engine.postmaster);
+  const nodeBefore = processCpuSeconds();
+  const start = performance.now();
+  await step();
+  const ms = performance.now() - start;
+  const nodeCpu = processCpuSeconds() - nodeBefore;
+  const dbCpu = dbBefore === undefined ? undefined : clusterCpuSeconds(engine.postmaster!) - dbBefore;
+  return { ms, nodeCpu, dbCpu };
+}
+
+/** Loads prebuilt reference rows: COPY of 5,000 rows a statement (PostgreSQL), `unnest` of 1,000 (PGlite). */
+async function loadReference(engine: Engine, rows: readonly (readonly unknown[])[]): Promise<void> {
+  if (engine.url) {
+    const client = new pg.Client({ connectionString: engine.url });
+    await client.connect();
+    const names = referenceColumns.map((c) => c.name).join(', ');
+    for (let start = 0; start < rows.length; start += 5000)
+      await pipeline(
+        Readable.from([copyText(rows.slice(start, start + 5000))]),
+        client.query(copyFrom(`copy ${REFERENCE_TABLE} (${names}) from stdin`)),
+      );
+    await client.end();
+    return;
+  }
+  const insert = unnestInsert(engine.database.db as never);
+  for (let start = 0; start < rows.length; start += 1000)
+    await insert(REFERENCE_TABLE, referenceColumns, rows.slice(start, start + 1000));
+}
+
+/** Stores every batch as a refresh does (publishing the changes after each). */
+async function storeAll(
+  database: Database,
+  context: { clientId: string; connectionId: string },
+  batches: AsyncIterable<NormalizedRecord[]> | readonly NormalizedRecord[][],
+  prepare?: PrepareRecords,
+): Promise<number> {
+  const ingest = ingestOptionsFor(database);
+  let count = 0;
+  for await (const batch of batches) {
+    await upsertRecords(database.db, ingest, context, 'transactions', batch, prepare);
+    await publishChanges(database.db, context.connectionId);
+    count += batch.length;
+  }
+  return count;
+}
+
+const rate = (rows: number, sample: Sample) => Math.round((rows / sample.ms) * 1000);
+const perRow = (seconds: number | undefined, rows: number) =>
+  seconds === undefined ? '—' : `${Math.round((seconds * 1e6) / rows)}`;
+
+/** JavaScript per row: the previous store's row + COPY text, against the row builder's. */
+function javascriptPerRow(records: readonly NormalizedRecord[]): string[][] {
+  const owner = { clientId: 'cli_bench', connectionId: 'con_bench_js' };
+  const now = new Date().toISOString();
+  const time = (fn: () => void) => {
+    const runs: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const start = performance.now();
+      fn();
+      runs.push(performance.now() - start);
+    }
+    return (median(runs) * 1000) / records.length;
+  };
+  const reference = time(() => referenceCopyText(records, owner));
+  const identify = time(() => {
+    const builder = new RowBuilder(owner.connectionId, 'transactions');
+    for (const record of records) builder.identify(record);
+  });
+  const lean = time(() => {
+    const builder = new RowBuilder(owner.connectionId, 'transactions');
+    const rows = records.map((record, i) => {
+      const row = [
+        ...builder.contentRow(builder.identify(record)),
+        owner.clientId,
+        owner.connectionId,
+        i,
+        i,
+        now,
+        now,
+      ];
+      row[builder.shape.bodyIndex] += timestampsSuffix(now, now);
+      return row;
+    });
+    copyText(rows);
+  });
+  const categoriser = time(() => withCategories('transactions', records));
+  return [
+    ['previous store: `toRow` + COPY text (the reference rows)', reference.toFixed(1)],
+    ['row builder, unchanged record: id + content hash', identify.toFixed(1)],
+    ['row builder, new record: id, hash, typed values, served text, COPY text', lean.toFixed(1)],
+    ['categoriser (refresh path, new or changed records only)', categoriser.toFixed(1)],
+  ];
+}
+
+/** Streams user_good_<count>'s transactions (generation is not timed: only the store calls are). */
+async function* streamed(count: number, timer: { ms: number }): AsyncGenerator<NormalizedRecord[]> {
+  const now = new Date('2026-11-01T10:00:00Z');
+  const login = await sandboxConnector.login({
+    institutionId: 'ins_sandbox_bank',
+    credentials: { username: `user_good_${count}`, password: 'pass_good' },
+    session: {},
+    refreshNumber: 0,
+    now,
+  });
+  if (login.status !== 'ok') throw new Error('login failed');
+  const source = sandboxConnector.extract({
+    institutionId: 'ins_sandbox_bank',
+    session: login.session,
+    product: 'transactions',
+    since: new Date(0),
+    refreshNumber: 0,
+    now,
+  });
+  for await (const batch of source) {
+    const start = performance.now();
+    yield [...batch];
+    timer.ms += performance.now() - start;
+  }
+}
+
+async function scale(engines: Engine[]): Promise<void> {
   const rows: string[][] = [];
   for (const engine of engines) {
-    const db = engine.database.db;
-    const { client } = await createClient(db, { name: 'bench' });
-    const insert: number[] = [];
-    const dedupe: number[] = [];
-    const copy: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const connectionId = `con_bench_${run}`;
-      await newConnection(db, client.id, connectionId);
-      const context = { clientId: client.id, connectionId };
-      const ingest = ingestOptionsFor(engine.database);
-      const store = async () => {
-        for (const batch of batches) {
-          await upsertRecords(db, ingest, context, 'transactions', batch);
-          await publishChanges(db, connectionId);
-        }
-      };
-      insert.push(await timeIt(store));
-      dedupe.push(await timeIt(store));
-      const copyId = `con_copy_${run}`;
-      await newConnection(db, client.id, copyId);
-      const csv = toCsv(batches, client.id, copyId);
-      copy.push(await timeIt(() => copyRows(engine, csv)));
+    const { client } = await createClient(engine.database.db, { name: 'bench scale' });
+    for (const count of [100_000, 1_000_000]) {
+      const connectionId = `con_scale_${count}`;
+      await newConnection(engine.database.db, client.id, connectionId);
+      const timer = { ms: 0 };
+      const stored = await storeAll(
+        engine.database,
+        { clientId: client.id, connectionId },
+        streamed(count, timer),
+      );
+      rows.push([
+        `${engine.name} ${engine.version}`,
+        stored.toLocaleString('en'),
+        `${(timer.ms / 1000).toFixed(1)} s`,
+        Math.round((stored / timer.ms) * 1000).toLocaleString('en'),
+      ]);
+      process.stdout.write(`${rows.at(-1)!.join(' · ')}\n`);
     }
-    const perSecond = (ms: number) => Math.round((ROWS / ms) * 1000);
+    await engine.close();
+  }
+  process.stdout.write(`\nMachine: ${machine()}\n\n`);
+  process.stdout.write(
+    `${table(['engine', 'rows stored (one table, after the previous ones)', 'store time', 'rows/s'], rows)}\n`,
+  );
+}
+
+async function main() {
+  const engines = await openEngines();
+  if (SCALE) return scale(engines);
+  process.stdout.write(`Generating ${ROWS.toLocaleString('en')} sandbox transactions…\n`);
+  const batches = await sandboxTransactions(ROWS);
+  const records = batches.flat();
+  const results: string[][] = [];
+  const ratios: string[][] = [];
+  for (const engine of engines) {
+    const db = engine.database.db;
+    await sql.raw(referenceTableSql).execute(db);
+    const { client } = await createClient(db, { name: 'bench' });
+    const samples: Record<'new' | 'categorised' | 'unchanged' | 'reference', Sample[]> = {
+      new: [],
+      categorised: [],
+      unchanged: [],
+      reference: [],
+    };
+    for (let run = 0; run < RUNS; run++) {
+      const context = { clientId: client.id, connectionId: `con_bench_${run}` };
+      await newConnection(db, client.id, context.connectionId);
+      samples.new.push(
+        await measured(engine, async () => void (await storeAll(engine.database, context, batches))),
+      );
+      samples.unchanged.push(
+        await measured(engine, async () => void (await storeAll(engine.database, context, batches))),
+      );
+      const categorised = { clientId: client.id, connectionId: `con_categorised_${run}` };
+      await newConnection(db, client.id, categorised.connectionId);
+      samples.categorised.push(
+        await measured(
+          engine,
+          async () => void (await storeAll(engine.database, categorised, batches, withCategories)),
+        ),
+      );
+      const owner = { clientId: client.id, connectionId: `con_reference_${run}` };
+      await newConnection(db, client.id, owner.connectionId);
+      const prebuilt = records.map((record, i) => referenceRow(record, owner, i + 1));
+      samples.reference.push(await measured(engine, () => loadReference(engine, prebuilt)));
+    }
+    const pick = (list: Sample[]) => list.find((s) => s.ms === median(list.map((x) => x.ms)))!;
+    const reference = pick(samples.reference);
+    for (const [label, list] of [
+      ['Tesoro, new rows', samples.new],
+      ['Tesoro, new rows + categoriser (refresh path)', samples.categorised],
+      ['Tesoro, unchanged rows', samples.unchanged],
+      ['reference: previous rows prebuilt, COPY / unnest', samples.reference],
+    ] as const) {
+      const sample = pick(list);
+      results.push([
+        `${engine.name} ${engine.version}`,
+        label,
+        rate(ROWS, sample).toLocaleString('en'),
+        (reference.ms / sample.ms).toFixed(2),
+        perRow(sample.nodeCpu, ROWS),
+        perRow(sample.dbCpu, ROWS),
+      ]);
+    }
     const e2e = await connectionToOk(engine);
-    rows.push([
+    ratios.push([
       `${engine.name} ${engine.version}`,
-      perSecond(median(insert)).toLocaleString('en'),
-      perSecond(median(dedupe)).toLocaleString('en'),
-      perSecond(median(copy)).toLocaleString('en'),
-      `${(median(copy) / median(insert)).toFixed(2)}`,
       `${Math.round(e2e.toOk).toLocaleString('en')} ms`,
       `${Math.round(e2e.toWebhook).toLocaleString('en')} ms`,
       `${Math.round(e2e.webhookLag)} ms`,
     ]);
     await engine.close();
   }
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(`\nMachine: ${machine()}\n`);
   process.stdout.write(
-    `\nMachine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}\n`,
+    `${ROWS.toLocaleString('en')} transactions (user_good_${ROWS}), median of ${RUNS} runs\n\n`,
   );
   process.stdout.write(
-    `${ROWS.toLocaleString('en')} transactions in batches of 5,000; median of ${RUNS} runs\n\n`,
+    `${table(['engine', 'what', 'rows/s', '× reference', 'Node CPU µs/row', 'PostgreSQL CPU µs/row'], results)}\n\n`,
   );
-  const header = [
-    'engine',
-    'Tesoro upsert rows/s (new)',
-    'upsert rows/s (unchanged, dedupe)',
-    'raw COPY rows/s (baseline)',
-    'COPY time ÷ upsert time',
-    'user_good_10000: POST → ok',
-    'POST → historical webhook received',
-    'event written → received',
-  ];
-  process.stdout.write(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|\n`);
-  for (const row of rows) process.stdout.write(`| ${row.join(' | ')} |\n`);
+  process.stdout.write(`JavaScript per row (µs, median of 5 over ${ROWS.toLocaleString('en')} rows)\n\n`);
+  process.stdout.write(`${table(['step', 'µs/row'], javascriptPerRow(records))}\n\n`);
+  process.stdout.write(
+    `${table(['engine', 'user_good_10000: POST → ok', 'POST → historical webhook received', 'event written → received'], ratios)}\n`,
+  );
 }
 
 await main();

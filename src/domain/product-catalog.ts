@@ -3,6 +3,14 @@
 // here, a migration for its table, and what connectors yield for it.
 import { type FieldList, productFields } from './product-fields.ts';
 
+interface MovementFields {
+  readonly amount: string;
+  readonly currency: string;
+}
+
+/** Cash and card movements: their own amount and currency fields. */
+const ownAmount: MovementFields = { amount: 'amount', currency: 'currency' };
+
 interface ProductEntry {
   /** The table its records are stored in. */
   readonly table: string;
@@ -15,8 +23,11 @@ interface ProductEntry {
   /** The product its records hang from, and the field that names the parent's id. */
   readonly parent: string | null;
   readonly parentField: string | null;
-  /** Movements have typed date, amount, currency and pending columns, and are listed newest first. */
-  readonly movement: boolean;
+  /**
+   * Movements are dated money movements, listed newest first, stored as typed columns: which of
+   * their fields is the amount and the currency the list filters (amount_min, currency) compare.
+   */
+  readonly movement: MovementFields | null;
   readonly fields: FieldList;
 }
 
@@ -27,7 +38,7 @@ const entry = (
   label: string,
   fields: FieldList,
   parent: { product: string; field: string } | null = null,
-  movement = false,
+  movement: MovementFields | null = null,
 ): ProductEntry => ({
   table,
   idPrefix,
@@ -48,7 +59,7 @@ export const productCatalog = {
     'cash transactions',
     productFields.transactions,
     { product: 'accounts', field: 'account_id' },
-    true,
+    ownAmount,
   ),
   cards: entry('cards', 'crd', 'cards', 'cards', productFields.cards),
   card_transactions: entry(
@@ -58,7 +69,7 @@ export const productCatalog = {
     'card transactions',
     productFields.card_transactions,
     { product: 'cards', field: 'card_id' },
-    true,
+    ownAmount,
   ),
   portfolios: entry('portfolios', 'pfl', 'portfolios', 'investment portfolios', productFields.portfolios),
   investments: entry(
@@ -76,7 +87,8 @@ export const productCatalog = {
     'investment transactions',
     productFields.investment_transactions,
     { product: 'investments', field: 'investment_id' },
-    true,
+    // `amount` is the number of units; the money that moved is the net cash.
+    { amount: 'net_cash', currency: 'currency' },
   ),
   liabilities: entry(
     'liabilities',
@@ -92,7 +104,7 @@ export const productCatalog = {
     'liability transactions (instalments)',
     productFields.liability_transactions,
     { product: 'liabilities', field: 'liability_id' },
-    true,
+    { amount: 'amount', currency: 'currency_amount' },
   ),
   identity: entry('identities', 'idn', 'identities', 'identities of the end user', productFields.identity),
   holders: entry(
@@ -134,7 +146,12 @@ export const parentField: Partial<Record<Product, string>> = Object.fromEntries(
   withParent.map((product) => [product, productCatalog[product].parentField!]),
 );
 
-/** Products stored with typed movement columns (date, amount, currency, pending). */
+/** Products stored as typed columns (one per scalar field), listed newest first. */
 export const movementProducts: ReadonlySet<Product> = new Set(
-  products.filter((product) => productCatalog[product].movement),
+  products.filter((product) => productCatalog[product].movement !== null),
+);
+
+/** The amount and currency fields of each movement product. */
+export const movementFields: Partial<Record<Product, MovementFields>> = Object.fromEntries(
+  [...movementProducts].map((product) => [product, productCatalog[product].movement!]),
 );

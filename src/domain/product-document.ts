@@ -1,15 +1,16 @@
 // The document a record is stored and served as, from what a connector gave: every field of its
-// product in the catalog's order (null when missing), money as numbers, then any further fields.
-// Money travels inside the code as decimal strings and is written as a JSON number in major units
-// on the wire (DESIGN.md); `money` fields are converted here.
+// product in the catalog's order (null when missing), each value of its field's kind, then any
+// further fields. Money travels inside the code as decimal strings and is written as a JSON number
+// in major units on the wire (DESIGN.md); `money` and `number` fields are converted here.
 import { type Product, parentField, productCatalog } from './product-catalog.ts';
+import type { FieldKind } from './product-fields.ts';
 
 /**
  * Keys a connector uses to talk to the engine, never served, and the keys the store writes around
- * every document (store/product-queries.ts renderRecord): a connector's own `pending` would
- * otherwise appear twice in one record.
+ * every document (store/record-rows.ts): a connector's own `pending` would otherwise appear twice
+ * in one record.
  */
-const internalKeys = new Set([
+export const internalKeys: ReadonlySet<string> = new Set([
   'pending_natural_key',
   'product_natural_key',
   'id',
@@ -24,16 +25,60 @@ const internalKeys = new Set([
 ]);
 
 /** A decimal string (or number) as a JSON number; anything else as null. */
-function moneyValue(value: unknown): number | null {
+function numberValue(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value !== 'string' || value.trim() === '') return null;
   const number = Number(value);
   return Number.isFinite(number) ? number : null;
 }
 
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A calendar day `yyyy-mm-dd` that exists (no 2025-02-30, no year 0000); anything else as null. */
+function dateValue(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = DATE.exec(value);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (year === 0 || month < 1 || month > 12 || day < 1) return null;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate() ? value : null;
+}
+
+/**
+ * A field's value as its kind says it is served (the OpenAPI schema of the product): a number
+ * given for a text field becomes its text, a value of the wrong shape becomes null, so a stored
+ * record always matches its schema and fits its typed column.
+ */
+export function fieldValue(kind: FieldKind, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string'
+        ? value
+        : typeof value === 'number' || typeof value === 'boolean'
+          ? String(value)
+          : null;
+    case 'money':
+    case 'number':
+      return numberValue(value);
+    case 'integer': {
+      const number = numberValue(value);
+      return number !== null && Number.isSafeInteger(number) ? number : null;
+    }
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
+    case 'date':
+      return dateValue(value);
+    case 'object':
+      return typeof value === 'object' && !Array.isArray(value) ? value : null;
+    case 'array':
+      return Array.isArray(value) ? value : null;
+  }
+}
+
 /**
  * The document a record is served as: every field of its product in the catalog's order (null
- * when missing), money as numbers, then any further fields the connector gave.
+ * when missing), each of its kind, then any further fields the connector gave.
  */
 export function productDocument(
   product: Product,
@@ -41,10 +86,7 @@ export function productDocument(
 ): Record<string, unknown> {
   const fields = productCatalog[product].fields;
   const document: Record<string, unknown> = {};
-  for (const [name, kind] of Object.entries(fields)) {
-    const value = data[name] ?? null;
-    document[name] = kind === 'money' ? moneyValue(value) : value;
-  }
+  for (const [name, kind] of Object.entries(fields)) document[name] = fieldValue(kind, data[name]);
   for (const [name, value] of Object.entries(data)) {
     if (!(name in fields) && !internalKeys.has(name)) document[name] = value ?? null;
   }

@@ -14,7 +14,7 @@ export interface SearchField {
   /** The native field name, as served. */
   name: string;
   type: SearchFieldType;
-  /** The record column it lives in; undefined = a field of the stored document. */
+  /** The record column it lives in, when it is not named as the field is. */
   column?: string;
 }
 
@@ -45,7 +45,7 @@ export class SearchQueryError extends Error {
 }
 
 const field = (name: string, type: SearchFieldType, column?: string): SearchField =>
-  column === undefined ? { name, type } : { name, type, column };
+  column === undefined || column === name ? { name, type } : { name, type, column };
 
 const transactionFields: SearchField[] = [
   field('id', 'text', 'id'),

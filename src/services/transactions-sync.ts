@@ -57,8 +57,10 @@ export async function syncTransactions(
     );
   }
   const high = cursor.h ?? published;
-  const rows = await sql<RecordColumns & { change_seq: number; created_seq: number; removed: boolean }>`
-    select r.change_seq, r.created_seq, r.removed_at is not null as removed, ${recordColumns('transactions', false)}
+  const rows = await sql<
+    RecordColumns & { parent_id: string | null; change_seq: number; created_seq: number; removed: boolean }
+  >`
+    select r.parent_id, r.change_seq, r.created_seq, r.removed_at is not null as removed, ${recordColumns(false)}
     from transactions r
     where r.connection_id = ${connection!.id} and r.change_seq > ${cursor.p} and r.change_seq <= ${high}
     order by r.change_seq
@@ -73,8 +75,7 @@ export async function syncTransactions(
     if (row.removed) {
       // A transaction the client never saw (added and removed since its cursor) is not news.
       if (!createdInLoop) removed.push(JSON.stringify({ transaction_id: row.id, account_id: row.parent_id }));
-    } else
-      (createdInLoop ? added : modified).push(renderRecord('transactions', row, connection!.external_id));
+    } else (createdInLoop ? added : modified).push(renderRecord(row, connection!.external_id));
   }
   const next: SyncCursor = hasMore
     ? { s: cursor.s, p: Number(page.at(-1)!.change_seq), h: high }

@@ -1,8 +1,15 @@
-// Reads of stored records for the data API. PostgreSQL renders each record's JSON (the stored
-// document plus ids and timestamps) and Node passes the text through: a page of 100 transactions
-// is never parsed and re-serialised in JavaScript (bench/README.md, bench:api).
+// Reads of stored records for the data API. Every row carries its served JSON after `external_id`
+// (`api_tail`, rendered when it was written: store/record-rows.ts), so a page is the rows' texts
+// joined with each connection's external id spliced in: nothing is parsed, built or re-serialised
+// per request (bench/README.md, bench:api).
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { movementProducts, type Product, parentField, productTable } from '../domain/products.ts';
+import {
+  movementFields,
+  movementProducts,
+  type Product,
+  productCatalog,
+  productTable,
+} from '../domain/product-catalog.ts';
 import type { FieldCondition, SearchFieldType } from '../domain/search-query.ts';
 import type { Schema } from './schema.ts';
 
@@ -50,41 +57,23 @@ export const sortKeyShape = (product: Product): readonly ('date' | 'id')[] =>
 export interface RecordColumns {
   id: string;
   connection_id: string;
-  parent_id: string | null;
-  /** The served document as JSON text (always an object with fields: product-fields.ts). */
-  data: string;
-  pending?: boolean;
-  pending_transaction_id?: string | null;
-  /** JSON string literals (to_json of the timestamps). */
-  first_seen_at: string;
-  updated_at: string;
+  /** The served JSON after `external_id`, without the closing brace. */
+  api_tail: string;
+  /** The source record as JSON text (selected with include_raw only). */
   raw?: string | null;
 }
 
-/**
- * The columns a record is rendered from. The pieces are put together by `renderRecord` in
- * JavaScript: building the object with json_build_object and substr in SQL cost ≈1 ms of
- * PostgreSQL time per 100-row page (multibyte substr, JSON building), selecting the parts ≈0.1 ms.
- */
-export function recordColumns(product: Product, includeRaw: boolean): RawBuilder<unknown> {
-  return sql`r.id, r.connection_id, r.parent_id, r.data::text as data${
-    isMovement(product) ? sql`, r.pending, r.pending_transaction_id` : sql``
-  }, to_json(r.first_seen_at)::text as first_seen_at, to_json(r.updated_at)::text as updated_at${
-    includeRaw ? sql`, r.raw` : sql``
-  }`;
+/** The columns a record is rendered from (`r` being its table). */
+export function recordColumns(includeRaw: boolean): RawBuilder<unknown> {
+  return includeRaw ? sql`r.id, r.connection_id, r.api_tail, r.raw` : sql`r.id, r.connection_id, r.api_tail`;
 }
 
-/** One record as the API serves it: ids, the stored document, movement state, timestamps, raw. */
-export function renderRecord(product: Product, row: RecordColumns, externalId: string | null): string {
-  const parent = parentField[product];
-  let json = `{"id":${JSON.stringify(row.id)},"connection_id":${JSON.stringify(row.connection_id)},"external_id":${JSON.stringify(externalId)}`;
-  if (parent) json += `,"${parent}":${JSON.stringify(row.parent_id)}`;
-  json += `,${row.data.slice(1, -1)}`;
-  if (isMovement(product))
-    json += `,"pending":${row.pending},"pending_transaction_id":${JSON.stringify(row.pending_transaction_id ?? null)}`;
-  json += `,"first_seen_at":${row.first_seen_at},"updated_at":${row.updated_at}`;
-  if (row.raw !== undefined) json += `,"raw":${row.raw ?? 'null'}`;
-  return `${json}}`;
+/** One record as the API serves it: its ids, the connection's external id, the stored text, raw. */
+export function renderRecord(row: RecordColumns, externalId: string | null): string {
+  const head = `{"id":"${row.id}","connection_id":"${row.connection_id}","external_id":${externalId === null ? 'null' : JSON.stringify(externalId)}`;
+  return row.raw === undefined
+    ? `${head}${row.api_tail}}`
+    : `${head}${row.api_tail},"raw":${row.raw ?? 'null'}}`;
 }
 
 const sqlType: Record<SearchFieldType, string> = {
@@ -95,12 +84,10 @@ const sqlType: Record<SearchFieldType, string> = {
 };
 const comparison = { $eq: '=', $ne: 'is distinct from', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' } as const;
 
-/** One search condition as SQL; a document field is read from the stored JSON and cast. */
+/** One search condition as SQL, on the field's typed column. */
 function conditionSql({ field, operator, value }: FieldCondition): RawBuilder<unknown> {
   const type = sqlType[field.type];
-  const target = field.column
-    ? sql.ref(`r.${field.column}`)
-    : sql`(r.data->>${sql.lit(field.name)})::${sql.raw(type)}`;
+  const target = sql.ref(`r.${field.column ?? field.name}`);
   if (operator === '$in') return sql`${target} = any(${value}::${sql.raw(type)}[])`;
   if (operator === '$nin') return sql`coalesce(not (${target} = any(${value}::${sql.raw(type)}[])), true)`;
   if (value === null) return operator === '$eq' ? sql`${target} is null` : sql`${target} is not null`;
@@ -124,20 +111,29 @@ function whereClauses(product: Product, f: RecordFilters): RawBuilder<unknown>[]
   if (f.operationDateTo !== undefined) where.push(sql`r.operation_date <= ${f.operationDateTo}::date`);
   if (f.valueDateFrom !== undefined) where.push(sql`r.value_date >= ${f.valueDateFrom}::date`);
   if (f.valueDateTo !== undefined) where.push(sql`r.value_date <= ${f.valueDateTo}::date`);
-  if (f.amountMin !== undefined) where.push(sql`r.amount >= ${f.amountMin}`);
-  if (f.amountMax !== undefined) where.push(sql`r.amount <= ${f.amountMax}`);
-  if (f.currency !== undefined) where.push(sql`r.currency = ${f.currency}`);
+  const money = movementFields[product]!;
+  if (f.amountMin !== undefined) where.push(sql`${sql.ref(`r.${money.amount}`)} >= ${f.amountMin}`);
+  if (f.amountMax !== undefined) where.push(sql`${sql.ref(`r.${money.amount}`)} <= ${f.amountMax}`);
+  if (f.currency !== undefined) where.push(sql`${sql.ref(`r.${money.currency}`)} = ${f.currency}`);
   if (f.pending !== undefined) where.push(sql`r.pending = ${f.pending}`);
   if (f.category !== undefined)
-    where.push(sql`(r.data->>'category' = ${f.category} or r.data->>'subcategory' = ${f.category})`);
+    where.push(
+      'category' in productCatalog[product].fields
+        ? sql`(r.category = ${f.category} or r.subcategory = ${f.category})`
+        : sql`false`,
+    );
   if (f.q !== undefined) {
     const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(
-      sql`concat_ws(' ', r.data->>'description', r.data->>'counterparty', r.data->>'shop', r.data->>'merchant_name') ilike ${pattern}`,
-    );
+    where.push(sql`concat_ws(' ', ${sql.join(searchedText(product))}) ilike ${pattern}`);
   }
   return where;
 }
+
+/** The text columns `q=` searches: those of the movement product among these. */
+const searchedText = (product: Product) =>
+  ['description', 'counterparty', 'shop', 'merchant_name']
+    .filter((name) => name in productCatalog[product].fields)
+    .map((name) => sql.ref(`r.${name}`));
 
 /** The end-user reference (`external_id`) of each connection named, for rendering records. */
 export type ExternalIds = ReadonlyMap<string, string | null>;
@@ -160,6 +156,14 @@ async function externalIdsOf(
 }
 
 /**
+ * Whether a movement list spans connections with no narrower index to read it by. Movement tables
+ * have no client-wide index (migration 0010: it cost every insert more than it saved), so such a
+ * list merges the newest rows of each connection, each read on its own index.
+ */
+const mergesConnections = (product: Product, f: RecordFilters) =>
+  isMovement(product) && f.id === undefined && f.parentId === undefined && f.connectionIds?.length !== 1;
+
+/**
  * One page of a product's records, rendered; `pageSize + 1` rows tell whether more follow.
  * `externalIds` saves the lookup of the connections' external ids when the caller has them.
  */
@@ -180,41 +184,60 @@ export async function listRecords(
         : sql`r.id > ${request.after[0]}`,
     );
   }
-  const order = movement ? sql`r.operation_date desc, r.id desc` : sql`r.id`;
   const offset = request.page !== undefined ? (request.page - 1) * request.pageSize : 0;
-  const result = await sql<RecordColumns & { k1: string }>`
-    select ${movement ? sql`r.operation_date::text` : sql`r.id`} as k1, ${recordColumns(product, request.includeRaw)}
-    from ${table} r
-    where ${sql.join(where, sql` and `)}
-    order by ${order}
-    limit ${request.pageSize + 1} offset ${offset}`.execute(db);
+  const limit = request.pageSize + 1;
+  const columns = sql`${movement ? sql`r.operation_date::text` : sql`r.id`} as k1, ${recordColumns(request.includeRaw)}`;
+  const rows = mergesConnections(product, filters)
+    ? await sql<RecordColumns & { k1: string }>`
+        select ${sql.raw(request.includeRaw ? 'm.k1, m.id, m.connection_id, m.api_tail, m.raw' : 'm.k1, m.id, m.connection_id, m.api_tail')}
+        from ${connectionsOf(filters)} cross join lateral (
+          select r.operation_date, ${columns} from ${table} r
+          where r.connection_id = c.id and ${sql.join(where, sql` and `)}
+          order by r.operation_date desc, r.id desc
+          limit ${offset + limit}) m
+        order by m.operation_date desc, m.id desc
+        limit ${limit} offset ${offset}`.execute(db)
+    : await sql<RecordColumns & { k1: string }>`
+        select ${columns} from ${table} r
+        where ${sql.join(where, sql` and `)}
+        order by ${movement ? sql`r.operation_date desc, r.id desc` : sql`r.id`}
+        limit ${limit} offset ${offset}`.execute(db);
   const external = await externalIdsOf(
     db,
     filters.clientId,
-    result.rows.map((row) => row.connection_id),
+    rows.rows.map((row) => row.connection_id),
     externalIds,
   );
-  return result.rows.map((row) => ({
+  return rows.rows.map((row) => ({
     key: movement ? [row.k1, row.id] : [row.k1],
-    json: renderRecord(product, row, external.get(row.connection_id) ?? null),
+    json: renderRecord(row, external.get(row.connection_id) ?? null),
   }));
 }
+
+/** The connections a merged list reads (`c.id`): those named, or every one of the client. */
+const connectionsOf = (f: RecordFilters) =>
+  f.connectionIds !== undefined
+    ? sql`unnest(${[...f.connectionIds]}::text[]) as c(id)`
+    : sql`(select id from connections where client_id = ${f.clientId}) c`;
 
 export async function countRecords(
   db: Kysely<Schema>,
   product: Product,
   filters: RecordFilters,
 ): Promise<number> {
+  const where = whereClauses(product, filters);
+  // Read through each connection's index, as the merged list does.
+  if (mergesConnections(product, filters) && filters.connectionIds === undefined)
+    where.push(sql`r.connection_id in (select id from connections where client_id = ${filters.clientId})`);
   const result = await sql<{ n: string | number }>`
     select count(*) as n from ${sql.table(productTable[product])} r
-    where ${sql.join(whereClauses(product, filters), sql` and `)}`.execute(db);
+    where ${sql.join(where, sql` and `)}`.execute(db);
   return Number(result.rows[0]!.n);
 }
 
 /** One record of a connection, rendered, with what "all data" groups it by. */
 export interface ConnectionRecord {
   id: string;
-  parent_id: string | null;
   /** The document's `type` (investments are grouped by it). */
   type: string | null;
   /** The document's `product_id` (a holder names the product it holds). */
@@ -248,9 +271,10 @@ export async function* connectionRecords(
           ? sql`(r.operation_date, r.id) < (${after.date}::date, ${after.id})`
           : sql`r.id > ${after.id}`,
       );
+    // Movements are grouped by their parent only; the others keep their document in `data`.
     const result = await sql<RecordColumns & { type: string | null; product_id: string | null; k: string }>`
-      select r.data->>'type' as type, r.data->>'product_id' as product_id,
-        ${movement ? sql`r.operation_date::text` : sql`''`} as k, ${recordColumns(product, false)}
+      select ${movement ? sql`null as type, null as product_id, r.operation_date::text` : sql`r.data->>'type' as type, r.data->>'product_id' as product_id, ''`} as k,
+        ${recordColumns(false)}
       from ${sql.table(productTable[product])} r
       where ${sql.join(where, sql` and `)}
       order by ${movement ? sql`r.operation_date desc, r.id desc` : sql`r.id`}
@@ -259,10 +283,9 @@ export async function* connectionRecords(
     if (rows.length > 0)
       yield rows.map((row) => ({
         id: row.id,
-        parent_id: row.parent_id,
         type: row.type,
         product_id: row.product_id,
-        json: renderRecord(product, row, connection.external_id),
+        json: renderRecord(row, connection.external_id),
       }));
     if (rows.length < options.batchSize) return;
     const last = rows.at(-1)!;

@@ -1,40 +1,26 @@
 // Stores what connectors extract. Ids are derived from the connection and the source's natural key,
 // so re-running a refresh (or resuming one after a crash) finds the same rows. A batch is written in
-// three steps: look up the stored hash of every id, insert the new records in bulk (COPY on
-// PostgreSQL), and rewrite only the records whose content hash changed. Every insert, rewrite or
+// steps: give every record its id and content hash (record-rows.ts), look up the stored hash of
+// every id, build rows for the records that are new or changed only, insert the new ones in bulk
+// (COPY on PostgreSQL, `unnest` on PGlite) and rewrite the changed ones. Every insert, rewrite or
 // removal takes a value of the `record_changes` sequence (migration 0003): the incremental feed and
 // a refresh's added / modified / removed counts are read from those values.
-import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { productDocument } from '../domain/product-document.ts';
-import { movementProducts, type Product, productIdPrefix, productTable } from '../domain/products.ts';
-import { type NormalizedRecord, parentProduct } from '../domain/records.ts';
+import { type Product, productTable } from '../domain/products.ts';
+import type { NormalizedRecord } from '../domain/records.ts';
 import { type BulkColumn, type BulkInsert, DuplicateRowError } from './bulk-insert.ts';
 import type { Database } from './database.ts';
+import {
+  type IdentifiedRecord,
+  RowBuilder,
+  recordId,
+  type TableShape,
+  TIMESTAMPS_LENGTH,
+  timestampsSuffix,
+} from './record-rows.ts';
 import type { Schema } from './schema.ts';
 
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** `txn_…`: 20 base-32 characters of sha-256(connection, product, natural key). */
-export function recordId(connectionId: string, product: Product, naturalKey: string): string {
-  const digest = createHash('sha256').update(`${connectionId}\u0000${product}\u0000${naturalKey}`).digest();
-  let body = '';
-  for (let i = 0; i < 20; i++) body += BASE32[digest[i]! & 31];
-  return `${productIdPrefix[product]}_${body}`;
-}
-
-/**
- * Raise when the stored document of a record changes shape (domain/product-fields.ts): every record
- * is then rewritten by its next refresh.
- */
-const DOCUMENT_VERSION = 3;
-
-export function contentHash(record: NormalizedRecord): string {
-  return createHash('sha256')
-    .update(JSON.stringify([DOCUMENT_VERSION, record.parentKey ?? null, record.data, record.raw ?? null]))
-    .digest('base64url')
-    .slice(0, 22);
-}
+export { recordId } from './record-rows.ts';
 
 export interface StoreContext {
   clientId: string;
@@ -46,8 +32,6 @@ export interface ChangeCounts {
   modified: number;
   removed: number;
 }
-
-const str = (value: unknown) => (typeof value === 'string' ? value : null);
 
 /** How an engine stores batches: see ingestOptionsFor. */
 export interface IngestOptions {
@@ -70,6 +54,15 @@ export function ingestOptionsFor(database: Pick<Database, 'engine' | 'bulkInsert
 }
 
 /**
+ * What is done to the records that will be written, and only to them (the categoriser): a record
+ * whose content hash is unchanged is never prepared. Returns the records in the same order.
+ */
+export type PrepareRecords = (
+  product: Product,
+  records: readonly NormalizedRecord[],
+) => readonly NormalizedRecord[];
+
+/**
  * Stores a batch of a product's records; returns how many were added and modified. Chunks never
  * share a record, so the ones in flight at once cannot conflict. Call publishChanges once the batch
  * is stored to let the incremental feed see it.
@@ -80,6 +73,7 @@ export async function upsertRecords(
   context: StoreContext,
   product: Product,
   batch: readonly NormalizedRecord[],
+  prepare?: PrepareRecords,
 ): Promise<ChangeCounts> {
   const total: ChangeCounts = { added: 0, modified: 0, removed: 0 };
   // A source may repeat a record inside a batch; the last one wins (one row per id).
@@ -89,10 +83,12 @@ export async function upsertRecords(
   const chunks: NormalizedRecord[][] = [];
   for (let start = 0; start < records.length; start += ingest.chunkSize)
     chunks.push(records.slice(start, start + ingest.chunkSize));
+  const builder = new RowBuilder(context.connectionId, product);
   let next = 0;
   const lane = async () => {
     while (next < chunks.length) {
-      const counts = await storeChunk(db, ingest.bulkInsert, context, product, chunks[next++]!);
+      const chunk = chunks[next++]!;
+      const counts = await storeChunk(db, ingest.bulkInsert, context, builder, chunk, prepare);
       total.added += counts.added;
       total.modified += counts.modified;
       // Let the API and other jobs run between statements: the embedded database answers without
@@ -104,117 +100,93 @@ export async function upsertRecords(
   return total;
 }
 
-const baseColumns: BulkColumn[] = [
-  { name: 'id', type: 'text' },
-  { name: 'natural_key', type: 'text' },
-  { name: 'parent_id', type: 'text' },
-  { name: 'data', type: 'json' },
-  { name: 'raw', type: 'text' },
-  { name: 'hash', type: 'text' },
-];
-const movementColumns: BulkColumn[] = [
-  { name: 'operation_date', type: 'date' },
-  { name: 'value_date', type: 'date' },
-  { name: 'amount', type: 'numeric' },
-  { name: 'currency', type: 'text' },
-  { name: 'pending', type: 'boolean' },
-  { name: 'pending_transaction_id', type: 'text' },
-];
 const ownerColumns: BulkColumn[] = [
   { name: 'client_id', type: 'text' },
   { name: 'connection_id', type: 'text' },
   { name: 'change_seq', type: 'int8' },
   { name: 'created_seq', type: 'int8' },
+  { name: 'first_seen_at', type: 'timestamptz' },
+  { name: 'updated_at', type: 'timestamptz' },
 ];
 
-/** A holder names the stored id of the product it holds (Flanks' `product_id`). */
-function withProductId(context: StoreContext, product: Product, data: NormalizedRecord['data']) {
-  if (product !== 'holders' || typeof data.product_natural_key !== 'string') return data;
-  const held = data.product_type as Product;
-  if (!(held in productIdPrefix)) return data;
-  return { ...data, product_id: recordId(context.connectionId, held, data.product_natural_key) };
-}
-
-/**
- * U+0000 and lone surrogates: PostgreSQL's text cannot hold the first, and `json ->>` refuses
- * both as escapes (one stored NUL made every search of a tenant fail). JSON.stringify writes them
- * as `\u0000` / `\udXXX` escapes, so the text is checked with one scan and, in the rare case it
- * has one, written again with each such character replaced by U+FFFD.
- */
-const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
-const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD').toWellFormed();
-
-function storableJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  if (!UNSTORABLE_ESCAPE.test(json)) return json;
-  return JSON.stringify(value, (_key, item) => (typeof item === 'string' ? storable(item) : item));
-}
-
-/** A record as the values of its table's content columns (baseColumns, then movementColumns). */
-function toRow(context: StoreContext, product: Product, record: NormalizedRecord): unknown[] {
-  const parent = parentProduct[product];
-  const naturalKey = storable(record.naturalKey);
-  const row: unknown[] = [
-    recordId(context.connectionId, product, naturalKey),
-    naturalKey,
-    parent && record.parentKey ? recordId(context.connectionId, parent, record.parentKey) : null,
-    storableJson(productDocument(product, withProductId(context, product, record.data))),
-    storableJson(record.raw ?? null),
-    contentHash(record),
-  ];
-  if (!movementProducts.has(product)) return row;
-  const d = record.data;
-  const operationDate = str(d.operation_date) ?? str(d.value_date);
-  if (!operationDate) throw new Error(`A ${product} record has neither operation_date nor value_date.`);
-  row.push(
-    operationDate,
-    str(d.value_date),
-    str(d.amount) ?? str(d.net_cash),
-    str(d.currency) ?? str(d.currency_amount),
-    d.pending === true,
-    typeof d.pending_natural_key === 'string'
-      ? recordId(context.connectionId, product, d.pending_natural_key)
-      : null,
-  );
-  return row;
-}
+/** The columns of an inserted row: the content columns with `body` stored as `api_tail`. */
+const insertColumns = (shape: TableShape): BulkColumn[] => [
+  ...shape.content.map((column) => (column.name === 'body' ? { name: 'api_tail', type: 'text' } : column)),
+  ...ownerColumns,
+];
 
 async function storeChunk(
   db: Kysely<Schema>,
   bulkInsert: BulkInsert,
   context: StoreContext,
-  product: Product,
+  builder: RowBuilder,
   records: readonly NormalizedRecord[],
+  prepare: PrepareRecords | undefined,
 ): Promise<ChangeCounts> {
-  const table = productTable[product];
-  const rows = records.map((record) => toRow(context, product, record));
-  const content = movementProducts.has(product) ? [...baseColumns, ...movementColumns] : baseColumns;
+  const shape = builder.shape;
+  const table = productTable[shape.product];
+  const items = records.map((record) => builder.identify(record));
+  // A join on the ids, not `id = any(…)`: the planner then probes the primary key for each id even
+  // while the table is young (`any` planned as a sequential scan there: performance-analysis §3.1).
   const stored = await sql<{ id: string; hash: string; removed: boolean }>`
-    select id, hash, removed_at is not null as removed from ${sql.table(table)}
-    where id = any(${rows.map((row) => row[0])}::text[])`.execute(db);
+    select t.id, t.hash, t.removed_at is not null as removed
+    from unnest(${items.map((item) => item.id)}::text[]) as wanted(id)
+    join ${sql.table(table)} t on t.id = wanted.id`.execute(db);
   const known = new Map(stored.rows.map((row) => [row.id, row]));
-  const fresh: unknown[][] = [];
-  const changed: unknown[][] = [];
-  for (const [index, row] of rows.entries()) {
-    const existing = known.get(row[0] as string);
-    if (!existing) fresh.push(row);
-    else if (records[index]!.keepExisting) continue;
-    else if (existing.hash !== row[5] || existing.removed) changed.push(row);
+  const fresh: IdentifiedRecord[] = [];
+  const changed: IdentifiedRecord[] = [];
+  for (const item of items) {
+    const existing = known.get(item.id);
+    if (!existing) fresh.push(item);
+    else if (item.record.keepExisting) continue;
+    else if (existing.hash !== item.hash || existing.removed) changed.push(item);
   }
-  if (fresh.length > 0) {
-    const seqs = await nextChangeSeqs(db, fresh.length);
-    const owned = fresh.map((row, i) => [...row, context.clientId, context.connectionId, seqs[i], seqs[i]]);
+  const now = new Date().toISOString();
+  const [freshRows, changedRows] = [fresh, changed].map((group) => contentRows(builder, group, prepare));
+  let added = 0;
+  let modified = 0;
+  if (freshRows!.length > 0) {
+    const seqs = await nextChangeSeqs(db, freshRows!.length);
+    const rows = freshRows!.map((row, i) => {
+      const owned = [...row, context.clientId, context.connectionId, seqs[i], seqs[i], now, now];
+      owned[shape.bodyIndex] = `${row[shape.bodyIndex]}${timestampsSuffix(now, now)}`;
+      return owned;
+    });
     try {
-      await bulkInsert(table, [...content, ...ownerColumns], owned);
+      await bulkInsert(table, insertColumns(shape), rows);
+      added = rows.length;
     } catch (error) {
       // Only a second writer of the same connection gets here (the engine runs one refresh per
-      // connection at a time); the slower statement below settles it row by row.
+      // connection at a time): insert what is still missing, rewrite what the other one stored.
       if (!(error instanceof DuplicateRowError)) throw error;
-      return upsertStatement(db, context, table, content, owned);
+      const inserted = await insertMissing(db, table, insertColumns(shape), rows);
+      added = inserted.size;
+      modified += await rewrite(
+        db,
+        context,
+        shape,
+        freshRows!.filter((row) => !inserted.has(row[0] as string)),
+        now,
+      );
     }
   }
-  if (changed.length > 0) await rewrite(db, table, content, changed);
-  return { added: fresh.length, modified: changed.length, removed: 0 };
+  if (changedRows!.length > 0) modified += await rewrite(db, context, shape, changedRows!, now);
+  return { added, modified, removed: 0 };
+}
+
+function contentRows(
+  builder: RowBuilder,
+  items: readonly IdentifiedRecord[],
+  prepare: PrepareRecords | undefined,
+): unknown[][] {
+  if (items.length === 0) return [];
+  const prepared = prepare
+    ? prepare(
+        builder.shape.product,
+        items.map((item) => item.record),
+      )
+    : undefined;
+  return items.map((item, i) => builder.contentRow(prepared ? { ...item, record: prepared[i]! } : item));
 }
 
 /** Takes `count` values of the change sequence. */
@@ -227,54 +199,59 @@ async function nextChangeSeqs(db: Kysely<Schema>, count: number): Promise<number
 const unnestOf = (columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]) =>
   sql.join(columns.map((column, index) => sql`${rows.map((row) => row[index])}::${sql.raw(column.type)}[]`));
 
-/** Rewrites records whose content changed (or that come back after being removed). */
+/** A timestamp as the served text writes it (Date.toISOString: UTC, milliseconds, `Z`). */
+export const servedTimestamp = (column: string) =>
+  sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+/**
+ * Rewrites records whose content hash changed (or that come back after being removed); returns how
+ * many were modified. A record rebuilt to the same served text and raw record (the hash's version
+ * was raised, a connector reordered its fields) only gets its new hash: no new change value, no
+ * new `updated_at`, nothing the feed or a webhook reports.
+ */
 async function rewrite(
   db: Kysely<Schema>,
-  table: string,
-  content: readonly BulkColumn[],
+  context: StoreContext,
+  shape: TableShape,
   rows: readonly (readonly unknown[])[],
-): Promise<void> {
-  const names = content.map((c) => c.name);
+  now: string,
+): Promise<number> {
+  const table = productTable[shape.product];
+  const names = shape.content.map((c) => c.name);
+  const same = sql.raw(
+    `(t.removed_at is null and left(t.api_tail, -${TIMESTAMPS_LENGTH}) = input.body and t.raw is not distinct from input.raw)`,
+  );
   const assignments = sql.raw(
     names
-      .filter((name) => name !== 'id' && name !== 'natural_key')
+      .filter((name) => name !== 'id' && name !== 'natural_key' && name !== 'body')
       .map((name) => `${name} = input.${name}`)
       .join(', '),
   );
-  await sql`
-    update ${sql.table(table)} set ${assignments}, updated_at = now(), removed_at = null,
-      change_seq = nextval('record_changes')
-    from unnest(${unnestOf(content, rows)}) as input(${sql.raw(names.join(', '))})
-    where ${sql.table(table)}.id = input.id`.execute(db);
+  const result = await sql<{ modified: boolean }>`
+    update ${sql.table(table)} as t set ${assignments}, removed_at = null,
+      api_tail = case when ${same} then t.api_tail else input.body || ',"first_seen_at":"' ||
+        ${servedTimestamp('t.first_seen_at')} || '","updated_at":"' || ${now}::text || '"' end,
+      updated_at = case when ${same} then t.updated_at else ${now}::timestamptz end,
+      change_seq = case when ${same} then t.change_seq else nextval('record_changes') end
+    from unnest(${unnestOf(shape.content, rows)}) as input(${sql.raw(names.join(', '))})
+    where t.id = input.id and t.connection_id = ${context.connectionId}
+    returning t.updated_at = ${now}::timestamptz as modified`.execute(db);
+  return result.rows.filter((row) => row.modified).length;
 }
 
-/** Insert-or-rewrite in one statement, for a chunk that raced another writer. */
-async function upsertStatement(
+/** Inserts the rows whose id is not stored yet; returns the ids inserted. */
+async function insertMissing(
   db: Kysely<Schema>,
-  context: StoreContext,
   table: string,
-  content: readonly BulkColumn[],
+  columns: readonly BulkColumn[],
   rows: readonly (readonly unknown[])[],
-): Promise<ChangeCounts> {
-  const columns = [...content, ...ownerColumns];
-  const names = columns.map((c) => c.name);
-  const updates = sql.raw(
-    content
-      .map((c) => c.name)
-      .filter((name) => name !== 'id' && name !== 'natural_key')
-      .map((name) => `${name} = excluded.${name}`)
-      .join(', '),
-  );
-  const result = await sql<{ inserted: boolean }>`
-    insert into ${sql.table(table)} (${sql.raw(names.join(', '))})
+): Promise<Set<string>> {
+  const result = await sql<{ id: string }>`
+    insert into ${sql.table(table)} (${sql.raw(columns.map((c) => c.name).join(', '))})
     select * from unnest(${unnestOf(columns, rows)})
-    on conflict (id) do update set ${updates}, updated_at = now(), removed_at = null,
-      change_seq = nextval('record_changes')
-    where ${sql.table(table)}.connection_id = ${context.connectionId}
-      and (${sql.table(table)}.hash <> excluded.hash or ${sql.table(table)}.removed_at is not null)
-    returning (xmax = 0) as inserted`.execute(db);
-  const added = result.rows.filter((row) => row.inserted).length;
-  return { added, modified: result.rows.length - added, removed: 0 };
+    on conflict (id) do nothing
+    returning id`.execute(db);
+  return new Set(result.rows.map((row) => row.id));
 }
 
 /**

@@ -260,14 +260,15 @@ export interface ImportsTable {
   finished_at: Timestamp | null;
 }
 
-/** Every product table (accounts, transactions, …) has these columns. */
+/** Every product table (accounts, transactions, …) has these columns (store/record-rows.ts). */
 export interface RecordTable {
   id: string;
   client_id: string;
   connection_id: string;
   natural_key: string;
   parent_id: string | null;
-  data: Json<Record<string, unknown>>;
+  /** The served JSON after `external_id`, without the closing brace, rendered when written. */
+  api_tail: string;
   /** The source record as JSON text. */
   raw: string | null;
   hash: string;
@@ -280,14 +281,23 @@ export interface RecordTable {
   created_seq: number;
 }
 
-/** Dated money movements (transactions, card, investment and liability transactions) add these. */
+/** Products that are not movements keep their served document (few rows per connection). */
+export interface DocumentTable extends RecordTable {
+  data: Json<Record<string, unknown>>;
+}
+
+/**
+ * Dated money movements (transactions, card, investment and liability transactions) store each
+ * scalar field as a typed column (migration 0010); these are the ones every movement table has.
+ */
 export interface MovementTable extends RecordTable {
+  /** The sort date: the operation date, or the value date where the source gives none. */
   operation_date: ColumnType<string, string, string>;
   value_date: ColumnType<string | null, string | null, string | null>;
-  amount: ColumnType<string | null, string | null, string | null>;
-  currency: string | null;
   pending: boolean;
   pending_transaction_id: string | null;
+  /** The connector's fields that have no typed column (objects, arrays, fields off the catalog). */
+  extra: Json<Record<string, unknown>> | null;
 }
 
 export interface Schema {
@@ -299,18 +309,18 @@ export interface Schema {
   connection_status_events: ConnectionStatusEventsTable;
   refreshes: RefreshesTable;
   challenges: ChallengesTable;
-  accounts: RecordTable;
+  accounts: DocumentTable;
   transactions: MovementTable;
-  cards: RecordTable;
+  cards: DocumentTable;
   card_transactions: MovementTable;
-  portfolios: RecordTable;
-  investments: RecordTable;
+  portfolios: DocumentTable;
+  investments: DocumentTable;
   investment_transactions: MovementTable;
-  liabilities: RecordTable;
+  liabilities: DocumentTable;
   liability_transactions: MovementTable;
-  identities: RecordTable;
-  holders: RecordTable;
-  mifid_answers: RecordTable;
+  identities: DocumentTable;
+  holders: DocumentTable;
+  mifid_answers: DocumentTable;
   webhook_endpoints: WebhookEndpointsTable;
   events: EventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -42,7 +42,7 @@ export async function loadProducts(
     const seenPending: string[] = [];
     try {
       for await (const batch of source.records(product)) {
-        await upsertRecords(db, target.ingest, context, product, withCategories(product, batch));
+        await upsertRecords(db, target.ingest, context, product, batch, withCategories);
         await publishChanges(db, connection.id);
         target.logger.debug({ ...target.run, product, records: batch.length }, 'stored a batch');
         for (const record of batch) if (record.data.pending === true) seenPending.push(record.naturalKey);

@@ -10,6 +10,7 @@ import * as imports from './0006-imports.ts';
 import * as queuedImports from './0007-queued-imports.ts';
 import * as documentParts from './0008-document-parts.ts';
 import * as redirectConsent from './0009-redirect-consent.ts';
+import * as typedRows from './0010-typed-rows.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0007-queued-imports': queuedImports,
   '0008-document-parts': documentParts,
   '0009-redirect-consent': redirectConsent,
+  '0010-typed-rows': typedRows,
 };
 
 export const migrationProvider: MigrationProvider = {
