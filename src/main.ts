@@ -1,9 +1,10 @@
-// Entry point: argv → serve | worker | migrate | clients | keys | import. Nothing else happens here.
+// Entry point: argv → serve | worker | migrate | clients | keys | import | partition. Nothing else happens here.
 import { parseArgs } from 'node:util';
 import { clientsCommand } from './cli/clients.ts';
 import { importCommand } from './cli/import.ts';
 import { keysCommand } from './cli/keys.ts';
 import { CliError, cliOutput } from './cli/output.ts';
+import { partitionCommand } from './cli/partition.ts';
 import { serve } from './cli/serve.ts';
 import { worker } from './cli/worker.ts';
 import { ConfigError, environmentVariables, loadConfig } from './config.ts';
@@ -26,6 +27,8 @@ const usage = `Usage: tesoro <command>
   keys rotate [--json]           new token-signing and JWE keys; old ones verify until they expire
   import FILE… [--client ID] [--connection ID] [--format F] [--currency EUR] [--csv-mapping JSON]
          [--dry-run] [--json]    import statement files (--dry-run: parse and summarise only)
+  partition --partitions N [--json]
+                                 partition the record tables by client (docs/scaling.md; workers stopped)
 
 Environment:
 ${environmentVariables.map((v) => `  ${v.name.padEnd(20)} ${v.description}`).join('\n')}
@@ -45,6 +48,7 @@ async function main(argv: string[]): Promise<void> {
       currency: { type: 'string' },
       'csv-mapping': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      partitions: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -53,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage);
     return;
   }
-  if (!['serve', 'worker', 'migrate', 'clients', 'keys', 'import'].includes(command)) {
+  if (!['serve', 'worker', 'migrate', 'clients', 'keys', 'import', 'partition'].includes(command)) {
     throw new CliError(`Unknown command ${command}\n\n${usage}`);
   }
   const importArgs = {
@@ -85,6 +89,7 @@ async function main(argv: string[]): Promise<void> {
     }
     if (command === 'keys') await keysCommand(runtime, action, out);
     if (command === 'import') await importCommand(runtime, importArgs, out);
+    if (command === 'partition') await partitionCommand(runtime, values.partitions, out);
   } finally {
     await runtime.close();
   }

@@ -62,7 +62,8 @@ export async function syncTransactions(
   >`
     select r.parent_id, r.change_seq, r.created_seq, r.removed_at is not null as removed, ${recordColumns(false)}
     from transactions r
-    where r.connection_id = ${connection!.id} and r.change_seq > ${cursor.p} and r.change_seq <= ${high}
+    where r.client_id = ${clientId} and r.connection_id = ${connection!.id}
+      and r.change_seq > ${cursor.p} and r.change_seq <= ${high}
     order by r.change_seq
     limit ${request.count + 1}`.execute(db);
   const page = rows.rows.slice(0, request.count);

@@ -128,10 +128,11 @@ async function storeChunk(
   const items = records.map((record) => builder.identify(record));
   // A join on the ids, not `id = any(…)`: the planner then probes the primary key for each id even
   // while the table is young (`any` planned as a sequential scan there: performance-analysis §3.1).
+  // The client keeps the probe inside one partition where the table is partitioned (partitioning.ts).
   const stored = await sql<{ id: string; hash: string; removed: boolean }>`
     select t.id, t.hash, t.removed_at is not null as removed
     from unnest(${items.map((item) => item.id)}::text[]) as wanted(id)
-    join ${sql.table(table)} t on t.id = wanted.id`.execute(db);
+    join ${sql.table(table)} t on t.id = wanted.id and t.client_id = ${context.clientId}`.execute(db);
   const known = new Map(stored.rows.map((row) => [row.id, row]));
   const fresh: IdentifiedRecord[] = [];
   const changed: IdentifiedRecord[] = [];
@@ -234,12 +235,15 @@ async function rewrite(
       updated_at = case when ${same} then t.updated_at else ${now}::timestamptz end,
       change_seq = case when ${same} then t.change_seq else nextval('record_changes') end
     from unnest(${unnestOf(shape.content, rows)}) as input(${sql.raw(names.join(', '))})
-    where t.id = input.id and t.connection_id = ${context.connectionId}
+    where t.id = input.id and t.client_id = ${context.clientId} and t.connection_id = ${context.connectionId}
     returning t.updated_at = ${now}::timestamptz as modified`.execute(db);
   return result.rows.filter((row) => row.modified).length;
 }
 
-/** Inserts the rows whose id is not stored yet; returns the ids inserted. */
+/**
+ * Inserts the rows whose id is not stored yet; returns the ids inserted. (No conflict target: the
+ * primary key is the only unique key, `(id)` on a plain table, `(client_id, id)` on a partitioned one.)
+ */
 async function insertMissing(
   db: Kysely<Schema>,
   table: string,
@@ -249,7 +253,7 @@ async function insertMissing(
   const result = await sql<{ id: string }>`
     insert into ${sql.table(table)} (${sql.raw(columns.map((c) => c.name).join(', '))})
     select * from unnest(${unnestOf(columns, rows)})
-    on conflict (id) do nothing
+    on conflict do nothing
     returning id`.execute(db);
   return new Set(result.rows.map((row) => row.id));
 }
