@@ -401,7 +401,8 @@ async function main() {
   const ratios: string[][] = [];
   for (const engine of engines) {
     const db = engine.database.db;
-    await sql.raw(referenceTableSql).execute(db);
+    // One statement at a time: a prepared statement holds one command.
+    for (const statement of referenceTableSql.split(';')) await sql.raw(statement).execute(db);
     const { client } = await createClient(db, { name: 'bench' });
     const samples: Record<'new' | 'categorised' | 'unchanged' | 'reference', Sample[]> = {
       new: [],

@@ -126,21 +126,15 @@ async function storeChunk(
   const shape = builder.shape;
   const table = productTable[shape.product];
   const items = records.map((record) => builder.identify(record));
-  // A join on the ids, not `id = any(…)`: the planner then probes the primary key for each id even
-  // while the table is young (`any` planned as a sequential scan there: performance-analysis §3.1).
-  // The client keeps the probe inside one partition where the table is partitioned (partitioning.ts).
-  const stored = await sql<{ id: string; hash: string; removed: boolean }>`
-    select t.id, t.hash, t.removed_at is not null as removed
-    from unnest(${items.map((item) => item.id)}::text[]) as wanted(id)
-    join ${sql.table(table)} t on t.id = wanted.id and t.client_id = ${context.clientId}`.execute(db);
-  const known = new Map(stored.rows.map((row) => [row.id, row]));
+  const known = await storedHashes(db, table, context.clientId, items);
   const fresh: IdentifiedRecord[] = [];
   const changed: IdentifiedRecord[] = [];
   for (const item of items) {
     const existing = known.get(item.id);
-    if (!existing) fresh.push(item);
+    if (existing === undefined) fresh.push(item);
     else if (item.record.keepExisting) continue;
-    else if (existing.hash !== item.hash || existing.removed) changed.push(item);
+    // A removed row's entry is its hash with REMOVED appended: it never equals a hash.
+    else if (existing !== item.hash) changed.push(item);
   }
   const now = new Date().toISOString();
   const [freshRows, changedRows] = [fresh, changed].map((group) => contentRows(builder, group, prepare));
@@ -153,14 +147,15 @@ async function storeChunk(
       owned[shape.bodyIndex] = `${row[shape.bodyIndex]}${timestampsSuffix(now, now)}`;
       return owned;
     });
+    const insert = withoutEmptyColumns(insertColumns(shape), rows);
     try {
-      await bulkInsert(table, insertColumns(shape), rows);
+      await bulkInsert(table, insert.columns, insert.rows);
       added = rows.length;
     } catch (error) {
       // Only a second writer of the same connection gets here (the engine runs one refresh per
       // connection at a time): insert what is still missing, rewrite what the other one stored.
       if (!(error instanceof DuplicateRowError)) throw error;
-      const inserted = await insertMissing(db, table, insertColumns(shape), rows);
+      const inserted = await insertMissing(db, table, insert.columns, insert.rows);
       added = inserted.size;
       modified += await rewrite(
         db,
@@ -173,6 +168,56 @@ async function storeChunk(
   }
   if (changedRows!.length > 0) modified += await rewrite(db, context, shape, changedRows!, now);
   return { added, modified, removed: 0 };
+}
+
+const REMOVED = ' removed';
+
+/**
+ * The stored hash of each of the items' ids that has a row (with REMOVED appended when the row is
+ * removed). The ids go in as one text and the answer comes back as one text: on PGlite, where
+ * serialising array parameters and parsing result rows in JavaScript dominate a lookup, that halves
+ * its cost (bench/README.md); ids and hashes never hold a space or a comma. A join on the ids, not
+ * `id = any(…)`: the planner then probes the primary key for each id even while the table is young
+ * (`any` planned as a sequential scan there: performance-analysis §3.1). The client keeps the probe
+ * inside one partition where the table is partitioned (partitioning.ts).
+ */
+async function storedHashes(
+  db: Kysely<Schema>,
+  table: string,
+  clientId: string,
+  items: readonly IdentifiedRecord[],
+): Promise<Map<string, string>> {
+  const ids = items.map((item) => item.id).join(',');
+  const { rows } = await sql<{ found: string | null }>`
+    select string_agg(t.id || ' ' || t.hash || case when t.removed_at is null then '' else ${REMOVED} end, ',')
+      as found
+    from unnest(string_to_array(${ids}, ',')) as wanted(id)
+    join ${sql.table(table)} t on t.id = wanted.id and t.client_id = ${clientId}`.execute(db);
+  const known = new Map<string, string>();
+  for (const entry of rows[0]?.found?.split(',') ?? []) {
+    const space = entry.indexOf(' ');
+    known.set(entry.slice(0, space), entry.slice(space + 1));
+  }
+  return known;
+}
+
+/**
+ * The columns of an insert with those null in every row left out (they default to null): fewer
+ * array parameters to serialise and parse on PGlite, fewer bytes to COPY on PostgreSQL. Sources
+ * leave most optional fields empty, and a chunk is one source's.
+ */
+function withoutEmptyColumns(
+  columns: readonly BulkColumn[],
+  rows: readonly (readonly unknown[])[],
+): { columns: BulkColumn[]; rows: unknown[][] } {
+  const kept: number[] = [];
+  for (let index = 0; index < columns.length; index++)
+    if (rows.some((row) => row[index] !== null && row[index] !== undefined)) kept.push(index);
+  if (kept.length === columns.length) return { columns: [...columns], rows: rows as unknown[][] };
+  return {
+    columns: kept.map((index) => columns[index]!),
+    rows: rows.map((row) => kept.map((index) => row[index])),
+  };
 }
 
 function contentRows(
@@ -190,11 +235,12 @@ function contentRows(
   return items.map((item, i) => builder.contentRow(prepared ? { ...item, record: prepared[i]! } : item));
 }
 
-/** Takes `count` values of the change sequence. */
+/** Takes `count` values of the change sequence (as one text: no result rows to parse, as above). */
 async function nextChangeSeqs(db: Kysely<Schema>, count: number): Promise<number[]> {
-  const result = await sql<{ seq: string | number }>`
-    select nextval('record_changes') as seq from generate_series(1, ${count}::int)`.execute(db);
-  return result.rows.map((row) => Number(row.seq));
+  const result = await sql<{ seqs: string }>`
+    select string_agg(nextval('record_changes')::text, ',') as seqs
+    from generate_series(1, ${count}::int)`.execute(db);
+  return result.rows[0]!.seqs.split(',').map(Number);
 }
 
 const unnestOf = (columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]) =>
