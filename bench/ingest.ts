@@ -6,7 +6,8 @@
 // process and (PostgreSQL on this machine) of the database, for new rows, new rows with the
 // categoriser (the refresh path), unchanged rows, and the reference; then the JavaScript per row of
 // the row builders, and the time from POST /v1/connections to `ok` for user_good_10000.
-// BENCH_SCALE=1 instead stores 100,000 then 1,000,000 rows into one table (rows/s at each size).
+// BENCH_SCALE=1 instead stores 100,000 then 1,000,000 rows into one table (rows/s at each size);
+// BENCH_JS_ONLY=1 prints only the JavaScript per row.
 import { once } from 'node:events';
 import http from 'node:http';
 import { Readable } from 'node:stream';
@@ -292,42 +293,40 @@ const rate = (rows: number, sample: Sample) => Math.round((rows / sample.ms) * 1
 const perRow = (seconds: number | undefined, rows: number) =>
   seconds === undefined ? '—' : `${Math.round((seconds * 1e6) / rows)}`;
 
-/** JavaScript per row: the previous store's row + COPY text, against the row builder's. */
+/**
+ * JavaScript per row: the previous store's row + COPY text, against the row builder's, both in the
+ * store's chunks of 5,000 records (what one COPY statement carries on PostgreSQL).
+ */
 function javascriptPerRow(records: readonly NormalizedRecord[]): string[][] {
   const owner = { clientId: 'cli_bench', connectionId: 'con_bench_js' };
   const now = new Date().toISOString();
-  const time = (fn: () => void) => {
+  const chunks: NormalizedRecord[][] = [];
+  for (let start = 0; start < records.length; start += 5000) chunks.push(records.slice(start, start + 5000));
+  const time = (fn: (chunk: readonly NormalizedRecord[]) => void) => {
     const runs: number[] = [];
     for (let run = 0; run < 5; run++) {
       const start = performance.now();
-      fn();
+      for (const chunk of chunks) fn(chunk);
       runs.push(performance.now() - start);
     }
     return (median(runs) * 1000) / records.length;
   };
-  const reference = time(() => referenceCopyText(records, owner));
-  const identify = time(() => {
+  const reference = time((chunk) => referenceCopyText(chunk, owner));
+  const identify = time((chunk) => {
     const builder = new RowBuilder(owner.connectionId, 'transactions');
-    for (const record of records) builder.identify(record);
+    for (const record of chunk) builder.identify(record);
   });
-  const lean = time(() => {
+  const lean = time((chunk) => {
     const builder = new RowBuilder(owner.connectionId, 'transactions');
-    const rows = records.map((record, i) => {
-      const row = [
-        ...builder.contentRow(builder.identify(record)),
-        owner.clientId,
-        owner.connectionId,
-        i,
-        i,
-        now,
-        now,
-      ];
+    const rows = chunk.map((record, i) => {
+      const row = builder.contentRow(builder.identify(record));
       row[builder.shape.bodyIndex] += timestampsSuffix(now, now);
+      row.push(owner.clientId, owner.connectionId, i, i, now, now);
       return row;
     });
     copyText(rows);
   });
-  const categoriser = time(() => withCategories('transactions', records));
+  const categoriser = time((chunk) => withCategories('transactions', chunk));
   return [
     ['previous store: `toRow` + COPY text (the reference rows)', reference.toFixed(1)],
     ['row builder, unchanged record: id + content hash', identify.toFixed(1)],
@@ -392,6 +391,14 @@ async function scale(engines: Engine[]): Promise<void> {
 }
 
 async function main() {
+  if (process.env.BENCH_JS_ONLY === '1') {
+    const records = (await sandboxTransactions(ROWS)).flat();
+    process.stdout.write(
+      `Machine: ${machine()}\n\nJavaScript per row (µs, median of 5 over ${ROWS.toLocaleString('en')} rows)\n\n`,
+    );
+    process.stdout.write(`${table(['step', 'µs/row'], javascriptPerRow(records))}\n`);
+    return;
+  }
   const engines = await openEngines();
   if (SCALE) return scale(engines);
   process.stdout.write(`Generating ${ROWS.toLocaleString('en')} sandbox transactions…\n`);

@@ -33,15 +33,24 @@ function numberValue(value: unknown): number | null {
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days of a month of the proleptic Gregorian calendar (what PostgreSQL's `date` accepts). */
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
+}
 
 /** A calendar day `yyyy-mm-dd` that exists (no 2025-02-30, no year 0000); anything else as null. */
 function dateValue(value: unknown): string | null {
   if (typeof value !== 'string') return null;
   const match = DATE.exec(value);
   if (!match) return null;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
   if (year === 0 || month < 1 || month > 12 || day < 1) return null;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate() ? value : null;
+  return day <= daysInMonth(year, month) ? value : null;
 }
 
 /**

@@ -31,17 +31,29 @@ const UNIQUE_VIOLATION = '23505';
 
 const escapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 /** One value in COPY's text format: `\N` for null, backslash escapes for the delimiters. */
 export function copyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
   const text = typeof value === 'string' ? value : String(value);
-  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => escapes[c]!) : text;
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => escapes[c]!) : text;
 }
 
-/** Rows in COPY's text format (tab-separated, one line per row). */
+/**
+ * Rows in COPY's text format (tab-separated, one line per row). Appended value by value, with no
+ * array per row to map and join: at tens of thousands of rows the garbage of those arrays cost
+ * more than the escaping (bench:ingest's JavaScript per row).
+ */
 export function copyText(rows: readonly (readonly unknown[])[]): string {
   let text = '';
-  for (const row of rows) text += `${row.map(copyValue).join('\t')}\n`;
+  for (const row of rows) {
+    for (let index = 0; index < row.length; index++) {
+      if (index > 0) text += '\t';
+      text += copyValue(row[index]);
+    }
+    text += '\n';
+  }
   return text;
 }
 
