@@ -12,7 +12,7 @@ import type { Product } from '../src/domain/products.ts';
 import type { NormalizedRecord } from '../src/domain/records.ts';
 import { createClient } from '../src/services/clients.ts';
 import { migrationProvider } from '../src/store/migrations/index.ts';
-import { countRecords, listRecords } from '../src/store/product-queries.ts';
+import { countRecords, listRecordPage, listRecords } from '../src/store/product-queries.ts';
 import { ingestOptionsFor, recordId, upsertRecords } from '../src/store/records.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
@@ -230,6 +230,53 @@ describe('the record store', () => {
     const named = await list('transactions', { connectionIds: [first, foreign] }, 1000);
     assert.equal(named.length, 30);
     assert.equal(await countRecords(database.db, 'transactions', { clientId: otherClientId }), 30);
+  });
+  test('a page as listed is its rows rendered, joined, with the cursor of its last row', async () => {
+    const quoted = await newConnection(database, clientId, 'user "quoted" \\ ñ \u2028');
+    const plain = await newConnection(database, clientId, null);
+    await store(
+      quoted,
+      'transactions',
+      Array.from({ length: 12 }, (_, i) => transaction(`q${i}`, `2026-04-${10 + i}`)),
+    );
+    await store(
+      plain,
+      'transactions',
+      Array.from({ length: 5 }, (_, i) => transaction(`p${i}`, `2026-04-${10 + i}`)),
+    );
+    await store(quoted, 'accounts', [
+      { product: 'accounts', naturalKey: 'acct-1', data: { name: 'Cuenta', currency: 'EUR' }, raw: { a: 1 } },
+    ]);
+    for (const [product, filters, request] of [
+      ['transactions', { connectionIds: [quoted, plain] }, { pageSize: 7, includeRaw: true }],
+      ['transactions', { connectionIds: [quoted] }, { pageSize: 5, page: 2, includeRaw: false }],
+      ['transactions', { connectionIds: [plain] }, { pageSize: 5, includeRaw: false }],
+      ['accounts', { connectionIds: [quoted] }, { pageSize: 10, includeRaw: true }],
+      [
+        'transactions',
+        { connectionIds: [plain], q: 'nothing like this' },
+        { pageSize: 5, includeRaw: false },
+      ],
+    ] as const) {
+      const rows = await listRecords(database.db, product, { clientId, ...filters }, request);
+      const page = await listRecordPage(database.db, product, { clientId, ...filters }, request);
+      const shown = rows.slice(0, request.pageSize);
+      assert.equal(page.json, shown.map((row) => row.json).join(','));
+      assert.equal(page.hasMore, rows.length > request.pageSize);
+      assert.deepEqual(page.nextKey, page.hasMore ? shown.at(-1)!.key : null);
+    }
+    const [first] = (
+      await listRecordPage(
+        database.db,
+        'transactions',
+        { clientId, connectionIds: [quoted] },
+        {
+          pageSize: 1,
+          includeRaw: false,
+        },
+      )
+    ).json.split('\n');
+    assert.equal(parsed(first!).external_id, 'user "quoted" \\ ñ \u2028');
   });
 });
 

@@ -9,9 +9,9 @@ import { activeRefreshesOf, type ConnectionRow, connectionsForRead } from '../st
 import { decodeCursor, encodeCursor } from '../store/keyset.ts';
 import {
   countRecords,
+  listRecordPage,
   listRecords,
   type RecordFilters,
-  type RenderedRow,
   sortKeyShape,
 } from '../store/product-queries.ts';
 import type { Schema } from '../store/schema.ts';
@@ -130,7 +130,7 @@ export async function listProductPage(
   connections?: readonly ScopedConnection[],
 ): Promise<string> {
   const after = request.cursor ? decodeCursor(request.cursor, sortKeyShape(product)) : undefined;
-  const rows: RenderedRow[] = await listRecords(
+  const page = await listRecordPage(
     db,
     product,
     filters,
@@ -142,11 +142,9 @@ export async function listProductPage(
     },
     connections && new Map(connections.map((c) => [c.id, c.external_id])),
   );
-  const page = rows.slice(0, request.pageSize);
-  const hasMore = rows.length > request.pageSize;
-  const nextCursor = hasMore ? encodeCursor(page.at(-1)!.key) : null;
+  const nextCursor = page.nextKey ? encodeCursor(page.nextKey) : null;
   const total = request.count ? `,"total":${await countRecords(db, product, filters)}` : '';
-  return `{"data":[${page.map((row) => row.json).join(',')}],"has_more":${hasMore},"next_cursor":${JSON.stringify(nextCursor)}${total}}`;
+  return `{"data":[${page.json}],"has_more":${page.hasMore},"next_cursor":${JSON.stringify(nextCursor)}${total}}`;
 }
 
 /** One record as JSON text, or NOT_FOUND (another client's record is not found either). */

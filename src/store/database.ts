@@ -10,6 +10,7 @@ import { type ConstructorOptions, fromPglite } from 'pg-boss';
 import type { Config } from '../config.ts';
 import { type BulkInsert, copyInsert, unnestInsert } from './bulk-insert.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { markEmbedded } from './embedded.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { SerializedPGliteDialect } from './pglite-dialect.ts';
 import type { Schema } from './schema.ts';
@@ -40,6 +41,7 @@ export const pgliteParsers = { [DATE_OID]: (value: string) => value };
 
 export function databaseFromPglite(pglite: PGlite, onClose?: () => void | Promise<void>): Database {
   const db = new Kysely<Schema>({ dialect: new SerializedPGliteDialect({ pglite }) });
+  markEmbedded(db);
   return {
     engine: 'pglite',
     db,

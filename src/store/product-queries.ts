@@ -11,6 +11,7 @@ import {
   productTable,
 } from '../domain/product-catalog.ts';
 import type { FieldCondition, SearchFieldType } from '../domain/search-query.ts';
+import { isEmbedded } from './embedded.ts';
 import type { Schema } from './schema.ts';
 
 export interface RecordFilters {
@@ -163,17 +164,12 @@ async function externalIdsOf(
 const mergesConnections = (product: Product, f: RecordFilters) =>
   isMovement(product) && f.id === undefined && f.parentId === undefined && f.connectionIds?.length !== 1;
 
-/**
- * One page of a product's records, rendered; `pageSize + 1` rows tell whether more follow.
- * `externalIds` saves the lookup of the connections' external ids when the caller has them.
- */
-export async function listRecords(
-  db: Kysely<Schema>,
+/** The query of one page of a product's records (`pageSize + 1` rows, in list order). */
+function pageQuery(
   product: Product,
   filters: RecordFilters,
   request: RecordPageRequest,
-  externalIds?: ExternalIds,
-): Promise<RenderedRow[]> {
+): RawBuilder<RecordColumns & { k1: string }> {
   const table = sql.table(productTable[product]);
   const where = whereClauses(product, filters);
   const movement = isMovement(product);
@@ -187,8 +183,8 @@ export async function listRecords(
   const offset = request.page !== undefined ? (request.page - 1) * request.pageSize : 0;
   const limit = request.pageSize + 1;
   const columns = sql`${movement ? sql`r.operation_date::text` : sql`r.id`} as k1, ${recordColumns(request.includeRaw)}`;
-  const rows = mergesConnections(product, filters)
-    ? await sql<RecordColumns & { k1: string }>`
+  return mergesConnections(product, filters)
+    ? sql`
         select ${sql.raw(request.includeRaw ? 'm.k1, m.id, m.connection_id, m.api_tail, m.raw' : 'm.k1, m.id, m.connection_id, m.api_tail')}
         from ${connectionsOf(filters)} cross join lateral (
           select r.operation_date, ${columns} from ${table} r
@@ -196,22 +192,108 @@ export async function listRecords(
           order by r.operation_date desc, r.id desc
           limit ${offset + limit}) m
         order by m.operation_date desc, m.id desc
-        limit ${limit} offset ${offset}`.execute(db)
-    : await sql<RecordColumns & { k1: string }>`
+        limit ${limit} offset ${offset}`
+    : sql`
         select ${columns} from ${table} r
         where ${sql.join(where, sql` and `)}
         order by ${movement ? sql`r.operation_date desc, r.id desc` : sql`r.id`}
-        limit ${limit} offset ${offset}`.execute(db);
+        limit ${limit} offset ${offset}`;
+}
+
+/**
+ * One page of a product's records, rendered; `pageSize + 1` rows tell whether more follow.
+ * `externalIds` saves the lookup of the connections' external ids when the caller has them.
+ */
+export async function listRecords(
+  db: Kysely<Schema>,
+  product: Product,
+  filters: RecordFilters,
+  request: RecordPageRequest,
+  externalIds?: ExternalIds,
+): Promise<RenderedRow[]> {
+  const rows = await pageQuery(product, filters, request).execute(db);
   const external = await externalIdsOf(
     db,
     filters.clientId,
     rows.rows.map((row) => row.connection_id),
     externalIds,
   );
+  const movement = isMovement(product);
   return rows.rows.map((row) => ({
     key: movement ? [row.k1, row.id] : [row.k1],
     json: renderRecord(row, external.get(row.connection_id) ?? null),
   }));
+}
+
+const SEPARATOR = '\u001e';
+
+/** A page of records as the API lists them: their texts joined, and where the next page starts. */
+export interface RecordPage {
+  /** The records' JSON texts, comma-separated (the inside of the page's `data` array). */
+  json: string;
+  hasMore: boolean;
+  /** The sort key of the page's last record (the next page's cursor) when more follow. */
+  nextKey: unknown[] | null;
+}
+
+/**
+ * One page of a product's records as listed. On PostgreSQL the rows come back one by one and
+ * are joined here; on embedded PGlite the page is joined inside the database and comes back as one
+ * text, since there decoding a hundred result rows in PGlite's JavaScript protocol parser cost more
+ * than the query itself (performance-analysis §5.2: 2.35× the per-row route, against 0.84× on
+ * PostgreSQL, where the server's work grows instead). The page is aggregated as two texts (the
+ * rows' keys and ids, their served texts) and rendered here, as renderRecord renders a row.
+ */
+export async function listRecordPage(
+  db: Kysely<Schema>,
+  product: Product,
+  filters: RecordFilters,
+  request: RecordPageRequest,
+  externalIds?: ExternalIds,
+): Promise<RecordPage> {
+  const movement = isMovement(product);
+  if (!isEmbedded(db)) {
+    const rows = await listRecords(db, product, filters, request, externalIds);
+    const page = rows.slice(0, request.pageSize);
+    const hasMore = rows.length > request.pageSize;
+    return {
+      json: page.map((row) => row.json).join(','),
+      hasMore,
+      nextKey: hasMore ? page.at(-1)!.key : null,
+    };
+  }
+  // Each column's values joined by a character JSON text never holds unescaped (JSON.stringify
+  // writes U+001E as \u001e), in list order; ids never hold a space or a comma.
+  const order = movement ? sql`q.k1 desc, q.id desc` : sql`q.id`;
+  const raws = request.includeRaw
+    ? sql`, string_agg(coalesce(q.raw, 'null'), ${SEPARATOR} order by ${order}) as raws`
+    : sql``;
+  const result = await sql<{ heads: string | null; tails: string; raws?: string }>`
+    select string_agg(q.k1 || ' ' || q.id || ' ' || q.connection_id, ',' order by ${order}) as heads,
+      string_agg(q.api_tail, ${SEPARATOR} order by ${order}) as tails ${raws}
+    from (${pageQuery(product, filters, request)}) q`.execute(db);
+  const { heads, tails, raws: rawTexts } = result.rows[0]!;
+  if (heads === null) return { json: '', hasMore: false, nextKey: null };
+  const rows = heads.split(',').map((head) => head.split(' ') as [string, string, string]);
+  const tailTexts = tails.split(SEPARATOR);
+  const rawList = rawTexts?.split(SEPARATOR);
+  const external = await externalIdsOf(
+    db,
+    filters.clientId,
+    rows.map((row) => row[2]),
+    externalIds,
+  );
+  const count = Math.min(rows.length, request.pageSize);
+  let json = '';
+  for (let i = 0; i < count; i++) {
+    const [, id, connectionId] = rows[i]!;
+    const row: RecordColumns = { id, connection_id: connectionId, api_tail: tailTexts[i]! };
+    if (rawList) row.raw = rawList[i]!;
+    json += `${i > 0 ? ',' : ''}${renderRecord(row, external.get(connectionId) ?? null)}`;
+  }
+  const hasMore = rows.length > request.pageSize;
+  const last = rows[count - 1]!;
+  return { json, hasMore, nextKey: hasMore ? (movement ? [last[0], last[1]] : [last[0]]) : null };
 }
 
 /** The connections a merged list reads (`c.id`): those named, or every one of the client. */
