@@ -24,7 +24,36 @@ export const FLOW_INTERVAL_SECONDS = 300;
 
 export interface RefreshJob {
   refreshId: string;
+  /**
+   * How many times this refresh's job found it claimed by another run and was sent again for
+   * later (refresh-claims.ts): a job never runs a refresh another job is running.
+   */
+  claimWaits?: number;
 }
+
+/**
+ * Job priorities of refreshes (pg-boss fetches the highest first, then the oldest). Someone waits
+ * on a first load, on new credentials and on anything the end user is present for (the Connect
+ * page, a challenge answer, an approval in the bank's app); a client asked for a manual refresh or
+ * an enable; nobody waits on a scheduled one. A worker slot in each process is kept for
+ * `interactive` refreshes (workers.ts), so they never queue behind scheduled ones.
+ */
+export const refreshPriority = { scheduled: 0, requested: 10, interactive: 20 } as const;
+
+/** The priority of a refresh's job, from what started it and whether the end user is there. */
+export function priorityOfRefresh(refresh: { trigger: string; user_present?: unknown }): number {
+  if (refresh.user_present) return refreshPriority.interactive;
+  if (refresh.trigger === 'initial' || refresh.trigger === 'credentials_update')
+    return refreshPriority.interactive;
+  return refresh.trigger === 'scheduled' ? refreshPriority.scheduled : refreshPriority.requested;
+}
+
+/** Refresh jobs each process runs at once: any priority, and only `interactive` ones. */
+export const REFRESH_SLOTS = 2;
+export const INTERACTIVE_REFRESH_SLOTS = 1;
+
+/** A job that finds its refresh claimed by another run is sent again this much later. */
+export const CLAIM_RETRY_SECONDS = 5;
 
 export const queueDefinitions: Record<string, Omit<Queue, 'name'>> = {
   [PURGE_EXPIRED]: { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 300, notify: true },

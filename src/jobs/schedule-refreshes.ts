@@ -1,25 +1,32 @@
 // The schedule of the extraction engine: queue the refreshes that are due (the refresh job itself
-// is services/refresh/run-refresh.ts's runRefresh).
+// is services/refresh/run-refresh.ts's runRefresh, run by refresh-job.ts).
 import { newId } from '../domain/ids.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { insertQueuedRefresh } from '../store/connections.ts';
-import { REFRESH_CONNECTION } from './definitions.ts';
+import { insertScheduledRefreshes, takeDueConnections } from '../store/refreshes.ts';
+import { REFRESH_CONNECTION, refreshPriority } from './definitions.ts';
+
+/** Connections taken off the schedule per transaction. */
+export const SCHEDULE_BATCH = 500;
+/**
+ * How long one pass keeps taking batches. The pass runs once a minute (its job expires after
+ * 120 s): a backlog larger than a pass can queue (after an outage, or a first start with every
+ * connection due) is taken over the next minutes, the longest overdue first.
+ */
+export const SCHEDULE_PASS_MS = 40_000;
 
 /**
  * Queues a refresh for every connection whose next_refresh_at has come (recurrent connections on
- * their interval; retries after rate limits and outages). Institutions that need the end user on
- * every login never get a next_refresh_at, so they are never refreshed without them.
+ * their interval; retries after rate limits and outages), in batches of SCHEDULE_BATCH: each batch
+ * takes its connections off the schedule, inserts their refreshes and sends their jobs in one
+ * transaction (three statements, whatever the batch's size). Institutions that need the end user
+ * on every login never get a next_refresh_at, so they are never refreshed without them.
  */
-export async function queueDueRefreshes(deps: ServiceDeps): Promise<number> {
-  const due = await deps.db
-    .selectFrom('connections')
-    .select(['id', 'client_id', 'refresh_count'])
-    .where('next_refresh_at', '<=', deps.now())
-    .where('status', '<>', 'disabled')
-    .where('needs_user', '=', false)
-    .where('credentials_sealed', 'is not', null)
-    .limit(500)
-    .execute();
+export async function queueDueRefreshes(
+  deps: ServiceDeps,
+  options: { batch?: number; passMs?: number } = {},
+): Promise<number> {
+  const batch = options.batch ?? SCHEDULE_BATCH;
+  const passEnds = Date.now() + (options.passMs ?? SCHEDULE_PASS_MS);
   // A challenge nobody answered in time: let its refresh run once more, which expires it and frees
   // the connection for the next refresh.
   const expired = await deps.db
@@ -29,29 +36,33 @@ export async function queueDueRefreshes(deps: ServiceDeps): Promise<number> {
     .where('expires_at', '<=', deps.now())
     .limit(500)
     .execute();
-  for (const { refresh_id } of expired) await deps.jobs.send(REFRESH_CONNECTION, { refreshId: refresh_id });
+  for (const { refresh_id } of expired)
+    await deps.jobs.send(
+      REFRESH_CONNECTION,
+      { refreshId: refresh_id },
+      { priority: refreshPriority.scheduled },
+    );
   let queued = 0;
-  for (const connection of due) {
-    await deps.db.transaction().execute(async (trx) => {
-      // Taken off the schedule now; the refresh sets the next time when it ends.
-      await trx
-        .updateTable('connections')
-        .set({ next_refresh_at: null })
-        .where('id', '=', connection.id)
-        .execute();
-      const id = newId('refresh');
-      const inserted = await insertQueuedRefresh(trx, {
-        id,
-        client_id: connection.client_id,
-        connection_id: connection.id,
-        trigger: 'scheduled',
-        refresh_number: connection.refresh_count,
-      });
-      if (inserted) {
-        await deps.jobs.send(REFRESH_CONNECTION, { refreshId: id }, { trx });
-        queued++;
-      }
+  for (;;) {
+    const { taken, inserted } = await deps.db.transaction().execute(async (trx) => {
+      const due = await takeDueConnections(trx, deps.now(), batch);
+      const ids = await insertScheduledRefreshes(
+        trx,
+        due.map((connection) => ({
+          id: newId('refresh'),
+          client_id: connection.client_id,
+          connection_id: connection.id,
+          refresh_number: connection.refresh_count,
+        })),
+      );
+      // Nobody waits on them: first loads and interactive refreshes are fetched first.
+      const jobs = ids.map((id) => ({ data: { refreshId: id }, priority: refreshPriority.scheduled }));
+      if (deps.jobs.sendMany) await deps.jobs.sendMany(REFRESH_CONNECTION, jobs, { trx });
+      else for (const job of jobs) await deps.jobs.send(REFRESH_CONNECTION, job.data, { trx });
+      return { taken: due.length, inserted: ids.length };
     });
+    queued += inserted;
+    if (taken < batch || Date.now() >= passEnds) break;
   }
   return queued;
 }

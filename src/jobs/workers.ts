@@ -10,7 +10,6 @@ import { type Job, type JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from '../logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { type QueuedImportJob, runQueuedImport } from '../services/imports/queued-import.ts';
-import { runRefresh } from '../services/refresh/run-refresh.ts';
 import type { Database } from '../store/database.ts';
 import type { Schema } from '../store/schema.ts';
 import { WebhookDispatcher } from '../webhooks/dispatcher.ts';
@@ -20,15 +19,22 @@ import {
   everyMinute,
   FLOW_INTERVAL_SECONDS,
   IMPORT_STATEMENT,
+  INTERACTIVE_REFRESH_SLOTS,
   PURGE_EXPIRED,
   queueDefinitions,
   REFRESH_CONNECTION,
+  REFRESH_SLOTS,
   type RefreshJob,
+  refreshPriority,
   retiredSchedules,
   SCHEDULE_REFRESHES,
   schedules,
 } from './definitions.ts';
+import { FairShare } from './fair-share.ts';
 import { purgeExpired } from './purge-expired.ts';
+import { cancelOrphanedRefreshJobs } from './recover.ts';
+import { refreshClaims } from './refresh-claims.ts';
+import { runRefreshJob } from './refresh-job.ts';
 import { queueDueRefreshes } from './schedule-refreshes.ts';
 
 /** The minute timer of each queue that runs schedules (stopped with the workers, or the queue). */
@@ -87,7 +93,11 @@ export async function startWorkers(
   engine: ServiceDeps,
   options: { webhooks?: boolean } = {},
 ): Promise<Workers> {
-  const waker = new JobWaker(boss, database.db, logger, database.bossOptions.schema ?? 'pgboss');
+  const schema = database.bossOptions.schema ?? 'pgboss';
+  const waker = new JobWaker(boss, database.db, logger, schema);
+  // Embedded: the refresh jobs a process that died left active would be retried beside the
+  // resumed ones (recover.ts), so they go before any worker starts.
+  if (database.engine === 'pglite') await cancelOrphanedRefreshJobs(boss, engine, schema);
   // After each job its queue's workers fetch again at once (a backlog drains without waiting out
   // the backstop poll), and the waker looks for what the job deferred (a retry, a challenge poll).
   // `defers: false` for a queue whose jobs defer nothing (no startAfter, retries without delay).
@@ -110,14 +120,29 @@ export async function startWorkers(
       return removed;
     }),
   );
-  // Two refreshes at a time per process: extraction is mostly waiting on institutions and the database.
+  // Two refreshes at a time per process (extraction is mostly waiting on institutions and the
+  // database), fetched by priority: first loads and refreshes someone is present for, then the ones
+  // a client asked for, then scheduled ones. One more slot takes only the first kind, so a new end
+  // user never waits for two long scheduled refreshes to end. Each run claims its refresh (never two
+  // jobs on one) and gives way to younger refreshes of this process (fair-share.ts).
   // Without LISTEN/NOTIFY (a pooler in transaction mode) new jobs are found by polling each second.
+  const claims = refreshClaims(database);
+  boss.once('stopped', () => void claims.close());
+  const runner = { engine, claims, share: new FairShare(), logger };
+  const refreshHandler = afterJob(REFRESH_CONNECTION, async (jobs: Job<RefreshJob>[]) => {
+    const job = jobs[0] as JobWithMetadata<RefreshJob> | undefined;
+    if (job) await runRefreshJob(runner, job);
+  });
+  const refreshWork = { pollingIntervalSeconds: 1, includeMetadata: true as const, ...backstop };
   await boss.work<RefreshJob>(
     REFRESH_CONNECTION,
-    { localConcurrency: 2, pollingIntervalSeconds: 1, ...backstop },
-    afterJob(REFRESH_CONNECTION, async ([job]: Job<RefreshJob>[]) => {
-      if (job) await runRefresh(engine, job.data.refreshId);
-    }),
+    { ...refreshWork, localConcurrency: REFRESH_SLOTS },
+    refreshHandler,
+  );
+  await boss.work<RefreshJob>(
+    REFRESH_CONNECTION,
+    { ...refreshWork, localConcurrency: INTERACTIVE_REFRESH_SLOTS, minPriority: refreshPriority.interactive },
+    refreshHandler,
   );
   await boss.work(
     IMPORT_STATEMENT,

@@ -6,7 +6,7 @@ import { statusDetails } from '../domain/connection-status.ts';
 import { AppError, type FieldProblem, validationFailed } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Product } from '../domain/products.ts';
-import { REFRESH_CONNECTION } from '../jobs/definitions.ts';
+import { priorityOfRefresh, REFRESH_CONNECTION, refreshPriority } from '../jobs/definitions.ts';
 import { seal } from '../security/envelope.ts';
 import { claimOpenChallenge } from '../store/challenges.ts';
 import {
@@ -104,7 +104,9 @@ async function queueRefresh(
     // The refresh in flight ended between the insert and this read: queue one after all.
     return queueRefresh(deps, trx, connection, trigger, present);
   }
-  await deps.jobs.send(REFRESH_CONNECTION, { refreshId: id }, { trx });
+  // First loads and whatever the end user is present for are fetched before scheduled refreshes.
+  const priority = priorityOfRefresh({ trigger, user_present: present.userPresent });
+  await deps.jobs.send(REFRESH_CONNECTION, { refreshId: id }, { trx, priority });
   return id;
 }
 
@@ -251,7 +253,12 @@ export async function answerChallenge(
       answers_sealed: seal(deps.keyring, JSON.stringify(answers), sealContext.answers(challenge.refresh_id)),
       ...(present.userPresent ? { user_present: JSON.stringify(present.userPresent) } : {}),
     });
-    await deps.jobs.send(REFRESH_CONNECTION, { refreshId: challenge.refresh_id }, { trx });
+    // Someone is answering: the rest of the refresh is interactive.
+    await deps.jobs.send(
+      REFRESH_CONNECTION,
+      { refreshId: challenge.refresh_id },
+      { trx, priority: refreshPriority.interactive },
+    );
   });
   return { challengeId: challenge.id };
 }

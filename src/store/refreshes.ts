@@ -1,8 +1,54 @@
 // Rows of refreshes (each run of a connection's extraction): their state, counts and, while they
 // wait on it, the end user's sealed answers and who is present.
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { Db, RefreshesTable } from './schema.ts';
 
 export async function updateRefresh(db: Db, id: string, values: Updateable<RefreshesTable>): Promise<void> {
   await db.updateTable('refreshes').set(values).where('id', '=', id).execute();
+}
+
+/**
+ * Takes up to `limit` connections whose scheduled refresh has come off the schedule (their
+ * next_refresh_at set to null; the refresh sets the next one when it ends), the longest overdue
+ * first. Rows another pass is taking are skipped, so passes that overlap never take one twice.
+ */
+export async function takeDueConnections(
+  db: Db,
+  now: Date,
+  limit: number,
+): Promise<Array<{ id: string; client_id: string; refresh_count: number }>> {
+  const { rows } = await sql<{ id: string; client_id: string; refresh_count: number }>`
+    update connections c set next_refresh_at = null
+    from (
+      select id from connections
+      where next_refresh_at <= ${now} and status <> 'disabled' and needs_user = false
+        and credentials_sealed is not null
+      order by next_refresh_at
+      limit ${limit}
+      for update skip locked
+    ) due
+    where c.id = due.id
+    returning c.id, c.client_id, c.refresh_count`.execute(db);
+  return rows;
+}
+
+/**
+ * Inserts queued scheduled refreshes in one statement; returns the ids inserted (a connection that
+ * already has a refresh in flight keeps that one: the partial unique index refreshes_one_active).
+ */
+export async function insertScheduledRefreshes(
+  db: Db,
+  refreshes: ReadonlyArray<{ id: string; client_id: string; connection_id: string; refresh_number: number }>,
+): Promise<string[]> {
+  if (refreshes.length === 0) return [];
+  const { rows } = await sql<{ id: string }>`
+    insert into refreshes (id, client_id, connection_id, trigger, status, refresh_number)
+    select id, client_id, connection_id, 'scheduled', 'queued', refresh_number
+    from unnest(
+      ${refreshes.map((r) => r.id)}::text[], ${refreshes.map((r) => r.client_id)}::text[],
+      ${refreshes.map((r) => r.connection_id)}::text[], ${refreshes.map((r) => r.refresh_number)}::int4[]
+    ) as r(id, client_id, connection_id, refresh_number)
+    on conflict (connection_id) where status in ('queued', 'running', 'waiting_user') do nothing
+    returning id`.execute(db);
+  return rows.map((row) => row.id);
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ChallengeRequest, ConnectorError } from '../../connectors/connector.ts';
 import { statusDetails, statusForError } from '../../domain/connection-status.ts';
 import { newId } from '../../domain/ids.ts';
-import { REFRESH_CONNECTION } from '../../jobs/definitions.ts';
+import { priorityOfRefresh, REFRESH_CONNECTION } from '../../jobs/definitions.ts';
 import { seal } from '../../security/envelope.ts';
 import { insertChallenge, updateChallenge } from '../../store/challenges.ts';
 import {
@@ -115,7 +115,11 @@ export async function raiseChallenge(
       await deps.jobs.send(
         REFRESH_CONNECTION,
         { refreshId: refresh.id },
-        { startAfterSeconds: Math.max(1, Math.ceil(request.pollAfterMs / 1000)), trx },
+        {
+          startAfterSeconds: Math.max(1, Math.ceil(request.pollAfterMs / 1000)),
+          trx,
+          priority: priorityOfRefresh(refresh),
+        },
       );
     }
   });
