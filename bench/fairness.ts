@@ -26,13 +26,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { clusterCpuSeconds, cpuSeconds, localPostmaster, machine, median, table } from './measure.ts';
+import { freePort } from './server-process.ts';
 
 function option(name: string, fallback: string | undefined): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -94,16 +94,6 @@ const cpuSince = (start: CpuMark, end: CpuMark) => ({
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 interface Server {
   child: ChildProcess;

@@ -22,16 +22,17 @@
 // --baseline DIR: a checkout of the code to compare with (e.g. `git worktree add DIR <commit>` with
 // node_modules linked); its server is run the same way, alternating with this tree's, and both land
 // in one table.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { startServer } from './server-process.ts';
 
 function option(name: string, fallback: string | undefined): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -77,16 +78,6 @@ const median = (values: number[]) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** utime + stime of a process (and, with `children`, of its reaped children), in seconds. */
 function cpuSeconds(pid: number, children = false): number {
@@ -299,57 +290,6 @@ async function cronLags(engine: EngineName, dataDir: string, url: string | undef
   }
 }
 
-async function startServer(tree: Tree, env: Record<string, string>) {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['src/main.ts', 'serve'], {
-    cwd: tree.dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? os.tmpdir(),
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-    try {
-      if ((await fetch(`${baseUrl}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not answer /health:\n${output}`);
-    }
-    await sleep(100);
-  }
-  return {
-    child,
-    baseUrl,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 async function measure(tree: Tree, engine: EngineName, run: number): Promise<RunResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tesoro-bench-idle-'));
   const env: Record<string, string> = { TESORO_DATA_DIR: dataDir, TESORO_ALLOW_PRIVATE_WEBHOOKS: '1' };
@@ -375,7 +315,7 @@ async function measure(tree: Tree, engine: EngineName, run: number): Promise<Run
     env.DATABASE_URL = databaseUrl;
   }
   const receiver = await startReceiver();
-  const server = await startServer(tree, env);
+  const server = await startServer(tree.dir, env);
   try {
     const pid = server.child.pid!;
     await sleep(SETTLE_SECONDS * 1000);

@@ -2,7 +2,9 @@
 // the shell. Each file is first streamed through its parser (a progress bar on stderr for large
 // files) and summarised: accounts, movements, date range, balances, issues. `--dry-run` stops
 // there and needs no database; otherwise a file without errors is imported for the client, into
-// a new statement connection or `--connection`, exactly as POST /v1/imports does.
+// a new statement connection or `--connection`, as POST /v1/imports does: streamed from disk in
+// the 1 MiB pieces a stored document has (read again to write it), so a file of any size is
+// imported with flat memory.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CsvMapping } from '../formats/csv/layout.ts';
@@ -11,8 +13,9 @@ import { StatementFileReader, supportedFormats } from '../formats/index.ts';
 import type { StatementFormat } from '../formats/statement.ts';
 import { type FileSummary, summarizing } from '../formats/summary.ts';
 import type { Runtime } from '../runtime.ts';
-import { importStatement } from '../services/imports/import-statement.ts';
+import { importStatementFile } from '../services/imports/import-statement.ts';
 import { findClientRow, listClientRows } from '../store/clients.ts';
+import { DOCUMENT_PART_BYTES } from '../store/documents.ts';
 import { ingestOptionsFor } from '../store/records.ts';
 import { CliError, type CliOutput } from './output.ts';
 
@@ -47,6 +50,10 @@ function optionsOf(args: ImportArgs): { format?: StatementFormat; csvMapping?: C
   return { format: args.format as StatementFormat | undefined, csvMapping };
 }
 
+/** A file's bytes from disk, in the pieces an import reads (those of a stored document). */
+const piecesOfFile = (file: string) => () =>
+  fs.createReadStream(file, { highWaterMark: DOCUMENT_PART_BYTES }) as AsyncIterable<Buffer>;
+
 /** Streams one file through its parser, with a progress bar on a terminal for large files. */
 async function preview(file: string, args: ImportArgs): Promise<FileSummary> {
   const size = fs.statSync(file).size;
@@ -55,9 +62,9 @@ async function preview(file: string, args: ImportArgs): Promise<FileSummary> {
   const bar = size >= PROGRESS_FROM && process.stderr.isTTY;
   let read = 0;
   let shown = -1;
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 256 * 1024 })) {
-    reader.write(chunk as Buffer);
-    read += (chunk as Buffer).length;
+  for await (const chunk of piecesOfFile(file)()) {
+    reader.write(chunk);
+    read += chunk.length;
     const percent = Math.floor((read / size) * 100);
     if (bar && percent !== shown) {
       shown = percent;
@@ -143,8 +150,8 @@ export async function importCommand(
         logger: runtime.logger,
         ingest: ingestOptionsFor(runtime.database),
       };
-      const result = await importStatement(deps, clientId, {
-        bytes: new Uint8Array(fs.readFileSync(file)),
+      const result = await importStatementFile(deps, clientId, {
+        pieces: piecesOfFile(file),
         contentType: 'application/octet-stream',
         filename: path.basename(file),
         format: options.format,

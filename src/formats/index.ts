@@ -181,26 +181,6 @@ export class StatementFileReader {
   }
 }
 
-/**
- * Parses a file that arrives in pieces (a stored document, part by part), letting the event loop
- * run between them; each piece is written whole, so a file of one piece reads as it would in memory.
- */
-export async function parseStatementPieces(
-  pieces: AsyncIterable<Uint8Array>,
-  options: ParseOptions = {},
-): Promise<ParseResult | null> {
-  const { sink, result } = collector('csv');
-  const reader = new StatementFileReader(sink, options);
-  for await (const piece of pieces) {
-    reader.write(piece);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  reader.close();
-  if (!reader.format) return null;
-  result.format = reader.format;
-  return result;
-}
-
 /** Parses a whole file in memory; returns null when no parser recognises the content. */
 export function parseStatementFile(bytes: Uint8Array, options: ParseOptions = {}): ParseResult | null {
   const { sink, result } = collector('csv');

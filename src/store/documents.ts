@@ -1,6 +1,7 @@
 // Documents: the statement files users import, kept byte for byte. The bytes are stored in parts
 // of 1 MiB (migration 0008), written one statement each and read back one at a time, so neither a
-// 50 MB upload nor its download holds the embedded database, or the event loop, for long.
+// 50 MB upload nor its download holds the embedded database, or the event loop, for long. A file
+// read in pieces (from disk) is stored as it is read (insertDocumentPieces), a part at a time.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './schema.ts';
@@ -24,16 +25,66 @@ export async function insertDocument(db: Db, document: NewDocument, bytes: Uint8
       sha256: createHash('sha256').update(bytes).digest('hex'),
     })
     .execute();
-  for (let part = 0; part * DOCUMENT_PART_BYTES < bytes.length || part === 0; part++) {
-    const piece = bytes.subarray(part * DOCUMENT_PART_BYTES, (part + 1) * DOCUMENT_PART_BYTES);
-    // As base64 text, decoded by the database: PGlite encodes a bytea parameter ten times slower.
-    await sql`
-      insert into document_parts (document_id, part, content)
-      values (${document.id}, ${part}, decode(${Buffer.from(piece.buffer, piece.byteOffset, piece.length).toString('base64')}, 'base64'))`.execute(
+  for (let part = 0; part * DOCUMENT_PART_BYTES < bytes.length || part === 0; part++)
+    await insertPart(
       db,
+      document.id,
+      part,
+      bytes.subarray(part * DOCUMENT_PART_BYTES, (part + 1) * DOCUMENT_PART_BYTES),
     );
-    await new Promise((resolve) => setImmediate(resolve));
+}
+
+async function insertPart(db: Db, documentId: string, part: number, piece: Uint8Array): Promise<void> {
+  // As base64 text, decoded by the database: PGlite encodes a bytea parameter ten times slower.
+  await sql`
+    insert into document_parts (document_id, part, content)
+    values (${documentId}, ${part}, decode(${Buffer.from(piece.buffer, piece.byteOffset, piece.length).toString('base64')}, 'base64'))`.execute(
+    db,
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Stores a document whose bytes arrive in pieces of any size, in the same 1 MiB parts as
+ * insertDocument, each written once it is full, so no more than a part is held. `expected`: the
+ * size and sha-256 the bytes were read with before; the pieces must give the same, else this throws
+ * (in the caller's transaction, so nothing of it stays).
+ */
+export async function insertDocumentPieces(
+  db: Db,
+  document: NewDocument,
+  pieces: AsyncIterable<Uint8Array>,
+  expected: { size: number; sha256: string },
+): Promise<void> {
+  await db
+    .insertInto('documents')
+    .values({ ...document, ...expected })
+    .execute();
+  const hash = createHash('sha256');
+  let size = 0;
+  let part = 0;
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  const flush = async () => {
+    await insertPart(db, document.id, part++, held.length === 1 ? held[0]! : Buffer.concat(held));
+    held = [];
+    heldBytes = 0;
+  };
+  for await (const piece of pieces) {
+    hash.update(piece);
+    size += piece.length;
+    for (let offset = 0; offset < piece.length; ) {
+      const take = Math.min(DOCUMENT_PART_BYTES - heldBytes, piece.length - offset);
+      held.push(piece.subarray(offset, offset + take));
+      heldBytes += take;
+      offset += take;
+      if (heldBytes === DOCUMENT_PART_BYTES) await flush();
+    }
   }
+  // The last part, or the only (empty) one of an empty file.
+  if (heldBytes > 0 || part === 0) await flush();
+  if (size !== expected.size || hash.digest('hex') !== expected.sha256)
+    throw new Error(`The file changed while it was being imported (document ${document.id}).`);
 }
 
 /** A document's description (not its bytes) if it is this client's. */

@@ -147,7 +147,8 @@ const uploadRoute: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (a
         : bodyUpload(request, request.query);
       const { options } = upload;
       const input = {
-        bytes: new Uint8Array(upload.bytes),
+        // A Buffer is a Uint8Array: no copy of a file that may be tens of megabytes.
+        bytes: upload.bytes,
         contentType: upload.contentType,
         filename: options.filename ?? upload.filename,
         format: options.format,

@@ -1,6 +1,9 @@
-// A parsed statement file as the records a connector would yield: accounts and their transactions,
-// and for investment statements (OFX) portfolios, their investments (holdings) and the investments'
-// transactions (trades), in the native API's fields (Flanks'). Pure: the files connector yields them.
+// A statement file as the records a connector would yield: accounts and their transactions, and
+// for investment statements (OFX, QIF) portfolios, their investments (holdings) and the
+// investments' transactions (trades), in the native API's fields (Flanks'). Pure: the files
+// connector yields them. Accounts, portfolios and investments are made from the file's scan
+// (scan.ts); movements and trades are made as the file streams past again (`streamedRecords`), so
+// each record is made, handed on in a batch and forgotten.
 import { createHash } from 'node:crypto';
 import { maskCardNumbers } from '../../domain/identifiers.ts';
 import type { NormalizedRecord } from '../../domain/records.ts';
@@ -12,12 +15,44 @@ import type {
   Security,
   SecurityId,
   SecurityKind,
-  Statement,
+  StatementFormat,
   StatementTransaction,
 } from '../../formats/statement.ts';
 import { sumAmounts } from '../../formats/statement.ts';
+import type { StatementHeader, StatementSink } from '../../formats/stream.ts';
+import { type FileScan, fieldsHash, replay, type ScannedStatement, scanOf, securityKey } from './scan.ts';
+
+export { accountKeyOf } from './scan.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Fingerprint keys with an occurrence index (`fp:<fingerprint>:<n>`), one item at a time: two
+ * identical movements on the same day stay two, and importing the same or an overlapping file
+ * again adds nothing twice. Only a fingerprint that may repeat (`counted`) is remembered: one
+ * that cannot is its first occurrence.
+ */
+class Fingerprints {
+  readonly #seen = new Map<string, number>();
+
+  key(fields: readonly string[], counted = true): string {
+    const fingerprint = sha256(fields.join('\u0000')).slice(0, 32);
+    if (!counted) return `fp:${fingerprint}:0`;
+    const occurrence = this.#seen.get(fingerprint) ?? 0;
+    this.#seen.set(fingerprint, occurrence + 1);
+    return `fp:${fingerprint}:${occurrence}`;
+  }
+}
+
+/** A movement's fingerprint fields: account, dates, amount and text (it has no id of its own). */
+const movementFields = (accountKey: string, t: StatementTransaction) => [
+  accountKey,
+  t.bookingDate,
+  t.valueDate ?? '',
+  t.amount,
+  t.description,
+  t.reference ?? '',
+];
 
 /**
  * A movement's natural key: the statement's own id when it has one, else a fingerprint of account,
@@ -25,24 +60,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * two, and importing the same or an overlapping file again adds nothing twice.
  */
 export function transactionKeys(accountKey: string, transactions: readonly StatementTransaction[]): string[] {
-  return fingerprintKeys(transactions, (t) =>
-    t.sourceId
-      ? null
-      : [accountKey, t.bookingDate, t.valueDate ?? '', t.amount, t.description, t.reference ?? ''],
-  ).map((key, index) => key ?? `id:${transactions[index]!.sourceId}`);
-}
-
-/** Fingerprint keys with an occurrence index; null where `parts` gives null (the record has its own id). */
-function fingerprintKeys<T>(items: readonly T[], parts: (item: T) => string[] | null): (string | null)[] {
-  const seen = new Map<string, number>();
-  return items.map((item) => {
-    const fields = parts(item);
-    if (!fields) return null;
-    const fingerprint = sha256(fields.join('\u0000')).slice(0, 32);
-    const occurrence = seen.get(fingerprint) ?? 0;
-    seen.set(fingerprint, occurrence + 1);
-    return `fp:${fingerprint}:${occurrence}`;
-  });
+  const fingerprints = new Fingerprints();
+  return transactions.map((t) =>
+    t.sourceId ? `id:${t.sourceId}` : fingerprints.key(movementFields(accountKey, t)),
+  );
 }
 
 export interface StatementRecords {
@@ -53,46 +74,226 @@ export interface StatementRecords {
   investmentTransactions: NormalizedRecord[];
 }
 
-export const accountKeyOf = (statement: Statement) =>
-  `${statement.account.number}:${statement.account.currency}`;
-
-/**
- * The records of a parsed file. Statements of one account (by number and currency) make one
- * account. With `intoAccount` (an existing account's natural key, for a file of that one account)
- * the movements go to that account and its record is left as it is.
- */
-export function recordsOf(result: ParseResult, intoAccount?: string): StatementRecords {
-  const records: StatementRecords = {
-    accounts: [],
-    transactions: [],
-    portfolios: [],
-    investments: [],
-    investmentTransactions: [],
-  };
-  const byAccount = new Map<string, Statement[]>();
-  for (const statement of result.statements) {
-    const key = intoAccount ?? accountKeyOf(statement);
-    byAccount.set(key, [...(byAccount.get(key) ?? []), statement]);
-  }
-  const securities = new Map((result.securities ?? []).map((s) => [securityKey(s.id), s]));
-  for (const [key, statements] of byAccount) {
-    if (!intoAccount) records.accounts.push(accountRecord(result, key, statements));
-    const all = statements.flatMap((s) => s.transactions);
-    const keys = transactionKeys(key, all);
-    all.forEach((t, index) => {
-      records.transactions.push(transactionRecord(result, key, keys[index]!, t));
-    });
-    if (statements.some((s) => s.investment)) addInvestments(records, key, statements, securities);
-  }
-  return records;
+/** One account's statements (by number and currency, or all of them with `intoAccount`). */
+interface AccountGroup {
+  key: string;
+  statements: ScannedStatement[];
+  /** Its last statement: the account's name, balance and currency, the portfolio's. */
+  last: StatementHeader;
+  /** Investment accounts: the investment each security's trades hang from (and `CASH`). */
+  investmentKeyOf: Map<string, string> | null;
 }
 
-function accountRecord(result: ParseResult, key: string, statements: Statement[]): NormalizedRecord {
-  const last = statements.at(-1)!;
-  const investment = statements.findLast((s) => s.investment)?.investment;
+/** Fingerprints counted per account, for one reading of the file. */
+const perAccount = () => {
+  const counters = new Map<string, Fingerprints>();
+  return (group: AccountGroup) => {
+    let counter = counters.get(group.key);
+    if (!counter) {
+      counter = new Fingerprints();
+      counters.set(group.key, counter);
+    }
+    return counter;
+  };
+};
+
+/**
+ * The records of a scanned file: those made from the scan (accounts, portfolios, investments), and
+ * sinks that make the movements and trades while the file is read again. With `intoAccount` (an
+ * existing account's natural key, for a file of that one account) the movements go to that account
+ * and its record is left as it is.
+ */
+export class FileRecords {
+  readonly #scan: FileScan;
+  readonly #format: StatementFormat;
+  readonly #groups = new Map<string, AccountGroup>();
+  /** The group of each statement, by its index in the file. */
+  readonly #groupOf: AccountGroup[] = [];
+  readonly accounts: NormalizedRecord[] = [];
+  readonly portfolios: NormalizedRecord[] = [];
+  readonly investments: NormalizedRecord[] = [];
+
+  constructor(scan: FileScan & { format: StatementFormat }, intoAccount: string | undefined) {
+    this.#scan = scan;
+    this.#format = scan.format;
+    for (const statement of scan.statements) {
+      const key = intoAccount ?? statement.key;
+      let group = this.#groups.get(key);
+      if (!group) {
+        group = {
+          key,
+          statements: [],
+          last: statement.header,
+          investmentKeyOf: null,
+        };
+        this.#groups.set(key, group);
+      }
+      group.statements.push(statement);
+      group.last = statement.header;
+      this.#groupOf.push(group);
+    }
+    for (const group of this.#groups.values()) {
+      if (!intoAccount) this.accounts.push(accountRecord(this.#format, group));
+      if (group.statements.some((s) => s.header.investment)) this.#addInvestments(group);
+    }
+  }
+
+  /** Whether the file has investment statements (and so fills the investment products). */
+  get investment(): boolean {
+    return this.portfolios.length > 0;
+  }
+
+  /** A sink making each movement's record into `out` as the file is read again. */
+  transactions(out: NormalizedRecord[]): StatementSink & { readonly issues: number } {
+    const fingerprints = perAccount();
+    return this.#sink((statement, group) => ({
+      transaction: (original) => {
+        const t = withCurrency(statement, original);
+        const key = t.sourceId
+          ? `id:${t.sourceId}`
+          : fingerprints(group).key(movementFields(group.key, t), this.#scan.repeated.has(fieldsHash(t)));
+        out.push(transactionRecord(this.#format, group.key, key, t));
+      },
+    }));
+  }
+
+  /** A sink making each trade's record into `out` (trades of investment accounts only). */
+  investmentTransactions(out: NormalizedRecord[]): StatementSink & { readonly issues: number } {
+    const fingerprints = perAccount();
+    return this.#sink((statement, group) => ({
+      investmentTransaction: (original) => {
+        const investmentKeyOf = group.investmentKeyOf;
+        if (!investmentKeyOf) return;
+        const trade = withCurrency(statement, original);
+        const key = trade.sourceId
+          ? `id:${trade.sourceId}`
+          : fingerprints(group).key([
+              group.key,
+              trade.type,
+              trade.tradeDate,
+              trade.security ? securityKey(trade.security) : '',
+              trade.units ?? '',
+              trade.total ?? '',
+            ]);
+        const parentKey = investmentKeyOf.get(trade.security ? securityKey(trade.security) : 'CASH')!;
+        out.push(tradeRecord(key, parentKey, group.last, trade, this.#scan.securities));
+      },
+    }));
+  }
+
+  /** A sink that follows the statements of the file and hands each event to the open one's handlers. */
+  #sink(
+    open: (
+      statement: ScannedStatement,
+      group: AccountGroup,
+    ) => Partial<Pick<StatementSink, 'transaction' | 'investmentTransaction'>>,
+  ): StatementSink & { readonly issues: number } {
+    let index = -1;
+    let issues = 0;
+    let handlers: Partial<Pick<StatementSink, 'transaction' | 'investmentTransaction'>> = {};
+    const statements = this.#scan.statements;
+    return {
+      begin: () => {
+        index += 1;
+        const statement = statements[index];
+        if (!statement) throw new Error('the file has more statements than when it was scanned');
+        handlers = open(statement, this.#groupOf[index]!);
+      },
+      transaction: (transaction) => handlers.transaction?.(transaction),
+      investmentTransaction: (trade) => handlers.investmentTransaction?.(trade),
+      end: () => {},
+      position: () => {},
+      security: () => {},
+      issue: () => {
+        issues += 1;
+      },
+      get issues() {
+        return issues;
+      },
+    };
+  }
+
+  #addInvestments(group: AccountGroup): void {
+    const { last, statements } = group;
+    const portfolioKey = group.key;
+    const securities = this.#scan.securities;
+    // The latest statement that lists holdings is the account's current state.
+    const positions = statements.findLast((s) => s.positions.length)?.positions ?? [];
+    const asOf = statements.findLast((s) => s.header.investment)?.header.investment?.asOf ?? null;
+    this.portfolios.push(portfolioRecord(portfolioKey, last, positions));
+    // One investment per security held; a security listed twice (two sub-accounts, long and short)
+    // keeps each holding apart by its occurrence.
+    const held = new Map<string, number>();
+    const investmentKeyOf = new Map<string, string>();
+    group.investmentKeyOf = investmentKeyOf;
+    for (const position of positions) {
+      const security = securityKey(position.security);
+      const occurrence = (held.get(security) ?? 0) + 1;
+      held.set(security, occurrence);
+      const key = `${portfolioKey}:${security}${occurrence > 1 ? `#${occurrence}` : ''}`;
+      if (occurrence === 1) investmentKeyOf.set(security, key);
+      this.investments.push(
+        investmentRecord(key, portfolioKey, position.security, securities, position, asOf, position.kind),
+      );
+    }
+    for (const { security: id, type } of statements.flatMap((s) => s.traded)) {
+      const security = securityKey(id);
+      if (investmentKeyOf.has(security)) continue;
+      const key = `${portfolioKey}:${security}`;
+      investmentKeyOf.set(security, key);
+      const kind = securities.get(security)?.kind ?? kindOfTrade(type);
+      // Traded but not in the file's positions (an activity-only download): stored only where the
+      // connection does not hold that investment already, so it never overwrites a real holding.
+      this.investments.push({
+        ...investmentRecord(key, portfolioKey, id, securities, null, null, kind),
+        keepExisting: true,
+      });
+    }
+    // A trade without a security (a journal of cash between sub-accounts) hangs from the portfolio's
+    // own pseudo-investment for cash, so every trade has an investment_id.
+    if (statements.some((s) => s.cashTrade)) {
+      const key = `${portfolioKey}:CASH`;
+      investmentKeyOf.set('CASH', key);
+      this.investments.push({
+        ...cashInvestment(key, portfolioKey, last.account.currency),
+        keepExisting: true,
+      });
+    }
+  }
+}
+
+/** A movement or trade of a statement given a currency (its format has none): so is its own XXX. */
+const withCurrency = <T extends { currency: string }>(statement: ScannedStatement, item: T): T =>
+  statement.currencyGiven && item.currency === 'XXX'
+    ? { ...item, currency: statement.header.account.currency }
+    : item;
+
+/**
+ * The records of a file parsed whole (its currencies already given), made as an import makes them
+ * while the file streams. Statements of one account (by number and currency) make one account.
+ */
+export function recordsOf(result: ParseResult, intoAccount?: string): StatementRecords {
+  const { scan } = scanOf(result);
+  const records = new FileRecords({ ...scan, format: result.format }, intoAccount);
+  const transactions: NormalizedRecord[] = [];
+  const investmentTransactions: NormalizedRecord[] = [];
+  replay(result, records.transactions(transactions));
+  if (records.investment) replay(result, records.investmentTransactions(investmentTransactions));
+  return {
+    accounts: records.accounts,
+    transactions,
+    portfolios: records.portfolios,
+    investments: records.investments,
+    investmentTransactions,
+  };
+}
+
+function accountRecord(format: StatementFormat, group: AccountGroup): NormalizedRecord {
+  const { last, statements } = group;
+  const investment = statements.findLast((s) => s.header.investment)?.header.investment;
   return {
     product: 'accounts',
-    naturalKey: key,
+    naturalKey: group.key,
     data: {
       iban: last.account.iban,
       name: last.account.name ?? last.account.number,
@@ -102,7 +303,7 @@ function accountRecord(result: ParseResult, key: string, statements: Statement[]
       balance: last.closing?.amount ?? investment?.availableCash ?? null,
       available_balance: investment?.availableCash ?? null,
       currency: last.account.currency,
-      description: `Imported ${result.format} statement`,
+      description: `Imported ${format} statement`,
       is_owner: null,
       num_owners: null,
       owners: null,
@@ -126,7 +327,7 @@ function masked(t: StatementTransaction): StatementTransaction {
 }
 
 function transactionRecord(
-  result: ParseResult,
+  format: StatementFormat,
   accountKey: string,
   naturalKey: string,
   original: StatementTransaction,
@@ -146,7 +347,7 @@ function transactionRecord(
       product_description: null,
       counterparty: t.counterparty,
       bank_category: t.bankCode,
-      norma43: result.format === 'norma43' && t.bankCode ? t.bankCode.slice(0, 2) : null,
+      norma43: format === 'norma43' && t.bankCode ? t.bankCode.slice(0, 2) : null,
       transaction_id: t.sourceId,
       order_id: t.reference,
     },
@@ -154,7 +355,6 @@ function transactionRecord(
   };
 }
 
-const securityKey = (id: SecurityId) => `${id.type}:${id.uniqueId}`;
 const identifierOf = (id: SecurityId) => (id.type === 'NAME' ? null : id.uniqueId);
 
 /** Flanks' investment types: VI equity, F fund, FI fixed income, DV derivative, O other. */
@@ -180,20 +380,10 @@ const transactionType: Record<InvestmentAction, string | null> = {
   other: null,
 };
 
-function addInvestments(
-  records: StatementRecords,
-  accountKey: string,
-  statements: Statement[],
-  securities: Map<string, Security>,
-): void {
-  const last = statements.at(-1)!;
-  const portfolioKey = accountKey;
-  // The latest statement that lists holdings is the account's current state.
-  const positions = statements.findLast((s) => s.positions?.length)?.positions ?? [];
-  const asOf = statements.findLast((s) => s.investment)?.investment?.asOf ?? null;
-  records.portfolios.push({
+function portfolioRecord(key: string, last: StatementHeader, positions: Position[]): NormalizedRecord {
+  return {
     product: 'portfolios',
-    naturalKey: portfolioKey,
+    naturalKey: key,
     data: {
       name: last.investment?.brokerId
         ? `${last.investment.brokerId} ${last.account.number}`
@@ -207,76 +397,18 @@ function addInvestments(
       owners: null,
     },
     raw: { account: last.account, investment: last.investment ?? null },
-  });
-
-  // One investment per security held; a security listed twice (two sub-accounts, long and short)
-  // keeps each holding apart by its occurrence.
-  const held = new Map<string, number>();
-  const investmentKeyOf = new Map<string, string>();
-  for (const position of positions) {
-    const security = securityKey(position.security);
-    const occurrence = (held.get(security) ?? 0) + 1;
-    held.set(security, occurrence);
-    const key = `${portfolioKey}:${security}${occurrence > 1 ? `#${occurrence}` : ''}`;
-    if (occurrence === 1) investmentKeyOf.set(security, key);
-    records.investments.push(
-      investmentRecord(key, portfolioKey, position.security, securities, position, asOf, position.kind),
-    );
-  }
-  const trades = statements.flatMap((s) => s.investmentTransactions ?? []);
-  for (const trade of trades) {
-    if (!trade.security) continue;
-    const security = securityKey(trade.security);
-    if (investmentKeyOf.has(security)) continue;
-    const key = `${portfolioKey}:${security}`;
-    investmentKeyOf.set(security, key);
-    const kind = securities.get(security)?.kind ?? kindOfTrade(trade);
-    // Traded but not in the file's positions (an activity-only download): stored only where the
-    // connection does not hold that investment already, so it never overwrites a real holding.
-    records.investments.push({
-      ...investmentRecord(key, portfolioKey, trade.security, securities, null, null, kind),
-      keepExisting: true,
-    });
-  }
-  const keys = fingerprintKeys(trades, (t) =>
-    t.sourceId
-      ? null
-      : [
-          portfolioKey,
-          t.type,
-          t.tradeDate,
-          t.security ? securityKey(t.security) : '',
-          t.units ?? '',
-          t.total ?? '',
-        ],
-  );
-  trades.forEach((trade, index) => {
-    // A trade without a security (a journal of cash between sub-accounts) hangs from the portfolio's
-    // own pseudo-investment for cash, so every trade has an investment_id.
-    const security = trade.security ? securityKey(trade.security) : 'CASH';
-    let parentKey = investmentKeyOf.get(security);
-    if (!parentKey) {
-      parentKey = `${portfolioKey}:CASH`;
-      investmentKeyOf.set('CASH', parentKey);
-      records.investments.push({
-        ...cashInvestment(parentKey, portfolioKey, last.account.currency),
-        keepExisting: true,
-      });
-    }
-    records.investmentTransactions.push(
-      tradeRecord(keys[index] ?? `id:${trade.sourceId}`, parentKey, last, trade, securities),
-    );
-  });
+  };
 }
 
-const kindOfTrade = (trade: InvestmentTransaction): SecurityKind =>
-  /MF$/.test(trade.type)
+/** The kind of a security known only from a trade of it: by the trade's type (BUYMF, SELLSTOCK, …). */
+const kindOfTrade = (type: string): SecurityKind =>
+  /MF$/.test(type)
     ? 'fund'
-    : /STOCK$/.test(trade.type)
+    : /STOCK$/.test(type)
       ? 'stock'
-      : /DEBT$/.test(trade.type)
+      : /DEBT$/.test(type)
         ? 'debt'
-        : /OPT$/.test(trade.type)
+        : /OPT$/.test(type)
           ? 'option'
           : 'other';
 
@@ -335,7 +467,7 @@ function cashInvestment(key: string, portfolioKey: string, currency: string): No
 function tradeRecord(
   naturalKey: string,
   parentKey: string,
-  statement: Statement,
+  statement: StatementHeader,
   trade: InvestmentTransaction,
   securities: Map<string, Security>,
 ): NormalizedRecord {

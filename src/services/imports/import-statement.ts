@@ -1,32 +1,54 @@
 // Statement import: a file becomes a connection whose accounts and transactions are stored by the
 // same pipeline as a bank's (deterministic ids, dedupe, change sequence), so they are listed,
-// synced and webhooked the same way. A file is imported whole or not at all: it is parsed
-// completely first, and everything is written in one transaction. Files over 2 MiB are queued
-// (queued-import.ts).
+// synced and webhooked the same way. A file is imported whole or not at all: it is scanned first
+// (every issue, nothing written: a file with errors is refused), then read again while its records
+// are written batch by batch, all in one transaction. Files over 2 MiB sent to the API are queued
+// (queued-import.ts); `tesoro import` streams files of any size from disk through here.
 import { newId } from '../../domain/ids.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { getImportOrThrow } from './reads.ts';
-import { type ImportInput, parseFor, resolveTarget } from './target.ts';
+import {
+  type FilePieces,
+  type ImportInput,
+  type ImportOptions,
+  piecesOf,
+  resolveTarget,
+  scanFor,
+} from './target.ts';
 import { writeImport } from './write.ts';
 
-/** Imports one file now; returns the import as GET /v1/imports/{id} shows it. */
-export async function importStatement(
-  deps: Pick<ServiceDeps, 'db' | 'now' | 'registry' | 'logger' | 'ingest'>,
+type ImportDeps = Pick<ServiceDeps, 'db' | 'now' | 'registry' | 'logger' | 'ingest'>;
+
+/** Imports one file sent whole now; returns the import as GET /v1/imports/{id} shows it. */
+export async function importStatement(deps: ImportDeps, clientId: string, input: ImportInput) {
+  const { bytes, ...options } = input;
+  return importStatementFile(deps, clientId, { ...options, pieces: piecesOf(bytes) });
+}
+
+/**
+ * Imports one file read in pieces (from disk) now, holding no more of it than a piece and a batch
+ * of its records. `pieces` must give the same bytes each time (a file that changes meanwhile is
+ * refused, and nothing is stored).
+ */
+export async function importStatementFile(
+  deps: ImportDeps,
   clientId: string,
-  input: ImportInput,
+  input: ImportOptions & { pieces: FilePieces; batchRecords?: number | undefined },
 ) {
   const target = await resolveTarget(deps.db, clientId, input);
-  const result = parseFor(target, input);
+  const scan = await scanFor(target, input, input.pieces(deps.db));
   const importId = newId('import');
   await deps.db.transaction().execute((trx) =>
     writeImport(trx, deps, clientId, {
-      result,
+      scan,
+      pieces: input.pieces,
+      batchRecords: input.batchRecords,
       connectionId: target.connectionId,
       accountKey: target.account?.key,
       externalId: input.externalId,
       importId,
       queued: null,
-      input,
+      input: { filename: input.filename, contentType: input.contentType },
     }),
   );
   return getImportOrThrow(deps.db, clientId, importId);

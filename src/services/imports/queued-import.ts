@@ -1,11 +1,11 @@
 // Large statement files (over 2 MiB, or sent with async=true): the request stores the document
-// and a `processing` import and queues a job; the job parses the stored document part by part and
-// writes it all or nothing (write.ts), or ends the import `failed` with the reason. It never stays
-// `processing`: see runQueuedImport and resumeInterruptedImports.
+// and a `processing` import and queues a job; the job scans the stored document part by part, then
+// reads it again while it writes its records batch by batch, all or nothing (write.ts), or ends the
+// import `failed` with the reason. No more than a part of the file and a batch of its records is
+// held at once. It never stays `processing`: see runQueuedImport and resumeInterruptedImports.
 import { AppError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
-import { parseStatementPieces } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { IMPORT_STATEMENT } from '../../jobs/definitions.ts';
 import { isDataException } from '../../store/database.ts';
@@ -20,7 +20,7 @@ import {
 } from '../../store/imports.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { getImportOrThrow } from './reads.ts';
-import { fitTarget, type ImportInput, readableOrThrow, resolveTarget } from './target.ts';
+import { type FilePieces, type ImportInput, resolveTarget, scanFor } from './target.ts';
 import { newDocument, writeImport } from './write.ts';
 
 /** What a queued import needs to run: stored with the import (and, for older jobs, with the job). */
@@ -82,7 +82,7 @@ export interface JobAttempt {
 }
 
 /**
- * The job of a queued import: parse the stored file, then write it, or mark the import failed.
+ * The job of a queued import: scan the stored file, then write it, or mark the import failed.
  * A file that cannot be imported (IMPORT_UNREADABLE, a value the database refuses) fails at once;
  * any other error is retried by the queue, and fails the import on the last attempt. Either way
  * the import ends `failed` with its reason, its document deleted and its event recorded: it never
@@ -103,27 +103,17 @@ export async function runQueuedImport(
     const input: Pick<ImportInput, 'connectionId' | 'accountId'> = options;
     // The account may have been removed since the file was queued: checked again.
     const target = await resolveTarget(deps.db, row.client_id, input);
-    const result = fitTarget(
-      target,
-      readableOrThrow(
-        await parseStatementPieces(documentParts(deps.db, documentId), {
-          format: options.format,
-          csvMapping: options.csvMapping,
-        }),
-        options.currency ?? target.account?.currency,
-      ),
-    );
+    const pieces: FilePieces = (db) => documentParts(db, documentId);
+    const scan = await scanFor(target, options, pieces(deps.db));
     deps.logger.debug(
-      {
-        import: job.importId,
-        transactions: result.statements.reduce((n, s) => n + s.transactions.length, 0),
-      },
+      { import: job.importId, transactions: scan.statements.reduce((n, s) => n + s.transactions, 0) },
       'storing a queued import',
     );
     await deps.db.transaction().execute(async (trx) => {
       if (!(await claimImport(trx, job.importId))) return;
       await writeImport(trx, deps, row.client_id, {
-        result,
+        scan,
+        pieces,
         connectionId: target.connectionId,
         accountKey: target.account?.key,
         externalId: options.externalId,

@@ -1,17 +1,19 @@
 // What an imported file is checked against before anything is stored: its format and issues
 // (IMPORT_UNREADABLE with every issue and its line), and where it goes (a new connection, an
-// existing statement-import connection, or one account of it, which the file must fit).
+// existing statement-import connection, or one account of it, which the file must fit). The file
+// is scanned (connectors/files/scan.ts: read once through its parser, 4 bytes kept per movement)
+// and checked before the transaction that writes it opens; the writing reads it again.
 import { STATEMENT_INSTITUTION } from '../../connectors/files/index.ts';
-import { accountKeyOf } from '../../connectors/files/transform.ts';
+import { type FileScan, scanStatementFile } from '../../connectors/files/scan.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
-import { parseStatementFile, supportedFormats } from '../../formats/index.ts';
-import type { ParseResult, StatementFormat } from '../../formats/statement.ts';
+import { supportedFormats } from '../../formats/index.ts';
+import type { StatementFormat } from '../../formats/statement.ts';
 import type { Db } from '../../store/connections.ts';
 import { findAccountOfClient, findConnection } from '../../store/connections.ts';
 
-export interface ImportInput {
-  bytes: Uint8Array;
+/** How a file is read and where it goes: the options of POST /v1/imports and `tesoro import`. */
+export interface ImportOptions {
   contentType: string;
   filename?: string | undefined;
   format?: StatementFormat | undefined;
@@ -25,67 +27,54 @@ export interface ImportInput {
   csvMapping?: CsvMapping | undefined;
 }
 
+/** A file sent whole (POST /v1/imports): its bytes are in memory. */
+export interface ImportInput extends ImportOptions {
+  bytes: Uint8Array;
+}
+
+/**
+ * A file read in pieces (a file on disk, a stored document): `pieces` gives its bytes from the
+ * start each time it is called, the same bytes in the same pieces (an import reads a file twice,
+ * or three times when it stores it too; `db` is the handle to read a stored file with).
+ */
+export type FilePieces = (db: Db) => AsyncIterable<Uint8Array>;
+
+/** Bytes in memory as a file of one piece: read whole, as a file sent whole always was. */
+export const piecesOf = (bytes: Uint8Array): FilePieces =>
+  async function* whole() {
+    yield bytes;
+  };
+
+/** A scanned file that can be imported. */
+export type ReadableScan = FileScan & { format: StatementFormat };
+
 /** The import's summary: what the file holds (formats/summary.ts is the CLI's, per statement). */
-export function summaryOf(result: ParseResult) {
-  const transactions = result.statements.flatMap((s) => s.transactions);
-  const dates = transactions.map((t) => t.bookingDate).sort();
+export function summaryOf(scan: ReadableScan) {
+  const { statements } = scan;
   return {
-    format: result.format,
-    statements: result.statements.length,
-    accounts: new Set(result.statements.map(accountKeyOf)).size,
-    transactions: transactions.length,
-    ...(result.statements.some((s) => s.investment) && {
-      positions: result.statements.reduce((n, s) => n + (s.positions?.length ?? 0), 0),
-      investment_transactions: result.statements.reduce(
-        (n, s) => n + (s.investmentTransactions?.length ?? 0),
-        0,
-      ),
+    format: scan.format,
+    statements: statements.length,
+    accounts: new Set(statements.map((s) => s.key)).size,
+    transactions: statements.reduce((n, s) => n + s.transactions, 0),
+    ...(statements.some((s) => s.header.investment) && {
+      positions: statements.reduce((n, s) => n + s.positions.length, 0),
+      investment_transactions: statements.reduce((n, s) => n + s.investmentTransactions, 0),
     }),
-    first_date: dates[0] ?? null,
-    last_date: dates.at(-1) ?? null,
-    balances: result.statements.map((s) => ({
-      account: s.account.iban ?? s.account.number,
-      currency: s.account.currency,
-      opening: s.opening?.amount ?? null,
-      closing: s.closing?.amount ?? null,
+    first_date: scan.firstDate,
+    last_date: scan.lastDate,
+    balances: statements.map(({ header }) => ({
+      account: header.account.iban ?? header.account.number,
+      currency: header.account.currency,
+      opening: header.opening?.amount ?? null,
+      closing: header.closing?.amount ?? null,
     })),
   };
 }
 
-/** Gives a currency to statements whose format has none (XXX, ISO 4217's "no currency"). */
-function withCurrency(result: ParseResult | null, currency: string | undefined): ParseResult | null {
-  if (!result || !currency) return result;
-  return {
-    ...result,
-    statements: result.statements.map((s) =>
-      s.account.currency !== 'XXX'
-        ? s
-        : {
-            ...s,
-            account: { ...s.account, currency },
-            transactions: s.transactions.map((t) => (t.currency === 'XXX' ? { ...t, currency } : t)),
-            investmentTransactions: s.investmentTransactions?.map((t) =>
-              t.currency === 'XXX' ? { ...t, currency } : t,
-            ),
-          },
-    ),
-  };
-}
-
-/** Parses the file, or throws IMPORT_UNREADABLE with every issue and its line. */
-export function parseOrThrow(
-  input: Pick<ImportInput, 'bytes' | 'format' | 'currency' | 'csvMapping'>,
-): ParseResult {
-  return readableOrThrow(
-    parseStatementFile(input.bytes, { format: input.format, csvMapping: input.csvMapping }),
-    input.currency,
-  );
-}
-
-/** A parse's result with the currency given to formats that have none, or IMPORT_UNREADABLE. */
-export function readableOrThrow(parsed: ParseResult | null, currency: string | undefined): ParseResult {
-  const result = withCurrency(parsed, currency);
-  if (!result)
+/** A scanned file that can be imported, or IMPORT_UNREADABLE with every issue and its line. */
+export function readableOrThrow(scan: FileScan): ReadableScan {
+  const { format } = scan;
+  if (!format)
     throw new AppError(
       'IMPORT_UNREADABLE',
       `The file is not in a format Tesoro reads (${supportedFormats.join(', ')}).`,
@@ -93,16 +82,16 @@ export function readableOrThrow(parsed: ParseResult | null, currency: string | u
         extensions: { issues: [{ severity: 'error', line: null, message: 'format not recognised' }] },
       },
     );
-  const errors = result.issues.filter((issue) => issue.severity === 'error');
-  if (errors.length > 0 || result.statements.length === 0)
+  const errors = scan.issues.filter((issue) => issue.severity === 'error');
+  if (errors.length > 0 || scan.statements.length === 0)
     throw new AppError(
       'IMPORT_UNREADABLE',
-      `The ${result.format} file has ${errors.length || 'no'} ${errors.length ? 'errors' : 'statements'}; nothing was imported.`,
+      `The ${format} file has ${errors.length || 'no'} ${errors.length ? 'errors' : 'statements'}; nothing was imported.`,
       {
-        extensions: { format: result.format, issues: result.issues },
+        extensions: { format, issues: scan.issues },
       },
     );
-  return result;
+  return { ...scan, format };
 }
 
 /** Where a file goes: a new connection, an existing one, or one account of an existing one. */
@@ -154,15 +143,28 @@ export async function resolveTarget(
   return { connectionId, account };
 }
 
-/** Parses a file for its target: one account's file must hold that account only, in its currency. */
-export function parseFor(target: ImportTarget, input: ImportInput): ParseResult {
-  return fitTarget(target, parseOrThrow({ ...input, currency: input.currency ?? target.account?.currency }));
+/**
+ * Scans a file for its target (the currency of formats that have none: the one given, else the
+ * account's): it must be readable, and one account's file must hold that account only, in its
+ * currency. Throws IMPORT_UNREADABLE otherwise; nothing has been written by then.
+ */
+export async function scanFor(
+  target: ImportTarget,
+  options: Pick<ImportOptions, 'format' | 'csvMapping' | 'currency'>,
+  pieces: AsyncIterable<Uint8Array>,
+): Promise<ReadableScan> {
+  const scan = await scanStatementFile(pieces, {
+    format: options.format,
+    csvMapping: options.csvMapping,
+    currency: options.currency ?? target.account?.currency,
+  });
+  return fitTarget(target, readableOrThrow(scan));
 }
 
-export function fitTarget(target: ImportTarget, result: ParseResult): ParseResult {
-  if (!target.account) return result;
-  const accounts = [...new Set(result.statements.map(accountKeyOf))];
-  const currencies = [...new Set(result.statements.map((s) => s.account.currency))];
+export function fitTarget(target: ImportTarget, scan: ReadableScan): ReadableScan {
+  if (!target.account) return scan;
+  const accounts = [...new Set(scan.statements.map((s) => s.key))];
+  const currencies = [...new Set(scan.statements.map((s) => s.header.account.currency))];
   const problem =
     accounts.length > 1
       ? `the file holds ${accounts.length} accounts; account_id takes a file of one`
@@ -174,8 +176,8 @@ export function fitTarget(target: ImportTarget, result: ParseResult): ParseResul
       'IMPORT_UNREADABLE',
       `The file does not fit the account: ${problem}; nothing was imported.`,
       {
-        extensions: { format: result.format, issues: [{ severity: 'error', line: null, message: problem }] },
+        extensions: { format: scan.format, issues: [{ severity: 'error', line: null, message: problem }] },
       },
     );
-  return result;
+  return scan;
 }

@@ -1,16 +1,21 @@
-// Writing a parsed statement file, in the caller's transaction: the files connector turns it into
-// records, and the same pipeline as a refresh's stores them (services/refresh/load-products.ts) and
-// announces the load (finish.ts announceLoad); around that, the import's own rows: its connection
-// (new unless the file is added to one), its document and import, and import.completed.
+// Writing a scanned statement file, in the caller's transaction: the files connector turns it into
+// records as the file is read again, batch by batch, and the same pipeline as a refresh's stores
+// them (services/refresh/load-products.ts) and announces the load (finish.ts announceLoad); around
+// that, the import's own rows: its connection (new unless the file is added to one), its document
+// and import, and import.completed. Everything is in the one transaction: a file that fails half
+// way leaves nothing.
 import type { Kysely, Transaction } from 'kysely';
-import type { Connector } from '../../connectors/connector.ts';
-import { STATEMENT_INSTITUTION } from '../../connectors/files/index.ts';
+import {
+  type FilesConnector,
+  isFilesConnector,
+  STATEMENT_INSTITUTION,
+} from '../../connectors/files/index.ts';
+import { readAgain } from '../../connectors/files/scan.ts';
 import { newId } from '../../domain/ids.ts';
 import { type Product, productTable } from '../../domain/products.ts';
-import type { ParseResult } from '../../formats/statement.ts';
 import { unnestInsert } from '../../store/bulk-insert.ts';
 import { insertConnection, productsOfConnection, updateConnection } from '../../store/connections.ts';
-import { insertDocument, type NewDocument, setDocumentConnection } from '../../store/documents.ts';
+import { insertDocumentPieces, type NewDocument, setDocumentConnection } from '../../store/documents.ts';
 import { recordEvent } from '../../store/events.ts';
 import { endImportCompleted, insertImport } from '../../store/imports.ts';
 import { changesSince, currentChangeSeq, lastTransactionDate } from '../../store/records.ts';
@@ -18,12 +23,12 @@ import type { Schema } from '../../store/schema.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { announceLoad } from '../refresh/finish.ts';
 import { loadProducts } from '../refresh/load-products.ts';
-import { type ImportInput, summaryOf } from './target.ts';
+import { type FilePieces, type ImportOptions, type ReadableScan, summaryOf } from './target.ts';
 
 export const newDocument = (
   clientId: string,
   connectionId: string | null,
-  input: ImportInput,
+  input: Pick<ImportOptions, 'filename' | 'contentType'>,
 ): NewDocument => ({
   id: newId('document'),
   client_id: clientId,
@@ -33,24 +38,28 @@ export const newDocument = (
 });
 
 /** The statement-file connector, from the registry like any other. */
-function filesConnectorOf(
-  deps: Pick<ServiceDeps, 'registry'>,
-): Connector & Required<Pick<Connector, 'fromFile'>> {
+function filesConnectorOf(deps: Pick<ServiceDeps, 'registry'>): FilesConnector {
   const connector = deps.registry.connectorFor(STATEMENT_INSTITUTION);
-  if (!connector?.fromFile) throw new Error(`No file connector is registered for ${STATEMENT_INSTITUTION}`);
-  return connector as Connector & Required<Pick<Connector, 'fromFile'>>;
+  if (!connector || !isFilesConnector(connector))
+    throw new Error(`No file connector is registered for ${STATEMENT_INSTITUTION}`);
+  return connector;
 }
 
 /**
- * Writes a parsed file: its connection (new unless `connectionId`), its records, the connection's
- * products and dates, the import (inserted, or the queued one completed), and the events.
+ * Writes a scanned file: its connection (new unless `connectionId`), its records (the file read
+ * again from `pieces`), the connection's products and dates, the import (inserted, or the queued
+ * one completed), and the events.
  */
 export async function writeImport(
   trx: Transaction<Schema>,
   deps: Pick<ServiceDeps, 'now' | 'registry' | 'logger' | 'ingest'>,
   clientId: string,
   job: {
-    result: ParseResult;
+    scan: ReadableScan;
+    /** The file's bytes, the same as the scan read, from the start each time. */
+    pieces: FilePieces;
+    /** Records per stored batch (default: the files connector's, 5,000). */
+    batchRecords?: number | undefined;
     connectionId: string | undefined;
     /** The natural key of the one account the file is added to (account_id). */
     accountKey: string | undefined;
@@ -58,12 +67,17 @@ export async function writeImport(
     importId: string;
     /** A queued import's row and document already exist; a synchronous one inserts them. */
     queued: { documentId: string } | null;
-    input: ImportInput | null;
+    /** A file imported now: how it was sent (its document is stored from `pieces`). */
+    input: Pick<ImportOptions, 'filename' | 'contentType'> | null;
   },
 ): Promise<void> {
-  const { result } = job;
+  const { scan } = job;
   const connector = filesConnectorOf(deps);
-  const source = connector.fromFile(result, { intoAccount: job.accountKey });
+  const source = connector.streamFile(
+    scan,
+    readAgain(scan, () => job.pieces(trx)),
+    { intoAccount: job.accountKey, batchRecords: job.batchRecords },
+  );
   const firstLoad = !job.connectionId;
   const connection = { id: job.connectionId ?? newId('connection'), client_id: clientId };
   if (firstLoad)
@@ -87,10 +101,11 @@ export async function writeImport(
   await loadProducts(
     {
       db: trx,
-      // Inside one transaction: COPY is not available, and one statement at a time.
+      // Inside one transaction: COPY is not available, and one statement at a time, of the
+      // engine's size (the embedded database's memory grows to fit the largest statement).
       ingest: {
         bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
-        chunkSize: 5000,
+        chunkSize: deps.ingest.chunkSize,
         concurrency: 1,
       },
       logger: deps.logger,
@@ -115,11 +130,11 @@ export async function writeImport(
     last_transaction_date: await lastTransactionDate(trx, connection.id),
     updated_at: deps.now(),
   });
-  const summary = JSON.stringify({ ...summaryOf(result), ...counts });
+  const summary = JSON.stringify({ ...summaryOf(scan), ...counts });
   const finished = {
-    format: result.format,
+    format: scan.format,
     summary,
-    issues: JSON.stringify(result.issues),
+    issues: JSON.stringify(scan.issues),
     finishedAt: deps.now(),
   };
   let documentId: string;
@@ -130,14 +145,14 @@ export async function writeImport(
   } else {
     const document = newDocument(clientId, connection.id, job.input!);
     documentId = document.id;
-    await insertDocument(trx, document, job.input!.bytes);
+    await insertDocumentPieces(trx, document, job.pieces(trx), { size: scan.size, sha256: scan.sha256! });
     await insertImport(trx, {
       id: job.importId,
       client_id: clientId,
       connection_id: connection.id,
       document_id: documentId,
       status: 'completed',
-      format: result.format,
+      format: scan.format,
       summary,
       issues: finished.issues,
       options: null,
@@ -153,7 +168,7 @@ export async function writeImport(
       import_id: job.importId,
       status: 'completed',
       document_id: documentId,
-      format: result.format,
+      format: scan.format,
       ...counts,
     },
   });
