@@ -15,7 +15,6 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { defaultRegistry } from '../src/connectors/registry.ts';
-import { sandboxConnector } from '../src/connectors/sandbox/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { generateMasterKeyText, parseMasterKeyring } from '../src/security/envelope.ts';
 import { createClient } from '../src/services/clients.ts';
@@ -30,6 +29,7 @@ import {
 } from '../src/store/database.ts';
 import { ingestOptionsFor, publishChanges, upsertRecords } from '../src/store/records.ts';
 import { clusterCpuSeconds, localPostmaster, machine, processCpuSeconds, table } from './measure.ts';
+import { sandboxBatches } from './sandbox-rows.ts';
 
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
@@ -104,25 +104,9 @@ async function load(database: Database, clientId: string): Promise<string> {
       session_sealed: null,
     })
     .execute();
-  const now = new Date('2026-11-01T10:00:00Z');
-  const login = await sandboxConnector.login({
-    institutionId: 'ins_sandbox_bank',
-    credentials: { username: `user_good_${ROWS}`, password: 'pass_good' },
-    session: {},
-    refreshNumber: 0,
-    now,
-  });
-  if (login.status !== 'ok') throw new Error('login failed');
   const ingest = ingestOptionsFor(database);
   const context = { clientId, connectionId };
-  for await (const batch of sandboxConnector.extract({
-    institutionId: 'ins_sandbox_bank',
-    session: login.session,
-    product: 'transactions',
-    since: new Date(0),
-    refreshNumber: 0,
-    now,
-  })) {
+  for await (const batch of sandboxBatches(ROWS)) {
     await upsertRecords(database.db, ingest, context, 'transactions', batch);
   }
   await publishChanges(database.db, connectionId);

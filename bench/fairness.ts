@@ -23,7 +23,7 @@
 // PostgreSQL runs when DATABASE_URL (or BENCH_DATABASE_URL, TEST_DATABASE_URL) names a server where
 // the bench may create databases. CPU is read from /proc: the server process and, when PostgreSQL
 // runs on this machine, its whole cluster.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,12 +32,19 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { clusterCpuSeconds, cpuSeconds, localPostmaster, machine, median, table } from './measure.ts';
-import { freePort } from './server-process.ts';
+import {
+  type Api,
+  apiFor,
+  benchEngines,
+  benchTrees,
+  devClient,
+  type EngineName,
+  freePort,
+  option,
+  serverVersion,
+  type Tree,
+} from './server-process.ts';
 
-function option(name: string, fallback: string | undefined): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : fallback;
-}
 const BIG = Number(option('big', '300000'));
 /** Batches of 5,000 transactions the big extraction has stored when the server is killed. */
 const KILL_AT = Number(option('kill-at', '4'));
@@ -50,11 +57,6 @@ const ONLY = option('only', undefined);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const PROBE_GAP_MS = 1000;
 
-type EngineName = 'PGlite' | 'PostgreSQL';
-interface Tree {
-  label: string;
-  dir: string;
-}
 interface Probe {
   okMs: number;
   queueMs: number;
@@ -164,49 +166,6 @@ async function startServer(tree: Tree, env: Record<string, string>): Promise<Ser
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
-    },
-  };
-}
-
-interface Api {
-  // biome-ignore lint/suspicious/noExplicitAny: JSON from the API
-  call(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }>;
-}
-
-function devClient(tree: Tree, env: Record<string, string>): { client_id: string; client_secret: string } {
-  const file = path.join(env.TESORO_DATA_DIR!, 'dev-client.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
-  const output = execFileSync(
-    process.execPath,
-    ['src/main.ts', 'clients', 'create', '--name', 'bench fairness', '--json'],
-    { cwd: tree.dir, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' },
-  );
-  return JSON.parse(output);
-}
-
-async function apiFor(baseUrl: string, dev: { client_id: string; client_secret: string }): Promise<Api> {
-  const tokenResponse = await fetch(`${baseUrl}/v1/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: dev.client_id,
-      client_secret: dev.client_secret,
-    }),
-  });
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-  return {
-    async call(method, url, body) {
-      const response = await fetch(`${baseUrl}${url}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
     },
   };
 }
@@ -338,7 +297,7 @@ async function measure(tree: Tree, engine: EngineName): Promise<Result> {
   const postmaster = databaseUrl ? await localPostmaster(databaseUrl) : undefined;
   let server = await startServer(tree, env);
   try {
-    const dev = devClient(tree, env);
+    const dev = devClient(tree.dir, env, 'bench fairness');
     let api = await apiFor(server.baseUrl, dev);
     // Warm-up: the first connection compiles the code paths and fills the caches.
     await probe(api, null);
@@ -432,22 +391,9 @@ const cpu = (phase: { server: number; database: number | undefined; wall: number
   `${phase.server.toFixed(1)}${phase.database === undefined ? '' : ` + ${phase.database.toFixed(1)}`} s in ${phase.wall.toFixed(1)} s`;
 
 async function main(): Promise<void> {
-  const trees: Tree[] = [{ label: 'this tree', dir: TREE }];
-  if (BASELINE)
-    trees.unshift({
-      label: `baseline (${path.basename(path.resolve(BASELINE))})`,
-      dir: path.resolve(BASELINE),
-    });
-  const engines = (['PGlite', ...(ADMIN_URL ? (['PostgreSQL'] as const) : [])] as EngineName[]).filter(
-    (engine) => !ONLY || engine.toLowerCase() === ONLY.toLowerCase(),
-  );
-  let postgresVersion = '';
-  if (ADMIN_URL && engines.includes('PostgreSQL')) {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    postgresVersion = (await admin.query('show server_version')).rows[0].server_version;
-    await admin.end();
-  }
+  const trees = benchTrees(TREE, BASELINE);
+  const engines = benchEngines(ADMIN_URL, ONLY);
+  const postgresVersion = ADMIN_URL && engines.includes('PostgreSQL') ? await serverVersion(ADMIN_URL) : '';
   process.stdout.write(`Machine: ${machine()}${postgresVersion ? `; PostgreSQL ${postgresVersion}` : ''}\n`);
   process.stdout.write(
     `Big extraction: user_good_${BIG}, killed after ${KILL_AT} batches of 5,000 transactions\n\n`,

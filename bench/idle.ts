@@ -1,28 +1,3 @@
-// npm run bench:idle — what an idle `tesoro serve` costs, and that idling cheaply did not cost
-// reactivity. Starts the real server as a child process (fresh data dir, free port, LOG_LEVEL=warn),
-// waits for /health, lets it settle, then reads its CPU time (user + system, /proc/<pid>/stat) over
-// an idle window, and prints CPU-seconds per idle minute. Then, still on the idle server, it times:
-// - a webhook: POST /v1/webhook-endpoints/{id}/test → the loopback receiver has it (NOTIFY path);
-// - a webhook retry: the receiver answers 500, then 200; how late the retry arrives after the
-//   next_attempt_at the server recorded (a deferred delivery, 5 s after the failure);
-// - a job: POST /v1/connections (user_good) → its refresh started (started_at − created_at, both
-//   server clock) and → the connection is ok (polled every 10 ms);
-// - a deferred job: user_decoupled, approved in the app after 3 s; the refresh polls it with jobs
-//   sent with startAfter = 1 s: POST → ok;
-// - the per-minute cron: for each `connection.schedule-refreshes` job of the run, how long after
-//   its minute it started (read from the job table once the server has stopped).
-// On embedded PGlite always and, when DATABASE_URL names a PostgreSQL server where it may create
-// databases, on PostgreSQL too (a fresh database per run, dropped after). There it also reads the
-// whole cluster's CPU (postmaster and children) when the server runs on this machine, and how many
-// sessions the server opened in the window (pg_stat_database.sessions: a pool that lets idle
-// connections go reconnects for its next query, and each connection is a new backend process).
-//
-//   node bench/idle.ts [--seconds 60] [--settle 20] [--runs 1] [--baseline DIR] [--only PGlite|PostgreSQL]
-//
-// --baseline DIR: a checkout of the code to compare with (e.g. `git worktree add DIR <commit>` with
-// node_modules linked); its server is run the same way, alternating with this tree's, and both land
-// in one table.
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -32,12 +7,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { startServer } from './server-process.ts';
+import { clusterCpuSeconds, cpuSeconds, machine } from './measure.ts';
+import {
+  type Api,
+  apiFor,
+  benchEngines,
+  benchTrees,
+  devClient,
+  type EngineName,
+  option,
+  serverVersion,
+  startServer,
+  type Tree,
+} from './server-process.ts';
 
-function option(name: string, fallback: string | undefined): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : fallback;
-}
 const IDLE_SECONDS = Number(option('seconds', '60'));
 const SETTLE_SECONDS = Number(option('settle', '20'));
 const RUNS = Number(option('runs', '1'));
@@ -45,19 +28,6 @@ const BASELINE = option('baseline', undefined);
 const ONLY = option('only', undefined);
 const ADMIN_URL = process.env.DATABASE_URL;
 const HERE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-interface Tree {
-  label: string;
-  dir: string;
-}
-type EngineName = 'PGlite' | 'PostgreSQL';
 
 interface RunResult {
   cpuPerMinute: number;
@@ -79,16 +49,6 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/** utime + stime of a process (and, with `children`, of its reaped children), in seconds. */
-function cpuSeconds(pid: number, children = false): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
-  const ticks = (n: number) => Number(fields[n - 3]);
-  return (ticks(14) + ticks(15) + (children ? ticks(16) + ticks(17) : 0)) / CLOCK_TICKS;
-}
-
 /** Sessions opened on database `name` so far (PostgreSQL 14+). */
 async function sessionsOpened(name: string): Promise<number | null> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -102,22 +62,6 @@ async function sessionsOpened(name: string): Promise<number | null> {
   } finally {
     await admin.end();
   }
-}
-
-/** The whole PostgreSQL cluster's CPU: the postmaster, its live children and the ones it reaped. */
-function clusterCpuSeconds(postmaster: number): number {
-  let total = cpuSeconds(postmaster, true);
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === postmaster) total += cpuSeconds(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return total;
 }
 
 /** A loopback receiver; `respond` decides each answer's status. */
@@ -161,53 +105,6 @@ async function startReceiver() {
   };
 }
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
-
-interface Api {
-  // biome-ignore lint/suspicious/noExplicitAny: JSON from the API
-  call(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }>;
-}
-
-/**
- * A client to call the API with: the development client the embedded server writes into its data
- * dir, or on PostgreSQL (where there is none) one made with `tesoro clients create`.
- */
-function devClient(tree: Tree, env: Record<string, string>): { client_id: string; client_secret: string } {
-  const file = path.join(env.TESORO_DATA_DIR!, 'dev-client.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
-  const output = execFileSync(
-    process.execPath,
-    ['src/main.ts', 'clients', 'create', '--name', 'bench idle', '--json'],
-    { cwd: tree.dir, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' },
-  );
-  return JSON.parse(output);
-}
-
-async function apiFor(baseUrl: string, dev: { client_id: string; client_secret: string }): Promise<Api> {
-  const tokenResponse = await fetch(`${baseUrl}/v1/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: dev.client_id,
-      client_secret: dev.client_secret,
-    }),
-  });
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-  return {
-    async call(method, url, body) {
-      const response = await fetch(`${baseUrl}${url}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
-  };
-}
 
 async function register(api: Api, url: string): Promise<string> {
   const endpoint = await api.call('POST', '/v1/webhook-endpoints', { url, events: ['webhook.test'] });
@@ -332,7 +229,7 @@ async function measure(tree: Tree, engine: EngineName, run: number): Promise<Run
     const sessionsPerMinute =
       sessionsBefore === null || sessionsAfter === null ? null : (sessionsAfter - sessionsBefore) / minutes;
 
-    const api = await apiFor(server.baseUrl, devClient(tree, env));
+    const api = await apiFor(server.baseUrl, devClient(tree.dir, env, 'bench idle'));
     const webhookMs = await timeWebhooks(api, receiver);
     const retryLateMs = await timeRetry(api, receiver);
     const jobStartMs: number[] = [];
@@ -374,30 +271,10 @@ async function measure(tree: Tree, engine: EngineName, run: number): Promise<Run
   }
 }
 
-function machine(): string {
-  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
-  const memory = `${Math.round(os.totalmem() / 2 ** 30)} GiB`;
-  return `${model}, ${os.cpus().length} cores, ${memory}, Linux ${os.release()}; Node ${process.version}`;
-}
-
 async function main(): Promise<void> {
-  const trees: Tree[] = [{ label: 'this tree', dir: HERE }];
-  if (BASELINE)
-    trees.unshift({
-      label: `baseline (${path.basename(path.resolve(BASELINE))})`,
-      dir: path.resolve(BASELINE),
-    });
-  const engines = (['PGlite', ...(ADMIN_URL ? (['PostgreSQL'] as const) : [])] as EngineName[]).filter(
-    (engine) => !ONLY || engine.toLowerCase() === ONLY.toLowerCase(),
-  );
-  let postgresVersion = '';
-  if (ADMIN_URL) {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    postgresVersion = (await admin.query('show server_version')).rows[0].server_version;
-    await admin.end();
-  }
+  const trees = benchTrees(HERE, BASELINE);
+  const engines = benchEngines(ADMIN_URL, ONLY);
+  const postgresVersion = ADMIN_URL && engines.includes('PostgreSQL') ? await serverVersion(ADMIN_URL) : '';
   process.stdout.write(`Machine: ${machine()}\n`);
   process.stdout.write(
     `Idle window ${IDLE_SECONDS} s after ${SETTLE_SECONDS} s to settle; ${RUNS} run(s) per tree and engine${

@@ -28,7 +28,7 @@
 // --baseline DIR: a copy of the code to compare with (`git archive <commit> | tar -x -C DIR`, with
 // node_modules linked and this file copied in); its commands run the same way, alternating with
 // this tree's, into one table.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,12 +36,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { machine } from './measure.ts';
-import { childEnv, startServer } from './server-process.ts';
+import {
+  benchEngines,
+  benchTrees,
+  childEnv,
+  devClient,
+  type EngineName,
+  option,
+  serverVersion,
+  startServer,
+  type Tree,
+} from './server-process.ts';
 
-function option(name: string, fallback: string | undefined): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : fallback;
-}
 const ROWS = Number(option('rows', '600000'));
 const REFRESH_ROWS = Number(option('refresh-rows', '1000000'));
 const RUNS = Number(option('runs', '1'));
@@ -54,12 +60,7 @@ const HERE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE_MS = 200;
 const MB = 1024 * 1024;
 
-type EngineName = 'PGlite' | 'PostgreSQL';
 type Mode = 'cli' | 'api' | 'refresh';
-interface Tree {
-  label: string;
-  dir: string;
-}
 interface RunResult {
   startMb: number;
   peakMb: number;
@@ -205,19 +206,6 @@ async function freshStore(engine: EngineName, name: string): Promise<Store> {
   };
 }
 
-function createClient(tree: Tree, env: Record<string, string>): { client_id: string; client_secret: string } {
-  const output = execFileSync(
-    process.execPath,
-    ['src/main.ts', 'clients', 'create', '--name', 'bench', '--json'],
-    {
-      cwd: tree.dir,
-      env: childEnv(env),
-      encoding: 'utf8',
-    },
-  );
-  return JSON.parse(output);
-}
-
 // ─── the CLI ───────────────────────────────────────────────────────────────────────────────────
 
 /** Runs `tesoro import FILE --client ID --json`, sampling its RSS. */
@@ -254,7 +242,7 @@ async function cliImport(tree: Tree, env: Record<string, string>, file: string, 
 async function measureCli(tree: Tree, engine: EngineName, file: string, run: number): Promise<RunResult> {
   const store = await freshStore(engine, `tesoro_bench_import_cli_${process.pid}_${run}`);
   try {
-    const client = createClient(tree, store.env);
+    const client = devClient(tree.dir, store.env, 'bench', { fresh: true });
     return await cliImport(tree, store.env, file, client.client_id);
   } finally {
     await store.drop();
@@ -274,7 +262,7 @@ async function tokenFor(baseUrl: string, client: { client_id: string; client_sec
 
 async function measureApi(tree: Tree, engine: EngineName, file: string, run: number): Promise<RunResult> {
   const store = await freshStore(engine, `tesoro_bench_import_api_${process.pid}_${run}`);
-  const client = createClient(tree, store.env);
+  const client = devClient(tree.dir, store.env, 'bench', { fresh: true });
   const server = await startServer(tree.dir, store.env);
   try {
     const token = await tokenFor(server.baseUrl, client);
@@ -322,7 +310,7 @@ async function measureApi(tree: Tree, engine: EngineName, file: string, run: num
  */
 async function measureRefresh(tree: Tree, engine: EngineName, run: number): Promise<RunResult> {
   const store = await freshStore(engine, `tesoro_bench_import_refresh_${process.pid}_${run}`);
-  const client = createClient(tree, store.env);
+  const client = devClient(tree.dir, store.env, 'bench', { fresh: true });
   const server = await startServer(tree.dir, store.env);
   try {
     const token = await tokenFor(server.baseUrl, client);
@@ -376,22 +364,9 @@ const fmt = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 async function main(): Promise<void> {
-  const trees: Tree[] = [{ label: 'this tree', dir: HERE }];
-  if (BASELINE)
-    trees.unshift({
-      label: `baseline (${path.basename(path.resolve(BASELINE))})`,
-      dir: path.resolve(BASELINE),
-    });
-  const engines = (['PGlite', ...(ADMIN_URL ? (['PostgreSQL'] as const) : [])] as EngineName[]).filter(
-    (engine) => !ONLY || engine.toLowerCase() === ONLY.toLowerCase(),
-  );
-  let postgresVersion = '';
-  if (ADMIN_URL && engines.includes('PostgreSQL')) {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    postgresVersion = (await admin.query('show server_version')).rows[0].server_version;
-    await admin.end();
-  }
+  const trees = benchTrees(HERE, BASELINE);
+  const engines = benchEngines(ADMIN_URL, ONLY);
+  const postgresVersion = ADMIN_URL && engines.includes('PostgreSQL') ? await serverVersion(ADMIN_URL) : '';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tesoro-bench-import-file-'));
   const importing = MODES.some((mode) => mode !== 'refresh');
   const file = importing ? fs.realpathSync(generate(ROWS, dir)) : '';

@@ -18,7 +18,6 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { buildApp } from '../src/app.ts';
 import { defaultRegistry } from '../src/connectors/registry.ts';
-import { sandboxConnector } from '../src/connectors/sandbox/index.ts';
 import { withCategories } from '../src/domain/categories/enrich.ts';
 import type { NormalizedRecord } from '../src/domain/records.ts';
 import { jobSender } from '../src/jobs/sender.ts';
@@ -52,7 +51,7 @@ import {
   referenceRow,
   referenceTableSql,
 } from './reference-rows.ts';
-import { sandboxTransactions } from './sandbox-rows.ts';
+import { sandboxBatches, sandboxTransactions } from './sandbox-rows.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -337,26 +336,9 @@ function javascriptPerRow(records: readonly NormalizedRecord[]): string[][] {
 
 /** Streams user_good_<count>'s transactions (generation is not timed: only the store calls are). */
 async function* streamed(count: number, timer: { ms: number }): AsyncGenerator<NormalizedRecord[]> {
-  const now = new Date('2026-11-01T10:00:00Z');
-  const login = await sandboxConnector.login({
-    institutionId: 'ins_sandbox_bank',
-    credentials: { username: `user_good_${count}`, password: 'pass_good' },
-    session: {},
-    refreshNumber: 0,
-    now,
-  });
-  if (login.status !== 'ok') throw new Error('login failed');
-  const source = sandboxConnector.extract({
-    institutionId: 'ins_sandbox_bank',
-    session: login.session,
-    product: 'transactions',
-    since: new Date(0),
-    refreshNumber: 0,
-    now,
-  });
-  for await (const batch of source) {
+  for await (const batch of sandboxBatches(count)) {
     const start = performance.now();
-    yield [...batch];
+    yield batch;
     timer.ms += performance.now() - start;
   }
 }

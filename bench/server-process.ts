@@ -1,10 +1,56 @@
-// A Tesoro server as a child process of a benchmark (`node src/main.ts serve` in a tree), ready
-// once it answers /health; the benches that time a real server share it.
-import { type ChildProcess, spawn } from 'node:child_process';
+// What the benchmarks that run Tesoro checkouts as child processes share (bench:idle,
+// bench:fairness, bench:import-memory): their command-line options, the trees and engines they
+// compare, a server (`node src/main.ts serve` in a tree) ready once it answers /health, and an API
+// client with a token.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+
+/** `--name value` from the command line. */
+export function option(name: string, fallback: string | undefined): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : fallback;
+}
+
+/** A checkout measured: this one, and with `--baseline DIR` another one beside it. */
+export interface Tree {
+  label: string;
+  dir: string;
+}
+export type EngineName = 'PGlite' | 'PostgreSQL';
+
+/** The baseline (when given) first, then this tree. */
+export function benchTrees(here: string, baseline: string | undefined): Tree[] {
+  const trees: Tree[] = [{ label: 'this tree', dir: here }];
+  if (baseline)
+    trees.unshift({
+      label: `baseline (${path.basename(path.resolve(baseline))})`,
+      dir: path.resolve(baseline),
+    });
+  return trees;
+}
+
+/** PGlite, and PostgreSQL when a server is named; `--only` keeps one. */
+export function benchEngines(adminUrl: string | undefined, only: string | undefined): EngineName[] {
+  const engines: EngineName[] = adminUrl ? ['PGlite', 'PostgreSQL'] : ['PGlite'];
+  return engines.filter((engine) => !only || engine.toLowerCase() === only.toLowerCase());
+}
+
+/** The version of the PostgreSQL server `url` names (for the tables' headings). */
+export async function serverVersion(url: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    return (await admin.query('show server_version')).rows[0].server_version;
+  } finally {
+    await admin.end();
+  }
+}
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -72,6 +118,69 @@ export async function startServer(dir: string, env: Record<string, string>): Pro
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
+    },
+  };
+}
+
+export interface Api {
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from the API
+  call(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+export interface ClientCredentials {
+  client_id: string;
+  client_secret: string;
+}
+
+/**
+ * A client to call the API with: the development client the embedded server writes into its data
+ * dir, or (on PostgreSQL, where there is none, or with `fresh`) one made with `tesoro clients create`.
+ */
+export function devClient(
+  dir: string,
+  env: Record<string, string>,
+  name: string,
+  options: { fresh?: boolean } = {},
+): ClientCredentials {
+  const file = path.join(env.TESORO_DATA_DIR ?? '', 'dev-client.json');
+  if (!options.fresh && env.TESORO_DATA_DIR && fs.existsSync(file))
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  const output = execFileSync(
+    process.execPath,
+    ['src/main.ts', 'clients', 'create', '--name', name, '--json'],
+    {
+      cwd: dir,
+      env: childEnv(env),
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(output);
+}
+
+/** An API client holding a token of `client`. */
+export async function apiFor(baseUrl: string, client: ClientCredentials): Promise<Api> {
+  const tokenResponse = await fetch(`${baseUrl}/v1/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
+  });
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  return {
+    async call(method, url, body) {
+      const response = await fetch(`${baseUrl}${url}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
     },
   };
 }

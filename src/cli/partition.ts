@@ -1,7 +1,7 @@
 // `tesoro partition --partitions N`: the record tables partitioned by client (docs/scaling.md,
 // "Past one database"). Run once, with the workers stopped; tables already partitioned are kept.
 import type { Runtime } from '../runtime.ts';
-import { partitionRecordTables, recordPartitions } from '../store/partitioning.ts';
+import { isPartitionCount, partitionRecordTables, recordPartitions } from '../store/partitioning.ts';
 import { CliError, type CliOutput } from './output.ts';
 
 export async function partitionCommand(
@@ -10,7 +10,7 @@ export async function partitionCommand(
   out: CliOutput,
 ): Promise<void> {
   const count = Number(partitions);
-  if (partitions === undefined || !Number.isInteger(count) || count < 2 || count > 1024)
+  if (!isPartitionCount(count))
     throw new CliError('Usage: tesoro partition --partitions N (a whole number from 2 to 1024)');
   const db = runtime.database.db;
   const moved = await partitionRecordTables(db, count);

@@ -13,6 +13,9 @@ import { type Kysely, sql } from 'kysely';
 import { productTable } from '../domain/products.ts';
 import type { Schema } from './schema.ts';
 
+/** How many partitions a table may be split into. */
+export const isPartitionCount = (n: number) => Number.isInteger(n) && n >= 2 && n <= 1024;
+
 export interface PartitionReport {
   table: string;
   partitions: number;
@@ -40,8 +43,7 @@ export async function partitionRecordTables(
   db: Kysely<Schema>,
   partitions: number,
 ): Promise<PartitionReport[]> {
-  if (!Number.isInteger(partitions) || partitions < 2 || partitions > 1024)
-    throw new RangeError('partitions must be a whole number from 2 to 1024');
+  if (!isPartitionCount(partitions)) throw new RangeError('partitions must be a whole number from 2 to 1024');
   const existing = await recordPartitions(db);
   const reports: PartitionReport[] = [];
   await db.transaction().execute(async (trx) => {

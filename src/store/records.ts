@@ -319,7 +319,8 @@ export async function removeVanishedPending(
   const result = await sql`
     update ${sql.table(table)}
     set removed_at = now(), updated_at = now(), change_seq = nextval('record_changes')
-    where connection_id = ${context.connectionId} and pending and removed_at is null
+    where client_id = ${context.clientId} and connection_id = ${context.connectionId}
+      and pending and removed_at is null
       and not (id = any(${seenIds}::text[]))`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
