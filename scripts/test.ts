@@ -82,7 +82,7 @@ check('type check (tsc)', bin('tsc'), ['--noEmit', '-p', '.']);
 suite('PGlite (embedded)', 'pglite', ['src/**/*.test.ts', 'test/*.test.ts', 'test/!(corpus)/**/*.test.ts']);
 if (process.env.TEST_DATABASE_URL) {
   // Pure unit tests and embedded-only tests (test/embedded/) need no second run.
-  suite('PostgreSQL', 'postgres', ['test/*.test.ts']);
+  suite('PostgreSQL', 'postgres', ['test/*.test.ts', 'test/compat/*.test.ts']);
 } else {
   process.stdout.write(
     '\nPostgreSQL run not done: set TEST_DATABASE_URL=postgres://… to run the suite on PostgreSQL too.\n',

@@ -15,6 +15,8 @@ import { institutionRoutes } from './api/institutions/institutions.routes.ts';
 import { tokenRoutes } from './api/oauth/token.routes.ts';
 import { systemRoutes } from './api/system/system.routes.ts';
 import { webhookRoutes } from './api/webhooks/webhooks.routes.ts';
+import { facadePrefix, registerFacades, selectFacades } from './compat/index.ts';
+import type { Facade } from './compat/shared/facade.ts';
 import { connectPageRoutes } from './connect/page.routes.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import { allScopes, scopeDescriptions } from './domain/scopes.ts';
@@ -49,6 +51,8 @@ export interface AppDeps {
   allDataMaxRecords?: number;
   /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the caller's address. */
   trustProxy?: boolean | string | ((address: string, hop: number) => boolean);
+  /** The vendor facades to serve (TESORO_COMPAT: `all`, `none` or a list); default all. */
+  compat?: string;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -115,6 +119,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: ({ schema, url, route }) => {
       const scopes = route.config?.scopes;
       const transformed = { ...schema } as Record<string, unknown>;
+      // Each facade has a document of its own (/compat/<vendor>/openapi.json).
+      if (url.startsWith('/compat/')) transformed.hide = true;
       if (scopes !== undefined) transformed.security = [{ bearerAuth: scopes }];
       return { schema: transformed, url };
     },
@@ -149,10 +155,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(connectPageRoutes, { engine: deps.engine });
   await app.register(importRoutes, { engine: deps.engine });
 
+  // The vendor facades, each under /compat/<vendor> with its own envelope and document.
+  const facades: Facade[] = selectFacades(deps.compat ?? 'all');
+  await registerFacades(app, facades, {
+    engine: deps.engine,
+    keys: deps.keys,
+    registry: deps.registry,
+    publicUrl: deps.publicUrl,
+    failures,
+  });
+
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true },
+    uiConfig: {
+      docExpansion: 'list',
+      deepLinking: true,
+      // The reference page shows the native document and each facade's, chosen at the top.
+      urls: [
+        { url: '/openapi.json', name: 'Tesoro' },
+        ...facades.map((facade) => ({
+          url: `${facadePrefix(facade)}/openapi.json`,
+          name: `${facade.title} compatibility`,
+        })),
+      ],
+    },
   });
 
   return app;

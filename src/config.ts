@@ -16,6 +16,7 @@ const EnvSchema = Type.Object({
   TESORO_RATE_LIMIT: Type.Integer({ minimum: 0, default: 6000 }),
   TESORO_AUTH_FAILURE_LIMIT: Type.Integer({ minimum: 0, default: 20 }),
   TESORO_TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
+  TESORO_COMPAT: Type.String({ pattern: '^[a-z, -]*$', default: 'all' }),
   TESORO_ALLOW_PRIVATE_WEBHOOKS: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1')])),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
@@ -52,6 +53,8 @@ export interface Config {
    * embedded quick start; production (a DATABASE_URL) requires https to public addresses.
    */
   readonly allowPrivateWebhooks: boolean;
+  /** Which vendor facades to serve: `all`, `none` or a comma-separated list (flanks, …). */
+  readonly compat: string;
   readonly logLevel: string;
   /**
    * The environment as it was at start, for the connectors' own settings: each declares the
@@ -88,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: parsed.TESORO_RATE_LIMIT,
     authFailuresPerMinute: parsed.TESORO_AUTH_FAILURE_LIMIT,
     trustProxy: trustProxyOf(parsed.TESORO_TRUST_PROXY),
+    compat: parsed.TESORO_COMPAT,
     // Development webhooks (loopback receivers) only for the embedded quick start on loopback: on
     // a reachable interface any tenant could make the server POST to its own local services.
     allowPrivateWebhooks:
@@ -151,6 +155,11 @@ export const environmentVariables: ReadonlyArray<{ name: keyof Env; description:
     name: 'TESORO_TRUST_PROXY',
     description:
       'behind a reverse proxy: `true`, a hop count, or proxy addresses/CIDRs whose X-Forwarded-For gives the caller (default: none)',
+  },
+  {
+    name: 'TESORO_COMPAT',
+    description:
+      'vendor compatibility facades to serve under /compat/<vendor>: all (default), none, or a list such as flanks',
   },
   {
     name: 'TESORO_ALLOW_PRIVATE_WEBHOOKS',

@@ -50,7 +50,12 @@ async function purgedSince(since: Date): Promise<Record<string, number>> {
       (job) => job.createdOn >= since || job.completedOn === null || job.completedOn > since,
     );
     if (recent.every((job) => ['completed', 'failed', 'cancelled'].includes(job.state))) {
-      const total: Record<string, number> = { idempotency_keys: 0, crypto_keys: 0, events: 0 };
+      const total: Record<string, number> = {
+        idempotency_keys: 0,
+        crypto_keys: 0,
+        events: 0,
+        compat_handles: 0,
+      };
       for (const job of recent.filter((j) => j.state === 'completed'))
         for (const [name, count] of Object.entries(job.output as Record<string, number>))
           total[name] = (total[name] ?? 0) + count;
@@ -124,7 +129,12 @@ test('the purge job removes expired idempotency records and keys past their grac
   assert.equal(job.state, 'completed');
   // The purge is also on a quarter-hour cron: a run that starts meanwhile may take the expired
   // rows first. Every purge since this test began, together, removed exactly these.
-  assert.deepEqual(await purgedSince(since), { idempotency_keys: 1, crypto_keys: 2, events: 0 });
+  assert.deepEqual(await purgedSince(since), {
+    idempotency_keys: 1,
+    crypto_keys: 2,
+    events: 0,
+    compat_handles: 0,
+  });
 
   const left = await db.selectFrom('idempotency_keys').select('key').execute();
   assert.deepEqual(

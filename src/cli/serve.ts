@@ -24,6 +24,7 @@ export async function serve(runtime: Runtime): Promise<void> {
     logger,
     publicUrl: config.publicUrl,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    compat: config.compat,
     authFailuresPerMinute: config.authFailuresPerMinute,
     trustProxy: config.trustProxy,
   });

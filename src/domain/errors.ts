@@ -40,6 +40,16 @@ export const errorCatalog = {
   // connections
   CONNECTION_DISABLED: { status: 409, title: 'The connection is disabled', retryable: false },
   CONNECTION_CONSENT_ENDED: { status: 409, title: 'The connection keeps no credentials', retryable: false },
+  CONNECTION_LOGIN_FAILED: {
+    status: 409,
+    title: 'The connection never logged in to the institution',
+    retryable: false,
+  },
+  CONNECTION_DUPLICATE: {
+    status: 409,
+    title: 'A connection with these credentials already exists',
+    retryable: false,
+  },
   CHALLENGE_NOT_OPEN: {
     status: 409,
     title: 'No verification step is waiting for an answer',

@@ -1,9 +1,14 @@
-// Flanks' query object ("Quickstart Query Engine"): the body of POST /v1/transactions/search.
+// Flanks' query object ("Quickstart Query Engine"): the body of POST /v1/<product>/search.
 // The seed names the object but documents its language elsewhere; Flanks' engine is MongoDB-style,
 // so Tesoro accepts that subset: `{ field: value }` (equality) or `{ field: { $op: value, … } }`
-// with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, on the fields below. Field names may be the
-// seed's (operationDate, valueDate, _id, cardNumber, …) or the native snake_case ones. Anything
-// else is refused with a pointer to the offending field, never ignored (docs/search.md).
+// with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. The fields of a product are derived from the
+// catalog (product-fields.ts): its id, its parent's id, every scalar field, and a movement's
+// pending flags; each may be named natively (snake_case) or as the seed spells it (camelCase,
+// `_id`). Anything else is refused with a pointer to the offending field, never ignored, so a typo
+// never widens a search (docs/search.md).
+import { movementProducts, type Product, parentField, productCatalog, products } from './product-catalog.ts';
+import { fieldValue } from './product-document.ts';
+import type { FieldKind } from './product-fields.ts';
 
 /** How a field is compared: dates and money by value, the rest as text or boolean. */
 export type SearchFieldType = 'date' | 'number' | 'text' | 'boolean';
@@ -14,7 +19,11 @@ export interface SearchField {
   /** The native field name, as served. */
   name: string;
   type: SearchFieldType;
-  /** The record column it lives in, when it is not named as the field is. */
+  /**
+   * Set for the columns every record row has under its own name (`id`, `parent_id`, a movement's
+   * `pending`); unset for a catalog field, stored in its typed column (movements) or in the
+   * record's document (the other products): the store knows which.
+   */
   column?: string;
 }
 
@@ -44,49 +53,67 @@ export class SearchQueryError extends Error {
   }
 }
 
-const field = (name: string, type: SearchFieldType, column?: string): SearchField =>
-  column === undefined || column === name ? { name, type } : { name, type, column };
-
-const transactionFields: SearchField[] = [
-  field('id', 'text', 'id'),
-  field('account_id', 'text', 'parent_id'),
-  field('operation_date', 'date', 'operation_date'),
-  field('value_date', 'date', 'value_date'),
-  field('amount', 'number', 'amount'),
-  field('currency', 'text', 'currency'),
-  field('pending', 'boolean', 'pending'),
-  field('balance', 'number'),
-  field('description', 'text'),
-  field('product_description', 'text'),
-  field('counterparty', 'text'),
-  field('category', 'text'),
-  field('subcategory', 'text'),
-  field('merchant_name', 'text'),
-  field('bank_category', 'text'),
-  field('mcc', 'text'),
-  field('norma43', 'text'),
-  field('card_number', 'text'),
-  field('transaction_id', 'text'),
-  field('order_id', 'text'),
-  field('pair_transaction_id', 'text'),
-];
-
-/** The seed's spellings of the same fields. */
-const seedAliases: Record<string, string> = {
-  _id: 'id',
-  operationDate: 'operation_date',
-  valueDate: 'value_date',
-  productDescription: 'product_description',
-  cardNumber: 'card_number',
+/** The catalog kinds a condition can compare; objects and arrays have no typed column. */
+const searchType: Partial<Record<FieldKind, SearchFieldType>> = {
+  string: 'text',
+  date: 'date',
+  money: 'number',
+  number: 'number',
+  integer: 'number',
+  boolean: 'boolean',
 };
 
-const byName = new Map(transactionFields.map((f) => [f.name, f]));
+/** The fields a product's conditions may name, in served order. */
+function fieldsOf(product: Product): SearchField[] {
+  const parent = parentField[product];
+  const own: SearchField[] = [{ name: 'id', type: 'text', column: 'id' }];
+  if (parent) own.push({ name: parent, type: 'text', column: 'parent_id' });
+  const catalog = Object.entries(productCatalog[product].fields).flatMap(([name, kind]) => {
+    const type = searchType[kind];
+    return type ? [{ name, type }] : [];
+  });
+  const movement: SearchField[] = movementProducts.has(product)
+    ? [
+        { name: 'pending', type: 'boolean', column: 'pending' },
+        { name: 'pending_transaction_id', type: 'text', column: 'pending_transaction_id' },
+      ]
+    : [];
+  return [...own, ...catalog, ...movement];
+}
 
-/** The field names a query may use (native and seed spellings), for documentation and errors. */
-export const searchFieldNames: readonly string[] = [
-  ...transactionFields.map((f) => f.name),
-  ...Object.keys(seedAliases),
-];
+/** `operation_date` → `operationDate`: the seed's spelling of a native name. */
+const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Every name a product's query may use, mapped to its field: the native name, its camelCase
+ * spelling, and `_id` (Flanks' id). No two fields share a spelling: native names are lowercase
+ * snake_case, so a camelCase spelling with a capital is never another field's native name.
+ */
+function namesOf(fields: readonly SearchField[]): Map<string, SearchField> {
+  const names = new Map<string, SearchField>();
+  for (const f of fields) {
+    names.set(f.name, f);
+    names.set(camelCase(f.name), f);
+  }
+  names.set('_id', names.get('id')!);
+  return names;
+}
+
+interface Vocabulary {
+  readonly fields: readonly SearchField[];
+  readonly names: ReadonlyMap<string, SearchField>;
+}
+
+/** Each product's fields, and every spelling of them, worked out once. */
+const vocabulary = new Map<Product, Vocabulary>(
+  products.map((product) => {
+    const fields = fieldsOf(product);
+    return [product, { fields, names: namesOf(fields) }];
+  }),
+);
+
+/** The fields a product's query may name (each also spelt in camelCase, `id` also as `_id`). */
+export const searchFields = (product: Product): readonly SearchField[] => vocabulary.get(product)!.fields;
 
 const operators = new Set<string>(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin']);
 const MAX_IN_VALUES = 100;
@@ -99,8 +126,8 @@ function checkScalar(pointer: string, f: SearchField, value: unknown, allowNull:
   }
   switch (f.type) {
     case 'date':
-      if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value)))
-        return value;
+      // The rule stored dates follow: a day that exists, from year 0001 (PostgreSQL has no year 0).
+      if (fieldValue('date', value) !== null) return value;
       throw new SearchQueryError(pointer, `${f.name} takes a date as YYYY-MM-DD`);
     case 'number':
       if (typeof value === 'number' && Number.isFinite(value)) return value;
@@ -142,18 +169,31 @@ function conditionOf(pointer: string, f: SearchField, operator: string, value: u
   return { field: f, operator: op, value: checkScalar(pointer, f, value, op === '$eq' || op === '$ne') };
 }
 
-/** Parses a query object into conditions that must all hold; throws SearchQueryError on bad input. */
-export function parseSearchQuery(query: Record<string, unknown>): FieldCondition[] {
+/** A key as a JSON pointer segment (RFC 6901 escapes `~` and `/`). */
+const segment = (key: string) => `/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+
+/**
+ * Parses a product's query object into conditions that must all hold; throws SearchQueryError on
+ * bad input.
+ */
+export function parseSearchQuery(product: Product, query: Record<string, unknown>): FieldCondition[] {
+  const { names } = vocabulary.get(product)!;
   const conditions: FieldCondition[] = [];
   for (const [key, spec] of Object.entries(query)) {
-    const pointer = `/query/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    const f = byName.get(seedAliases[key] ?? key);
-    if (!f) throw new SearchQueryError(pointer, `unknown field; use one of ${searchFieldNames.join(', ')}`);
+    const pointer = `/query${segment(key)}`;
+    const f = names.get(key);
+    if (!f)
+      throw new SearchQueryError(
+        pointer,
+        `unknown field; use one of ${searchFields(product)
+          .map((f) => f.name)
+          .join(', ')} (or their camelCase spellings)`,
+      );
     if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
       const entries = Object.entries(spec);
       if (entries.length === 0) throw new SearchQueryError(pointer, 'an operator object needs an operator');
       for (const [operator, value] of entries)
-        conditions.push(conditionOf(`${pointer}/${operator}`, f, operator, value));
+        conditions.push(conditionOf(`${pointer}${segment(operator)}`, f, operator, value));
     } else {
       conditions.push(conditionOf(pointer, f, '$eq', spec));
     }

@@ -22,6 +22,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Scopes the route requires; undefined = public route. */
     scopes?: Scope[];
+    /** A token endpoint (native or a facade's): the rate limit counts it per client id it names. */
+    tokenRoute?: boolean;
   }
   interface FastifyRequest {
     auth: Auth | null;

@@ -9,7 +9,6 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import { clientCredentialsOf } from './client-credentials.ts';
 
-const TOKEN_ROUTE = '/v1/oauth/token';
 const UNLIMITED_ROUTES = new Set(['/health', '/ready', '/.well-known/jwks.json']);
 
 export async function registerRateLimit(app: FastifyInstance, perMinute: number): Promise<void> {
@@ -20,8 +19,9 @@ export async function registerRateLimit(app: FastifyInstance, perMinute: number)
     hook: 'preHandler',
     keyGenerator: (request) => {
       if (request.auth) return `client:${request.auth.client.id}`;
-      const tokenClient =
-        request.routeOptions.url === TOKEN_ROUTE ? clientCredentialsOf(request).id : undefined;
+      const tokenClient = request.routeOptions.config.tokenRoute
+        ? clientCredentialsOf(request).id
+        : undefined;
       return tokenClient ? `token:${tokenClient}` : `ip:${request.ip}`;
     },
     allowList: (request) => UNLIMITED_ROUTES.has(request.routeOptions.url ?? ''),

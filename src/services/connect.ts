@@ -384,17 +384,22 @@ export async function exchangeCode(deps: Pick<ServiceDeps, 'db' | 'now'>, client
   };
 }
 
+/**
+ * A client's unused codes with the `extra` their session was created with; of one session, or of
+ * the sessions whose `extra` holds `key` = `value` (a facade's link, say), when given.
+ */
 export async function listUnusedCodes(
   deps: Pick<ServiceDeps, 'db' | 'keyring' | 'now'>,
   clientId: string,
-  sessionId: string | undefined,
+  filter: { sessionId?: string | undefined; extra?: { key: string; value: string } | undefined } = {},
 ) {
-  const rows = await unusedCodes(deps.db, clientId, sessionId, deps.now());
+  const rows = await unusedCodes(deps.db, clientId, filter, deps.now());
   return {
     data: rows.map((row) => ({
       code: open(deps.keyring, row.code_sealed, codeContext(row.session_id)),
       session_id: row.session_id,
       connection_id: row.connection_id,
+      extra: row.extra ?? null,
       expires_at: row.expires_at.toISOString(),
     })),
   };

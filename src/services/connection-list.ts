@@ -2,7 +2,7 @@
 // shows a connection) and the latest refreshes of one connection. The SQL is in store/connections.ts.
 import type { Kysely } from 'kysely';
 import type { ConnectionStatus } from '../domain/connection-status.ts';
-import { connectionPage, latestRefreshesOf } from '../store/connections.ts';
+import { connectionPage, countConnections, latestRefreshesOf } from '../store/connections.ts';
 import type { Schema } from '../store/schema.ts';
 import { presentConnections, presentRefresh } from './connection-view.ts';
 import { getConnectionOrThrow } from './connections.ts';
@@ -14,15 +14,21 @@ export interface ConnectionListQuery {
   external_id?: string | undefined;
   page_size: number;
   cursor?: string | undefined;
+  /** Add `total`, the number of connections matching the filters (one more query). */
+  count?: boolean | undefined;
 }
 
-/** A page of the client's connections, oldest first, with every filter given. */
+/** A page of the client's connections, oldest first, with every filter given (and their count). */
 export async function listConnections(db: Kysely<Schema>, clientId: string, query: ConnectionListQuery) {
-  const page = await connectionPage(db, clientId, query);
+  const [page, total] = await Promise.all([
+    connectionPage(db, clientId, query),
+    query.count ? countConnections(db, clientId, query) : undefined,
+  ]);
   return {
     data: await presentConnections(db, page.rows),
     has_more: page.has_more,
     next_cursor: page.next_cursor,
+    ...(total === undefined ? {} : { total }),
   };
 }
 

@@ -1,4 +1,4 @@
-// Use cases of the data API's lists: GET /v1/<product> and POST /v1/transactions/search. A list
+// Use cases of the data API's lists: GET /v1/<product> and POST /v1/<product>/search. A list
 // query (filters and paging, as the API names them) becomes the store's record filters, the
 // readiness rule is checked for the connections it names, and one page is read as JSON text
 // (services/data-reads.ts).
@@ -37,10 +37,13 @@ export interface ProductListQuery {
   page?: number | undefined;
 }
 
-/** A search: the list query of transactions plus Flanks' query object (domain/search-query.ts). */
-export interface TransactionSearch extends ProductListQuery {
+/** A search: a product's list query plus Flanks' query object (domain/search-query.ts). */
+export interface ProductSearch extends ProductListQuery {
   query?: Record<string, unknown> | undefined;
 }
+
+/** The search of cash transactions (POST /v1/transactions/search). */
+export type TransactionSearch = ProductSearch;
 
 /** The filters of a list query, once the connections it names are known. */
 export function filtersOf(
@@ -108,25 +111,38 @@ export async function listProduct(
   );
 }
 
-/**
- * Lists the transactions a search matches: its query object must hold for each (a bad field or
- * operator is VALIDATION_FAILED pointing into the request body), as well as the list filters.
- */
-export async function searchTransactions(
-  db: Kysely<Schema>,
-  clientId: string,
-  search: TransactionSearch,
-  scopes: SettledConnections,
-): Promise<string> {
-  const { query: queryObject, ...filters } = search;
-  let conditions: FieldCondition[] = [];
+/** The conditions of a product's query object; a bad one is VALIDATION_FAILED pointing into the body. */
+function conditionsOf(product: Product, query: Record<string, unknown>): FieldCondition[] {
   try {
-    conditions = parseSearchQuery(queryObject ?? {});
+    return parseSearchQuery(product, query);
   } catch (error) {
     if (!(error instanceof SearchQueryError)) throw error;
     throw new AppError('VALIDATION_FAILED', 'The query object is not valid.', {
       fields: [{ in: 'body', path: error.path, detail: error.message }],
     });
   }
-  return listProduct(db, 'transactions', clientId, filters, scopes, conditions);
 }
+
+/**
+ * Lists the records of a product a search matches: its query object must hold for each, as well as
+ * the list filters. The query is checked before anything is read, so a bad one changes nothing and
+ * names no connection.
+ */
+export async function searchProduct(
+  db: Kysely<Schema>,
+  product: Product,
+  clientId: string,
+  search: ProductSearch,
+  scopes: SettledConnections,
+): Promise<string> {
+  const { query, ...filters } = search;
+  return listProduct(db, product, clientId, filters, scopes, conditionsOf(product, query ?? {}));
+}
+
+/** Lists the cash transactions a search matches (searchProduct). */
+export const searchTransactions = (
+  db: Kysely<Schema>,
+  clientId: string,
+  search: TransactionSearch,
+  scopes: SettledConnections,
+): Promise<string> => searchProduct(db, 'transactions', clientId, search, scopes);

@@ -3,6 +3,7 @@
 // first extraction runs; an errored product answers with its error, never with an empty list that
 // could mean "no data" — Flanks' ALL-DATA caveat).
 import type { Kysely } from 'kysely';
+import { type ConnectionStatus, errorStatuses, statusDetails } from '../domain/connection-status.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Product } from '../domain/products.ts';
 import { activeRefreshesOf, type ConnectionRow, connectionsForRead } from '../store/connections.ts';
@@ -22,7 +23,7 @@ export const PENDING_RETRY_SECONDS = 2;
 /** What a read needs to know of a connection (not its sealed credentials and session). */
 export type ScopedConnection = Pick<
   ConnectionRow,
-  'id' | 'external_id' | 'products' | 'product_status' | 'sync_seq'
+  'id' | 'external_id' | 'status' | 'products' | 'product_status' | 'sync_seq'
 >;
 
 /** Connections a read is about: the one named, those of an end user, or none (every connection). */
@@ -75,8 +76,18 @@ export class SettledConnections {
 }
 
 /**
+ * True when the connection's login failed before anything was extracted: it sits in an error
+ * status and no product was ever created. Its lists are empty because it never got in, which an
+ * empty list would hide (the caller checks that no refresh is in flight: a retry may be running).
+ */
+const neverLoggedIn = (c: ScopedConnection) =>
+  errorStatuses.includes(c.status as ConnectionStatus) &&
+  !Object.values(c.product_status).some((state) => state.created);
+
+/**
  * Throws OPERATION_PENDING while the first extraction of `product` runs for one of the connections,
- * and PRODUCT_EXTRACTION_FAILED when its last extraction failed.
+ * CONNECTION_LOGIN_FAILED when one never logged in (and nothing is running for it), and
+ * PRODUCT_EXTRACTION_FAILED when the product's last extraction failed.
  */
 export async function assertProductReady(
   db: Kysely<Schema>,
@@ -99,6 +110,16 @@ export async function assertProductReady(
           extensions: { refresh_id: refresh.id, connection_id: refresh.connection_id },
           retryAfterSeconds: PENDING_RETRY_SECONDS,
         },
+      );
+    }
+    const refused = waiting.find(neverLoggedIn);
+    if (refused) {
+      const status = refused.status as ConnectionStatus;
+      throw new AppError(
+        'CONNECTION_LOGIN_FAILED',
+        `Connection ${refused.id} never logged in to its institution (${status}): ${statusDetails[status]}`,
+        // Not `status`: RFC 9457 gives that member to the HTTP status.
+        { extensions: { connection_id: refused.id, connection_status: status } },
       );
     }
   }

@@ -1,7 +1,7 @@
 // Rows of hosted Connect: sessions (one visit to the page) and the one-use codes they end with.
 // A session's state changes are guarded by its current state, so concurrent requests cannot both
 // complete (or cancel) it.
-import type { Insertable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { ConnectCodesTable, ConnectSessionsTable, Db } from './schema.ts';
 
 export async function insertSession(db: Db, row: Insertable<ConnectSessionsTable>): Promise<void> {
@@ -85,14 +85,25 @@ export async function sessionExtra(db: Db, sessionId: string) {
   return row.extra ?? null;
 }
 
-/** A client's codes not exchanged yet (newest first, at most 100), of one session if given. */
-export async function unusedCodes(db: Db, clientId: string, sessionId: string | undefined, now: Date) {
+/**
+ * A client's codes not exchanged yet (newest first, at most 100) with their session's `extra`: of
+ * one session, and/or of the sessions whose `extra` holds `key` = `value`, when given.
+ */
+export async function unusedCodes(
+  db: Db,
+  clientId: string,
+  filter: { sessionId?: string | undefined; extra?: { key: string; value: string } | undefined },
+  now: Date,
+) {
   let query = db
-    .selectFrom('connect_codes')
-    .select(['code_sealed', 'session_id', 'connection_id', 'expires_at', 'created_at'])
-    .where('client_id', '=', clientId)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now);
-  if (sessionId) query = query.where('session_id', '=', sessionId);
-  return query.orderBy('created_at', 'desc').limit(100).execute();
+    .selectFrom('connect_codes as c')
+    .innerJoin('connect_sessions as s', 's.id', 'c.session_id')
+    .select(['c.code_sealed', 'c.session_id', 'c.connection_id', 'c.expires_at', 'c.created_at', 's.extra'])
+    .where('c.client_id', '=', clientId)
+    .where('c.used_at', 'is', null)
+    .where('c.expires_at', '>', now);
+  if (filter.sessionId) query = query.where('c.session_id', '=', filter.sessionId);
+  if (filter.extra)
+    query = query.where(sql<string>`s.extra ->> ${filter.extra.key}`, '=', filter.extra.value);
+  return query.orderBy('c.created_at', 'desc').limit(100).execute();
 }

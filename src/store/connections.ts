@@ -18,6 +18,17 @@ export async function findConnection(db: Db, clientId: string, id: string) {
     .executeTakeFirst();
 }
 
+/** The connection, its row locked until the transaction ends: a read-modify-write of its settings. */
+export async function findConnectionForUpdate(db: Db, clientId: string, id: string) {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
 /** A new connection row (every source's: a connector's login, an imported file). */
 export async function insertConnection(db: Db, values: Insertable<ConnectionsTable>): Promise<void> {
   await db.insertInto('connections').values(values).execute();
@@ -222,23 +233,71 @@ export async function statusHistoriesOf(db: Db, connectionIds: readonly string[]
     .execute();
 }
 
-/** A page of the client's connections, oldest first; keyset on (created_at, id). Filters given are ANDed. */
+/** The filters of the connections list; those given are ANDed. */
+export interface ConnectionFilters {
+  status?: string | undefined;
+  institution_id?: string | undefined;
+  external_id?: string | undefined;
+}
+
+/** The client's connections that match the filters (the page and its count share it). */
+function connectionsMatching(db: Db, clientId: string, filters: ConnectionFilters) {
+  let q = db.selectFrom('connections').where('client_id', '=', clientId);
+  if (filters.status) q = q.where('status', '=', filters.status);
+  if (filters.institution_id) q = q.where('institution_id', '=', filters.institution_id);
+  if (filters.external_id) q = q.where('external_id', '=', filters.external_id);
+  return q;
+}
+
+/** A page of the client's connections, oldest first; keyset on (created_at, id). */
 export async function connectionPage(
   db: Db,
   clientId: string,
-  query: {
-    status?: string | undefined;
-    institution_id?: string | undefined;
-    external_id?: string | undefined;
-    page_size: number;
-    cursor?: string | undefined;
-  },
+  query: ConnectionFilters & { page_size: number; cursor?: string | undefined },
 ) {
-  let q = db.selectFrom('connections').selectAll().where('client_id', '=', clientId);
-  if (query.status) q = q.where('status', '=', query.status);
-  if (query.institution_id) q = q.where('institution_id', '=', query.institution_id);
-  if (query.external_id) q = q.where('external_id', '=', query.external_id);
-  return pageByCreation(q, query, { direction: 'asc' });
+  return pageByCreation(connectionsMatching(db, clientId, query).selectAll(), query, { direction: 'asc' });
+}
+
+/** How many of the client's connections match the filters (the list's count=true). */
+export async function countConnections(
+  db: Db,
+  clientId: string,
+  filters: ConnectionFilters,
+): Promise<number> {
+  const row = await connectionsMatching(db, clientId, filters)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The oldest connection of the client at the institution whose credentials fingerprint is one of
+ * `fingerprints` (the same login identity under each master key version), or undefined.
+ */
+export async function findConnectionByFingerprint(
+  db: Db,
+  clientId: string,
+  institutionId: string,
+  fingerprints: readonly string[],
+) {
+  return db
+    .selectFrom('connections')
+    .select('id')
+    .where('client_id', '=', clientId)
+    .where('institution_id', '=', institutionId)
+    .where('credentials_fingerprint', 'in', fingerprints)
+    .orderBy('created_at')
+    .orderBy('id')
+    .executeTakeFirst();
+}
+
+/**
+ * Serialises, until the transaction ends, the creations of one login identity of one client: the
+ * duplicate check and the insert that follows it cannot interleave with another's (a transaction
+ * advisory lock; a collision of the 64-bit hash only makes two creations wait for each other).
+ */
+export async function lockLoginIdentity(db: Db, clientId: string, fingerprint: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`${clientId}:${fingerprint}`}, 0))`.execute(db);
 }
 
 /** The latest refreshes of a connection of this client, newest first. */
@@ -298,7 +357,7 @@ export async function connectionsForRead(
 ) {
   let query = db
     .selectFrom('connections')
-    .select(['id', 'external_id', 'products', 'product_status', 'sync_seq'])
+    .select(['id', 'external_id', 'status', 'products', 'product_status', 'sync_seq'])
     .where('client_id', '=', clientId);
   if (scope.connectionId !== undefined) query = query.where('id', '=', scope.connectionId);
   if (scope.externalId !== undefined) query = query.where('external_id', '=', scope.externalId);

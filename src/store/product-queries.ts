@@ -10,7 +10,7 @@ import {
   productCatalog,
   productTable,
 } from '../domain/product-catalog.ts';
-import type { FieldCondition, SearchFieldType } from '../domain/search-query.ts';
+import type { FieldCondition, SearchField, SearchFieldType } from '../domain/search-query.ts';
 import { isEmbedded } from './embedded.ts';
 import type { Schema } from './schema.ts';
 
@@ -85,14 +85,61 @@ const sqlType: Record<SearchFieldType, string> = {
 };
 const comparison = { $eq: '=', $ne: 'is distinct from', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' } as const;
 
-/** One search condition as SQL, on the field's typed column. */
-function conditionSql({ field, operator, value }: FieldCondition): RawBuilder<unknown> {
-  const type = sqlType[field.type];
-  const target = sql.ref(`r.${field.column ?? field.name}`);
-  if (operator === '$in') return sql`${target} = any(${value}::${sql.raw(type)}[])`;
-  if (operator === '$nin') return sql`coalesce(not (${target} = any(${value}::${sql.raw(type)}[])), true)`;
+/** What a condition compares: an SQL expression, and the type its values are cast to. */
+interface Operand {
+  value: RawBuilder<unknown>;
+  type: string;
+}
+
+/**
+ * Where a field is read: its column (the row's own columns, and every scalar field of a movement,
+ * which has a typed column), or else the record's document. A document holds each field as its
+ * kind (domain/product-document.ts), but a row stored before a field had its kind may not: a value
+ * of another JSON type, or a day that does not exist, reads as null, as a typed column would hold
+ * it, so no cast can fail.
+ */
+function operandOf(product: Product, field: SearchField): Operand {
+  if (field.column !== undefined || isMovement(product))
+    return { value: sql.ref(`r.${field.column ?? field.name}`), type: sqlType[field.type] };
+  const json = sql`r.data->${sql.lit(field.name)}`;
+  const text = sql`r.data->>${sql.lit(field.name)}`;
+  switch (field.type) {
+    case 'text':
+      return { value: text, type: 'text' };
+    case 'number':
+      return {
+        value: sql`(case when json_typeof(${json}) = 'number' then (${text})::numeric end)`,
+        type: 'numeric',
+      };
+    case 'boolean':
+      return {
+        value: sql`(case when json_typeof(${json}) = 'boolean' then (${text})::boolean end)`,
+        type: 'boolean',
+      };
+    case 'date':
+      return { value: existingDay(text), type: 'date' };
+  }
+}
+
+/**
+ * A `YYYY-MM-DD` text as a date when that day exists, else null: a cast of 2025-02-30 or of year
+ * 0000 would fail the whole query. The inner case runs only once the outer one has checked the
+ * shape, so make_date sees a real month.
+ */
+const existingDay = (text: RawBuilder<unknown>) => sql`(case
+  when ${text} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' and left(${text}, 4) <> '0000' then
+    case when right(${text}, 2)::int <= extract(day from make_date(left(${text}, 4)::int, substr(${text}, 6, 2)::int, 1) + interval '1 month - 1 day')
+    then (${text})::date end
+  end)`;
+
+/** One search condition as SQL, on the field's typed column or document value. */
+function conditionSql(product: Product, { field, operator, value }: FieldCondition): RawBuilder<unknown> {
+  const { value: target, type: typeName } = operandOf(product, field);
+  const type = sql.raw(typeName);
+  if (operator === '$in') return sql`${target} = any(${value}::${type}[])`;
+  if (operator === '$nin') return sql`coalesce(not (${target} = any(${value}::${type}[])), true)`;
   if (value === null) return operator === '$eq' ? sql`${target} is null` : sql`${target} is not null`;
-  return sql`${target} ${sql.raw(comparison[operator])} ${value}::${sql.raw(type)}`;
+  return sql`${target} ${sql.raw(comparison[operator])} ${value}::${type}`;
 }
 
 function whereClauses(product: Product, f: RecordFilters): RawBuilder<unknown>[] {
@@ -106,7 +153,7 @@ function whereClauses(product: Product, f: RecordFilters): RawBuilder<unknown>[]
     );
   if (f.parentId !== undefined) where.push(sql`r.parent_id = ${f.parentId}`);
   if (f.updatedSince !== undefined) where.push(sql`r.updated_at >= ${f.updatedSince}::timestamptz`);
-  for (const condition of f.conditions ?? []) where.push(conditionSql(condition));
+  for (const condition of f.conditions ?? []) where.push(conditionSql(product, condition));
   if (!isMovement(product)) return where;
   if (f.operationDateFrom !== undefined) where.push(sql`r.operation_date >= ${f.operationDateFrom}::date`);
   if (f.operationDateTo !== undefined) where.push(sql`r.operation_date <= ${f.operationDateTo}::date`);

@@ -79,6 +79,11 @@ export interface ConnectionsTable {
   next_refresh_at: Timestamp | null;
   last_transaction_date: ColumnType<string | null, string | null, string | null>;
   needs_user: Generated<boolean>;
+  /**
+   * HMAC-SHA-256 of the institution and the username-like login fields (never the username itself),
+   * for unique_credentials; null for connections made before migration 0012 or without a login.
+   */
+  credentials_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
   /** Changes of this connection up to this `record_changes` value are committed: the feed reads up to it. */
   sync_seq: Generated<number>;
   created_at: CreatedAt;
@@ -109,6 +114,8 @@ export interface RefreshesTable {
   answers_sealed: string | null;
   created_at: CreatedAt;
   started_at: Timestamp | null;
+  /** When the connector's login succeeded and extraction began. */
+  logged_in_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   finished_at: Timestamp | null;
   /** The `record_changes` value when the refresh first ran: its counts are the rows changed since. */
   start_seq: number | null;
@@ -211,6 +218,20 @@ export interface ConnectSessionsTable {
   connection_id: string | null;
   status: 'open' | 'completed' | 'cancelled';
   expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+/** Short-lived state of the vendor facades (migration 0011). */
+export interface CompatHandlesTable {
+  /** sha256 of the handle's text. */
+  handle_hash: string;
+  client_id: string;
+  kind: string;
+  connection_id: string | null;
+  /** The handle's text sealed, when the facade shows it again; null otherwise. */
+  handle_sealed: string | null;
+  data: Json<Record<string, unknown>>;
+  expires_at: Timestamp | null;
   created_at: CreatedAt;
 }
 
@@ -329,6 +350,7 @@ export interface Schema {
   documents: DocumentsTable;
   document_parts: DocumentPartsTable;
   imports: ImportsTable;
+  compat_handles: CompatHandlesTable;
 }
 
 /** The database, or a transaction on it: every store function takes either. */

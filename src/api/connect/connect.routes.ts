@@ -113,6 +113,7 @@ export const connectRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps; pub
         response: { 200: UnusedCodes, ...problemResponses(400, 401, 403) },
       },
     },
-    async (request) => listUnusedCodes(engine, authOf(request).client.id, request.query.session_id),
+    async (request) =>
+      listUnusedCodes(engine, authOf(request).client.id, { sessionId: request.query.session_id }),
   );
 };

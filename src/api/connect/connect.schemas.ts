@@ -59,6 +59,9 @@ export const UnusedCodes = Type.Object({
       code: Type.String(),
       session_id: Type.String(),
       connection_id: Type.String(),
+      extra: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+        description: 'The `extra` the Connect session was created with.',
+      }),
       expires_at: Type.String({ format: 'date-time' }),
     }),
   ),

@@ -4,7 +4,6 @@ import { Type } from 'typebox';
 import type { Language } from '../../connectors/connector.ts';
 import { authOf } from '../../http/auth.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
-import { Page } from '../../http/pagination.ts';
 import { answerChallengeAndWait } from '../../services/challenge-answer.ts';
 import { listConnections, listRefreshes } from '../../services/connection-list.ts';
 import { presentConnection, presentRefresh } from '../../services/connection-view.ts';
@@ -14,7 +13,9 @@ import {
   disableConnection,
   enableConnection,
   getConnectionOrThrow,
+  requestReauthentication,
   requestRefresh,
+  updateConnectionSettings,
   updateCredentials,
 } from '../../services/connections.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
@@ -23,6 +24,7 @@ import { problemResponses } from '../common.schemas.ts';
 import {
   ChallengeAnswerBody,
   ChallengeSchema,
+  ConnectionList,
   ConnectionParams,
   ConnectionSchema,
   CreateConnectionBody,
@@ -33,6 +35,7 @@ import {
   RefreshListQuery,
   RefreshSchema,
   RefreshRef as refreshRef,
+  UpdateConnectionBody,
   UpdateCredentialsBody,
 } from './connections.schemas.ts';
 
@@ -62,7 +65,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         tags,
         summary: 'Create a connection',
         description:
-          "Connects an institution with the end user's credentials. Answers 201 at once with status `pending`; the extraction runs in the background (poll GET /v1/connections/{id}). Send `Idempotency-Key` to make retries safe.",
+          "Connects an institution with the end user's credentials. Answers 201 at once with status `pending`; the extraction runs in the background (poll GET /v1/connections/{id}). Send `Idempotency-Key` to make retries safe. With `unique_credentials: true`, a second connection of the same login (institution and username-like fields) is refused with 409 CONNECTION_DUPLICATE.",
         body: CreateConnectionBody,
         response: { 201: connectionRef, ...problemResponses(400, 401, 403, 409, 422) },
       },
@@ -85,11 +88,9 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       schema: {
         tags,
         summary: 'List connections',
+        description: 'Filters given are ANDed; `count=true` adds `total`, the connections matching them.',
         querystring: ListConnectionsQuery,
-        response: {
-          200: Page(connectionRef, 'A page of connections, oldest first.'),
-          ...problemResponses(400, 401, 403),
-        },
+        response: { 200: ConnectionList, ...problemResponses(400, 401, 403) },
       },
     },
     async (request) => listConnections(db, authOf(request).client.id, request.query),
@@ -109,6 +110,47 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       },
     },
     async (request) => view(authOf(request).client.id, request.params.id, request.query.language),
+  );
+
+  app.patch(
+    '/v1/connections/:id',
+    {
+      config: { scopes: ['connections:write'] },
+      schema: {
+        tags,
+        summary: 'Change connection settings',
+        description:
+          'Changes `history_days`, `refresh_interval` (recurrent only), `access_mode` and `products` (the whole new list, each offered by the institution); `refresh: true` also queues a refresh. Validated whole: a bad value changes nothing. Switching to `single` stops scheduled refreshes and drops the credentials once nothing is left to extract; switching to `recurrent` needs the credentials still held (409 CONNECTION_CONSENT_ENDED). Records of removed products stay readable. Answers the connection.',
+        params: ConnectionParams,
+        body: UpdateConnectionBody,
+        response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { client } = authOf(request);
+      await updateConnectionSettings(engine, client.id, request.params.id, request.body);
+      return view(client.id, request.params.id);
+    },
+  );
+
+  app.post(
+    '/v1/connections/:id/reauthenticate',
+    {
+      config: { scopes: ['connections:write'] },
+      schema: {
+        tags,
+        summary: 'Ask for a new login',
+        description:
+          'The end user must log in again (SCA) before the connection is refreshed by itself: `needs_user` becomes true and scheduled refreshes pause; the status and the data stay as they are. A queued or running refresh is abandoned (one waiting on a challenge is kept). New credentials (PUT …/credentials, or a Connect session in update mode), a completed challenge or a successful refresh end it.',
+        params: ConnectionParams,
+        response: { 200: connectionRef, ...problemResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { client } = authOf(request);
+      await requestReauthentication(engine, client.id, request.params.id);
+      return view(client.id, request.params.id);
+    },
   );
 
   app.post(

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { connectionStatuses } from '../../domain/connection-status.ts';
 import { products } from '../../domain/products.ts';
-import { PageQuery } from '../../http/pagination.ts';
+import { Page, PageQuery } from '../../http/pagination.ts';
 import { Nullable, StringEnum } from '../common.schemas.ts';
 
 export const refreshIntervals = ['6h', '12h', '24h', '7d', '30d'] as const;
@@ -11,26 +11,61 @@ const Credentials = Type.Record(Type.String(), Type.String({ maxLength: 256 }), 
   description: "Values of the institution's `fields` (GET /v1/institutions/{id}), by field name.",
 });
 
+// The settings a connection is created with and may later change (PATCH): one definition each.
+const accessModes = ['single', 'recurrent'] as const;
+const AccessMode = StringEnum(accessModes, {
+  description: 'single: extract once and drop the credentials (one-shot link); recurrent: keep refreshing.',
+});
+const RefreshInterval = StringEnum(refreshIntervals, { description: 'Recurrent only; default 24h.' });
+const ProductList = Type.Array(StringEnum(products), { minItems: 1, uniqueItems: true });
+const HistoryDays = Type.Integer({
+  minimum: 1,
+  maximum: 3650,
+  description: 'How far back to extract; default 730.',
+});
+
 export const CreateConnectionBody = Type.Object(
   {
     institution_id: Type.String({ minLength: 1, maxLength: 100 }),
     credentials: Credentials,
-    access_mode: StringEnum(['single', 'recurrent'] as const, {
-      description:
-        'single: extract once and drop the credentials (one-shot link); recurrent: keep refreshing.',
-    }),
-    refresh_interval: Type.Optional(
-      StringEnum(refreshIntervals, { description: 'Recurrent only; default 24h.' }),
-    ),
-    products: Type.Optional(Type.Array(StringEnum(products), { minItems: 1, uniqueItems: true })),
-    history_days: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 3650, description: 'How far back to extract; default 730.' }),
-    ),
+    access_mode: AccessMode,
+    refresh_interval: Type.Optional(RefreshInterval),
+    products: Type.Optional(ProductList),
+    history_days: Type.Optional(HistoryDays),
     external_id: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'Your own id of the end user.' }),
     ),
+    unique_credentials: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: refuse (409 CONNECTION_DUPLICATE, naming it) if you already have a connection at this institution with the same username-like credentials.',
+      }),
+    ),
   },
   { additionalProperties: false },
+);
+
+export const UpdateConnectionBody = Type.Object(
+  {
+    access_mode: Type.Optional(
+      StringEnum(accessModes, {
+        description:
+          'single: no more scheduled refreshes, and the credentials are dropped once nothing is left to extract; recurrent: needs the credentials still held.',
+      }),
+    ),
+    refresh_interval: Type.Optional(RefreshInterval),
+    products: Type.Optional(
+      Type.Array(StringEnum(products), {
+        minItems: 1,
+        uniqueItems: true,
+        description:
+          'The whole new list. Added products are extracted by the next refresh; removed ones are no longer refreshed (their records stay readable).',
+      }),
+    ),
+    history_days: Type.Optional(HistoryDays),
+    refresh: Type.Optional(Type.Boolean({ description: 'true: queue a refresh once the change is made.' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );
 
 export const UpdateCredentialsBody = Type.Object(
@@ -130,6 +165,10 @@ export const ListConnectionsQuery = Type.Object({
   status: Type.Optional(StringEnum(connectionStatuses)),
   institution_id: Type.Optional(Type.String({ maxLength: 100 })),
   external_id: Type.Optional(Type.String({ maxLength: 200 })),
+  count: Type.Boolean({
+    default: false,
+    description: 'Add `total`, the number of connections matching the filters.',
+  }),
   ...PageQuery,
 });
 
@@ -143,3 +182,11 @@ export const RefreshListQuery = Type.Object({
 export const ConnectionRef = Type.Unsafe({ $ref: 'Connection#' });
 export const RefreshRef = Type.Unsafe({ $ref: 'Refresh#' });
 export const RefreshList = Type.Object({ data: Type.Array(RefreshRef) });
+
+export const ConnectionList = Type.Object(
+  {
+    ...Page(ConnectionRef, '').properties,
+    total: Type.Optional(Type.Integer({ description: 'With `count=true`.' })),
+  },
+  { description: 'A page of connections, oldest first.' },
+);

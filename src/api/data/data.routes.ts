@@ -1,5 +1,6 @@
-// The data API: GET /v1/<product> (filters, keyset or page paging, count, include=raw) and
-// GET /v1/<product>/{id} for every product, all scoped to the calling client. Pages are rendered as
+// The data API: GET /v1/<product> (filters, keyset or page paging, count, include=raw),
+// POST /v1/<product>/search (the same with Flanks' query object) and GET /v1/<product>/{id} for
+// every product, all scoped to the calling client. Pages are rendered as
 // JSON by the database (store/product-queries.ts) and sent as they come; the list use cases are
 // services/data-lists.ts.
 import { Readable } from 'node:stream';
@@ -7,10 +8,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import { products } from '../../domain/products.ts';
+import { type Product, products } from '../../domain/products.ts';
 import { authOf } from '../../http/auth.ts';
 import { allData } from '../../services/all-data.ts';
-import { listProduct, searchTransactions } from '../../services/data-lists.ts';
+import { listProduct, searchProduct } from '../../services/data-lists.ts';
 import { getProductRecord, SettledConnections } from '../../services/data-reads.ts';
 import { syncTransactions } from '../../services/transactions-sync.ts';
 import type { Schema } from '../../store/schema.ts';
@@ -26,6 +27,7 @@ import {
   recordSchema,
   SyncQuery,
   searchBody,
+  searchDescription,
   syncResponse,
 } from './data.schemas.ts';
 
@@ -52,6 +54,13 @@ export function sendJsonText(reply: FastifyReply, text: string, status = 200): F
 }
 
 const pendingRef = Type.Unsafe({ $ref: 'Problem#' });
+
+/** What a product's list answers, read by GET or by search: a page, or the readiness problems. */
+const listAnswers = (product: Product) => ({
+  200: listResponse(product),
+  202: pendingRef,
+  ...problemResponses(400, 401, 403, 404, 409, 424),
+});
 
 export const dataRoutes: FastifyPluginAsyncTypebox<{
   db: Kysely<Schema>;
@@ -121,30 +130,6 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
       return reply.type('application/json; charset=utf-8').send(Readable.from(inChunks(pieces)));
     },
   );
-  app.post(
-    '/v1/transactions/search',
-    {
-      config: { scopes: ['data:read'] },
-      schema: {
-        tags: ['Data'],
-        summary: 'Search cash transactions with a query object',
-        description:
-          "For clients that prefer Flanks' query object to query-string filters: the body takes the " +
-          'same filters and paging as `GET /v1/transactions`, plus `query`, a MongoDB-style object ' +
-          '(`{"operationDate": {"$gte": "2025-01-01"}, "amount": {"$lt": 0}, "category": {"$in": ' +
-          '["food", "transport"]}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or ' +
-          'the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.',
-        body: searchBody(),
-        response: {
-          200: listResponse('transactions'),
-          202: pendingRef,
-          ...problemResponses(400, 401, 403, 404, 424),
-        },
-      },
-    },
-    async (request, reply) =>
-      sendJsonText(reply, await searchTransactions(db, authOf(request).client.id, request.body, settled)),
-  );
   for (const product of products) {
     const path = `/v1/${productPaths[product]}`;
     app.get(
@@ -160,11 +145,7 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
             'product runs for a connection named by `connection_id` or `external_id`, the answer is ' +
             '`202 OPERATION_PENDING` (unless `allow_partial=true`).',
           querystring: listQuery(product),
-          response: {
-            200: listResponse(product),
-            202: pendingRef,
-            ...problemResponses(400, 401, 403, 404, 424),
-          },
+          response: listAnswers(product),
         },
       },
       async (request, reply) =>
@@ -195,6 +176,24 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
             request.params.id,
             request.query.include === 'raw',
           ),
+        ),
+    );
+    app.post(
+      `${path}/search`,
+      {
+        config: { scopes: ['data:read'] },
+        schema: {
+          tags: ['Data'],
+          summary: `Search ${productLabels[product]} with a query object`,
+          description: searchDescription(product),
+          body: searchBody(product),
+          response: listAnswers(product),
+        },
+      },
+      async (request, reply) =>
+        sendJsonText(
+          reply,
+          await searchProduct(db, product, authOf(request).client.id, request.body, settled),
         ),
     );
   }

@@ -12,7 +12,7 @@ import {
 
 export { productLabels, productPaths };
 
-import { searchFieldNames } from '../../domain/search-query.ts';
+import { searchFields } from '../../domain/search-query.ts';
 import { MAX_PAGE_SIZE } from '../../http/pagination.ts';
 import { Nullable, StringEnum } from '../common.schemas.ts';
 
@@ -172,21 +172,54 @@ export function listResponse(product: Product) {
   });
 }
 
-/** The body of POST /v1/transactions/search: the list filters, plus Flanks' query object. */
-export function searchBody() {
+/** The body of POST /v1/<product>/search: the product's list filters, plus Flanks' query object. */
+export function searchBody(product: Product) {
   return Type.Object(
     {
-      ...categorizedListQuery('transactions').properties,
+      ...listQuery(product).properties,
       query: Type.Optional(
         Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
           description:
             'MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` ' +
-            `with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: ${searchFieldNames.join(', ')}.`,
+            `with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: ${searchFields(product)
+              .map((f) => f.name)
+              .join(', ')}; ` +
+            'each also in camelCase (`operationDate`), and `_id` for `id`.',
           maxProperties: 32,
         }),
       ),
     },
     closed,
+  );
+}
+
+/**
+ * An example query object of a product, from its fields: a date range, a number, a text. Cash
+ * transactions keep the example their route has always shown.
+ */
+function exampleQuery(product: Product): string {
+  if (product === 'transactions')
+    return '{"operationDate": {"$gte": "2025-01-01"}, "amount": {"$lt": 0}, "category": {"$in": ["food", "transport"]}}';
+  const fields = searchFields(product).filter((f) => f.column === undefined);
+  const date = fields.find((f) => f.type === 'date');
+  const number = fields.find((f) => f.type === 'number');
+  const text = fields.find((f) => f.name === 'currency') ?? fields.find((f) => f.type === 'text');
+  return `{${[
+    date && `"${date.name}": {"$gte": "2025-01-01"}`,
+    number && `"${number.name}": {"$gt": 0}`,
+    text && (text.name === 'currency' ? '"currency": "EUR"' : `"${text.name}": {"$ne": null}`),
+  ]
+    .filter(Boolean)
+    .join(', ')}}`;
+}
+
+/** What POST /v1/<product>/search does, for the API reference. */
+export function searchDescription(product: Product): string {
+  return (
+    "For clients that prefer Flanks' query object to query-string filters: the body takes the " +
+    `same filters and paging as \`GET /v1/${productPaths[product]}\`, plus \`query\`, a MongoDB-style object ` +
+    `(\`${exampleQuery(product)}\`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or ` +
+    'the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.'
   );
 }
 

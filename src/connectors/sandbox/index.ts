@@ -1,11 +1,14 @@
 // The sandbox connector: the product's demo, test bed and benchmark load. Behaviour is chosen by
-// magic usernames (README.md in this folder); data is deterministic from the username.
+// magic usernames (README.md in this folder), or on TestBank by the password words that stand for
+// them; data is deterministic from the username.
+import type { Product } from '../../domain/products.ts';
 import type { NormalizedRecord } from '../../domain/records.ts';
 import {
   type ChallengeRequest,
   type Connector,
   ConnectorError,
   type ExtractInput,
+  type InstitutionDefinition,
   type LoginInput,
   type LoginResult,
   type SessionState,
@@ -24,6 +27,7 @@ import { brokerRecords } from './broker-data.ts';
 import { sandboxInstitutions } from './institutions.ts';
 import { HISTORY_DAYS, type SandboxProfile, transactionCountFor } from './profile.ts';
 import { seedFrom } from './random.ts';
+import { TESTBANK_ID, testBankChallenges, testBankPersona, testBankScaValues } from './testbank.ts';
 
 export const SANDBOX_PASSWORD = 'pass_good';
 export const SANDBOX_OTP = '123456';
@@ -82,7 +86,54 @@ const failures: Record<string, () => ConnectorError> = {
     new ConnectorError('rate_limited', 'The bank refuses more logins for now.', { retryAfterSeconds: 60 }),
   user_consent_expired: () =>
     new ConnectorError('consent_expired', 'The 180-day consent to read these accounts has ended.'),
+  // The closest status to "this authentication method cannot be done here" (as a redirect
+  // consent without a callback): the end user has to sort it out with the bank.
+  user_sca_unsupported: () =>
+    new ConnectorError(
+      'action_needed',
+      'The bank asks for an authentication method that is not allowed for this access.',
+    ),
 };
+
+/** The product a persona's bank cannot give: that section of its website is down. */
+const failingProduct: Readonly<Record<string, Product>> = {
+  user_partial: 'cards',
+  user_partial_accounts: 'accounts',
+};
+
+/** The challenges an institution asks, in its words, and the typed answers that end the refresh. */
+interface Challenges {
+  otp: ChallengeRequest;
+  question: ChallengeRequest;
+  decoupled: ChallengeRequest;
+  /** Answer (upper case) → the magic username whose failure it raises. */
+  endings: Readonly<Record<string, string>>;
+}
+
+const sandboxChallenges: Challenges = {
+  otp: otpChallenge,
+  question: questionChallenge,
+  decoupled: decoupledChallenge,
+  endings: {},
+};
+
+const challengesOf = (institutionId: string): Challenges =>
+  institutionId === TESTBANK_ID ? { ...testBankChallenges, endings: testBankScaValues } : sandboxChallenges;
+
+const invalidCredentials = () =>
+  new ConnectorError('credentials_invalid', 'The username or password is not correct.');
+
+/**
+ * The magic username a login behaves as: the username itself with the sandbox password; on
+ * TestBank, the one its password word stands for (any username). Throws for a wrong password.
+ */
+function personaOf(input: LoginInput): string {
+  const { username = '', password = '' } = input.credentials;
+  const persona = input.institutionId === TESTBANK_ID ? testBankPersona(password) : username;
+  if (persona === null || (input.institutionId !== TESTBANK_ID && password !== SANDBOX_PASSWORD))
+    throw invalidCredentials();
+  return persona;
+}
 
 /** What Banco Sandbox's consent page sends back when the end user grants access. */
 export const SANDBOX_CONSENT_CODE = 'sandbox-consent-granted';
@@ -122,26 +173,30 @@ function redirectConsent(input: LoginInput, session: SessionState): LoginResult 
   };
 }
 
-/** Raises the challenge, or checks its answer (the engine counts attempts). */
+/**
+ * Raises the challenge, or checks its answer (the engine counts attempts); an answer among
+ * `endings` ends the refresh with that magic username's failure.
+ */
 function answerChallenge(
   session: SessionState,
   challenge: ChallengeRequest,
   expected: string,
   answers: Readonly<Record<string, string>> | undefined,
+  endings: Challenges['endings'],
 ): LoginResult | undefined {
   if (!answers) return { status: 'challenge', challenge, session };
-  const field = challenge.fields[0]!.name;
-  if ((answers[field] ?? '').trim().toLowerCase() === expected) return undefined;
+  const answer = (answers[challenge.fields[0]!.name] ?? '').trim();
+  if (answer.toLowerCase() === expected) return undefined;
+  const word = answer.toUpperCase();
+  if (Object.hasOwn(endings, word)) throw failures[endings[word]!]!();
   throw new ConnectorError('challenge_failed', 'The answer is not correct.');
 }
 
 async function login(input: LoginInput): Promise<LoginResult> {
   const username = input.credentials.username ?? '';
-  if (input.credentials.password !== SANDBOX_PASSWORD) {
-    throw new ConnectorError('credentials_invalid', 'The username or password is not correct.');
-  }
-  const failure = failures[username];
-  if (failure) throw failure();
+  const persona = personaOf(input);
+  // Own keys only: a username such as `toString` is an ordinary one.
+  if (Object.hasOwn(failures, persona)) throw failures[persona]!();
   if (
     input.institutionId === 'ins_sandbox_flaky_bank' &&
     seedFrom('flaky', username, String(input.refreshNumber)) % 3 === 0
@@ -151,33 +206,36 @@ async function login(input: LoginInput): Promise<LoginResult> {
   let session: SessionState = {
     ...input.session,
     username,
+    persona,
     anchor: input.session.anchor ?? input.now.toISOString().slice(0, 10),
   };
+  const challenges = challengesOf(input.institutionId);
   const everyLogin = input.institutionId === 'ins_sandbox_otp_bank';
-  if (username === 'user_redirect' && !session.authenticated) {
+  if (persona === 'user_redirect' && !session.authenticated) {
     const pending = redirectConsent(input, session);
     if (pending) return pending;
   } else if (
     everyLogin ||
-    (!session.authenticated && ['user_otp', 'user_question', 'user_decoupled'].includes(username))
+    (!session.authenticated && ['user_otp', 'user_question', 'user_decoupled'].includes(persona))
   ) {
-    if (username === 'user_decoupled' && !everyLogin) {
+    if (persona === 'user_decoupled' && !everyLogin) {
       const started = Number(session.decoupledStartedAt ?? 0);
       if (!started)
         return {
           status: 'challenge',
-          challenge: decoupledChallenge,
+          challenge: challenges.decoupled,
           session: { ...session, decoupledStartedAt: input.now.getTime() },
         };
       if (input.now.getTime() - started < DECOUPLED_APPROVAL_MS)
-        return { status: 'challenge', challenge: decoupledChallenge, session };
+        return { status: 'challenge', challenge: challenges.decoupled, session };
     } else {
-      const isQuestion = username === 'user_question' && !everyLogin;
+      const isQuestion = persona === 'user_question' && !everyLogin;
       const pending = answerChallenge(
         session,
-        isQuestion ? questionChallenge : otpChallenge,
+        isQuestion ? challenges.question : challenges.otp,
         isQuestion ? SANDBOX_ANSWER : SANDBOX_OTP,
         input.answers,
+        challenges.endings,
       );
       if (pending) return pending;
     }
@@ -186,6 +244,9 @@ async function login(input: LoginInput): Promise<LoginResult> {
   return { status: 'ok', session };
 }
 
+/** The magic username the session's login behaved as (sessions from before TestBank: the username). */
+const personaOfSession = (session: SessionState) => String(session.persona ?? session.username);
+
 function profileOf(input: ExtractInput): SandboxProfile {
   const username = String(input.session.username);
   return {
@@ -193,55 +254,70 @@ function profileOf(input: ExtractInput): SandboxProfile {
     transactionCount: transactionCountFor(username),
     historyDays: HISTORY_DAYS,
     anchor: String(input.session.anchor),
-    round: username === 'user_dynamic' ? input.refreshNumber : 0,
+    round: personaOfSession(input.session) === 'user_dynamic' ? input.refreshNumber : 0,
   };
 }
 
-function records(input: ExtractInput): Iterable<NormalizedRecord> {
+/** The records of a world's products, each read only when asked for. */
+type World = Partial<Record<Product, () => Iterable<NormalizedRecord>>>;
+
+/** Banco Sandbox's world: accounts, cards, loans and their movements. */
+function bankProducts(profile: SandboxProfile): World {
+  const world = bankWorld(profile);
+  return {
+    accounts: () => accounts(profile, world),
+    transactions: () => currentAccountTransactions(profile, world),
+    cards: () => cards(profile, world),
+    card_transactions: () => cardTransactions(profile, world),
+    liabilities: () => liabilities(profile),
+    liability_transactions: () => liabilityTransactions(profile, world),
+    identity: () => [identity(world.person)],
+    holders: () => bankHolders(profile, world),
+  };
+}
+
+/** Sandbox Valores' world: the cash account, portfolios, investments, trades and MiFID. */
+function brokerProducts(profile: SandboxProfile): World {
+  let data: ReturnType<typeof brokerRecords> | undefined;
+  const broker = () => (data ??= brokerRecords(profile));
+  return {
+    accounts: () => broker().accounts,
+    transactions: () => broker().transactions,
+    portfolios: () => broker().portfolios,
+    investments: () => broker().investments,
+    investment_transactions: () => broker().investmentTransactions,
+    identity: () => [identity(broker().person)],
+    holders: () => broker().holders,
+    mifid: () => broker().mifid,
+  };
+}
+
+/**
+ * Where an institution's records come from. TestBank has both worlds, so every product can be
+ * tried on one institution: their records never share a natural key (other bank code, other
+ * prefixes), and both are the same person, so its identity is the first world's alone.
+ */
+function worldsOf(institution: InstitutionDefinition, profile: SandboxProfile): World[] {
+  if (institution.id === TESTBANK_ID) return [bankProducts(profile), brokerProducts(profile)];
+  return [institution.kind === 'broker' ? brokerProducts(profile) : bankProducts(profile)];
+}
+
+function* records(input: ExtractInput): Iterable<NormalizedRecord> {
   const profile = profileOf(input);
   const institution = sandboxInstitutions.find((i) => i.id === input.institutionId)!;
   if (!institution.products.includes(input.product)) {
     throw new ConnectorError('product_unavailable', `${institution.name} does not offer ${input.product}.`);
   }
-  if (profile.username === 'user_partial' && input.product === 'cards') {
-    // The bank's card section is down while the rest of the site works.
-    throw new ConnectorError('product_unavailable', 'The card section of the online bank is not available.');
+  const persona = personaOfSession(input.session);
+  if (Object.hasOwn(failingProduct, persona) && failingProduct[persona] === input.product) {
+    // That section of the online bank is down while the rest of the site works.
+    throw new ConnectorError(
+      'product_unavailable',
+      `The ${input.product} section of the online bank is not available.`,
+    );
   }
-  if (institution.kind === 'broker') {
-    const broker = brokerRecords(profile);
-    const byProduct: Record<string, NormalizedRecord[]> = {
-      accounts: broker.accounts,
-      transactions: broker.transactions,
-      portfolios: broker.portfolios,
-      investments: broker.investments,
-      investment_transactions: broker.investmentTransactions,
-      identity: [identity(broker.person)],
-      holders: broker.holders,
-      mifid: broker.mifid,
-    };
-    return byProduct[input.product] ?? [];
-  }
-  const world = bankWorld(profile);
-  switch (input.product) {
-    case 'accounts':
-      return accounts(profile, world);
-    case 'transactions':
-      return currentAccountTransactions(profile, world);
-    case 'cards':
-      return cards(profile, world);
-    case 'card_transactions':
-      return cardTransactions(profile, world);
-    case 'liabilities':
-      return liabilities(profile);
-    case 'liability_transactions':
-      return liabilityTransactions(profile, world);
-    case 'identity':
-      return [identity(world.person)];
-    case 'holders':
-      return bankHolders(profile, world);
-    default:
-      return [];
-  }
+  const sources = worldsOf(institution, profile).flatMap((world) => world[input.product] ?? []);
+  for (const source of input.product === 'identity' ? sources.slice(0, 1) : sources) yield* source();
 }
 
 async function* extract(input: ExtractInput): AsyncIterable<readonly NormalizedRecord[]> {

@@ -1,7 +1,8 @@
 // The sandbox institutions: the product's demo, test bed and benchmark load. Their behaviour is
-// driven by magic usernames (see README.md in this folder); here they declare who they are and
-// what their login form looks like.
+// driven by magic usernames (see README.md in this folder), TestBank's by password words; here they
+// declare who they are and what their login form looks like.
 import type { InstitutionDefinition, LoginField } from '../connector.ts';
+import { TESTBANK_ID, testBankAppWords, testBankCodeWords, testBankCoordinateWords } from './testbank.ts';
 
 const USERNAME_PATTERN = '^[A-Za-z0-9_.@-]{3,64}$';
 
@@ -50,6 +51,31 @@ const magicCredentials = {
 function describe(en: string, es: string) {
   return { en: `${en} ${magicCredentials.en}`, es: `${es} ${magicCredentials.es}` };
 }
+
+/** TestBank lists its own words (testbank.ts): the magic usernames do not apply there. */
+const words = (list: readonly string[]) => list.join(', ');
+const testBankDescription = {
+  en:
+    'Flanks TestBank test values, every product on one bank: accounts, cards, loans and investments. ' +
+    'Any username; the password chooses the behaviour: ' +
+    `${words(testBankCodeWords)} ask a one-time code (123456; the SCA value INVALID_SCA is a wrong code, ` +
+    'INTERNAL_ERROR and USER_INTERACTION_NEEDED end the login); ' +
+    `${words(testBankAppWords)} ask an approval in the app (given after ~3 s); ` +
+    `${words(testBankCoordinateWords)} ask a coordinate-card value (answer tesoro); ` +
+    'DATA_ERROR_PRODUCT_ACCOUNT fails the accounts only; INVALID_CREDENTIALS, INTERNAL_ERROR, ' +
+    'USER_INTERACTION_NEEDED and SCA_TYPE_NOT_ALLOWED fail the login; any other password, ' +
+    'ALREADY_EXISTS included, logs in.',
+  es:
+    'Valores de prueba de TestBank de Flanks, todos los productos en un banco: cuentas, tarjetas, préstamos e inversiones. ' +
+    'Cualquier usuario; la contraseña elige el comportamiento: ' +
+    `${words(testBankCodeWords)} piden un código de un solo uso (123456; el valor SCA INVALID_SCA es un código erróneo, ` +
+    'INTERNAL_ERROR y USER_INTERACTION_NEEDED terminan el acceso); ' +
+    `${words(testBankAppWords)} piden autorizar en la app (concedido a los ~3 s); ` +
+    `${words(testBankCoordinateWords)} piden una coordenada de la tarjeta (respuesta tesoro); ` +
+    'DATA_ERROR_PRODUCT_ACCOUNT hace fallar solo las cuentas; INVALID_CREDENTIALS, INTERNAL_ERROR, ' +
+    'USER_INTERACTION_NEEDED y SCA_TYPE_NOT_ALLOWED hacen fallar el acceso; cualquier otra contraseña, ' +
+    'ALREADY_EXISTS incluida, entra.',
+};
 
 export const sandboxInstitutions: readonly InstitutionDefinition[] = [
   {
@@ -137,5 +163,33 @@ export const sandboxInstitutions: readonly InstitutionDefinition[] = [
     cif: null,
     url: null,
     primaryColor: '#c2410c',
+  },
+  {
+    id: TESTBANK_ID,
+    name: 'TestBank (Flanks test values)',
+    country: 'ES',
+    kind: 'bank',
+    // Banco Sandbox's products and Sandbox Valores' together (index.ts worldsOf).
+    products: [
+      'accounts',
+      'transactions',
+      'cards',
+      'card_transactions',
+      'liabilities',
+      'liability_transactions',
+      'portfolios',
+      'investments',
+      'investment_transactions',
+      'identity',
+      'holders',
+      'mifid',
+    ],
+    fields: [username, password],
+    mfa: ['otp', 'question', 'decoupled'],
+    alwaysManualRefresh: false,
+    description: testBankDescription,
+    cif: null,
+    url: null,
+    primaryColor: '#4b5563',
   },
 ];

@@ -127,7 +127,8 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
     await updateConnection(trx, connection.id, {
       session_sealed: seal(deps.keyring, JSON.stringify(result.session), sealContext.session(connection.id)),
     });
-    await updateRefresh(trx, refresh.id, { answers_sealed: null });
+    // Logged in: what a facade that answers the login synchronously waits for (login-wait.ts).
+    await updateRefresh(trx, refresh.id, { answers_sealed: null, logged_in_at: deps.now() });
     if (challenge) await updateChallenge(trx, challenge.id, { status: 'completed' });
     // The end user did their part: while the records load, the status says so (a first load is
     // pending again; a connection that had data is ok, with its refresh running).

@@ -11,6 +11,8 @@ import * as queuedImports from './0007-queued-imports.ts';
 import * as documentParts from './0008-document-parts.ts';
 import * as redirectConsent from './0009-redirect-consent.ts';
 import * as typedRows from './0010-typed-rows.ts';
+import * as compatHandles from './0011-compat-handles.ts';
+import * as credentialFingerprints from './0012-credential-fingerprints.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -23,6 +25,8 @@ export const migrations: Record<string, Migration> = {
   '0008-document-parts': documentParts,
   '0009-redirect-consent': redirectConsent,
   '0010-typed-rows': typedRows,
+  '0011-compat-handles': compatHandles,
+  '0012-credential-fingerprints': credentialFingerprints,
 };
 
 export const migrationProvider: MigrationProvider = {

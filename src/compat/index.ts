@@ -1,0 +1,37 @@
+// The vendor facades: each is one folder under src/compat/ and one line in `facades` below. A
+// facade is a Fastify plugin mounted at /compat/<vendor> (the vendor's own paths follow the
+// prefix byte for byte); TESORO_COMPAT chooses which are served (`all`, `none` or a list).
+import type { FastifyInstance } from 'fastify';
+import { flanksFacade } from './flanks/index.ts';
+import type { Facade, FacadeDeps } from './shared/facade.ts';
+
+export const facades: readonly Facade[] = [flanksFacade];
+
+export const facadeNames = facades.map((facade) => facade.name);
+
+/** TESORO_COMPAT's value → the facades it names; an unknown name is an error. */
+export function selectFacades(setting: string): Facade[] {
+  const value = setting.trim().toLowerCase();
+  if (value === '' || value === 'all') return [...facades];
+  if (value === 'none') return [];
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !facadeNames.includes(name));
+  if (unknown.length > 0)
+    throw new Error(
+      `TESORO_COMPAT names unknown facades: ${unknown.join(', ')} (known: ${facadeNames.join(', ')})`,
+    );
+  return facades.filter((facade) => names.includes(facade.name));
+}
+
+export const facadePrefix = (facade: Facade) => `/compat/${facade.name}`;
+
+export async function registerFacades(
+  app: FastifyInstance,
+  selected: readonly Facade[],
+  deps: FacadeDeps,
+): Promise<void> {
+  for (const facade of selected) await app.register(facade.plugin, { ...deps, prefix: facadePrefix(facade) });
+}

@@ -1,0 +1,25 @@
+// What a facade is and what it receives. Kept apart from compat/index.ts (the list of facades)
+// so a facade's own files never import the list that imports them.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ConnectorRegistry } from '../../connectors/registry.ts';
+import type { AuthFailures } from '../../http/auth-failures.ts';
+import type { ServiceDeps } from '../../services/deps.ts';
+import type { KeyStore } from '../../services/keys.ts';
+
+/** What every facade receives: the services' dependencies and the HTTP layer's shared pieces. */
+export interface FacadeDeps {
+  engine: ServiceDeps;
+  keys: KeyStore;
+  registry: ConnectorRegistry;
+  /** The server's public URL (token issuer, links the facade hands out). */
+  publicUrl: string;
+  failures: AuthFailures | undefined;
+}
+
+export interface Facade {
+  /** The name TESORO_COMPAT lists, and the last part of the prefix (/compat/<name>). */
+  name: string;
+  /** The vendor's name as its customers write it (documents, the /docs page). */
+  title: string;
+  plugin: FastifyPluginAsync<FacadeDeps>;
+}
