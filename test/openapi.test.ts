@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { facades } from '../src/compat/index.ts';
 import { errorCatalog, errorCodes } from '../src/domain/errors.ts';
 import { buildTestContext, type TestContext } from './helpers/context.ts';
 
@@ -46,15 +47,33 @@ test('every route of the native API is in the document', () => {
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     ),
   );
-  // The document itself and the reference page are the only routes left out of it.
+  // The documents themselves, the reference page and the facades (each has its own document,
+  // below) are the only routes left out of it.
   const routes = registeredRoutes(ctx.app.printRoutes({ commonPrefix: false })).filter(
-    (route) => !route.includes(' /docs') && !route.endsWith(' /openapi.json'),
+    (route) => !route.includes(' /docs') && !route.endsWith('/openapi.json') && !route.includes(' /compat/'),
   );
   assert.ok(
     routes.includes('POST /v1/oauth/token') && routes.includes('GET /v1/institutions/{id}'),
     routes.join(', '),
   );
   assert.deepEqual(routes.sort(), [...documented].sort());
+});
+
+test('each facade’s own document is valid OpenAPI 3.1 and has every route of the facade', async () => {
+  for (const facade of facades) {
+    const prefix = `/compat/${facade.name}`;
+    const document = (await ctx.app.inject({ url: `${prefix}/openapi.json` })).json();
+    const result = await new Validator().validate(structuredClone(document));
+    assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
+    const documented = Object.entries<Record<string, unknown>>(document.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${prefix}${path}`),
+    );
+    const routes = registeredRoutes(ctx.app.printRoutes({ commonPrefix: false })).filter(
+      (route) => route.includes(` ${prefix}/`) && !route.endsWith('/openapi.json'),
+    );
+    assert.ok(routes.length > 10, facade.name);
+    assert.deepEqual(routes.sort(), documented.sort(), facade.name);
+  }
 });
 
 test('the Problem schema lists exactly the catalog codes', () => {

@@ -432,6 +432,40 @@ describe('the Flanks flow', () => {
     assert.ok(grouped.every((i) => Array.isArray(i.transaction)));
   });
 
+  test('11b. the same end user re-creating the same credentials keeps every record’s external_id', async () => {
+    const back = await visitLink(`token=${link}&bank=ins_sandbox_broker&external_id=end-user-42`, {
+      institution_id: 'ins_sandbox_broker',
+      credentials: { document_type: 'nif', username: 'user_good', password: 'pass_good' },
+    });
+    const ct3 = (
+      await flanks('POST', '/v0/platform/link', { body: { code: back.searchParams.get('code') } })
+    ).json().credentials_token;
+    assert.notEqual(ct3, ct2);
+    await until(
+      () => statusOf(ct3).then((r) => r.json()),
+      (s) => s.pending === false,
+      'the second extraction',
+    );
+    const read = async (credentialsToken: string) =>
+      (
+        await flanks('POST', '/v0/bank/credentials/investment', {
+          body: { credentials_token: credentialsToken },
+        })
+      ).json() as Json[];
+    const [first, second] = [await read(ct2), await read(ct3)];
+    assert.equal(first.length, second.length);
+    // Lists are in id order, and the ids are the new credentials' own: compare as sets.
+    const externalIds = (records: Json[]) => records.map((i) => String(i.external_id)).sort();
+    assert.ok(first.every((i) => typeof i.external_id === 'string'));
+    assert.deepEqual(externalIds(first), externalIds(second));
+    const ids = new Set(first.map((i) => i._id));
+    assert.ok(
+      second.every((i) => !ids.has(i._id)),
+      'the record ids are the new credentials’ own',
+    );
+    await flanks('DELETE', '/v0/bank/credentials', { body: { credentials_token: ct3 } });
+  });
+
   test('12. a JWE body to the first key of the JWKS is answered like its JSON', async () => {
     const jwks = (await flanks('GET', '/.well-known/jwks.json', { as: null })).json() as { keys: JWK[] };
     const first = jwks.keys[0]!;

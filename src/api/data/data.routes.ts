@@ -3,13 +3,12 @@
 // every product, all scoped to the calling client. Pages are rendered as
 // JSON by the database (store/product-queries.ts) and sent as they come; the list use cases are
 // services/data-lists.ts.
-import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { type Product, products } from '../../domain/products.ts';
 import { authOf } from '../../http/auth.ts';
+import { sendJsonStream, sendJsonText } from '../../http/json-text.ts';
 import { allData } from '../../services/all-data.ts';
 import { listProduct, searchProduct } from '../../services/data-lists.ts';
 import { getProductRecord, SettledConnections } from '../../services/data-reads.ts';
@@ -30,28 +29,6 @@ import {
   searchDescription,
   syncResponse,
 } from './data.schemas.ts';
-
-/** Joins small pieces of text into chunks of about 64 KB, so a stream is not a write per piece. */
-async function* inChunks(pieces: AsyncIterable<string>): AsyncGenerator<string> {
-  let chunk = '';
-  for await (const piece of pieces) {
-    chunk += piece;
-    if (chunk.length >= 65_536) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
-}
-
-/** Sends JSON text produced elsewhere as it is (the route schema documents its shape). */
-export function sendJsonText(reply: FastifyReply, text: string, status = 200): FastifyReply {
-  return reply
-    .code(status)
-    .type('application/json; charset=utf-8')
-    .serializer((payload) => payload as string)
-    .send(text);
-}
 
 const pendingRef = Type.Unsafe({ $ref: 'Problem#' });
 
@@ -127,7 +104,7 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
       const pieces = await allData(db, authOf(request).client.id, request.params.id, {
         maxRecords: deps.allDataMaxRecords,
       });
-      return reply.type('application/json; charset=utf-8').send(Readable.from(inChunks(pieces)));
+      return sendJsonStream(reply, pieces);
     },
   );
   for (const product of products) {

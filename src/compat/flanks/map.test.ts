@@ -13,7 +13,6 @@ import {
   flanksAllGroups,
   maskPan,
   type NativeRecord,
-  nativeProductOf,
   type StatusSource,
   toFlanksEntity,
   toFlanksQuery,
@@ -691,23 +690,6 @@ describe('records', () => {
       rel: 'titular',
       product_id: 'lia_koz2t54xofh2gqvzny6c',
       external_id: 'flx_36f4exgt',
-    });
-  });
-
-  test('every product has its native product', () => {
-    assert.deepEqual(nativeProductOf, {
-      portfolio: 'portfolios',
-      investment: 'investments',
-      investment_transaction: 'investment_transactions',
-      account: 'accounts',
-      transaction: 'transactions',
-      liability: 'liabilities',
-      liability_transaction: 'liability_transactions',
-      mifid: 'mifid',
-      auth: 'identity',
-      card: 'cards',
-      card_transaction: 'card_transactions',
-      holder: 'holders',
     });
   });
 });

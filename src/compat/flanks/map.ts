@@ -12,7 +12,7 @@ import { type ConnectionStatus, errorStatuses } from '../../domain/connection-st
 import type { Product } from '../../domain/products.ts';
 import type { presentConnection } from '../../services/connection-view.ts';
 import { entityOf } from './sandbox-map.ts';
-import type { FlanksProduct, FlanksRecords, FlanksStatus } from './schemas.ts';
+import { type FlanksProduct, type FlanksRecords, type FlanksStatus, nestedKeys } from './schemas.ts';
 
 export type { FlanksProduct, FlanksRecords, FlanksStatus };
 
@@ -214,41 +214,14 @@ const mappers: { [P in FlanksProduct]: Mapper<P> } = {
       detail: object(r.detail),
       cost: num(r.cost),
       is_nominal: bool(r.is_nominal),
-      cnmv: textsOf(r.cnmv, [
-        'isin',
-        'gestora',
-        'cif_gestora',
-        'depositaria',
-        'cif_depositaria',
-        'num_registro_gestora',
-        'num_registro_depositaria',
-      ]),
-      dgs: textsOf(r.dgs, ['gestora', 'cif_gestora']),
+      cnmv: textsOf(r.cnmv, nestedKeys.cnmv),
+      dgs: textsOf(r.dgs, nestedKeys.dgs),
       initial_date: text(r.initial_date),
       performance: num(r.performance),
-      performance_detail: numbersOf(r.performance_detail, [
-        'MTD',
-        'QTD',
-        'HalfYear',
-        'YTD',
-        'Yearly',
-        'InitialToDate',
-        'InitialToDateYearly',
-      ]),
+      performance_detail: numbersOf(r.performance_detail, nestedKeys.performance_detail),
       valuation_date: text(r.valuation_date),
       expiration_date: text(r.expiration_date),
-      analytics: numbersOf(r.analytics, [
-        'risk',
-        'sharpe_ratio',
-        'beta_ratio',
-        'tracking_error_ratio',
-        'volatility',
-        'PER',
-        'ROE',
-        'PES',
-        'EPS',
-        'ROA',
-      ]),
+      analytics: numbersOf(r.analytics, nestedKeys.analytics),
       interest: interest
         ? { rate: num(member(interest, 'rate')), benchmark: text(member(interest, 'benchmark')) }
         : null,
@@ -272,7 +245,7 @@ const mappers: { [P in FlanksProduct]: Mapper<P> } = {
     balance: num(r.balance),
     commission: num(r.commission),
     commissionDest: num(r.commission_dest),
-    commission_detail: numbersOf(r.commission_detail, ['ITF', 'broker', 'canon', 'entity', 'fx']),
+    commission_detail: numbersOf(r.commission_detail, nestedKeys.commission_detail),
     currency: text(r.currency),
     currencyDest: text(r.currency_dest),
     description: text(r.description),
@@ -281,7 +254,7 @@ const mappers: { [P in FlanksProduct]: Mapper<P> } = {
     exchangeToPaymentCurrency: num(r.exchange_to_payment_currency),
     exchangeToTransactionCurrency: num(r.exchange_to_transaction_currency),
     expenses: num(r.expenses),
-    expenses_detail: numbersOf(r.expenses_detail, ['custody', 'financial', 'iva', 'liquidation']),
+    expenses_detail: numbersOf(r.expenses_detail, nestedKeys.expenses_detail),
     external_id: c.externalId(r),
     investment_id: text(r.investment_id),
     isin: text(r.isin),
@@ -302,7 +275,7 @@ const mappers: { [P in FlanksProduct]: Mapper<P> } = {
     refValos: text(r.ref_valos),
     referenceCurrency: text(r.reference_currency),
     retention: num(r.retention),
-    retention_detail: numbersOf(r.retention_detail, ['destination', 'origin']),
+    retention_detail: numbersOf(r.retention_detail, nestedKeys.retention_detail),
     reversal_type: text(r.reversal_type),
     symb: text(r.symb),
     symbDest: text(r.symb_dest),
@@ -355,7 +328,7 @@ const mappers: { [P in FlanksProduct]: Mapper<P> } = {
       description: text(r.description),
       productDescription: text(r.product_description),
       transaction_id: text(r.transaction_id),
-      transfer: textsOf(r.transfer, ['beneficiary', 'ibanBeneficiary', 'ibanOrdenant', 'ordenant']),
+      transfer: textsOf(r.transfer, nestedKeys.transfer),
       norma43: text(r.norma43),
       order_id: text(r.order_id),
       pair_transaction_id: text(r.pair_transaction_id),
@@ -430,15 +403,7 @@ const mappers: { [P in FlanksProduct]: Mapper<P> } = {
     surname1: text(r.surname1),
     surname2: text(r.surname2),
     birthDate: text(r.birth_date),
-    address: textsOf(r.address, [
-      'streetType',
-      'streetName',
-      'streetNumber',
-      'city',
-      'zipCode',
-      'state',
-      'country',
-    ]),
+    address: textsOf(r.address, nestedKeys.address),
     contactInfo: contactInfo(r.contact_info),
     identityDocument: text(r.identity_document),
     gender: text(r.gender),

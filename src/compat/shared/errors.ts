@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.ts';
 import { toAppError } from '../../http/error-handler.ts';
+import { sendJsonText } from '../../http/json-text.ts';
 import { HttpError } from '../../http/problem.ts';
 
 export interface VendorError {
@@ -42,11 +43,7 @@ export function sendVendorError(
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
-  return reply
-    .code(answer.status)
-    .type('application/json; charset=utf-8')
-    .serializer((payload) => payload as string)
-    .send(JSON.stringify(answer.body));
+  return sendJsonText(reply, JSON.stringify(answer.body), answer.status);
 }
 
 /** Installs the vendor's envelope for every error and unknown route under the facade's prefix. */

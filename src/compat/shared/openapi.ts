@@ -132,7 +132,8 @@ function build(routes: readonly RouteOptions[], publicUrl: string, meta: FacadeD
     };
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const item = paths[path] ?? {};
-    for (const method of methods) item[method.toLowerCase()] = operation;
+    // Fastify adds a HEAD route beside each GET; the document shows the GET.
+    for (const method of methods) if (method !== 'HEAD') item[method.toLowerCase()] = operation;
     paths[path] = item;
   }
   return {
