@@ -245,6 +245,32 @@ describe('the end user in the browser', () => {
     await page.close();
   });
 
+  test('a session with unique_credentials refuses credentials the client already connected, and says so', async () => {
+    const first = await call('POST', '/v1/connections', {
+      institution_id: 'ins_sandbox_bank',
+      credentials: { username: 'user_good_12', password: 'pass_good' },
+      access_mode: 'recurrent',
+    });
+    assert.equal(first.status, 201);
+    const { url } = await session({ unique_credentials: true });
+    const page = await newPage();
+    await page.goto(url);
+    await page.getByRole('button', { name: /^Banco Sandbox\b(?! Firma)/ }).click();
+    await login(page, 'user_good_12');
+    await page
+      .getByText('These Banco Sandbox credentials are already connected to this application.')
+      .waitFor({ timeout: 20_000 });
+    await shot(page, '07b-duplicate-refused');
+    // Other credentials in the same session go through.
+    await login(page, 'user_good_13');
+    const code = (await backAtApp(page)).get('code')!;
+    const { body } = await call('POST', '/v1/connect/exchange', { code });
+    assert.notEqual(body.connection_id, first.body.id);
+    const connections = (await call('GET', '/v1/connections?page_size=100')).body.data as Json[];
+    assert.equal(connections.filter((c) => c.id === first.body.id).length, 1);
+    await page.close();
+  });
+
   test('approve in the bank app (user_decoupled): the page waits, then finishes by itself', async () => {
     const { url } = await session();
     const page = await newPage();

@@ -39,6 +39,7 @@
       expired: 'This link has expired or was already used. Go back and start again.',
       invalid: 'This link is not valid.',
       failed: 'Something went wrong. Try again.',
+      duplicate: (name) => `These ${name} credentials are already connected to this application.`,
       update: (name) => `Sign in to ${name} again to keep your accounts up to date.`,
       errors: {
         credentials_invalid: 'The username or password is not correct.',
@@ -74,6 +75,7 @@
       expired: 'Este enlace ha caducado o ya se usó. Vuelve y empieza de nuevo.',
       invalid: 'Este enlace no es válido.',
       failed: 'Algo ha fallado. Inténtalo de nuevo.',
+      duplicate: (name) => `Estas credenciales de ${name} ya están conectadas a esta aplicación.`,
       update: (name) => `Vuelve a entrar en ${name} para mantener tus cuentas al día.`,
       errors: {
         credentials_invalid: 'El usuario o la contraseña no son correctos.',
@@ -260,9 +262,11 @@
             await api('/credentials', { institution_id: item.id, credentials });
             workingScreen();
           } catch (error) {
-            if (error.status === 400) {
+            // A bad field, or credentials the application already connected: the end user can retry.
+            if (error.status === 400 || error.status === 409) {
               button.disabled = false;
-              loginScreen(item, error.problem.detail);
+              const duplicate = error.problem.code === 'CONNECTION_DUPLICATE';
+              loginScreen(item, duplicate ? t.duplicate(item.name) : error.problem.detail);
             } else fatal(error);
           }
         },

@@ -94,6 +94,8 @@ export interface SessionInput {
   refresh_interval?: string;
   extra?: Record<string, unknown>;
   connection_id?: string;
+  /** Refuse credentials the client already connected at the institution (the page says so). */
+  unique_credentials?: boolean;
 }
 
 export async function createSession(
@@ -144,6 +146,7 @@ export async function createSession(
     refresh_interval: input.refresh_interval ?? null,
     extra: input.extra ? JSON.stringify(input.extra) : null,
     update_connection_id: input.connection_id ?? null,
+    unique_credentials: input.unique_credentials ?? false,
     connection_id: null,
     status: 'open',
     expires_at: expiresAt,
@@ -272,6 +275,7 @@ export async function submitCredentials(
           ? { products: institution.products.filter((p) => session.products!.includes(p)) }
           : {}),
         ...(session.external_id ? { external_id: session.external_id } : {}),
+        ...(session.unique_credentials ? { unique_credentials: true } : {}),
       },
       present,
     );

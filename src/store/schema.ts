@@ -214,6 +214,8 @@ export interface ConnectSessionsTable {
   extra: Json<Record<string, unknown>> | null;
   /** Update mode: the existing connection the end user re-authenticates. */
   update_connection_id: string | null;
+  /** Refuse credentials the client already connected at the same institution (CONNECTION_DUPLICATE). */
+  unique_credentials: Generated<boolean>;
   /** The connection made (or updated) in this session. */
   connection_id: string | null;
   status: 'open' | 'completed' | 'cancelled';

@@ -85,25 +85,39 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
   }
 }
 
-/** The end user on Tesoro's page: what the harness lines of the flow do, through the page's API. */
-async function visitLink(
-  query: string,
-  login: { institution_id: string; credentials: Record<string, string> },
-  answer?: Record<string, string>,
-): Promise<URL> {
+/** The end user opens a link: the Connect page's API for the session the link opened. */
+async function openLink(query: string) {
   const visit = await flanks('GET', `/link?${query}`, { as: null });
   assert.equal(visit.status, 302, visit.text);
   const location = String(visit.headers.location);
   const match = /\/connect\/([^#]+)#(.+)$/.exec(location);
   assert.ok(match, `redirected to the Connect page: ${location}`);
   const [, sessionId, sessionToken] = match;
-  const page = (method: 'GET' | 'POST', path: string, payload?: unknown) =>
+  return (method: 'GET' | 'POST', path: string, payload?: unknown) =>
     ctx.app.inject({
       method,
       url: `/connect/api/${sessionId}${path}`,
       headers: { authorization: `Bearer ${sessionToken}` },
       ...(payload ? { payload: payload as Json } : {}),
     });
+}
+
+/** Follows the Connect page's redirect back through the facade to the link's redirect URI. */
+async function backToApp(redirectUrl: string): Promise<URL> {
+  const back = new URL(redirectUrl);
+  assert.equal(back.origin + back.pathname, `${PUBLIC_URL}/compat/flanks/link/return`);
+  const returned = await ctx.app.inject({ url: back.pathname + back.search });
+  assert.equal(returned.statusCode, 302, returned.body);
+  return new URL(String(returned.headers.location));
+}
+
+/** The end user on Tesoro's page: what the harness lines of the flow do, through the page's API. */
+async function visitLink(
+  query: string,
+  login: { institution_id: string; credentials: Record<string, string> },
+  answer?: Record<string, string>,
+): Promise<URL> {
+  const page = await openLink(query);
   const submitted = await page('POST', '/credentials', login);
   assert.equal(submitted.statusCode, 200, submitted.body);
   const progress = () => page('GET', '/progress').then((r) => r.json() as { state: string });
@@ -114,11 +128,7 @@ async function visitLink(
   await until(progress, (p) => p.state === 'success', 'the login');
   const finished = await page('POST', '/finish');
   assert.equal(finished.statusCode, 200, finished.body);
-  const back = new URL(finished.json().redirect_url);
-  assert.equal(back.origin + back.pathname, `${PUBLIC_URL}/compat/flanks/link/return`);
-  const returned = await ctx.app.inject({ url: back.pathname + back.search });
-  assert.equal(returned.statusCode, 302, returned.body);
-  return new URL(String(returned.headers.location));
+  return backToApp(finished.json().redirect_url);
 }
 
 const statusOf = async (credentialsToken: string, as = token) =>
@@ -432,38 +442,51 @@ describe('the Flanks flow', () => {
     assert.ok(grouped.every((i) => Array.isArray(i.transaction)));
   });
 
-  test('11b. the same end user re-creating the same credentials keeps every record’s external_id', async () => {
-    const back = await visitLink(`token=${link}&bank=ins_sandbox_broker&external_id=end-user-42`, {
+  test('11b. the same credentials twice are refused; re-created after a delete, every record keeps its external_id', async () => {
+    const broker = {
       institution_id: 'ins_sandbox_broker',
       credentials: { document_type: 'nif', username: 'user_good', password: 'pass_good' },
-    });
-    const ct3 = (
-      await flanks('POST', '/v0/platform/link', { body: { code: back.searchParams.get('code') } })
-    ).json().credentials_token;
-    assert.notEqual(ct3, ct2);
-    await until(
-      () => statusOf(ct3).then((r) => r.json()),
-      (s) => s.pending === false,
-      'the second extraction',
-    );
+    };
+    // Flanks refuses credentials the company already has: the page tells the end user, who gives up.
+    const page = await openLink(`token=${link}&bank=ins_sandbox_broker&external_id=end-user-42&crm_id=7`);
+    const refused = await page('POST', '/credentials', broker);
+    assert.equal(refused.statusCode, 409, refused.body);
+    assert.equal(refused.json().code, 'CONNECTION_DUPLICATE');
+    const cancelled = await page('POST', '/cancel');
+    const back = await backToApp(cancelled.json().redirect_url);
+    assert.equal(back.searchParams.get('error'), 'CANCELLED');
+    assert.equal(back.searchParams.get('crm_id'), '7');
+    assert.equal(back.searchParams.get('code'), null);
+
     const read = async (credentialsToken: string) =>
       (
         await flanks('POST', '/v0/bank/credentials/investment', {
           body: { credentials_token: credentialsToken },
         })
       ).json() as Json[];
-    const [first, second] = [await read(ct2), await read(ct3)];
-    assert.equal(first.length, second.length);
+    const before = await read(ct2);
+    await flanks('DELETE', '/v0/bank/credentials', { body: { credentials_token: ct2 } });
+    const again = await visitLink(`token=${link}&bank=ins_sandbox_broker&external_id=end-user-42`, broker);
+    const recreated = (
+      await flanks('POST', '/v0/platform/link', { body: { code: again.searchParams.get('code') } })
+    ).json().credentials_token;
+    assert.notEqual(recreated, ct2);
+    await until(
+      () => statusOf(recreated).then((r) => r.json()),
+      (s) => s.pending === false,
+      'the second extraction',
+    );
+    const after = await read(recreated);
     // Lists are in id order, and the ids are the new credentials' own: compare as sets.
     const externalIds = (records: Json[]) => records.map((i) => String(i.external_id)).sort();
-    assert.ok(first.every((i) => typeof i.external_id === 'string'));
-    assert.deepEqual(externalIds(first), externalIds(second));
-    const ids = new Set(first.map((i) => i._id));
+    assert.ok(before.length > 0 && before.every((i) => typeof i.external_id === 'string'));
+    assert.deepEqual(externalIds(after), externalIds(before));
+    const ids = new Set(before.map((i) => i._id));
     assert.ok(
-      second.every((i) => !ids.has(i._id)),
+      after.every((i) => !ids.has(i._id)),
       'the record ids are the new credentials’ own',
     );
-    await flanks('DELETE', '/v0/bank/credentials', { body: { credentials_token: ct3 } });
+    ct2 = recreated;
   });
 
   test('12. a JWE body to the first key of the JWKS is answered like its JSON', async () => {

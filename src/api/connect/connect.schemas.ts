@@ -26,6 +26,12 @@ export const CreateSessionBody = Type.Object(
     refresh_interval: Type.Optional(StringEnum(Object.keys(REFRESH_INTERVALS_MS))),
     extra: Type.Optional(OpenObject({ maxProperties: 50 })),
     connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+    unique_credentials: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: the page refuses credentials you already connected at that institution (409 CONNECTION_DUPLICATE, shown to the end user).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -62,6 +62,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
       config: {
         tokenRoute: true,
         doc: {
+          tag: 'Credentials',
           summary: 'Get an access token (client credentials)',
           description:
             'Flanks’ OAuth2 client-credentials grant, with a Tesoro client’s id and secret. The token is a native Tesoro token, valid for an hour.',
@@ -88,6 +89,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
       config: {
         scopes: ['connections:read'],
         doc: {
+          tag: 'Credentials',
           summary: 'Credentials status',
           description:
             'Whether the extraction is still running (`pending`), which products were created or failed, and the tokens the end user needs to unblock the credentials.',
@@ -109,6 +111,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
       config: {
         scopes: ['connections:write'],
         doc: {
+          tag: 'Credentials',
           summary: 'Force an SCA, a credentials reset or a deeper transaction extraction',
           description:
             '`force: sca` pauses scheduled refreshes until the end user logs in again through the link with `&sca_token=`; `force: reset` lets them enter new credentials through the link with `&reset_token=` (same credentials_token, same data ids); `force: transaction` extracts up to ten years of account transactions.',
@@ -144,6 +147,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
       config: {
         scopes: ['connections:write'],
         doc: {
+          tag: 'Credentials',
           summary: 'Delete credentials and every datum extracted with them',
           responses: { 200: Type.Object({ message: Type.String() }), ...errors(400, 401) },
         },
@@ -164,6 +168,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
       config: {
         scopes: ['connections:read'],
         doc: {
+          tag: 'Credentials',
           summary: 'The company’s credentials, 100 per page',
           responses: { 200: CredentialsListResponse, ...errors(400, 401) },
         },
@@ -203,6 +208,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
       config: {
         scopes: [],
         doc: {
+          tag: 'Credentials',
           summary: 'Entities (banks and brokers) credentials can be created for',
           description: 'Every institution an end user can connect, and Flanks’ test entity `testbank`.',
           responses: { 200: Type.Array(Entity), ...errors(401) },
@@ -228,6 +234,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
     {
       config: {
         doc: {
+          tag: 'Credentials',
           summary: 'Public keys to encrypt request bodies to (JWE)',
           description:
             'Encryption keys (`use: enc`, RSA-OAEP-256 + A256CBC-HS512) first, so a client that takes "one of the available public keys" as the first one encrypts to the right key; then the keys that sign access tokens.',

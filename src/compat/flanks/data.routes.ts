@@ -168,6 +168,7 @@ export const dataRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
           config: {
             scopes: ['data:read'],
             doc: {
+              tag: 'Aggregation',
               summary: endpoint.summary,
               description:
                 'Every record of the credentials token (a JSON array), filtered by `query` (Flanks’ query engine: $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin on the record’s fields). `ignore_data_error: true` reads what is stored while the extraction runs or after it failed.',
@@ -204,6 +205,7 @@ export const dataRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
         config: {
           scopes: ['data:read'],
           doc: {
+            tag: 'Aggregation',
             summary: 'Identity of the credentials’ owner',
             description: 'One object; its `_id` is the credentials token.',
             responses: { 200: flanksRecordSchemas.auth, 202: FlanksError, ...errors(400, 401, 409) },
@@ -229,6 +231,7 @@ export const dataRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
       config: {
         scopes: ['data:read'],
         doc: {
+          tag: 'Aggregation',
           summary: 'One investment with its transactions',
           description:
             'Listed by Flanks without a documented body: here `{credentials_token, investment_id}` (or `_id`) answers the investment as `/investment` does, with `transactions` (its `/investment/transaction` records).',
@@ -267,6 +270,7 @@ export const dataRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
       config: {
         scopes: ['data:read'],
         doc: {
+          tag: 'Aggregation',
           summary: 'All data of one or more credentials',
           description:
             'Every product grouped as Flanks groups it (investments by type, each with its `transaction` list; accounts, cards and liabilities with theirs), for one token or an array of tokens, whatever their status: read `credentials/status` to tell an empty list from one still being extracted. Streamed as it is read.',

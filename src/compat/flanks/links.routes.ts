@@ -132,6 +132,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
       config: {
         ...write,
         doc: {
+          tag: 'Links',
           summary: 'Create a link (what Flanks’ Platform does)',
           description:
             'A static link your end users open (`GET /link?token=…`); each visit starts a fresh Connect session and ends at `redirect_uri?code=…` with the visit’s extra query parameters.',
@@ -166,7 +167,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
     {
       config: {
         scopes: ['connections:read'],
-        doc: { summary: 'Every link', responses: { 200: Type.Array(Link) } },
+        doc: { tag: 'Links', summary: 'Every link', responses: { 200: Type.Array(Link) } },
       },
     },
     async (request, reply) => {
@@ -182,7 +183,11 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
     {
       config: {
         ...write,
-        doc: { summary: 'Change a link’s settings', responses: { 200: Link, ...errors(400, 401) } },
+        doc: {
+          tag: 'Links',
+          summary: 'Change a link’s settings',
+          responses: { 200: Link, ...errors(400, 401) },
+        },
       },
       schema: { body: withoutIds(EditLinkBody) },
     },
@@ -201,6 +206,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
       config: {
         ...write,
         doc: {
+          tag: 'Links',
           summary: 'Delete a link (only one without pending codes)',
           responses: { 200: Type.Object({ message: Type.String() }), ...errors(400, 401, 409) },
         },
@@ -230,6 +236,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
         config: {
           ...write,
           doc: {
+            tag: 'Links',
             summary: active ? 'Resume a paused link' : 'Pause a link (its page refuses visits)',
             responses: { 200: Link, ...errors(400, 401) },
           },
@@ -250,6 +257,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
       config: {
         ...write,
         doc: {
+          tag: 'Links',
           summary: 'Codes not exchanged yet, of one link or of every link',
           responses: { 200: Type.Array(LinkCode), ...errors(400, 401) },
         },
@@ -280,6 +288,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
       config: {
         ...write,
         doc: {
+          tag: 'Links',
           summary: 'Exchange a code for its credentials token (once)',
           responses: { 200: LinkExchange, ...errors(400, 401) },
         },
@@ -309,6 +318,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
     {
       config: {
         doc: {
+          tag: 'Links',
           summary: 'The link page: starts a Connect session and redirects to it',
           description:
             'Query: `token` (the link), `bank` (an entity id: only that one is offered), `external_id` (your id of the end user), `sca_token` or `reset_token` (the end user re-authenticates or updates the credentials those tokens name), and any other parameter, which comes back on the redirect URI and in the code’s `extra`.',
@@ -350,7 +360,8 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
         state: visit.text!,
         ...(query.bank ? { institution_ids: [institutionOfEntity(query.bank)] } : {}),
         ...(query.external_id ? { external_id: query.external_id } : {}),
-        ...(connectionId ? { connection_id: connectionId } : {}),
+        // Flanks refuses credentials a company already has; a visit with a token updates its own.
+        ...(connectionId ? { connection_id: connectionId } : { unique_credentials: true }),
         extra: {
           ...extras,
           ...(query.external_id ? { external_id: query.external_id } : {}),
@@ -373,6 +384,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
     {
       config: {
         doc: {
+          tag: 'Links',
           summary: 'Where the Connect session comes back: on to the link’s redirect URI',
           responses: {
             302: { description: 'To the link’s redirect URI, with `code` or `error` and the extras' },

@@ -7,6 +7,8 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { TSchema } from 'typebox';
 
 export interface RouteDoc {
+  /** The group the reference page shows the route in. */
+  tag?: string;
   summary: string;
   description?: string;
   /** Answers by status: a schema, or a description alone (a redirect, an empty answer). */
@@ -92,6 +94,7 @@ function build(routes: readonly RouteOptions[], publicUrl: string, meta: FacadeD
     const schema = (route.schema ?? {}) as { body?: TSchema; querystring?: TSchema };
     const query = schema.querystring as { properties?: Record<string, TSchema>; required?: string[] };
     const operation: Json = {
+      ...(doc.tag ? { tags: [doc.tag] } : {}),
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
       ...(route.config?.scopes ? { security: [{ vendorAuth: [] }] } : {}),

@@ -27,9 +27,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
   await sql`alter table refreshes add column logged_in_at timestamptz`.execute(db);
+  // A Connect session may refuse credentials its client already connected (Flanks' links do).
+  await sql`alter table connect_sessions add column unique_credentials boolean not null default false`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`alter table connect_sessions drop column unique_credentials`.execute(db);
   await sql`alter table refreshes drop column logged_in_at`.execute(db);
   await sql`drop table compat_handles`.execute(db);
 }
