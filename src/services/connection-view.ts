@@ -23,6 +23,7 @@ export interface RefreshRecord {
   removed: number;
   created_at: Date;
   started_at: Date | null;
+  logged_in_at: Date | null;
   finished_at: Date | null;
 }
 
@@ -41,6 +42,7 @@ export function presentRefresh(refresh: RefreshRecord) {
     error_detail: refresh.error_detail,
     created_at: refresh.created_at.toISOString(),
     started_at: iso(refresh.started_at),
+    logged_in_at: iso(refresh.logged_in_at),
     finished_at: iso(refresh.finished_at),
     duration_ms:
       refresh.started_at && refresh.finished_at

@@ -35,3 +35,16 @@ export async function findChallengeState(db: Db, id: string) {
     .where('id', '=', id)
     .executeTakeFirst();
 }
+
+/**
+ * Closes the refresh's challenge still open or answered as failed (no attempts left): its refresh
+ * failed, so whoever waits on the answer (the challenge route, a consent callback) is told now.
+ */
+export async function failChallengesOf(db: Db, refreshId: string): Promise<void> {
+  await db
+    .updateTable('challenges')
+    .set({ status: 'failed', attempts_left: 0 })
+    .where('refresh_id', '=', refreshId)
+    .where('status', 'in', ['open', 'answered'])
+    .execute();
+}

@@ -51,6 +51,16 @@ export async function findConnectionById(db: Db, id: string) {
 }
 
 /**
+ * The connection, its row locked until the transaction ends: how a refresh's run reads it when it
+ * writes its outcome. Whatever ends or supersedes a refresh from outside its run (new credentials,
+ * new settings, a disable, a re-authentication) writes this row in the same transaction, so once
+ * it is locked the refresh's state read next cannot change before the outcome is committed.
+ */
+export async function findConnectionByIdForUpdate(db: Db, id: string) {
+  return db.selectFrom('connections').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/**
  * Changes status (checked by the state machine) and records the transition, with its
  * connection.status_changed event in the same transaction.
  */
@@ -91,24 +101,25 @@ export async function setStatus(
   connection.status = to;
 }
 
+/**
+ * Writes one product's state, in one statement: a read-modify-write of product_status would put
+ * back a product that a PATCH committed in between removed. `listedOnly` (an extraction, which
+ * loads the products the connection had when it started): nothing is written for a product the
+ * connection no longer lists (the statement sees the row as it is once any PATCH committed).
+ */
 export async function updateProductState(
   db: Db,
   connectionId: string,
   product: string,
   state: ProductState,
+  options: { listedOnly?: boolean } = {},
 ): Promise<void> {
-  const row = await db
-    .selectFrom('connections')
-    .select('product_status')
-    .where('id', '=', connectionId)
-    .executeTakeFirst();
-  if (!row) return;
-  const next = { ...(row.product_status as Record<string, ProductState>), [product]: state };
-  await db
+  let update = db
     .updateTable('connections')
-    .set({ product_status: JSON.stringify(next) })
-    .where('id', '=', connectionId)
-    .execute();
+    .set({ product_status: sql`product_status || ${JSON.stringify({ [product]: state })}::jsonb` })
+    .where('id', '=', connectionId);
+  if (options.listedOnly) update = update.where(sql<boolean>`${product} = any(products)`);
+  await update.execute();
 }
 
 export async function findActiveRefresh(db: Db, connectionId: string) {
@@ -191,7 +202,11 @@ export async function abandonActiveRefreshes(
     .execute();
 }
 
-/** Whether a refresh is still the one in flight (not finished, not superseded or cancelled). */
+/**
+ * Whether a refresh is still the one in flight (not finished, not superseded or cancelled). Read
+ * with its connection's row locked (findConnectionByIdForUpdate) for an answer that holds until
+ * the transaction ends.
+ */
 export async function isRefreshActive(db: Db, refreshId: string): Promise<boolean> {
   const row = await db
     .selectFrom('refreshes')

@@ -8,6 +8,26 @@ export async function updateRefresh(db: Db, id: string, values: Updateable<Refre
 }
 
 /**
+ * A run takes its refresh (queued or waiting → running) only while it is still in flight; false
+ * when it was superseded or cancelled since the run read it: one guarded statement, so a refresh
+ * abandoned meanwhile is not brought back to life.
+ */
+export async function startRefresh(
+  db: Db,
+  id: string,
+  values: Pick<Updateable<RefreshesTable>, 'started_at' | 'start_seq'>,
+): Promise<boolean> {
+  const started = await db
+    .updateTable('refreshes')
+    .set({ ...values, status: 'running' })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'running', 'waiting_user'])
+    .returning('id')
+    .executeTakeFirst();
+  return started !== undefined;
+}
+
+/**
  * Takes up to `limit` connections whose scheduled refresh has come off the schedule (their
  * next_refresh_at set to null; the refresh sets the next one when it ends), the longest overdue
  * first. Rows another pass is taking are skipped, so passes that overlap never take one twice.

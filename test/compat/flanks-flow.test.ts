@@ -183,8 +183,9 @@ describe('the Flanks flow', () => {
   });
 
   test('4. the end user opens the link, logs in with a one-time code and is sent back with a code and the extras', async () => {
+    // A visit's own `code` parameter cannot stand in for the real one.
     const back = await visitLink(
-      `token=${link}&bank=ins_sandbox_bank&external_id=end-user-42&crm_id=42`,
+      `token=${link}&bank=ins_sandbox_bank&external_id=end-user-42&crm_id=42&code=forged`,
       { institution_id: 'ins_sandbox_bank', credentials: { username: 'user_otp', password: 'pass_good' } },
       { code: '123456' },
     );
@@ -682,5 +683,39 @@ describe('the facade’s documents and switch', () => {
     assert.equal(response.statusCode, 404);
     assert.equal(response.json().code, 'ROUTE_NOT_FOUND');
     await bare.close();
+  });
+});
+
+describe('the facade and the per-client rate limit', () => {
+  test('Flanks calls count against the calling client’s budget and are refused in Flanks’ envelope', async () => {
+    const limited = await buildTestContext({ publicUrl: PUBLIC_URL, rateLimitPerMinute: 3 });
+    try {
+      const credentials = await limited.createClient();
+      const bystander = await limited.createClient();
+      const tokenOfClient = async (c: TestClient) =>
+        (
+          await limited.app.inject({
+            method: 'POST',
+            url: '/compat/flanks/v0/token',
+            payload: { client_id: c.id, client_secret: c.secret, grant_type: 'client_credentials' },
+          })
+        ).json().access_token as string;
+      const [mine, theirs] = [await tokenOfClient(credentials), await tokenOfClient(bystander)];
+      const entities = (as: string) =>
+        limited.app.inject({
+          url: '/compat/flanks/v0/bank/available',
+          headers: { authorization: `Bearer ${as}` },
+        });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await entities(mine)).statusCode);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      const refused = await entities(mine);
+      assert.deepEqual(refused.json(), { error: 'Too many requests' });
+      assert.ok(Number(refused.headers['retry-after']) > 0);
+      // Another client's budget is its own.
+      assert.equal((await entities(theirs)).statusCode, 200);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Language } from '../../connectors/connector.ts';
+import { AppError } from '../../domain/errors.ts';
 import { authOf } from '../../http/auth.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
 import { answerChallengeAndWait } from '../../services/challenge-answer.ts';
@@ -56,6 +57,24 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       .execute(async (trx) =>
         presentConnection(trx, await getConnectionOrThrow(trx, clientId, id), language),
       );
+
+  /**
+   * A challenge closed as failed with no attempts left: too many wrong answers, or the login failed
+   * after the answer for another reason (the institution is down, asks the end user to act…), which
+   * the refresh engine also closes the challenge for. The second is said as it is: the connection's
+   * status detail, not "too many wrong answers".
+   */
+  const failedLoginExplained = async (clientId: string, id: string, error: unknown) => {
+    if (!(error instanceof AppError) || error.code !== 'CHALLENGE_FAILED') return error;
+    if (error.extensions.attempts_left !== 0) return error;
+    const connection = await getConnectionOrThrow(db, clientId, id);
+    if (connection.status === 'challenge_required') return error;
+    return new AppError(
+      'CHALLENGE_FAILED',
+      `The login failed after the answer: ${connection.status_detail}`,
+      { extensions: { attempts_left: 0 } },
+    );
+  };
 
   app.post(
     '/v1/connections',
@@ -161,7 +180,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         tags,
         summary: 'Answer a challenge',
         description:
-          "Sends the end user's answer (`answers` keyed by the challenge field names) and resumes the waiting extraction. Answers 200 with the connection once the institution has accepted it, 422 CHALLENGE_FAILED with `attempts_left` if it was wrong, or 202 if the institution is still deciding.",
+          "Sends the end user's answer (`answers` keyed by the challenge field names) and resumes the waiting extraction. Answers 200 with the connection once the institution has accepted it, 422 CHALLENGE_FAILED with `attempts_left` if it was wrong (`attempts_left` 0: the refresh failed, for too many wrong answers or because the login failed after the answer, as `detail` and the connection's status say), or 202 if the institution is still deciding.",
         params: ConnectionParams,
         body: ChallengeAnswerBody,
         response: {
@@ -174,7 +193,12 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
     async (request, reply) => {
       const { client } = authOf(request);
       const { id } = request.params;
-      const { deciding } = await answerChallengeAndWait(engine, client.id, id, request.body.answers);
+      let deciding: boolean;
+      try {
+        ({ deciding } = await answerChallengeAndWait(engine, client.id, id, request.body.answers));
+      } catch (error) {
+        throw await failedLoginExplained(client.id, id, error);
+      }
       if (deciding) reply.code(202);
       return view(client.id, id);
     },

@@ -120,6 +120,12 @@ export const RefreshSchema = Type.Object(
     error_detail: Nullable(Type.String()),
     created_at: Type.String({ format: 'date-time' }),
     started_at: Nullable(Type.String({ format: 'date-time' })),
+    logged_in_at: Nullable(
+      Type.String({
+        format: 'date-time',
+        description: 'When the login succeeded and the extraction began; null before (or without) a login.',
+      }),
+    ),
     finished_at: Nullable(Type.String({ format: 'date-time' })),
     duration_ms: Nullable(Type.Integer()),
   },

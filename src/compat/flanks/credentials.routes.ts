@@ -25,6 +25,7 @@ import {
   CredentialsStatus,
   CredentialsTokenBody,
   Entity,
+  errorAnswers,
   FlanksError,
   ListBody,
   StatusPutBody,
@@ -44,8 +45,6 @@ const forceOfAction: Record<string, 'sca' | 'reset' | 'transaction'> = {
   force_reset: 'reset',
   force_transaction: 'transaction',
 };
-
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, FlanksError]));
 
 export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
   const { engine } = deps;
@@ -93,7 +92,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
           summary: 'Credentials status',
           description:
             'Whether the extraction is still running (`pending`), which products were created or failed, and the tokens the end user needs to unblock the credentials.',
-          responses: { 200: CredentialsStatus, ...errors(400, 401) },
+          responses: { 200: CredentialsStatus, ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(CredentialsTokenBody) },
@@ -115,7 +114,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
           summary: 'Force an SCA, a credentials reset or a deeper transaction extraction',
           description:
             '`force: sca` pauses scheduled refreshes until the end user logs in again through the link with `&sca_token=`; `force: reset` lets them enter new credentials through the link with `&reset_token=` (same credentials_token, same data ids); `force: transaction` extracts up to ten years of account transactions.',
-          responses: { 200: Type.Record(Type.String(), Type.String()), ...errors(400, 401) },
+          responses: { 200: Type.Record(Type.String(), Type.String()), ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(StatusPutBody) },
@@ -149,7 +148,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
         doc: {
           tag: 'Credentials',
           summary: 'Delete credentials and every datum extracted with them',
-          responses: { 200: Type.Object({ message: Type.String() }), ...errors(400, 401) },
+          responses: { 200: Type.Object({ message: Type.String() }), ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(CredentialsTokenBody) },
@@ -170,7 +169,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
         doc: {
           tag: 'Credentials',
           summary: 'The company’s credentials, 100 per page',
-          responses: { 200: CredentialsListResponse, ...errors(400, 401) },
+          responses: { 200: CredentialsListResponse, ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(ListBody) },
@@ -211,7 +210,7 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
           tag: 'Credentials',
           summary: 'Entities (banks and brokers) credentials can be created for',
           description: 'Every institution an end user can connect, and Flanks’ test entity `testbank`.',
-          responses: { 200: Type.Array(Entity), ...errors(401) },
+          responses: { 200: Type.Array(Entity), ...errorAnswers(401) },
         },
       },
     },

@@ -27,6 +27,7 @@ import {
   AllData,
   CredentialsTokenBody,
   DataQuerystring,
+  errorAnswers,
   FlanksError,
   flanksRecordSchemas,
   InvestmentDetail,
@@ -90,8 +91,6 @@ const parentFieldOf: Partial<Record<FlanksProduct, string>> = {
   liability_transaction: 'liability_id',
   investment_transaction: 'investment_id',
 };
-
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, FlanksError]));
 
 /** Flanks' ALL DATA key of an investment type: deposits are "included under bankProducts". */
 function allDataKeyOfType(type: unknown): string {
@@ -175,7 +174,7 @@ export const dataRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
               responses: {
                 200: Type.Array(flanksRecordSchemas[endpoint.product]),
                 202: FlanksError,
-                ...errors(400, 401, 409),
+                ...errorAnswers(400, 401, 409),
               },
             },
           },
@@ -208,7 +207,7 @@ export const dataRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
             tag: 'Aggregation',
             summary: 'Identity of the credentials’ owner',
             description: 'One object; its `_id` is the credentials token.',
-            responses: { 200: flanksRecordSchemas.auth, 202: FlanksError, ...errors(400, 401, 409) },
+            responses: { 200: flanksRecordSchemas.auth, 202: FlanksError, ...errorAnswers(400, 401, 409) },
           },
         },
         schema: { body: withoutIds(CredentialsTokenBody) },
@@ -235,7 +234,7 @@ export const dataRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
           summary: 'One investment with its transactions',
           description:
             'Listed by Flanks without a documented body: here `{credentials_token, investment_id}` (or `_id`) answers the investment as `/investment` does, with `transactions` (its `/investment/transaction` records).',
-          responses: { 200: InvestmentDetail, ...errors(400, 401) },
+          responses: { 200: InvestmentDetail, ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(InvestmentDetailBody) },
@@ -274,7 +273,7 @@ export const dataRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
           summary: 'All data of one or more credentials',
           description:
             'Every product grouped as Flanks groups it (investments by type, each with its `transaction` list; accounts, cards and liabilities with theirs), for one token or an array of tokens, whatever their status: read `credentials/status` to tell an empty list from one still being extracted. Streamed as it is read.',
-          responses: { 200: AllData, ...errors(400, 401) },
+          responses: { 200: AllData, ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(AllBody) },

@@ -36,6 +36,7 @@ import { institutionOfEntity } from './sandbox-map.ts';
 import {
   CreateLinkBody,
   EditLinkBody,
+  errorAnswers,
   FlanksError,
   Link,
   LinkCode,
@@ -50,8 +51,21 @@ const VISIT = 'flanks_visit';
 /** The reserved key of a session's `extra` that names the link it came through. */
 export const LINK_EXTRA_KEY = '__flanks_link';
 
-/** Query parameters of the link page that are Flanks' own; every other one is an extra. */
-const LINK_PARAMETERS = new Set(['token', 'bank', 'external_id', 'rollback', 'sca_token', 'reset_token']);
+/**
+ * Query parameters of the link page that are Flanks' own, and those the redirect back carries
+ * (`code`, `error`): every other one is an extra.
+ */
+const LINK_PARAMETERS = new Set([
+  'token',
+  'bank',
+  'external_id',
+  'rollback',
+  'sca_token',
+  'reset_token',
+  'code',
+  'error',
+  'state',
+]);
 
 interface LinkData extends Record<string, unknown> {
   name: string | null;
@@ -83,8 +97,6 @@ const publicExtra = (extra: Record<string, unknown> | null) => {
   const { [LINK_EXTRA_KEY]: _link, ...rest } = extra;
   return rest;
 };
-
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, FlanksError]));
 
 export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
   const { engine } = deps;
@@ -136,7 +148,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
           summary: 'Create a link (what Flanks’ Platform does)',
           description:
             'A static link your end users open (`GET /link?token=…`); each visit starts a fresh Connect session and ends at `redirect_uri?code=…` with the visit’s extra query parameters.',
-          responses: { 200: Link, ...errors(400, 401) },
+          responses: { 200: Link, ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(CreateLinkBody) },
@@ -186,7 +198,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
         doc: {
           tag: 'Links',
           summary: 'Change a link’s settings',
-          responses: { 200: Link, ...errors(400, 401) },
+          responses: { 200: Link, ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(EditLinkBody) },
@@ -208,7 +220,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
         doc: {
           tag: 'Links',
           summary: 'Delete a link (only one without pending codes)',
-          responses: { 200: Type.Object({ message: Type.String() }), ...errors(400, 401, 409) },
+          responses: { 200: Type.Object({ message: Type.String() }), ...errorAnswers(400, 401, 409) },
         },
       },
       schema: { body: withoutIds(LinkTokenBody) },
@@ -238,7 +250,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
           doc: {
             tag: 'Links',
             summary: active ? 'Resume a paused link' : 'Pause a link (its page refuses visits)',
-            responses: { 200: Link, ...errors(400, 401) },
+            responses: { 200: Link, ...errorAnswers(400, 401) },
           },
         },
         schema: { body: withoutIds(LinkTokenBody) },
@@ -259,7 +271,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
         doc: {
           tag: 'Links',
           summary: 'Codes not exchanged yet, of one link or of every link',
-          responses: { 200: Type.Array(LinkCode), ...errors(400, 401) },
+          responses: { 200: Type.Array(LinkCode), ...errorAnswers(400, 401) },
         },
       },
       schema: { querystring: withoutIds(Type.Object({ link_token: Type.Optional(Type.String()) })) },
@@ -290,7 +302,7 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
         doc: {
           tag: 'Links',
           summary: 'Exchange a code for its credentials token (once)',
-          responses: { 200: LinkExchange, ...errors(400, 401) },
+          responses: { 200: LinkExchange, ...errorAnswers(400, 401) },
         },
       },
       schema: { body: withoutIds(LinkCodeBody) },
@@ -408,6 +420,8 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
       const link = await findHandle<LinkData>(engine, LINK, visit.data.link, visit.clientId);
       if (!link) throw pageError('This link no longer exists');
       const target = new URL(link.data.redirect_uri);
+      for (const [name, value] of Object.entries(visit.data.extras)) target.searchParams.set(name, value);
+      // Set last, so no extra parameter of the visit can stand in for the outcome.
       if (query.code) {
         target.searchParams.set('code', query.code);
         if (visit.data.purpose)
@@ -417,7 +431,6 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
           'error',
           linkErrors[query.error ?? ''] ?? (query.error ?? 'ERROR').toUpperCase(),
         );
-      for (const [name, value] of Object.entries(visit.data.extras)) target.searchParams.set(name, value);
       return reply.redirect(target.toString(), 302);
     },
   );

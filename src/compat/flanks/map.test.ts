@@ -1005,6 +1005,7 @@ const running = {
   error_detail: null,
   created_at: '2026-12-01T14:18:57.500Z',
   started_at: '2026-12-01T14:18:57.600Z',
+  logged_in_at: '2026-12-01T14:18:57.900Z',
   finished_at: null,
   duration_ms: null,
 };

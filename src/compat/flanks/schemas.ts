@@ -340,6 +340,10 @@ export const FlanksError = Type.Object(
   { ...strict, $id: 'FlanksError', description: 'Flanks’ error body.' },
 );
 
+/** Flanks' error body as the answer of each of these statuses (for the facade's document). */
+export const errorAnswers = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, FlanksError]));
+
 // ---- answers: the records of each product
 
 const common = {

@@ -16,7 +16,7 @@ import {
 } from '../../store/connections.ts';
 import { updateRefresh } from '../../store/refreshes.ts';
 import { type ServiceDeps, sealContext } from '../deps.ts';
-import { failWith, type Refresh } from './finish.ts';
+import { failWith, type Refresh, whileActive } from './finish.ts';
 
 export const CHALLENGE_ATTEMPTS = 3;
 
@@ -39,12 +39,15 @@ export async function handleLoginError(
       ),
     );
     if (attemptsLeft > 0) {
-      await deps.db.transaction().execute(async (trx) => {
+      // Only while the refresh is in flight: one superseded meanwhile (its challenge expired) is
+      // not brought back to waiting on the end user.
+      await whileActive(deps, connection.id, refresh.id, async (trx) => {
         await updateChallenge(trx, challenge.id, { status: 'open', attempts_left: attemptsLeft });
         await updateRefresh(trx, refresh.id, { status: 'waiting_user', answers_sealed: null });
       });
       return;
     }
+    // failWith closes the challenge as failed, with no attempts left.
     await failWith(
       deps,
       connection,
@@ -52,10 +55,6 @@ export async function handleLoginError(
       'challenge_required',
       'Too many wrong answers to the verification step; start again.',
       'challenge_failed',
-      undefined,
-      async (trx) => {
-        await updateChallenge(trx, challenge.id, { status: 'failed', attempts_left: 0 });
-      },
     );
     return;
   }
@@ -82,7 +81,9 @@ export async function raiseChallenge(
   state: string,
 ): Promise<void> {
   const now = deps.now();
-  await deps.db.transaction().execute(async (trx) => {
+  // Decided from the row as it is now, and only while the refresh is in flight (whileActive): a
+  // refresh superseded meanwhile raises no challenge and does not wait on the end user again.
+  await whileActive(deps, connection.id, refresh.id, async (trx, current) => {
     await updateConnection(trx, connection.id, {
       session_sealed: seal(deps.keyring, JSON.stringify(session), sealContext.session(connection.id)),
     });
@@ -105,7 +106,7 @@ export async function raiseChallenge(
     await updateRefresh(trx, refresh.id, { status: 'waiting_user', answers_sealed: null });
     await setStatus(
       trx,
-      connection,
+      current,
       'challenge_required',
       `${statusDetails.challenge_required} ${request.prompt.en}`,
       { needs_user: true },

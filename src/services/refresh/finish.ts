@@ -2,12 +2,14 @@
 // counts read back from the rows it changed, the load announced) or fails with the status that
 // explains why. announceLoad is shared with statement imports: a first load is
 // connection.historical_update, a later one that changed something connection.updated.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { type ConnectionStatus, statusDetails } from '../../domain/connection-status.ts';
 import { productTable } from '../../domain/products.ts';
+import { failChallengesOf } from '../../store/challenges.ts';
 import {
   type ConnectionRow,
   type Db,
+  findConnectionByIdForUpdate,
   type findRefresh,
   isRefreshActive,
   productsOfConnection,
@@ -24,16 +26,39 @@ export type Refresh = NonNullable<Awaited<ReturnType<typeof findRefresh>>>;
 
 const DOWN_RETRY_SECONDS = 300;
 
-/** A successful extraction: the connection is ok and scheduled again, the refresh counted and announced. */
+/**
+ * Runs `write` in a transaction with the connection's row locked and read again, if the refresh is
+ * still the one in flight; otherwise writes nothing and answers undefined. A run read the connection
+ * when it started: a PATCH, new credentials, a disable or a re-authentication may have changed it
+ * since, and what the run writes must be decided from the row as it is now (its settings win). One
+ * that superseded the refresh gets the last word: the refresh writes nothing to the connection.
+ */
+export async function whileActive<T>(
+  deps: Pick<ServiceDeps, 'db'>,
+  connectionId: string,
+  refreshId: string,
+  write: (trx: Transaction<Schema>, connection: ConnectionRow) => Promise<T>,
+): Promise<T | undefined> {
+  return deps.db.transaction().execute(async (trx) => {
+    // The row first: whatever supersedes a refresh writes it before the refresh (the same order).
+    const connection = await findConnectionByIdForUpdate(trx, connectionId);
+    if (!connection || !(await isRefreshActive(trx, refreshId))) return undefined;
+    return write(trx, connection);
+  });
+}
+
+/**
+ * A successful extraction: the connection is ok and scheduled again, the refresh counted and
+ * announced. Decided from the connection's row as it is when the refresh ends (whileActive), not
+ * from the copy the run read when it started (`run` only names the row).
+ */
 export async function completeRefresh(
   deps: ServiceDeps,
-  connection: ConnectionRow,
+  run: Pick<ConnectionRow, 'id'>,
   refresh: Refresh,
 ): Promise<void> {
-  const last = await lastTransactionDate(deps.db, connection.id);
-  await deps.db.transaction().execute(async (trx) => {
-    // A refresh superseded meanwhile (new credentials, disabled) does not get the last word.
-    if (!(await isRefreshActive(trx, refresh.id))) return;
+  const last = await lastTransactionDate(deps.db, run.id);
+  await whileActive(deps, run.id, refresh.id, async (trx, connection) => {
     const now = deps.now();
     const institution = deps.registry.institutionOf(connection.institution_id)!;
     const recurrent = connection.access_mode === 'recurrent';
@@ -127,24 +152,27 @@ export async function finishRefresh(
   return counts;
 }
 
-/** Fails the refresh and moves the connection to the status that explains why. */
+/**
+ * Fails the refresh and moves the connection to the status that explains why, decided from the row
+ * as it is now (whileActive; `run`, the run's copy, only names it). The refresh's challenge still
+ * open or answered is closed as failed in the same transaction: whoever waits on the answer (the
+ * challenge route, a consent callback) sees the failure with the status, not an answer pending.
+ */
 export async function failWith(
   deps: ServiceDeps,
-  connection: ConnectionRow,
+  run: Pick<ConnectionRow, 'id'>,
   refresh: Refresh,
   status: ConnectionStatus,
   detail: string,
   code: string = status,
   retryAfterSeconds?: number,
-  /** More to write in the same transaction (the failed challenge: whoever waits on it sees it all). */
-  alsoWrite?: (trx: Db) => Promise<void>,
 ): Promise<void> {
   const now = deps.now();
   const retryable = status === 'rate_limited' || status === 'institution_down';
-  const single = connection.access_mode === 'single';
-  await deps.db.transaction().execute(async (trx) => {
-    if (!(await isRefreshActive(trx, refresh.id))) return;
-    await alsoWrite?.(trx);
+  await whileActive(deps, run.id, refresh.id, async (trx, connection) => {
+    // Before the refresh's row: an answer locks the challenge, then the refresh (same order).
+    await failChallengesOf(trx, refresh.id);
+    const single = connection.access_mode === 'single';
     await setStatus(trx, connection, status, detail, {
       needs_user: !retryable,
       next_refresh_at: retryable

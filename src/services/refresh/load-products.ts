@@ -29,7 +29,9 @@ export interface LoadTarget {
  * Stores every product of the source and records each product's state: created with its count, or
  * errored with the connector's code (a product the institution does not offer). `complete`: the
  * source lists everything the connection has (an extraction), so pending movements it no longer
- * lists are removed; a statement file only adds.
+ * lists are removed, and a product the connection no longer lists (a PATCH removed it while the
+ * extraction ran) gets no state: it stays out of product_status. A statement file only adds (its
+ * products join the connection's list once it is loaded).
  */
 export async function loadProducts(
   target: LoadTarget,
@@ -38,6 +40,7 @@ export async function loadProducts(
 ): Promise<void> {
   const { db, connection } = target;
   const context = { clientId: connection.client_id, connectionId: connection.id };
+  const stateOptions = { listedOnly: options.complete };
   for (const product of source.products) {
     const seenPending: string[] = [];
     try {
@@ -51,20 +54,32 @@ export async function loadProducts(
         await removeVanishedPending(db, context, product, seenPending);
         await publishChanges(db, connection.id);
       }
-      await updateProductState(db, connection.id, product, {
-        created: true,
-        errored: false,
-        error: null,
-        count: await countLiveRecords(db, product, connection.id),
-      });
+      await updateProductState(
+        db,
+        connection.id,
+        product,
+        {
+          created: true,
+          errored: false,
+          error: null,
+          count: await countLiveRecords(db, product, connection.id),
+        },
+        stateOptions,
+      );
     } catch (error) {
       if (!(error instanceof ConnectorError)) throw error;
-      await updateProductState(db, connection.id, product, {
-        created: true,
-        errored: true,
-        error: error.code,
-        count: 0,
-      });
+      await updateProductState(
+        db,
+        connection.id,
+        product,
+        {
+          created: true,
+          errored: true,
+          error: error.code,
+          count: 0,
+        },
+        stateOptions,
+      );
     }
   }
 }

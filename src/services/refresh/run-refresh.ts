@@ -19,10 +19,10 @@ import {
   updateConnection,
 } from '../../store/connections.ts';
 import { currentChangeSeq } from '../../store/records.ts';
-import { updateRefresh } from '../../store/refreshes.ts';
+import { startRefresh, updateRefresh } from '../../store/refreshes.ts';
 import { type ServiceDeps, sealContext } from '../deps.ts';
 import { handleLoginError, raiseChallenge } from './challenge.ts';
-import { completeRefresh, failWith, finishRefresh, type Refresh } from './finish.ts';
+import { completeRefresh, failWith, finishRefresh, type Refresh, whileActive } from './finish.ts';
 import { loadProducts } from './load-products.ts';
 
 export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<void> {
@@ -71,11 +71,9 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
   refresh.started_at ??= deps.now();
   // Kept across retries: the refresh's counts are every change made since it first ran.
   refresh.start_seq ??= await currentChangeSeq(db);
-  await updateRefresh(db, refresh.id, {
-    status: 'running',
-    started_at: refresh.started_at,
-    start_seq: refresh.start_seq,
-  });
+  // Superseded or cancelled since it was read above (new credentials, a disable): nothing to run.
+  if (!(await startRefresh(db, refresh.id, { started_at: refresh.started_at, start_seq: refresh.start_seq })))
+    return;
 
   const credentials = JSON.parse(
     open(deps.keyring, connection.credentials_sealed, sealContext.credentials(connection.id)),
@@ -123,20 +121,26 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
     return;
   }
 
-  await db.transaction().execute(async (trx) => {
+  // Only while the refresh is in flight, from the row as it is now (whileActive): a run superseded
+  // during the login (new credentials, a disable) neither writes its session over the connection's
+  // nor moves its status.
+  const loggedIn = await whileActive(deps, connection.id, refresh.id, async (trx, current) => {
     await updateConnection(trx, connection.id, {
       session_sealed: seal(deps.keyring, JSON.stringify(result.session), sealContext.session(connection.id)),
     });
+    // Before the refresh's row: an answer locks the challenge, then the refresh (the same order).
+    if (challenge) await updateChallenge(trx, challenge.id, { status: 'completed' });
     // Logged in: what a facade that answers the login synchronously waits for (login-wait.ts).
     await updateRefresh(trx, refresh.id, { answers_sealed: null, logged_in_at: deps.now() });
-    if (challenge) await updateChallenge(trx, challenge.id, { status: 'completed' });
     // The end user did their part: while the records load, the status says so (a first load is
     // pending again; a connection that had data is ok, with its refresh running).
-    if (connection.status === 'challenge_required') {
-      const to = connection.last_refresh_at ? 'ok' : 'pending';
-      await setStatus(trx, connection, to, statusDetails[to], { needs_user: false });
+    if (current.status === 'challenge_required') {
+      const to = current.last_refresh_at ? 'ok' : 'pending';
+      await setStatus(trx, current, to, statusDetails[to], { needs_user: false });
     }
+    return true;
   });
+  if (!loggedIn) return;
   await extractProducts(deps, connection, refresh, result.session);
 }
 
