@@ -2,7 +2,9 @@
 // 20 connections, in a process of its own) on a connection holding 1,000,000 transactions
 // (user_good_1000000), at the first page and at a cursor 90 % deep, on PGlite and (with
 // BENCH_DATABASE_URL or TEST_DATABASE_URL) PostgreSQL. The ceiling in the same run: a bare Fastify
-// route returning the same 100 rows from memory, serialised per request. Beside req/s, the CPU per
+// route returning the same 100 rows from memory, serialised per request; and the same first page
+// through the Flanks facade (POST /compat/flanks/v0/bank/credentials/data?page=1&page_size=100),
+// whose records are mapped to Flanks' fields one by one. Beside req/s, the CPU per
 // request of each party: the server process (PGlite inside it), the PostgreSQL cluster (when it
 // runs on this machine) and the load generator. Also prints the list query's plan (an index scan).
 import { execFile } from 'node:child_process';
@@ -212,12 +214,22 @@ async function main() {
 
     const label = `${engine.name} ${engine.version.split(' ')[0]}`;
     const measured: Record<string, Awaited<ReturnType<typeof hammer>>> = {};
-    for (const [what, url] of [
-      ['bare Fastify, same 100 rows from memory (ceiling)', bareUrl],
-      ['first page', first],
-      ['page 90 % deep (cursor)', `${first}&cursor=${cursor}`],
+    const flanks = {
+      url: `${base}/compat/flanks/v0/bank/credentials/data?page=1&page_size=100`,
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        '@method': 'POST',
+        '@body': JSON.stringify({ credentials_token: connectionId }),
+      },
+    };
+    for (const [what, url, extra] of [
+      ['bare Fastify, same 100 rows from memory (ceiling)', bareUrl, headers],
+      ['first page', first, headers],
+      ['page 90 % deep (cursor)', `${first}&cursor=${cursor}`, headers],
+      ['first page through the Flanks facade', flanks.url, flanks.headers],
     ] as const) {
-      const r = await hammer(engine, url, headers);
+      const r = await hammer(engine, url, extra);
       measured[what] = r;
       const bareRun = measured['bare Fastify, same 100 rows from memory (ceiling)']!;
       const total = (x: typeof r) => x.serverMs + (x.dbMs ?? 0) + x.generatorMs;

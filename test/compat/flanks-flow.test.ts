@@ -528,6 +528,91 @@ describe('the Flanks flow', () => {
   });
 });
 
+describe('readiness in Flanks’ words', () => {
+  /** A connection made natively for the same client: its id is a credentials token like any other. */
+  async function created(username: string, settled: (c: Json) => boolean): Promise<string> {
+    const response = await ctx.call(token, {
+      method: 'POST',
+      url: '/v1/connections',
+      payload: {
+        institution_id: 'ins_sandbox_bank',
+        credentials: { username, password: 'pass_good' },
+        access_mode: 'recurrent',
+      },
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    const id = response.json().id as string;
+    await until(
+      async () => (await ctx.call(token, { url: `/v1/connections/${id}` })).json(),
+      settled,
+      `${username} to settle`,
+    );
+    return id;
+  }
+  const read = (path: string, body: Json) => flanks('POST', `/v0/bank/credentials/${path}`, { body });
+
+  test('while the first extraction waits for the end user: 202 PROCESSING, the status pending with an sca_token', async () => {
+    const id = await created('user_otp', (c) => c.status === 'challenge_required');
+    const pending = await read('account', { credentials_token: id });
+    assert.equal(pending.status, 202);
+    assert.equal(pending.json().error, 'PROCESSING');
+    assert.equal(pending.json().code, 20002);
+    const partial = await read('account', { credentials_token: id, ignore_data_error: true });
+    assert.equal(partial.status, 200);
+    assert.deepEqual(partial.json(), []);
+    const status = (await statusOf(id)).json();
+    assert.equal(status.pending, true);
+    assert.equal(status.blocked, false);
+    assert.equal(typeof status.sca_token, 'string');
+    assert.equal(status.created.product.account, false);
+  });
+
+  test('a product that failed: 409 INCOMPLETE, errored in the status; the others are served', async () => {
+    const id = await created('user_partial', (c) => c.refresh === null && c.status === 'ok');
+    const cards = await read('card', { credentials_token: id });
+    assert.equal(cards.status, 409);
+    assert.equal(cards.json().error, 'INCOMPLETE');
+    assert.equal(cards.json().code, 20001);
+    assert.equal((await read('card', { credentials_token: id, ignore_data_error: true })).status, 200);
+    assert.equal((await read('account', { credentials_token: id })).status, 200);
+    const status = (await statusOf(id)).json();
+    assert.equal(status.pending, false);
+    assert.equal(status.created.product.card, true);
+    assert.equal(status.errored.product.card, true);
+    assert.equal(status.errored.product.account, false);
+  });
+
+  test('a first login that failed: 409 CREDENTIALS_ERROR, never an empty list; blocked with a reset_token', async () => {
+    const id = await created('user_locked', (c) => c.status === 'locked' && c.refresh === null);
+    const accounts = await read('account', { credentials_token: id });
+    assert.equal(accounts.status, 409);
+    assert.equal(accounts.json().error, 'CREDENTIALS_ERROR');
+    assert.equal(accounts.json().code, 50002);
+    const status = (await statusOf(id)).json();
+    assert.equal(status.blocked, true);
+    assert.equal(typeof status.reset_token, 'string');
+    assert.equal(status.sca_token, null, 'a locked login needs a reset, not an SCA');
+  });
+
+  test('the token endpoint also takes a form body and HTTP Basic, as the native one does', async () => {
+    const form = await ctx.app.inject({
+      method: 'POST',
+      url: '/compat/flanks/v0/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `grant_type=client_credentials&client_id=${client.id}&client_secret=${client.secret}`,
+    });
+    assert.equal(form.statusCode, 200, form.body);
+    const basic = await ctx.app.inject({
+      method: 'POST',
+      url: '/compat/flanks/v0/token',
+      headers: { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+      payload: { grant_type: 'client_credentials' },
+    });
+    assert.equal(basic.statusCode, 200, basic.body);
+    assert.equal(basic.json().token_type, 'Bearer');
+  });
+});
+
 describe('another company and bad input', () => {
   const dataPaths = [
     'status',

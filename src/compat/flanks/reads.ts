@@ -64,11 +64,15 @@ export async function recordPages(
   read: RecordRead,
 ): Promise<AsyncGenerator<NativeRecord[]>> {
   const offset = read.offset ?? 0;
+  // Flanks' page p of size s is the native page p of size s when s fits a native page; any other
+  // window is read in native pages of the largest size and cut.
+  const aligned = read.limit !== undefined && read.limit <= NATIVE_PAGE && offset % read.limit === 0;
+  const pageSize = aligned ? read.limit! : NATIVE_PAGE;
   const base: ProductListQuery = {
     connection_id: connection.id,
     count: false,
     allow_partial: read.allowPartial,
-    page_size: NATIVE_PAGE,
+    page_size: pageSize,
     ...read.parent,
   };
   const fetch = async (paging: { cursor?: string; page?: number }, allowPartial: boolean) => {
@@ -84,14 +88,13 @@ export async function recordPages(
       : await listProduct(engine.db, product, connection.client_id, query, settled);
     return JSON.parse(text) as NativePage;
   };
-  // Flanks pages by number; the native page that holds the first record wanted is read by number,
-  // the rest follow by cursor.
-  let page = await fetch({ page: Math.floor(offset / NATIVE_PAGE) + 1 }, read.allowPartial);
-  let skip = offset % NATIVE_PAGE;
+  // The native page that holds the first record wanted is read by number, the rest follow by cursor.
+  let page = await fetch({ page: Math.floor(offset / pageSize) + 1 }, read.allowPartial);
+  let skip = offset % pageSize;
   let left = read.limit ?? Number.POSITIVE_INFINITY;
   return (async function* () {
     for (;;) {
-      const records = page.data.slice(skip, skip + Math.min(left, NATIVE_PAGE));
+      const records = page.data.slice(skip, skip + Math.min(left, pageSize));
       skip = 0;
       left -= records.length;
       if (records.length > 0) yield records;
