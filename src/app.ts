@@ -15,14 +15,14 @@ import { institutionRoutes } from './api/institutions/institutions.routes.ts';
 import { tokenRoutes } from './api/oauth/token.routes.ts';
 import { systemRoutes } from './api/system/system.routes.ts';
 import { webhookRoutes } from './api/webhooks/webhooks.routes.ts';
-import { facadePrefix, registerFacades, selectFacades } from './compat/index.ts';
+import { facadePrefix, frameworkErrorsFor, registerFacades, selectFacades } from './compat/index.ts';
 import type { Facade } from './compat/shared/facade.ts';
 import { connectPageRoutes } from './connect/page.routes.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import { allScopes, scopeDescriptions } from './domain/scopes.ts';
 import { registerAuth } from './http/auth.ts';
 import { AuthFailures } from './http/auth-failures.ts';
-import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts';
+import { clientErrorHandler, registerErrorHandling } from './http/error-handler.ts';
 import { registerJweBodies } from './http/jwe.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerRequestGuards, withBoundedYears } from './http/request-guards.ts';
@@ -58,6 +58,7 @@ export interface AppDeps {
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const facades: Facade[] = selectFacades(deps.compat ?? 'all');
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // A caller's own X-Request-Id is kept (when it is safe to log) so logs can be joined across systems.
@@ -72,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Ids are at most 64 characters: a longer path part is still answered by the route's own
     // schema (400 with a pointer) up to this length, and 414 URI_TOO_LONG beyond it.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: frameworkErrorsFor(facades),
     clientErrorHandler,
     trustProxy: deps.trustProxy ?? false,
   });
@@ -156,7 +157,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(importRoutes, { engine: deps.engine });
 
   // The vendor facades, each under /compat/<vendor> with its own envelope and document.
-  const facades: Facade[] = selectFacades(deps.compat ?? 'all');
   await registerFacades(app, facades, {
     engine: deps.engine,
     keys: deps.keys,

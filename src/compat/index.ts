@@ -1,8 +1,10 @@
 // The vendor facades: each is one folder under src/compat/ and one line in `facades` below. A
 // facade is a Fastify plugin mounted at /compat/<vendor> (the vendor's own paths follow the
 // prefix byte for byte); TESORO_COMPAT chooses which are served (`all`, `none` or a list).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { frameworkAppError, frameworkErrorHandler } from '../http/error-handler.ts';
 import { flanksFacade } from './flanks/index.ts';
+import { sendVendorError } from './shared/errors.ts';
 import type { Facade, FacadeDeps } from './shared/facade.ts';
 
 export const facades: readonly Facade[] = [flanksFacade];
@@ -27,6 +29,19 @@ export function selectFacades(setting: string): Facade[] {
 }
 
 export const facadePrefix = (facade: Facade) => `/compat/${facade.name}`;
+
+/**
+ * Fastify's `frameworkErrors` (the router refuses a URL before any route runs): under a facade's
+ * prefix, in that facade's envelope; elsewhere, problem+json.
+ */
+export function frameworkErrorsFor(selected: readonly Facade[]) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const facade = selected.find((f) => request.url.startsWith(`${facadePrefix(f)}/`));
+    if (!facade) return frameworkErrorHandler(error, request, reply);
+    reply.header('x-request-id', request.id);
+    return sendVendorError(reply, request, frameworkAppError(error), facade.renderError);
+  };
+}
 
 export async function registerFacades(
   app: FastifyInstance,

@@ -115,14 +115,17 @@ export function toAppError(error: unknown): { appError: AppError; unexpected: bo
  * that does not decode, a path parameter over `maxParamLength`). Answered like any other error.
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const appError =
-    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? new AppError('URI_TOO_LONG', 'A part of the path is longer than any id.')
-      : error.code === 'FST_ERR_BAD_URL'
-        ? new AppError('MALFORMED_REQUEST', 'The URL is not validly percent-encoded.')
-        : toAppError(error).appError;
   reply.header('x-request-id', request.id);
-  return sendProblem(reply, request, appError);
+  return sendProblem(reply, request, frameworkAppError(error));
+}
+
+/** The router's refusal as an AppError (a facade renders it in its own envelope). */
+export function frameworkAppError(error: FastifyError): AppError {
+  return error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new AppError('URI_TOO_LONG', 'A part of the path is longer than any id.')
+    : error.code === 'FST_ERR_BAD_URL'
+      ? new AppError('MALFORMED_REQUEST', 'The URL is not validly percent-encoded.')
+      : toAppError(error).appError;
 }
 
 /**

@@ -654,6 +654,17 @@ describe('another company and bad input', () => {
     assert.equal(status.transaction_token, null);
   });
 
+  test('fields Flanks clients send and Tesoro does not use are accepted; the webhook field is said to be ignored', async () => {
+    const response = await flanks('POST', '/v0/bank/credentials/account', {
+      body: { credentials_token: ct2, webhook: { url: 'https://example.com/hook' }, client_reference: 'x-1' },
+    });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.headers['tesoro-ignored'], 'webhook');
+    const plain = await flanks('POST', '/v0/bank/credentials/account', { body: { credentials_token: ct2 } });
+    assert.equal(plain.headers['tesoro-ignored'], undefined);
+    assert.deepEqual(response.json(), plain.json());
+  });
+
   test('missing, unknown and mistyped credentials tokens', async () => {
     const missing = await flanks('POST', '/v0/bank/credentials/account', { body: {} });
     assert.equal(missing.status, 400);
@@ -713,6 +724,12 @@ describe('another company and bad input', () => {
     assert.equal(wrongMethod.status, 405);
     assert.deepEqual(wrongMethod.json(), { error: 'Method not allowed' });
     assert.match(String(wrongMethod.headers['content-type']), /^application\/json/);
+    // Refused by the router before any route runs: still Flanks' envelope under its prefix.
+    const badUrl = await flanks('POST', '/v0/bank/credentials/%zz', { body: {} });
+    assert.equal(badUrl.status, 400);
+    assert.deepEqual(badUrl.json(), { error: 'Invalid request' });
+    const nativeBadUrl = await ctx.app.inject({ url: '/v1/accounts/%zz' });
+    assert.equal(nativeBadUrl.json().code, 'MALFORMED_REQUEST');
   });
 
   test('links of another company cannot be read, changed or visited as theirs', async () => {

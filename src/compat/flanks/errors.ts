@@ -40,8 +40,10 @@ export function renderFlanksError(error: AppError): VendorError {
     case 'MALFORMED_BODY':
     case 'JWE_INVALID':
     case 'UNSUPPORTED_MEDIA_TYPE':
-    case 'MALFORMED_REQUEST':
       return answer(400, { error: 'Invalid body' });
+    case 'MALFORMED_REQUEST':
+    case 'URI_TOO_LONG':
+      return answer(error.status, { error: 'Invalid request' });
     case 'PAYLOAD_TOO_LARGE':
       return answer(413, { error: 'Invalid body' });
     case 'AUTH_TOKEN_MISSING':

@@ -30,4 +30,9 @@ const plugin: FastifyPluginAsync<FacadeDeps> = async (app, options) => {
   await app.register(linkRoutes, deps);
 };
 
-export const flanksFacade: Facade = { name: 'flanks', title: 'Flanks', plugin };
+export const flanksFacade: Facade = {
+  name: 'flanks',
+  title: 'Flanks',
+  plugin,
+  renderError: renderFlanksError,
+};

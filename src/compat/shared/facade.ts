@@ -5,6 +5,7 @@ import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import type { AuthFailures } from '../../http/auth-failures.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import type { KeyStore } from '../../services/keys.ts';
+import type { RenderError } from './errors.ts';
 
 /** What every facade receives: the services' dependencies and the HTTP layer's shared pieces. */
 export interface FacadeDeps {
@@ -22,4 +23,6 @@ export interface Facade {
   /** The vendor's name as its customers write it (documents, the /docs page). */
   title: string;
   plugin: FastifyPluginAsync<FacadeDeps>;
+  /** Native errors in the vendor's envelope: the plugin's own handlers, and the router's refusals. */
+  renderError: RenderError;
 }
