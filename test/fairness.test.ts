@@ -318,7 +318,9 @@ describe('one run per refresh', () => {
 
 describe('a long extraction gives way', () => {
   test('a new connection started while a large extraction runs finishes first; the large one gave way', async () => {
-    const big = await createConnection(ctx, token, good('user_good_60000'));
+    // The new connection stores a few batches (it stays young while the large one runs statements,
+    // even on a loaded machine); the large one is twenty times its size.
+    const big = await createConnection(ctx, token, good('user_good_100000'));
     const bigRefresh = big.refresh!.id;
     await until(
       'a stored batch of the large extraction',
@@ -330,13 +332,13 @@ describe('a long extraction gives way', () => {
       const startedAt = (await refreshRow(bigRefresh)).started_at;
       return startedAt !== null && Date.now() - startedAt.getTime() > YOUNG_MS + 100;
     });
-    const small = await createConnection(ctx, token, good('user_good'));
+    const small = await createConnection(ctx, token, good('user_good_5000'));
     const done = await waitForConnection(ctx, token, small.id, (c) => c.refresh === null, 120_000);
     assert.equal(done.status, 'ok');
     assert.equal((await refreshRow(bigRefresh)).status, 'running');
     const bigDone = await waitForConnection(ctx, token, big.id, (c) => c.refresh === null, 150_000);
     assert.equal(bigDone.status, 'ok');
-    assert.equal(bigDone.product_status.transactions?.count, 60_000);
+    assert.equal(bigDone.product_status.transactions?.count, 100_000);
     const gaveWay = ctx.logs.find(
       (line) => line.msg === 'gave way to younger refreshes' && line.refresh === bigRefresh,
     );
