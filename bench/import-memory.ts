@@ -29,12 +29,12 @@
 // node_modules linked and this file copied in); its commands run the same way, alternating with
 // this tree's, into one table.
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { outputOf } from '../test/helpers/processes.ts';
 import { machine } from './measure.ts';
 import {
   benchEngines,
@@ -217,15 +217,7 @@ async function cliImport(tree: Tree, env: Record<string, string>, file: string, 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const rss = fileSampler(child.pid!, file);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const { code, stdout, stderr } = await outputOf(child);
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`tesoro import exited ${code}:\n${stderr}\n${stdout.slice(0, 2000)}`);
   const { startMb, peakMb } = rss.stop();

@@ -5,11 +5,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { freePort } from '../test/helpers/processes.ts';
 
 /** `--name value` from the command line. */
 export function option(name: string, fallback: string | undefined): string | undefined {
@@ -52,15 +52,8 @@ export async function serverVersion(url: string): Promise<string> {
   }
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+// A port nobody listens on: the same as the tests' servers take.
+export { freePort };
 
 /** The environment of a child Tesoro process: nothing of the bench's own but PATH and HOME. */
 export const childEnv = (env: Record<string, string>) => ({

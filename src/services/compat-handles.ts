@@ -101,7 +101,7 @@ export async function findHandle<T extends Record<string, unknown>>(
   text: string,
   clientId?: string,
 ): Promise<Handle<T> | undefined> {
-  const row = await findHandleRow(deps.db, { clientId, kind, hash: hashOf(text) }, deps.now());
+  const row = await findHandleRow(deps.db, { clientId, kind, hash: hashOf(text), now: deps.now() });
   return row && toHandle<T>(deps, row, text);
 }
 
@@ -112,18 +112,19 @@ export async function consumeHandle<T extends Record<string, unknown>>(
   text: string,
   clientId?: string,
 ): Promise<Handle<T> | undefined> {
-  const row = await takeHandleRow(deps.db, { clientId, kind, hash: hashOf(text) }, deps.now());
+  const row = await takeHandleRow(deps.db, { clientId, kind, hash: hashOf(text), now: deps.now() });
   return row && toHandle<T>(deps, row, text);
 }
 
-/** A client's live handles of one kind, of one connection when given, oldest first. */
+/** A client's live handles of one kind, of these connections when given, oldest first. */
 export async function listHandles<T extends Record<string, unknown>>(
   deps: Deps,
   clientId: string,
   kind: string,
-  connectionId?: string,
+  connectionIds?: readonly string[],
 ): Promise<Array<Handle<T>>> {
-  const rows = await handleRowsOf(deps.db, { clientId, kind, connectionId }, deps.now());
+  if (connectionIds?.length === 0) return [];
+  const rows = await handleRowsOf(deps.db, { clientId, kind, connectionIds, now: deps.now() });
   return rows.map((row) => toHandle<T>(deps, row));
 }
 
@@ -140,7 +141,7 @@ export async function deleteHandles(
   return deleteHandleRows(deps.db, {
     clientId: scope.clientId,
     kind: scope.kind,
-    connectionId: scope.connectionId,
+    connectionIds: scope.connectionId === undefined ? undefined : [scope.connectionId],
     hash: scope.text === undefined ? undefined : hashOf(scope.text),
   });
 }

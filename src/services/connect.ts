@@ -12,6 +12,7 @@ import type { Product } from '../domain/products.ts';
 import { open, seal } from '../security/envelope.ts';
 import { findClientName, findRedirectUris, setRedirectUriList } from '../store/clients.ts';
 import {
+  countUnusedCodes,
   endOpenSession,
   findOpenSessionOfConnection,
   findSession,
@@ -20,6 +21,7 @@ import {
   redirectUrisOfSession,
   sessionExtra,
   setSessionConnection,
+  type UnusedCodeFilter,
   unusedCodes,
   useCode,
 } from '../store/connect-sessions.ts';
@@ -395,7 +397,7 @@ export async function exchangeCode(deps: Pick<ServiceDeps, 'db' | 'now'>, client
 export async function listUnusedCodes(
   deps: Pick<ServiceDeps, 'db' | 'keyring' | 'now'>,
   clientId: string,
-  filter: { sessionId?: string | undefined; extra?: { key: string; value: string } | undefined } = {},
+  filter: UnusedCodeFilter = {},
 ) {
   const rows = await unusedCodes(deps.db, clientId, filter, deps.now());
   return {
@@ -407,4 +409,13 @@ export async function listUnusedCodes(
       expires_at: row.expires_at.toISOString(),
     })),
   };
+}
+
+/** How many codes are waiting to be exchanged (no code is opened to count them). */
+export async function countOfUnusedCodes(
+  deps: Pick<ServiceDeps, 'db' | 'now'>,
+  clientId: string,
+  filter: UnusedCodeFilter,
+): Promise<number> {
+  return countUnusedCodes(deps.db, clientId, filter, deps.now());
 }

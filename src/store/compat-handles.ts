@@ -7,71 +7,55 @@ export async function insertHandle(db: Db, row: Insertable<CompatHandlesTable>):
   await db.insertInto('compat_handles').values(row).execute();
 }
 
-const live = (now: Date) => (eb: ExpressionBuilder<Schema, 'compat_handles'>) =>
-  eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]);
+/** Which handles a statement is about; `now` (when given) leaves out the expired ones. */
+interface HandleScope {
+  kind: string;
+  clientId?: string | undefined;
+  hash?: string | undefined;
+  connectionIds?: readonly string[] | undefined;
+  now?: Date | undefined;
+}
+
+/** The scope as one condition, for a select, an update or a delete alike. */
+const inScope = (scope: HandleScope) => (eb: ExpressionBuilder<Schema, 'compat_handles'>) =>
+  eb.and([
+    eb('kind', '=', scope.kind),
+    ...(scope.clientId !== undefined ? [eb('client_id', '=', scope.clientId)] : []),
+    ...(scope.hash !== undefined ? [eb('handle_hash', '=', scope.hash)] : []),
+    ...(scope.connectionIds !== undefined ? [eb('connection_id', 'in', scope.connectionIds)] : []),
+    ...(scope.now !== undefined
+      ? [eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', scope.now)])]
+      : []),
+  ]);
 
 /** The live handle with this hash and kind, of this client when one is given. */
-export async function findHandleRow(
-  db: Db,
-  scope: { clientId?: string | undefined; kind: string; hash: string },
-  now: Date,
-) {
-  let query = db
-    .selectFrom('compat_handles')
-    .selectAll()
-    .where('handle_hash', '=', scope.hash)
-    .where('kind', '=', scope.kind)
-    .where(live(now));
-  if (scope.clientId !== undefined) query = query.where('client_id', '=', scope.clientId);
-  return query.executeTakeFirst();
+export async function findHandleRow(db: Db, scope: HandleScope & { hash: string; now: Date }) {
+  return db.selectFrom('compat_handles').selectAll().where(inScope(scope)).executeTakeFirst();
 }
 
 /** Deletes the live handle and returns it: of concurrent uses only one gets it. */
-export async function takeHandleRow(
-  db: Db,
-  scope: { clientId?: string | undefined; kind: string; hash: string },
-  now: Date,
-) {
-  let query = db
-    .deleteFrom('compat_handles')
-    .where('handle_hash', '=', scope.hash)
-    .where('kind', '=', scope.kind)
-    .where(live(now));
-  if (scope.clientId !== undefined) query = query.where('client_id', '=', scope.clientId);
-  return query.returningAll().executeTakeFirst();
+export async function takeHandleRow(db: Db, scope: HandleScope & { hash: string; now: Date }) {
+  return db.deleteFrom('compat_handles').where(inScope(scope)).returningAll().executeTakeFirst();
 }
 
-/** A client's live handles of one kind (of one connection when given), oldest first. */
-export async function handleRowsOf(
-  db: Db,
-  scope: { clientId: string; kind: string; connectionId?: string | undefined },
-  now: Date,
-) {
-  let query = db
+/** A client's live handles of one kind (of these connections when given), oldest first. */
+export async function handleRowsOf(db: Db, scope: HandleScope & { clientId: string; now: Date }) {
+  return db
     .selectFrom('compat_handles')
     .selectAll()
-    .where('client_id', '=', scope.clientId)
-    .where('kind', '=', scope.kind)
-    .where(live(now));
-  if (scope.connectionId !== undefined) query = query.where('connection_id', '=', scope.connectionId);
-  return query.orderBy('created_at').orderBy('handle_hash').execute();
+    .where(inScope(scope))
+    .orderBy('created_at')
+    .orderBy('handle_hash')
+    .execute();
 }
 
 export async function updateHandleData(db: Db, hash: string, data: string): Promise<void> {
   await db.updateTable('compat_handles').set({ data }).where('handle_hash', '=', hash).execute();
 }
 
-export async function deleteHandleRows(
-  db: Db,
-  scope: { clientId: string; kind: string; connectionId?: string | undefined; hash?: string | undefined },
-): Promise<number> {
-  let query = db
-    .deleteFrom('compat_handles')
-    .where('client_id', '=', scope.clientId)
-    .where('kind', '=', scope.kind);
-  if (scope.connectionId !== undefined) query = query.where('connection_id', '=', scope.connectionId);
-  if (scope.hash !== undefined) query = query.where('handle_hash', '=', scope.hash);
-  const result = await query.executeTakeFirst();
+/** Deletes a client's handles of one kind in the scope, expired or not. */
+export async function deleteHandleRows(db: Db, scope: HandleScope & { clientId: string }): Promise<number> {
+  const result = await db.deleteFrom('compat_handles').where(inScope(scope)).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -85,25 +85,38 @@ export async function sessionExtra(db: Db, sessionId: string) {
   return row.extra ?? null;
 }
 
-/**
- * A client's codes not exchanged yet (newest first, at most 100) with their session's `extra`: of
- * one session, and/or of the sessions whose `extra` holds `key` = `value`, when given.
- */
-export async function unusedCodes(
-  db: Db,
-  clientId: string,
-  filter: { sessionId?: string | undefined; extra?: { key: string; value: string } | undefined },
-  now: Date,
-) {
+/** Which unused codes: of one session, and/or of the sessions whose `extra` holds `key` = `value`. */
+export interface UnusedCodeFilter {
+  sessionId?: string | undefined;
+  extra?: { key: string; value: string } | undefined;
+}
+
+function unusedCodesQuery(db: Db, clientId: string, filter: UnusedCodeFilter, now: Date) {
   let query = db
     .selectFrom('connect_codes as c')
     .innerJoin('connect_sessions as s', 's.id', 'c.session_id')
-    .select(['c.code_sealed', 'c.session_id', 'c.connection_id', 'c.expires_at', 'c.created_at', 's.extra'])
     .where('c.client_id', '=', clientId)
     .where('c.used_at', 'is', null)
     .where('c.expires_at', '>', now);
   if (filter.sessionId) query = query.where('c.session_id', '=', filter.sessionId);
   if (filter.extra)
     query = query.where(sql<string>`s.extra ->> ${filter.extra.key}`, '=', filter.extra.value);
-  return query.orderBy('c.created_at', 'desc').limit(100).execute();
+  return query;
+}
+
+/** A client's codes not exchanged yet (newest first, at most 100) with their session's `extra`. */
+export async function unusedCodes(db: Db, clientId: string, filter: UnusedCodeFilter, now: Date) {
+  return unusedCodesQuery(db, clientId, filter, now)
+    .select(['c.code_sealed', 'c.session_id', 'c.connection_id', 'c.expires_at', 'c.created_at', 's.extra'])
+    .orderBy('c.created_at', 'desc')
+    .limit(100)
+    .execute();
+}
+
+/** How many codes are not exchanged yet. */
+export async function countUnusedCodes(db: Db, clientId: string, filter: UnusedCodeFilter, now: Date) {
+  const row = await unusedCodesQuery(db, clientId, filter, now)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

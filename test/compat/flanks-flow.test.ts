@@ -565,6 +565,23 @@ describe('readiness in Flanks’ words', () => {
     assert.equal(status.blocked, false);
     assert.equal(typeof status.sca_token, 'string');
     assert.equal(status.created.product.account, false);
+    // Forced while the bank already asked for it, the same token stays after the challenge passes.
+    const forced = await flanks('PUT', '/v0/bank/credentials/status', {
+      body: { credentials_token: id, force: 'sca' },
+    });
+    assert.equal(forced.json().sca_token, status.sca_token);
+    const answered = await ctx.call(token, {
+      method: 'POST',
+      url: `/v1/connections/${id}/challenge`,
+      payload: { answers: { code: '123456' } },
+    });
+    assert.ok([200, 202].includes(answered.statusCode), answered.body);
+    await until(
+      async () => (await ctx.call(token, { url: `/v1/connections/${id}` })).json(),
+      (c) => c.status !== 'challenge_required',
+      'the challenge to pass',
+    );
+    assert.equal((await statusOf(id)).json().sca_token, status.sca_token);
   });
 
   test('a product that failed: 409 INCOMPLETE, errored in the status; the others are served', async () => {

@@ -32,7 +32,7 @@ import {
   TokenRequest,
   TokenResponse,
 } from './schemas.ts';
-import { statusTokens, tokenOf } from './tokens.ts';
+import { statusTokens, statusTokensOf, tokenOf } from './tokens.ts';
 
 /** Connections per page of POST /v0/bank/credentials/list. */
 export const LIST_PAGE_SIZE = 100;
@@ -177,26 +177,28 @@ export const credentialsRoutes: FastifyPluginAsync<FacadeDeps> = async (app, dep
     async (request, reply) => {
       const clientId = clientOf(request);
       const page = (request.body as { page?: number } | undefined)?.page ?? 1;
-      // Native lists are keyset-paged: walk to the page asked for.
-      let result = await listConnections(engine.db, clientId, { page_size: LIST_PAGE_SIZE, count: true });
+      // Native lists are keyset-paged: walk to the page asked for (the total is counted once).
+      const first = await listConnections(engine.db, clientId, { page_size: LIST_PAGE_SIZE, count: true });
+      let result = first;
       for (let n = 1; n < page && result.next_cursor; n++)
         result = await listConnections(engine.db, clientId, {
           page_size: LIST_PAGE_SIZE,
           cursor: result.next_cursor,
-          count: true,
+          count: false,
         });
-      const total = result.total ?? 0;
-      const pages = Math.max(1, Math.ceil(total / LIST_PAGE_SIZE));
-      const rows = page > pages ? [] : result.data;
-      const items = [];
-      for (const view of rows) {
-        items.push({
-          credentials_token: view.id,
-          external_id: view.external_id,
-          bank: entityOf(view.institution_id),
-          status: toFlanksStatus(view, await statusTokens(engine, { ...view, client_id: clientId })),
-        });
-      }
+      const pages = Math.max(1, Math.ceil((first.total ?? 0) / LIST_PAGE_SIZE));
+      const views = page > pages ? [] : result.data;
+      const tokens = await statusTokensOf(
+        engine,
+        clientId,
+        views.map((view) => ({ ...view, client_id: clientId })),
+      );
+      const items = views.map((view, index) => ({
+        credentials_token: view.id,
+        external_id: view.external_id,
+        bank: entityOf(view.institution_id),
+        status: toFlanksStatus(view, tokens[index]!),
+      }));
       return sendJson(reply, { items, page, pages });
     },
   );

@@ -19,6 +19,7 @@ import {
 } from '../../services/compat-handles.ts';
 import {
   CODE_TTL_MS,
+  countOfUnusedCodes,
   createSession,
   exchangeCode,
   getRedirectUris,
@@ -119,10 +120,10 @@ export const linkRoutes: FastifyPluginAsync<FacadeDeps> = async (app, deps) => {
   }
 
   async function present(link: Handle<LinkData>) {
-    const codes = await listUnusedCodes(engine, link.clientId, {
+    const pending = await countOfUnusedCodes(engine, link.clientId, {
       extra: { key: LINK_EXTRA_KEY, value: link.text! },
     });
-    return { token: link.text!, ...link.data, pending_code_count: codes.data.length };
+    return { token: link.text!, ...link.data, pending_code_count: pending };
   }
 
   function checkedSettings(body: Record<string, unknown>, base: Partial<LinkData>): LinkData {

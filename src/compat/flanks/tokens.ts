@@ -3,7 +3,13 @@
 // `&reset_token=`); `transaction_token` marks a forced deeper extraction. A token is shown while
 // the native state asks for it (a challenge waiting, credentials that no longer log in) or after
 // the client forced it (PUT status), and is gone once the end user used it.
-import { createHandle, deleteHandles, type Handle, listHandles } from '../../services/compat-handles.ts';
+import {
+  createHandle,
+  deleteHandles,
+  type Handle,
+  listHandles,
+  setHandleData,
+} from '../../services/compat-handles.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 
 export const tokenKinds = {
@@ -42,20 +48,27 @@ interface TokenData extends Record<string, unknown> {
   forced: boolean;
 }
 
-/** The connection's token of this kind, creating one when `create`. */
+/**
+ * The connection's token of this kind, creating one when `create`. A forced one is kept until
+ * used, even when the native state had asked for it first.
+ */
 export async function tokenOf(
   engine: ServiceDeps,
   connection: TokenSubject,
   kind: TokenKind,
   create?: { forced: boolean },
 ): Promise<Handle<TokenData> | undefined> {
-  const [existing] = await listHandles<TokenData>(
-    engine,
-    connection.client_id,
-    tokenKinds[kind],
+  const [existing] = await listHandles<TokenData>(engine, connection.client_id, tokenKinds[kind], [
     connection.id,
-  );
-  if (existing || !create) return existing;
+  ]);
+  if (existing) {
+    if (create?.forced && !existing.data.forced) {
+      await setHandleData(engine, existing.text!, { forced: true });
+      return { ...existing, data: { forced: true } };
+    }
+    return existing;
+  }
+  if (!create) return undefined;
   return createHandle<TokenData>(engine, {
     clientId: connection.client_id,
     kind: tokenKinds[kind],
@@ -66,41 +79,78 @@ export async function tokenOf(
   });
 }
 
+type HeldTokens = Record<TokenKind, Map<string, Handle<TokenData>>>;
+
+/** The tokens of these connections, one read per kind (a page of the credentials list at once). */
+async function heldTokens(engine: ServiceDeps, clientId: string, connectionIds: readonly string[]) {
+  const held = {} as HeldTokens;
+  for (const kind of Object.keys(tokenKinds) as TokenKind[]) {
+    held[kind] = new Map();
+    for (const token of await listHandles<TokenData>(engine, clientId, tokenKinds[kind], connectionIds))
+      if (token.connectionId && !held[kind].has(token.connectionId))
+        held[kind].set(token.connectionId, token);
+  }
+  return held;
+}
+
 /** The tokens the status shows now: asked for by the native state or forced and not used yet. */
-export async function statusTokens(engine: ServiceDeps, connection: TokenSubject): Promise<StatusTokens> {
+async function tokensNow(
+  engine: ServiceDeps,
+  connection: TokenSubject,
+  held: HeldTokens,
+): Promise<StatusTokens> {
   const blocked = blockedStatuses.has(connection.status);
   // Credentials that no longer log in also need the end user, but for a reset, not an SCA.
   const needsSca = connection.status === 'challenge_required' || (connection.needs_user && !blocked);
-  const shown = async (kind: TokenKind, wanted: boolean) => {
-    const token = await tokenOf(engine, connection, kind, wanted ? { forced: false } : undefined);
-    if (!token) return null;
-    if (wanted || token.data.forced) return token.text;
-    // The state that asked for it has passed: it is no longer needed.
-    await deleteHandles(engine, {
+  const drop = (kind: TokenKind) =>
+    deleteHandles(engine, {
       clientId: connection.client_id,
       kind: tokenKinds[kind],
       connectionId: connection.id,
     });
+  const shown = async (kind: TokenKind, wanted: boolean) => {
+    const token =
+      held[kind].get(connection.id) ??
+      (wanted ? await tokenOf(engine, connection, kind, { forced: false }) : undefined);
+    if (!token) return null;
+    if (wanted || token.data.forced) return token.text;
+    // The state that asked for it has passed: it is no longer needed.
+    await drop(kind);
     return null;
   };
-  const transaction = await tokenOf(engine, connection, 'transaction');
+  const transaction = held.transaction.get(connection.id);
   // The deeper extraction it asked for has run once a refresh ended after it was asked.
   const transactionDone =
     transaction !== undefined &&
     connection.last_refresh_at !== null &&
     new Date(connection.last_refresh_at) > transaction.createdAt &&
     connection.status === 'ok';
-  if (transactionDone)
-    await deleteHandles(engine, {
-      clientId: connection.client_id,
-      kind: tokenKinds.transaction,
-      connectionId: connection.id,
-    });
+  if (transactionDone) await drop('transaction');
   return {
     sca_token: await shown('sca', needsSca),
     reset_token: await shown('reset', blocked),
     transaction_token: transaction && !transactionDone ? transaction.text : null,
   };
+}
+
+/** The status tokens of each of a client's connections, in order. */
+export async function statusTokensOf(
+  engine: ServiceDeps,
+  clientId: string,
+  connections: readonly TokenSubject[],
+): Promise<StatusTokens[]> {
+  const held = await heldTokens(
+    engine,
+    clientId,
+    connections.map((c) => c.id),
+  );
+  const tokens: StatusTokens[] = [];
+  for (const connection of connections) tokens.push(await tokensNow(engine, connection, held));
+  return tokens;
+}
+
+export async function statusTokens(engine: ServiceDeps, connection: TokenSubject): Promise<StatusTokens> {
+  return (await statusTokensOf(engine, connection.client_id, [connection]))[0]!;
 }
 
 /** The end user went through the link with this token: it has done its work. */
