@@ -178,6 +178,7 @@ async function main() {
         now: () => new Date(),
         ingest: ingestOptionsFor(database),
         webhookPolicy: { allowPrivate: true },
+        webhookFormats: new Map(),
         publicUrl: 'http://localhost',
       },
       database,

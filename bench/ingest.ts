@@ -174,6 +174,7 @@ async function connectionToOk(engine: Engine): Promise<EndToEnd> {
     now: () => new Date(),
     ingest: ingestOptionsFor(engine.database),
     webhookPolicy: { allowPrivate: true },
+    webhookFormats: new Map(),
     publicUrl: 'http://localhost',
   };
   const dispatcher = await startWorkers(boss, engine.database, logger, engineDeps);

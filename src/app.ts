@@ -53,6 +53,8 @@ export interface AppDeps {
   trustProxy?: boolean | string | ((address: string, hop: number) => boolean);
   /** The vendor facades to serve (TESORO_COMPAT: `all`, `none` or a list); default all. */
   compat?: string;
+  /** The environment, for the facades' own settings; default none set. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -163,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registry: deps.registry,
     publicUrl: deps.publicUrl,
     failures,
+    env: deps.env ?? {},
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

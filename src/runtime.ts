@@ -1,6 +1,7 @@
 // What every command needs before it can do anything: the database (migrated), the master
 // keyring, the server's keys and the connector registry. serve, worker and the CLI share it.
 import type { PgBoss } from 'pg-boss';
+import { selectFacades, webhookFormatsOf } from './compat/index.ts';
 import type { Config } from './config.ts';
 import { type ConnectorRegistry, createRegistry } from './connectors/registry.ts';
 import { jobSender } from './jobs/sender.ts';
@@ -72,6 +73,8 @@ export function engineDeps(runtime: Runtime, boss: PgBoss): ServiceDeps {
     now: () => new Date(),
     ingest: ingestOptionsFor(runtime.database),
     webhookPolicy: { allowPrivate: runtime.config.allowPrivateWebhooks },
+    // The formats of the facades this server serves: a worker renders what the API accepted.
+    webhookFormats: webhookFormatsOf(selectFacades(runtime.config.compat)),
     publicUrl: runtime.config.publicUrl,
   };
 }

@@ -60,9 +60,12 @@ test('the broker has a select field with options; the OTP bank is always_manual_
 
 test('filters by product, country and text (accents and case ignored)', async () => {
   const mifid = (await list('?product=mifid')).json().data.map((i: { id: string }) => i.id);
-  // The broker, and TestBank, which offers every product (Flanks test values).
-  assert.deepEqual(mifid, ['ins_sandbox_broker', 'ins_sandbox_testbank']);
-  assert.equal((await list('?country=es')).json().data.length, defaultRegistry().institutions().length);
+  // The broker, FlinksInvestment (its products, Flinks test users) and TestBank, which offers every
+  // product (Flanks test values); sorted by name.
+  assert.deepEqual(mifid, ['ins_sandbox_flinks_investment', 'ins_sandbox_broker', 'ins_sandbox_testbank']);
+  // Every institution but the two Canadian ones (FlinksCapital, FlinksInvestment).
+  assert.equal((await list('?country=es')).json().data.length, defaultRegistry().institutions().length - 2);
+  assert.equal((await list('?country=CA')).json().data.length, 2);
   assert.equal((await list('?country=FR')).json().data.length, 0);
   const found = (await list('?q=INESTABLE')).json().data.map((i: { id: string }) => i.id);
   assert.deepEqual(found, ['ins_sandbox_flaky_bank']);

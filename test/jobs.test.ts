@@ -32,6 +32,7 @@ before(async () => {
     now: () => new Date(),
     ingest: ingestOptionsFor(database),
     webhookPolicy: { allowPrivate: true },
+    webhookFormats: new Map(),
     publicUrl: 'http://tesoro.test',
   });
 });

@@ -25,6 +25,7 @@ export async function serve(runtime: Runtime): Promise<void> {
     publicUrl: config.publicUrl,
     rateLimitPerMinute: config.rateLimitPerMinute,
     compat: config.compat,
+    env: config.env,
     authFailuresPerMinute: config.authFailuresPerMinute,
     trustProxy: config.trustProxy,
   });

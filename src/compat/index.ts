@@ -3,11 +3,13 @@
 // prefix byte for byte); TESORO_COMPAT chooses which are served (`all`, `none` or a list).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { frameworkAppError, frameworkErrorHandler } from '../http/error-handler.ts';
+import { NATIVE_FORMAT, type WebhookFormats } from '../webhooks/formats.ts';
 import { flanksFacade } from './flanks/index.ts';
+import { flinksFacade } from './flinks/index.ts';
 import { sendVendorError } from './shared/errors.ts';
 import type { Facade, FacadeDeps } from './shared/facade.ts';
 
-export const facades: readonly Facade[] = [flanksFacade];
+export const facades: readonly Facade[] = [flanksFacade, flinksFacade];
 
 export const facadeNames = facades.map((facade) => facade.name);
 
@@ -26,6 +28,22 @@ export function selectFacades(setting: string): Facade[] {
       `TESORO_COMPAT names unknown facades: ${unknown.join(', ')} (known: ${facadeNames.join(', ')})`,
     );
   return facades.filter((facade) => names.includes(facade.name));
+}
+
+/**
+ * The webhook payload formats of the selected facades, by name. Two formats of one name, or one
+ * named like the native format, could not be told apart by an endpoint: an error at start.
+ */
+export function webhookFormatsOf(selected: readonly Facade[]): WebhookFormats {
+  const formats = new Map<string, NonNullable<Facade['webhookFormat']>>();
+  for (const facade of selected) {
+    const format = facade.webhookFormat;
+    if (!format) continue;
+    if (format.name === NATIVE_FORMAT || formats.has(format.name))
+      throw new Error(`the webhook format ${format.name} of the ${facade.name} facade is already taken`);
+    formats.set(format.name, format);
+  }
+  return formats;
 }
 
 export const facadePrefix = (facade: Facade) => `/compat/${facade.name}`;

@@ -176,7 +176,15 @@ export async function startWorkers(
   let dispatcher: WebhookDispatcher | undefined;
   if (options.webhooks !== false) {
     dispatcher = new WebhookDispatcher(
-      { db: engine.db, keyring: engine.keyring, logger, now: engine.now, policy: engine.webhookPolicy },
+      {
+        db: engine.db,
+        keyring: engine.keyring,
+        logger,
+        now: engine.now,
+        policy: engine.webhookPolicy,
+        formats: engine.webhookFormats,
+        registry: engine.registry,
+      },
       database,
     );
     await dispatcher.start();

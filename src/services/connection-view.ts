@@ -106,6 +106,7 @@ function present(
     status: connection.status,
     status_detail: connection.status_detail,
     needs_user: connection.needs_user,
+    scheduled_refresh: connection.scheduled_refresh,
     product_status: productStatus,
     challenge:
       challenge && challenge.status === 'open'

@@ -368,6 +368,8 @@ export interface ConnectionSettingsPatch {
   access_mode?: 'single' | 'recurrent' | undefined;
   /** The whole new list of products. */
   products?: Product[] | undefined;
+  /** False pauses scheduled refreshes (nothing else changes); true resumes them. */
+  scheduled_refresh?: boolean | undefined;
   /** Queue a refresh once the change is made. */
   refresh?: boolean | undefined;
 }
@@ -382,6 +384,7 @@ function settingsAfter(connection: ConnectionRow, patch: ConnectionSettingsPatch
       accessMode === 'recurrent' ? (patch.refresh_interval ?? connection.refresh_interval ?? '24h') : null,
     products,
     history_days: patch.history_days ?? connection.history_days,
+    scheduled_refresh: patch.scheduled_refresh ?? connection.scheduled_refresh,
   };
 }
 
@@ -407,7 +410,7 @@ const sameList = (a: readonly string[], b: readonly string[]) =>
 
 /**
  * Changes how a connection is extracted: history_days, refresh_interval (recurrent only),
- * access_mode and products (each offered by the institution). Validated whole before anything is
+ * scheduled_refresh, access_mode and products (each offered by the institution). Validated whole before anything is
  * written, in one transaction with the connection's row locked. Answers the id of the refresh queued
  * (`refresh: true`, or a running one restarted), or null.
  *
@@ -420,6 +423,8 @@ const sameList = (a: readonly string[], b: readonly string[]) =>
  * - A refresh that is running read the old settings when it started: it is superseded by a fresh
  *   one (same trigger, same presence). A queued one, or one waiting for the end user, reads the new
  *   settings when it runs again.
+ * - scheduled_refresh false pauses the schedule and nothing else (credentials, status, data and a
+ *   refresh in flight stay); true resumes it.
  *
  * No event is recorded: events say what happened to the data or the status, and neither changes here.
  */
@@ -446,11 +451,13 @@ export async function updateConnectionSettings(
       );
     }
     if (patch.refresh) assertRefreshable(connection);
-    const changed =
+    // What a running refresh read when it started; pausing the schedule is not among it.
+    const extractionChanged =
       settings.access_mode !== connection.access_mode ||
       settings.refresh_interval !== connection.refresh_interval ||
       settings.history_days !== connection.history_days ||
       !sameList(settings.products, connection.products);
+    const changed = extractionChanged || settings.scheduled_refresh !== connection.scheduled_refresh;
     const active = await findActiveRefresh(trx, id);
     if (changed) {
       const now = deps.now();
@@ -466,7 +473,7 @@ export async function updateConnectionSettings(
         values.session_sealed = null;
       }
       await updateConnection(trx, id, values);
-      if (active?.status === 'running') {
+      if (active?.status === 'running' && extractionChanged) {
         await abandonActiveRefreshes(trx, id, 'superseded', 'The connection settings changed.', now);
         const present = active.user_present ? { userPresent: active.user_present } : {};
         return queueRefresh(deps, trx, connection, active.trigger, present);

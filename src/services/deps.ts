@@ -7,6 +7,7 @@ import type { MasterKeyring } from '../security/envelope.ts';
 import type { IngestOptions } from '../store/records.ts';
 import type { Schema } from '../store/schema.ts';
 import type { AddressPolicy } from '../webhooks/address-guard.ts';
+import type { WebhookFormats } from '../webhooks/formats.ts';
 
 export interface ServiceDeps {
   db: Kysely<Schema>;
@@ -19,6 +20,11 @@ export interface ServiceDeps {
   ingest: IngestOptions;
   /** Which webhook URLs may be registered and connected to (webhooks/address-guard.ts). */
   webhookPolicy: AddressPolicy;
+  /**
+   * The non-native webhook payload formats this process serves (those of the facades TESORO_COMPAT
+   * turns on): what an endpoint may register with, and what the dispatcher renders bodies with.
+   */
+  webhookFormats: WebhookFormats;
   /** The base URL the end user's browser reaches this server at (redirect consents come back to it). */
   publicUrl: string;
 }

@@ -1,6 +1,8 @@
 // Use cases of webhooks: endpoints (create with a secret shown once, update, delete, rotate the
 // secret with a 24 h overlap, send a test event), the event log (list, get, resend) and the
 // deliveries of an endpoint with every attempt. Everything is scoped to the calling client.
+// An endpoint in a non-native payload format (webhooks/formats.ts) always stores the list of
+// types it gets, all rendered by its format: queueing (store/events.ts) then needs no formats.
 import type { Kysely } from 'kysely';
 import { AppError } from '../domain/errors.ts';
 import type { EventType } from '../domain/events.ts';
@@ -20,6 +22,7 @@ import {
 } from '../store/webhook-endpoints.ts';
 import { type AddressPolicy, checkWebhookUrl } from '../webhooks/address-guard.ts';
 import { webhookSecretContext } from '../webhooks/dispatcher.ts';
+import { formatNames, NATIVE_FORMAT, type WebhookFormat, type WebhookFormats } from '../webhooks/formats.ts';
 import { generateWebhookSecret } from '../webhooks/signing.ts';
 
 /** How long a rotated-out secret keeps signing beside the new one. */
@@ -31,6 +34,7 @@ export interface WebhookDeps {
   db: Kysely<Schema>;
   keyring: MasterKeyring;
   webhookPolicy: AddressPolicy;
+  webhookFormats: WebhookFormats;
 }
 
 export async function getEndpointOrThrow(db: Kysely<Schema>, clientId: string, id: string) {
@@ -45,6 +49,7 @@ export function presentEndpoint(row: EndpointRow) {
     url: row.url,
     description: row.description,
     events: row.events,
+    format: row.format,
     enabled: row.enabled,
     disabled_reason: row.disabled_reason,
     created_at: row.created_at.toISOString(),
@@ -60,12 +65,60 @@ function assertUrl(url: string, policy: AddressPolicy): void {
     });
 }
 
+/** The format named, null for the native one; one this server does not serve is a 400 naming those it does. */
+function formatNamed(formats: WebhookFormats, name: string): WebhookFormat | null {
+  if (name === NATIVE_FORMAT) return null;
+  const format = formats.get(name);
+  if (format) return format;
+  const known = formatNames(formats).join(', ');
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `The webhook format ${name} is not served by this server (known formats: ${known}).`,
+    { fields: [{ path: ['format'], detail: `must be one of: ${known}` }] },
+  );
+}
+
+/**
+ * What `events` is stored as: null (every type) or the list, deduplicated. In a non-native format
+ * omitted or null means every type the format renders, and a type it does not render is a 400 (there
+ * would be no body to send).
+ */
+function eventsIn(format: WebhookFormat | null, events: readonly EventType[] | null | undefined) {
+  if (!format) return events ? [...new Set(events)] : null;
+  if (!events) return [...format.events];
+  const rendered = format.events.join(', ');
+  const outside = events.flatMap((type, index) =>
+    format.events.includes(type)
+      ? []
+      : [
+          {
+            path: ['events', index],
+            detail: `is not rendered by the ${format.name} format (it renders ${rendered})`,
+          },
+        ],
+  );
+  if (outside.length > 0)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `The ${format.name} format renders only ${rendered}; an endpoint in it cannot receive other event types.`,
+      { fields: outside },
+    );
+  return [...new Set(events)];
+}
+
 export async function createEndpoint(
   deps: WebhookDeps,
   clientId: string,
-  input: { url: string; events?: EventType[] | undefined; description?: string | undefined },
+  input: {
+    url: string;
+    events?: EventType[] | undefined;
+    description?: string | undefined;
+    format?: string | undefined;
+  },
 ) {
   assertUrl(input.url, deps.webhookPolicy);
+  const formatName = input.format ?? NATIVE_FORMAT;
+  const events = eventsIn(formatNamed(deps.webhookFormats, formatName), input.events);
   const id = newId('webhookEndpoint');
   const secret = generateWebhookSecret();
   await insertEndpoint(deps.db, {
@@ -73,7 +126,8 @@ export async function createEndpoint(
     client_id: clientId,
     url: input.url,
     description: input.description ?? null,
-    events: input.events ? [...new Set(input.events)] : null,
+    events,
+    format: formatName,
     secret_sealed: seal(deps.keyring, secret, webhookSecretContext(id)),
   });
   return { ...presentEndpoint((await findEndpoint(deps.db, clientId, id))!), secret };
@@ -93,13 +147,21 @@ export async function updateEndpoint(
   deps: WebhookDeps,
   clientId: string,
   id: string,
-  input: { url?: string; events?: EventType[] | null; description?: string | null; enabled?: boolean },
+  input: {
+    url?: string;
+    events?: EventType[] | null;
+    description?: string | null;
+    enabled?: boolean;
+    format?: string;
+  },
 ) {
-  await getEndpointOrThrow(deps.db, clientId, id);
+  const current = await getEndpointOrThrow(deps.db, clientId, id);
   if (input.url !== undefined) assertUrl(input.url, deps.webhookPolicy);
+  const events = patchedEvents(deps.webhookFormats, current, input);
   await updateEndpointRow(deps.db, id, {
     ...(input.url !== undefined ? { url: input.url } : {}),
-    ...(input.events !== undefined ? { events: input.events ? [...new Set(input.events)] : null } : {}),
+    ...(input.format !== undefined ? { format: input.format } : {}),
+    ...(events !== undefined ? { events } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
     // Enabling again starts a clean slate: no reason, no failure streak.
     ...(input.enabled !== undefined
@@ -112,6 +174,38 @@ export async function updateEndpoint(
     updated_at: new Date(),
   });
   return presentEndpoint((await findEndpoint(deps.db, clientId, id))!);
+}
+
+/**
+ * The `events` a PATCH stores, undefined when it keeps them. A new format without `events` resets
+ * them to that format's default, as registering with it would: a list chosen for another format
+ * says nothing about this one.
+ */
+function patchedEvents(
+  formats: WebhookFormats,
+  current: { format: string },
+  input: { events?: EventType[] | null; format?: string },
+): string[] | null | undefined {
+  if (input.format !== undefined) {
+    const format = formatNamed(formats, input.format);
+    if (input.events !== undefined) return eventsIn(format, input.events);
+    return input.format === current.format ? undefined : eventsIn(format, null);
+  }
+  if (input.events === undefined) return undefined;
+  if (current.format !== NATIVE_FORMAT && !formats.has(current.format))
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `The events of this endpoint cannot be checked: its format ${current.format} is not served by this server (TESORO_COMPAT).`,
+      {
+        fields: [
+          {
+            path: ['events'],
+            detail: `cannot be checked against the ${current.format} format, which this server does not serve`,
+          },
+        ],
+      },
+    );
+  return eventsIn(formatNamed(formats, current.format), input.events);
 }
 
 export async function deleteEndpoint(db: Kysely<Schema>, clientId: string, id: string): Promise<void> {
@@ -194,6 +288,17 @@ export async function resendEvent(
   if (endpointId) {
     const endpoint = await getEndpointOrThrow(db, clientId, endpointId);
     assertEnabled(endpoint);
+    // Its events are exactly what its format renders; a test event is always the native body.
+    if (
+      endpoint.format !== NATIVE_FORMAT &&
+      event.type !== 'webhook.test' &&
+      !endpoint.events?.includes(event.type)
+    )
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `The webhook endpoint ${endpoint.id} receives the ${endpoint.format} format, which has no body for ${event.type}.`,
+        { fields: [{ path: ['endpoint_id'], detail: `receives only ${endpoint.events?.join(', ')}` }] },
+      );
     only = [endpoint.id];
   }
   const endpointIds = await db

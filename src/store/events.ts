@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { EventType } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
+import { NATIVE_FORMAT } from '../webhooks/formats.ts';
 import { pageByCreation } from './keyset.ts';
 import type { Db } from './schema.ts';
 
@@ -15,7 +16,10 @@ export interface NewEvent {
   clientId: string;
   type: EventType;
   data: Record<string, unknown>;
-  /** Only these endpoints (a test event); otherwise every enabled endpoint subscribed to the type. */
+  /**
+   * Only these endpoints, whatever types they subscribe to (a test event: the client asked for it
+   * by name); otherwise every enabled endpoint subscribed to the type.
+   */
   endpointIds?: readonly string[];
 }
 
@@ -26,14 +30,22 @@ export async function recordEvent(db: Db, event: NewEvent): Promise<string> {
     .insertInto('events')
     .values({ id, client_id: event.clientId, type: event.type, data: JSON.stringify(event.data) })
     .execute();
-  await queueDeliveries(db, { id, clientId: event.clientId, type: event.type }, { only: event.endpointIds });
+  await queueDeliveries(
+    db,
+    { id, clientId: event.clientId, type: event.type },
+    { only: event.endpointIds, anyType: event.endpointIds !== undefined },
+  );
   return id;
 }
 
 /**
  * A pending delivery, due now, of an event to every enabled endpoint of the client subscribed to
  * its type, or among those to `only`; `anyType` sends to `only` whatever they subscribe to (an
- * explicit resend). Returns the endpoints.
+ * explicit resend, a test event). Returns the endpoints.
+ *
+ * An endpoint in a non-native format subscribes to a list of types its format renders (the
+ * services keep `events` so), and gets nothing else even with `anyType`: there is no body in its
+ * format for another type. `webhook.test` is the exception, always sent in the native body.
  */
 export async function queueDeliveries(
   db: Db,
@@ -48,6 +60,14 @@ export async function queueDeliveries(
   if (!target.anyType)
     endpoints = endpoints.where((eb) =>
       eb.or([eb('events', 'is', null), eb(sql`${event.type}`, '=', eb.fn.any('events'))]),
+    );
+  else if (event.type !== 'webhook.test')
+    endpoints = endpoints.where((eb) =>
+      eb.or([
+        eb('format', '=', NATIVE_FORMAT),
+        eb('events', 'is', null),
+        eb(sql`${event.type}`, '=', eb.fn.any('events')),
+      ]),
     );
   if (target.only) endpoints = endpoints.where('id', 'in', target.only.length > 0 ? [...target.only] : ['']);
   const targets = await endpoints.execute();

@@ -42,6 +42,7 @@ export async function takeDueConnections(
     from (
       select id from connections
       where next_refresh_at <= ${now} and status <> 'disabled' and needs_user = false
+        and scheduled_refresh
         and credentials_sealed is not null
       order by next_refresh_at
       limit ${limit}

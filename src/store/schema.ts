@@ -79,6 +79,8 @@ export interface ConnectionsTable {
   next_refresh_at: Timestamp | null;
   last_transaction_date: ColumnType<string | null, string | null, string | null>;
   needs_user: Generated<boolean>;
+  /** False: the scheduler skips this connection (paused); nothing else changes. */
+  scheduled_refresh: Generated<boolean>;
   /**
    * HMAC-SHA-256 of the institution and the username-like login fields (never the username itself),
    * for unique_credentials; null for connections made before migration 0012 or without a login.
@@ -149,8 +151,10 @@ export interface WebhookEndpointsTable {
   client_id: string;
   url: string;
   description: string | null;
-  /** Event types sent to it; null = every type. */
+  /** Event types sent to it; null = every type. In a non-native format, always a list of the format's types. */
   events: string[] | null;
+  /** The payload format (webhooks/formats.ts): `tesoro`, or a facade's format such as `flinks`. */
+  format: Generated<string>;
   enabled: Generated<boolean>;
   disabled_reason: string | null;
   /** The `whsec_…` signing secret, sealed with the master key. */

@@ -12,6 +12,7 @@ const endpointColumns = [
   'url',
   'description',
   'events',
+  'format',
   'enabled',
   'disabled_reason',
   'previous_secret_expires_at',

@@ -4,8 +4,12 @@
 // `webhook-id`, the event id). The dispatcher runs in every process that runs workers, wakes on the
 // NOTIFY recordEvent sends at commit, and otherwise sleeps until the next pending delivery is due
 // (a retry, a lease left by a dispatcher that died), looking at least once a minute.
+// The body is made at each attempt: the native event, or the endpoint's payload format rendered
+// from the data as it is then (formats.ts), signed over the exact bytes sent.
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { EventType } from '../domain/events.ts';
 import type { Logger } from '../logger.ts';
 import { type MasterKeyring, open } from '../security/envelope.ts';
 import type { Db } from '../store/connections.ts';
@@ -13,6 +17,7 @@ import type { Database } from '../store/database.ts';
 import { recordEvent, WEBHOOK_CHANNEL } from '../store/events.ts';
 import type { DeliveryAttempt, Schema } from '../store/schema.ts';
 import type { AddressPolicy } from './address-guard.ts';
+import { NATIVE_FORMAT, type WebhookFormats } from './formats.ts';
 import { type AttemptOutcome, DELIVERY_TIMEOUT_MS, postWebhook } from './post.ts';
 import { DISABLE_AFTER_MS, nextAttemptDelayMs, parseRetryAfter } from './schedule.ts';
 import { webhookHeaders } from './signing.ts';
@@ -24,6 +29,10 @@ export interface DispatcherDeps {
   /** The scheduling clock (tests move it days ahead); signatures always carry the wall-clock time. */
   now(): Date;
   policy: AddressPolicy;
+  /** The non-native payload formats this process renders (ServiceDeps.webhookFormats); default none. */
+  formats?: WebhookFormats;
+  /** The institutions, for formats that name them. */
+  registry?: ConnectorRegistry;
   random?: () => number;
   timeoutMs?: number;
 }
@@ -125,12 +134,14 @@ async function attempt(deps: DispatcherDeps, deliveryId: string, lease: Date): P
       'd.attempt_count',
       'd.attempts',
       'e.id as event_id',
+      'e.client_id as event_client_id',
       'e.type',
       'e.data',
       'e.created_at',
       'w.id as endpoint_id',
       'w.client_id',
       'w.url',
+      'w.format',
       'w.enabled',
       'w.secret_sealed',
       'w.previous_secret_sealed',
@@ -149,11 +160,81 @@ async function attempt(deps: DispatcherDeps, deliveryId: string, lease: Date): P
       .execute();
     return;
   }
-  const body = eventBody({ id: row.event_id, type: row.type, created_at: row.created_at, data: row.data });
+  const started = performance.now();
+  const made = await bodyOf(deps, row);
+  if ('unsent' in made) {
+    const outcome: AttemptOutcome = {
+      statusCode: null,
+      latencyMs: Math.round(performance.now() - started),
+      responseBody: null,
+      retryAfter: undefined,
+      error: made.unsent,
+    };
+    await record(deps, row, lease, now, outcome, { final: made.final });
+    return;
+  }
+  const { body } = made;
   const secrets = signingSecrets(deps.keyring, { ...row, id: row.endpoint_id }, now);
   const headers = webhookHeaders(secrets, row.event_id, Math.floor(Date.now() / 1000), body);
   const outcome = await postWebhook(row.url, headers, body, deps.policy, deps.timeoutMs);
   await record(deps, row, lease, now, outcome);
+}
+
+/**
+ * The body of this attempt, or why there is none: `final` when no later attempt could have one
+ * (the format renders nothing for the event any more), else it is retried on the schedule (the
+ * format may be served again after a restart, a failed render may succeed).
+ */
+async function bodyOf(
+  deps: DispatcherDeps,
+  row: {
+    id: string;
+    event_id: string;
+    event_client_id: string;
+    type: string;
+    data: Record<string, unknown>;
+    created_at: Date;
+    format: string;
+  },
+): Promise<{ body: string } | { unsent: string; final: boolean }> {
+  const event = { id: row.event_id, type: row.type, created_at: row.created_at, data: row.data };
+  // A test event checks the endpoint's URL and secret: the native body, whatever the format.
+  if (row.format === NATIVE_FORMAT || row.type === 'webhook.test') return { body: eventBody(event) };
+  const format = deps.formats?.get(row.format);
+  if (!format)
+    return {
+      unsent: `format ${row.format} is not served by this server (TESORO_COMPAT)`,
+      final: false,
+    };
+  // Queueing sends an endpoint only the types its format renders; this is a format that stopped
+  // rendering one since the delivery was queued.
+  if (!format.events.includes(row.type as EventType))
+    return { unsent: `format ${format.name} does not render ${row.type} events`, final: true };
+  let body: string | null;
+  try {
+    const rendered = await format.render(
+      { ...event, type: row.type as EventType, client_id: row.event_client_id },
+      { db: deps.db, keyring: deps.keyring, now: deps.now, registry: deps.registry },
+    );
+    // Serialising is part of rendering: a body that cannot be JSON (a BigInt) fails the same way.
+    body = rendered === null || rendered === undefined ? null : JSON.stringify(rendered);
+  } catch (error) {
+    // The receiver sees the attempt failed; what went wrong stays in the server's log.
+    deps.logger.error(
+      { err: error, delivery: row.id, event: row.event_id, format: format.name },
+      'webhook format could not render the event',
+    );
+    return {
+      unsent: `format ${format.name} could not render the event (the error is in the server's log)`,
+      final: false,
+    };
+  }
+  if (body === null)
+    return {
+      unsent: `format ${format.name} has nothing left to send for this event (its data was deleted since)`,
+      final: true,
+    };
+  return { body };
 }
 
 async function record(
@@ -170,6 +251,11 @@ async function record(
   lease: Date,
   now: Date,
   outcome: AttemptOutcome,
+  /**
+   * The attempt never left this server (no body in the endpoint's format): the endpoint is not to
+   * blame, so its failure streak (the 5-day disabling) is left as it is; `final`: no retry.
+   */
+  unsent?: { final: boolean },
 ): Promise<void> {
   const attemptNumber = row.attempt_count + 1;
   const entry: DeliveryAttempt = {
@@ -209,7 +295,9 @@ async function record(
       outcome.statusCode === 429 || outcome.statusCode === 503
         ? parseRetryAfter(outcome.retryAfter, now)
         : null;
-    const delay = nextAttemptDelayMs(attemptNumber, retryAfter, (deps.random ?? Math.random)());
+    const delay = unsent?.final
+      ? null
+      : nextAttemptDelayMs(attemptNumber, retryAfter, (deps.random ?? Math.random)());
     const updated = await trx
       .updateTable('webhook_deliveries')
       .set({
@@ -223,7 +311,7 @@ async function record(
       .where('id', '=', row.id)
       .where('locked_until', '=', lease)
       .executeTakeFirst();
-    if (updated.numUpdatedRows === 0n) return;
+    if (updated.numUpdatedRows === 0n || unsent) return;
     const failingSince = row.failing_since ?? now;
     if (outcome.statusCode === 410) {
       await disableEndpoint(trx, endpoint, 'the endpoint answered 410 Gone');

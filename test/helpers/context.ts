@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import { buildApp } from '../../src/app.ts';
+import { facades, webhookFormatsOf } from '../../src/compat/index.ts';
 import { type ConnectorRegistry, defaultRegistry } from '../../src/connectors/registry.ts';
 import type { Scope } from '../../src/domain/scopes.ts';
 import { jobSender } from '../../src/jobs/sender.ts';
@@ -19,6 +20,7 @@ import type { ServiceDeps } from '../../src/services/deps.ts';
 import { KeyStore } from '../../src/services/keys.ts';
 import { issueAccessToken } from '../../src/services/tokens.ts';
 import { ingestOptionsFor } from '../../src/store/records.ts';
+import type { WebhookFormats } from '../../src/webhooks/formats.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export const TEST_ISSUER = 'http://tesoro.test';
@@ -59,6 +61,8 @@ export async function buildTestContext(
     registry?: ConnectorRegistry;
     /** false: no background webhook dispatcher (a test drives deliverDue with its own clock). */
     webhooks?: boolean;
+    /** The webhook payload formats served; default those of every facade (the app serves them all). */
+    webhookFormats?: WebhookFormats;
   } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
@@ -87,6 +91,7 @@ export async function buildTestContext(
     ingest: ingestOptionsFor(database),
     // Receivers in tests listen on loopback.
     webhookPolicy: { allowPrivate: true },
+    webhookFormats: options.webhookFormats ?? webhookFormatsOf(facades),
     publicUrl: options.publicUrl ?? TEST_ISSUER,
   };
   const dispatcher = await startWorkers(boss, database, logger, engine, {

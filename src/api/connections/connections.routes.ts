@@ -139,7 +139,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         tags,
         summary: 'Change connection settings',
         description:
-          'Changes `history_days`, `refresh_interval` (recurrent only), `access_mode` and `products` (the whole new list, each offered by the institution); `refresh: true` also queues a refresh. Validated whole: a bad value changes nothing. Switching to `single` stops scheduled refreshes and drops the credentials once nothing is left to extract; switching to `recurrent` needs the credentials still held (409 CONNECTION_CONSENT_ENDED). Records of removed products stay readable. Answers the connection.',
+          'Changes `history_days`, `refresh_interval` (recurrent only), `scheduled_refresh` (pause or resume the schedule), `access_mode` and `products` (the whole new list, each offered by the institution); `refresh: true` also queues a refresh. Validated whole: a bad value changes nothing. Switching to `single` stops scheduled refreshes and drops the credentials once nothing is left to extract; switching to `recurrent` needs the credentials still held (409 CONNECTION_CONSENT_ENDED). Records of removed products stay readable. Answers the connection.',
         params: ConnectionParams,
         body: UpdateConnectionBody,
         response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404, 409) },

@@ -54,6 +54,12 @@ export const UpdateConnectionBody = Type.Object(
       }),
     ),
     refresh_interval: Type.Optional(RefreshInterval),
+    scheduled_refresh: Type.Optional(
+      Type.Boolean({
+        description:
+          'false pauses scheduled refreshes (credentials, status and data stay); true resumes them, and a refresh that fell due meanwhile runs at once.',
+      }),
+    ),
     products: Type.Optional(
       Type.Array(StringEnum(products), {
         minItems: 1,
@@ -144,6 +150,10 @@ export const ConnectionSchema = Type.Object(
     status: StringEnum(connectionStatuses),
     status_detail: Type.String({ description: 'The status in plain words.' }),
     needs_user: Type.Boolean({ description: 'Only the end user can move this connection forward.' }),
+    scheduled_refresh: Type.Boolean({
+      description:
+        'Whether a recurrent connection is refreshed on its interval (false: paused by the client).',
+    }),
     product_status: Type.Record(Type.String(), ProductStatus, {
       description: "Per product, Flanks' created / errored flags and the record count.",
     }),

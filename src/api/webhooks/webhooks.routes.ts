@@ -54,7 +54,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
         summary: 'Register a webhook endpoint',
         description:
           'Returns the endpoint and its `whsec_…` signing secret, shown only in this answer. Events are ' +
-          'POSTed with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`).',
+          'POSTed with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`), ' +
+          'in the payload `format` asked for (default `tesoro`, the native event).',
         body: CreateEndpointBody,
         response: { 201: EndpointWithSecretSchema, ...problemResponses(400, 401, 403) },
       },
@@ -100,7 +101,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
-        summary: 'Change the URL, the event types, the description, or enable / disable',
+        summary: 'Change the URL, the event types, the payload format, the description, or enable / disable',
         params: IdParams,
         body: UpdateEndpointBody,
         response: { 200: endpointRef, ...problemResponses(400, 401, 403, 404) },

@@ -17,12 +17,28 @@ const Url = Type.String({
 const Events = Type.Array(EventTypeSchema, {
   minItems: 1,
   maxItems: eventTypes.length,
-  description: 'Event types to send; omitted or null = every type.',
+  description:
+    'Event types to send; omitted or null = every type. In a non-native `format`: only types that format ' +
+    'renders, and omitted or null = all of them.',
 });
 const Description = Type.String({ maxLength: 500 });
+// Not an enum: which formats exist depends on the facades this server serves (TESORO_COMPAT), and
+// the use case answers an unknown one with the list of those it does serve.
+const formatDescription =
+  'The body each delivery carries. `tesoro` (the default): the event, exactly as GET /v1/events/{id} ' +
+  'shows it. The name of a compatibility facade this server serves (`flinks`): that vendor’s own ' +
+  'webhook body, rendered from the current data when each attempt is sent, for the event types the ' +
+  'format renders. Signed with the same Standard Webhooks headers either way; test events are always ' +
+  'the native body. An unknown format is a 400 naming those served.';
+const Format = Type.String({ minLength: 1, maxLength: 64, description: formatDescription });
 
 export const CreateEndpointBody = Type.Object(
-  { url: Url, events: Type.Optional(Events), description: Type.Optional(Description) },
+  {
+    url: Url,
+    events: Type.Optional(Events),
+    description: Type.Optional(Description),
+    format: Type.Optional(Format),
+  },
   { additionalProperties: false },
 );
 
@@ -31,6 +47,13 @@ export const UpdateEndpointBody = Type.Object(
     url: Type.Optional(Url),
     events: Type.Optional(Nullable(Events)),
     description: Type.Optional(Nullable(Description)),
+    format: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: `${formatDescription} A new format without \`events\` resets them to its default.`,
+      }),
+    ),
     enabled: Type.Optional(
       Type.Boolean({
         description: '`true` enables a disabled endpoint again (and clears its failure streak).',
@@ -46,6 +69,10 @@ export const EndpointSchema = Type.Object(
     url: Type.String(),
     description: Nullable(Type.String()),
     events: Nullable(Type.Array(Type.String())),
+    format: Type.String({
+      description:
+        'The body deliveries carry: `tesoro` (the native event) or a compatibility facade’s format.',
+    }),
     enabled: Type.Boolean(),
     disabled_reason: Nullable(
       Type.String({ description: 'Why it was disabled: 410 Gone, 5 days of failures, or by the client.' }),

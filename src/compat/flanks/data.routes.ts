@@ -11,6 +11,7 @@ import { getProductRecord, SettledConnections } from '../../services/data-reads.
 import type { ConnectionRow } from '../../store/connections.ts';
 import type { FacadeDeps } from '../shared/facade.ts';
 import { withoutIds } from '../shared/openapi.ts';
+import { allRecords, type RecordRead, recordPages } from '../shared/records.ts';
 import { jsonArray, sendJson, sendJsonStream } from '../shared/stream.ts';
 import { flanksAnswers } from './errors.ts';
 import {
@@ -21,7 +22,7 @@ import {
   toFlanksQuery,
   toFlanksRecord,
 } from './map.ts';
-import { allRecords, connectionOf, type RecordRead, recordContext, recordPages } from './reads.ts';
+import { connectionOf, recordContext } from './reads.ts';
 import {
   AllBody,
   AllData,

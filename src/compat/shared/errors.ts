@@ -30,8 +30,6 @@ export class VendorAnswer extends AppError {
 
 export type RenderError = (error: AppError, request: FastifyRequest) => VendorError;
 
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
 export function sendVendorError(
   reply: FastifyReply,
   request: FastifyRequest,
@@ -48,6 +46,14 @@ export function sendVendorError(
 
 /** Installs the vendor's envelope for every error and unknown route under the facade's prefix. */
 export function registerVendorErrors(app: FastifyInstance, render: RenderError): void {
+  // The facade's routes as patterns (`/v3/:customerId/…` matches any customer id), to tell a
+  // path served with another method from an unknown one.
+  const routes: Array<{ method: string; pattern: RegExp }> = [];
+  app.addHook('onRoute', (route) => {
+    const source = route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+');
+    const pattern = new RegExp(`^${source}$`);
+    for (const method of [route.method].flat()) routes.push({ method, pattern });
+  });
   app.setErrorHandler((error, request, reply) => {
     const { appError, unexpected } = toAppError(error);
     if (unexpected) request.log.error({ err: error }, 'unhandled error');
@@ -57,8 +63,8 @@ export function registerVendorErrors(app: FastifyInstance, render: RenderError):
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     // A path the facade serves with another method is the vendor's 405, not a 404.
-    const otherMethod = METHODS.some(
-      (method) => method !== request.method && app.hasRoute({ method, url: path }),
+    const otherMethod = routes.some(
+      (route) => route.method !== request.method && route.method !== 'HEAD' && route.pattern.test(path),
     );
     const error = otherMethod
       ? new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}.`)

@@ -5,6 +5,7 @@ import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import type { AuthFailures } from '../../http/auth-failures.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import type { KeyStore } from '../../services/keys.ts';
+import type { WebhookFormat } from '../../webhooks/formats.ts';
 import type { RenderError } from './errors.ts';
 
 /** What every facade receives: the services' dependencies and the HTTP layer's shared pieces. */
@@ -15,6 +16,8 @@ export interface FacadeDeps {
   /** The server's public URL (token issuer, links the facade hands out). */
   publicUrl: string;
   failures: AuthFailures | undefined;
+  /** The server's environment, for a facade's own settings (TESORO_COMPAT_<VENDOR>_…). */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Facade {
@@ -25,4 +28,9 @@ export interface Facade {
   plugin: FastifyPluginAsync<FacadeDeps>;
   /** Native errors in the vendor's envelope: the plugin's own handlers, and the router's refusals. */
   renderError: RenderError;
+  /**
+   * The vendor's webhook bodies, for endpoints registered with `format: <its name>`; served (and
+   * registrable) only while TESORO_COMPAT serves the facade.
+   */
+  webhookFormat?: WebhookFormat;
 }

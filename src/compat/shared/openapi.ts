@@ -13,6 +13,8 @@ export interface RouteDoc {
   description?: string;
   /** Answers by status: a schema, or a description alone (a redirect, an empty answer). */
   responses: Record<number, TSchema | { description: string }>;
+  /** The security schemes (of the document's) the route takes; default the vendor's one when it has scopes. */
+  security?: string[];
 }
 
 declare module 'fastify' {
@@ -68,8 +70,9 @@ export interface FacadeDocument {
   description: string;
   /** The facade's prefix: the document's server is the public URL plus it. */
   prefix: string;
-  /** How the vendor's clients authenticate (an OpenAPI security scheme). */
-  securityScheme: Json;
+  /** How the vendor's clients authenticate: one OpenAPI security scheme, or several by name. */
+  securityScheme?: Json;
+  securitySchemes?: Record<string, Json>;
 }
 
 /** Collects the facade's routes as they are registered, and serves their document. */
@@ -91,23 +94,34 @@ function build(routes: readonly RouteOptions[], publicUrl: string, meta: FacadeD
   for (const route of routes) {
     const doc = route.config!.doc!;
     const path = route.url.slice(meta.prefix.length).replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    const schema = (route.schema ?? {}) as { body?: TSchema; querystring?: TSchema };
+    const schema = (route.schema ?? {}) as { body?: TSchema; querystring?: TSchema; params?: TSchema };
     const query = schema.querystring as { properties?: Record<string, TSchema>; required?: string[] };
+    const params = (schema.params as { properties?: Record<string, TSchema> } | undefined)?.properties;
+    const parameters = [
+      // Every segment of the path that is a parameter (`{customerId}`), as the route declares it.
+      ...[...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map(([, name]) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: params?.[name!] ? componentize(named(params[name!]), components) : { type: 'string' },
+      })),
+      ...Object.entries(query?.properties ?? {}).map(([name, property]) => ({
+        name,
+        in: 'query',
+        required: query.required?.includes(name) ?? false,
+        schema: componentize(named(property), components),
+      })),
+    ];
     const operation: Json = {
       ...(doc.tag ? { tags: [doc.tag] } : {}),
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
-      ...(route.config?.scopes ? { security: [{ vendorAuth: [] }] } : {}),
-      ...(query?.properties
-        ? {
-            parameters: Object.entries(query.properties).map(([name, property]) => ({
-              name,
-              in: 'query',
-              required: query.required?.includes(name) ?? false,
-              schema: componentize(named(property), components),
-            })),
-          }
-        : {}),
+      ...(doc.security
+        ? { security: doc.security.map((name) => ({ [name]: [] })) }
+        : route.config?.scopes
+          ? { security: [{ vendorAuth: [] }] }
+          : {}),
+      ...(parameters.length > 0 ? { parameters } : {}),
       ...(schema.body
         ? {
             requestBody: {
@@ -144,6 +158,9 @@ function build(routes: readonly RouteOptions[], publicUrl: string, meta: FacadeD
     info: { title: meta.title, version: '0.1.0', description: meta.description },
     servers: [{ url: `${publicUrl}${meta.prefix}` }],
     paths,
-    components: { schemas: components, securitySchemes: { vendorAuth: meta.securityScheme } },
+    components: {
+      schemas: components,
+      securitySchemes: meta.securitySchemes ?? { vendorAuth: meta.securityScheme ?? {} },
+    },
   };
 }

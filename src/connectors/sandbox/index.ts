@@ -1,6 +1,7 @@
 // The sandbox connector: the product's demo, test bed and benchmark load. Behaviour is chosen by
 // magic usernames (README.md in this folder), or on TestBank by the password words that stand for
-// them; data is deterministic from the username.
+// them, or on FlinksCapital and FlinksInvestment by Flinks' test users; data is deterministic from
+// the username.
 import type { Product } from '../../domain/products.ts';
 import type { NormalizedRecord } from '../../domain/records.ts';
 import {
@@ -24,6 +25,12 @@ import {
   liabilityTransactions,
 } from './bank-products.ts';
 import { brokerRecords } from './broker-data.ts';
+import {
+  flinksAnswers,
+  flinksInstitutionIds,
+  flinksPersona,
+  flinksQuestionChallenge,
+} from './flinks-capital.ts';
 import { sandboxInstitutions } from './institutions.ts';
 import { HISTORY_DAYS, type SandboxProfile, transactionCountFor } from './profile.ts';
 import { seedFrom } from './random.ts';
@@ -106,6 +113,8 @@ interface Challenges {
   otp: ChallengeRequest;
   question: ChallengeRequest;
   decoupled: ChallengeRequest;
+  /** The answers (lower case) the question accepts. */
+  questionAnswers: readonly string[];
   /** Answer (upper case) → the magic username whose failure it raises. */
   endings: Readonly<Record<string, string>>;
 }
@@ -114,26 +123,54 @@ const sandboxChallenges: Challenges = {
   otp: otpChallenge,
   question: questionChallenge,
   decoupled: decoupledChallenge,
+  questionAnswers: [SANDBOX_ANSWER],
   endings: {},
 };
 
+const testBank: Challenges = {
+  ...testBankChallenges,
+  questionAnswers: [SANDBOX_ANSWER],
+  endings: testBankScaValues,
+};
+
+/** Flinks' test users only ever meet the question (Greatday); no answer ends the refresh. */
+const flinks: Challenges = {
+  ...sandboxChallenges,
+  question: flinksQuestionChallenge,
+  questionAnswers: flinksAnswers.map((answer) => answer.toLowerCase()),
+};
+
+const isFlinks = (institutionId: string) => flinksInstitutionIds.includes(institutionId);
+
 const challengesOf = (institutionId: string): Challenges =>
-  institutionId === TESTBANK_ID ? { ...testBankChallenges, endings: testBankScaValues } : sandboxChallenges;
+  institutionId === TESTBANK_ID ? testBank : isFlinks(institutionId) ? flinks : sandboxChallenges;
 
 const invalidCredentials = () =>
   new ConnectorError('credentials_invalid', 'The username or password is not correct.');
 
 /**
  * The magic username a login behaves as: the username itself with the sandbox password; on
- * TestBank, the one its password word stands for (any username). Throws for a wrong password.
+ * TestBank, the one its password word stands for (any username); on the Flinks institutions, the
+ * one the Flinks test user stands for. Throws for wrong credentials.
  */
 function personaOf(input: LoginInput): string {
   const { username = '', password = '' } = input.credentials;
-  const persona = input.institutionId === TESTBANK_ID ? testBankPersona(password) : username;
-  if (persona === null || (input.institutionId !== TESTBANK_ID && password !== SANDBOX_PASSWORD))
-    throw invalidCredentials();
-  return persona;
+  if (input.institutionId === TESTBANK_ID) return testBankPersona(password) ?? throwInvalid();
+  if (isFlinks(input.institutionId)) return flinksPersona(username, password) ?? throwInvalid();
+  return password === SANDBOX_PASSWORD ? username : throwInvalid();
 }
+
+function throwInvalid(): never {
+  throw invalidCredentials();
+}
+
+/**
+ * The username the data is derived from: the one typed, except on the Flinks institutions, whose
+ * few test users are the magic usernames they stand for (test_pending has user_good_<N>'s N
+ * movements; Greatday and greatday have the same data).
+ */
+const dataUsername = (input: LoginInput, persona: string) =>
+  isFlinks(input.institutionId) ? persona : (input.credentials.username ?? '');
 
 /** What Banco Sandbox's consent page sends back when the end user grants access. */
 export const SANDBOX_CONSENT_CODE = 'sandbox-consent-granted';
@@ -174,27 +211,27 @@ function redirectConsent(input: LoginInput, session: SessionState): LoginResult 
 }
 
 /**
- * Raises the challenge, or checks its answer (the engine counts attempts); an answer among
- * `endings` ends the refresh with that magic username's failure.
+ * Raises the challenge, or checks its answer against the `accepted` ones (lower case; the engine
+ * counts attempts); an answer among `endings` ends the refresh with that magic username's failure.
  */
 function answerChallenge(
   session: SessionState,
   challenge: ChallengeRequest,
-  expected: string,
+  accepted: readonly string[],
   answers: Readonly<Record<string, string>> | undefined,
   endings: Challenges['endings'],
 ): LoginResult | undefined {
   if (!answers) return { status: 'challenge', challenge, session };
   const answer = (answers[challenge.fields[0]!.name] ?? '').trim();
-  if (answer.toLowerCase() === expected) return undefined;
+  if (accepted.includes(answer.toLowerCase())) return undefined;
   const word = answer.toUpperCase();
   if (Object.hasOwn(endings, word)) throw failures[endings[word]!]!();
   throw new ConnectorError('challenge_failed', 'The answer is not correct.');
 }
 
 async function login(input: LoginInput): Promise<LoginResult> {
-  const username = input.credentials.username ?? '';
   const persona = personaOf(input);
+  const username = dataUsername(input, persona);
   // Own keys only: a username such as `toString` is an ordinary one.
   if (Object.hasOwn(failures, persona)) throw failures[persona]!();
   if (
@@ -233,7 +270,7 @@ async function login(input: LoginInput): Promise<LoginResult> {
       const pending = answerChallenge(
         session,
         isQuestion ? challenges.question : challenges.otp,
-        isQuestion ? SANDBOX_ANSWER : SANDBOX_OTP,
+        isQuestion ? challenges.questionAnswers : [SANDBOX_OTP],
         input.answers,
         challenges.endings,
       );

@@ -1,7 +1,15 @@
 // The sandbox institutions: the product's demo, test bed and benchmark load. Their behaviour is
-// driven by magic usernames (see README.md in this folder), TestBank's by password words; here they
-// declare who they are and what their login form looks like.
+// driven by magic usernames (see README.md in this folder), TestBank's by password words, the Flinks
+// institutions' by Flinks' test users; here they declare who they are and what their login form
+// looks like.
 import type { InstitutionDefinition, LoginField } from '../connector.ts';
+import {
+  FLINKS_CAPITAL_ID,
+  FLINKS_INVESTMENT_ID,
+  FLINKS_PASSWORD,
+  FLINKS_QUESTION_PROMPT,
+  flinksAnswers,
+} from './flinks-capital.ts';
 import { TESTBANK_ID, testBankAppWords, testBankCodeWords, testBankCoordinateWords } from './testbank.ts';
 
 const USERNAME_PATTERN = '^[A-Za-z0-9_.@-]{3,64}$';
@@ -76,6 +84,24 @@ const testBankDescription = {
     'USER_INTERACTION_NEEDED y SCA_TYPE_NOT_ALLOWED hacen fallar el acceso; cualquier otra contraseña, ' +
     'ALREADY_EXISTS incluida, entra.',
 };
+
+/** Flinks' test users (flinks-capital.ts): the magic usernames do not apply there either. */
+const flinksUsersText = {
+  en:
+    `Flinks test users, password ${FLINKS_PASSWORD}: Greatday (security question "${FLINKS_QUESTION_PROMPT}", ` +
+    `answer ${words(flinksAnswers)}), greatday_nomfa (no question), test_disabled_account (locked), ` +
+    'test_service_unavailable (institution down), test_pending and test_dispatched (a long first ' +
+    'extraction: the data answers 202 OPERATION_PENDING until it is loaded). Usernames are ' +
+    'case-insensitive; any other username or password fails with invalid credentials.',
+  es:
+    `Usuarios de prueba de Flinks, contraseña ${FLINKS_PASSWORD}: Greatday (pregunta de seguridad "¿En qué ciudad naciste?", ` +
+    `respuesta ${words(flinksAnswers)}), greatday_nomfa (sin pregunta), test_disabled_account (bloqueado), ` +
+    'test_service_unavailable (entidad caída), test_pending y test_dispatched (una primera extracción ' +
+    'larga: los datos responden 202 OPERATION_PENDING hasta que se cargan). El usuario no distingue ' +
+    'mayúsculas; cualquier otro usuario o contraseña da credenciales no válidas.',
+};
+
+const flinksUsername: LoginField = { ...username, placeholder: { en: 'Greatday', es: 'Greatday' } };
 
 export const sandboxInstitutions: readonly InstitutionDefinition[] = [
   {
@@ -191,5 +217,60 @@ export const sandboxInstitutions: readonly InstitutionDefinition[] = [
     cif: null,
     url: null,
     primaryColor: '#4b5563',
+  },
+  {
+    id: FLINKS_CAPITAL_ID,
+    name: 'FlinksCapital',
+    country: 'CA',
+    kind: 'bank',
+    // Banco Sandbox's products and data (index.ts worldsOf, by kind).
+    products: [
+      'accounts',
+      'transactions',
+      'cards',
+      'card_transactions',
+      'liabilities',
+      'liability_transactions',
+      'identity',
+      'holders',
+    ],
+    fields: [flinksUsername, password],
+    mfa: ['question'],
+    alwaysManualRefresh: false,
+    description: {
+      en: `Flinks' test bank: a retail bank with accounts, cards and loans (Banco Sandbox's data). ${flinksUsersText.en}`,
+      es: `El banco de prueba de Flinks: un banco minorista con cuentas, tarjetas y préstamos (los datos de Banco Sandbox). ${flinksUsersText.es}`,
+    },
+    cif: null,
+    url: null,
+    primaryColor: '#0e7490',
+  },
+  {
+    id: FLINKS_INVESTMENT_ID,
+    name: 'FlinksInvestment',
+    country: 'CA',
+    kind: 'broker',
+    // Sandbox Valores' products and data; its login form without the document type, which the
+    // sandbox never reads (Flinks asks a username and a password).
+    products: [
+      'accounts',
+      'transactions',
+      'portfolios',
+      'investments',
+      'investment_transactions',
+      'identity',
+      'holders',
+      'mifid',
+    ],
+    fields: [flinksUsername, password],
+    mfa: ['question'],
+    alwaysManualRefresh: false,
+    description: {
+      en: `Flinks' test investment institution: portfolios, funds, stocks, ETFs, bonds and their transactions (Sandbox Valores' data). ${flinksUsersText.en}`,
+      es: `La entidad de inversión de prueba de Flinks: carteras, fondos, acciones, ETF, bonos y sus operaciones (los datos de Sandbox Valores). ${flinksUsersText.es}`,
+    },
+    cif: null,
+    url: null,
+    primaryColor: '#0f766e',
   },
 ];

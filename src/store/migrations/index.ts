@@ -13,6 +13,8 @@ import * as redirectConsent from './0009-redirect-consent.ts';
 import * as typedRows from './0010-typed-rows.ts';
 import * as compatHandles from './0011-compat-handles.ts';
 import * as credentialFingerprints from './0012-credential-fingerprints.ts';
+import * as webhookFormats from './0013-webhook-formats.ts';
+import * as scheduledRefresh from './0014-scheduled-refresh.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -27,6 +29,8 @@ export const migrations: Record<string, Migration> = {
   '0010-typed-rows': typedRows,
   '0011-compat-handles': compatHandles,
   '0012-credential-fingerprints': credentialFingerprints,
+  '0013-webhook-formats': webhookFormats,
+  '0014-scheduled-refresh': scheduledRefresh,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,161 @@
+// A stand-in for Flinks Connect (SPEC §3.5, L11). Flinks' iframe is
+// `…/?redirectUrl=…&authorizeToken=…[&productType=investment]`, and a successful connection sends
+// the end user to the redirect URL with `?loginId=<guid>&institution=<name>` appended. Here the
+// iframe URL opens a native Connect session (the page is Tesoro's own) whose return comes back to
+// `/connect/return`, which exchanges the one-use code and sends the end user on to the client's
+// redirect URL in Flinks' form. The client points its Flinks Connect base URL at
+// `<tesoro>/compat/flinks/connect`. The redirect URL must be one the client registered (PUT
+// /v1/client/redirect-uris), as for native Connect sessions: nobody can use the page to send an
+// end user elsewhere.
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import { AppError } from '../../domain/errors.ts';
+import type { Product } from '../../domain/products.ts';
+import { consumeHandle, createHandle } from '../../services/compat-handles.ts';
+import {
+  CODE_TTL_MS,
+  createSession,
+  exchangeCode,
+  getRedirectUris,
+  SESSION_TTL_MS,
+  setRedirectUris,
+} from '../../services/connect.ts';
+import { decodeGuid, guidOf } from '../shared/guid.ts';
+import type { FlinksDeps } from './deps.ts';
+import { flinksAnswers } from './errors.ts';
+import { flinksInstitutionOf, investmentInstitution } from './sandbox-map.ts';
+import { FlinksError } from './schemas.ts';
+
+const VISIT = 'flinks_visit';
+const AUTHORIZE = 'flinks_authorize';
+
+interface VisitData extends Record<string, unknown> {
+  redirectUrl: string;
+}
+
+const investmentProducts: Product[] = ['portfolios', 'investments', 'investment_transactions'];
+
+export const connectRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
+  const { engine, registry } = deps;
+  const returnUrl = `${deps.publicUrl}/compat/flinks/connect/return`;
+
+  /** The client the iframe URL names: by its authorize token (used once), or a legacy customerId. */
+  async function visitorClient(query: { authorizeToken?: string; customerId?: string }): Promise<string> {
+    const decoded = query.authorizeToken ? decodeGuid(query.authorizeToken) : null;
+    if (decoded?.kind === 'handle') {
+      const token = await consumeHandle(engine, AUTHORIZE, decoded.id);
+      if (token && (!query.customerId || query.customerId === token.clientId)) return token.clientId;
+    }
+    const customer = query.customerId && deps.flinks.clientIdOf(query.customerId);
+    if (customer && !query.authorizeToken && deps.flinks.isLegacy(customer)) return customer;
+    throw flinksAnswers.accessDenied('authorize token');
+  }
+
+  app.get(
+    '/connect',
+    {
+      config: {
+        doc: {
+          tag: 'Connect',
+          summary: 'Flinks Connect: the end user connects an institution',
+          description:
+            '`redirectUrl` (registered with PUT /v1/client/redirect-uris), `authorizeToken` (from GenerateAuthorizeToken, used once), `productType=investment` to offer only investment institutions. After a successful connection the end user is sent to `redirectUrl?loginId=<LoginId>&institution=<name>`.',
+          responses: { 302: { description: 'To the Connect page' }, 400: FlinksError, 401: FlinksError },
+        },
+      },
+      schema: {
+        querystring: Type.Object(
+          {
+            redirectUrl: Type.String(),
+            authorizeToken: Type.Optional(Type.String()),
+            customerId: Type.Optional(Type.String()),
+            productType: Type.Optional(Type.String()),
+            language: Type.Optional(Type.String()),
+          },
+          { additionalProperties: true },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as Record<string, string | undefined>;
+      const clientId = await visitorClient(query);
+      const redirectUrl = query.redirectUrl!;
+      const { redirect_uris } = await getRedirectUris(engine, clientId);
+      if (!redirect_uris.includes(redirectUrl))
+        throw flinksAnswers.invalidRequest(
+          'The redirectUrl is not one of the redirect URIs registered with PUT /v1/client/redirect-uris.',
+        );
+      if (!redirect_uris.includes(returnUrl))
+        await setRedirectUris(engine, clientId, [...redirect_uris, returnUrl]);
+      const investment = query.productType?.toLowerCase() === 'investment';
+      const institutions = investment
+        ? registry
+            .institutions()
+            .filter((i) => i.kind !== 'file' && investmentInstitution(i.id, i.products))
+            .map((i) => i.id)
+        : undefined;
+      const visit = await createHandle<VisitData>(engine, {
+        clientId,
+        kind: VISIT,
+        data: { redirectUrl },
+        ttlMs: SESSION_TTL_MS + CODE_TTL_MS,
+      });
+      const session = await createSession(engine, deps.publicUrl, clientId, {
+        redirect_uri: returnUrl,
+        state: visit.text!,
+        access_mode: 'recurrent',
+        ...(query.language?.toLowerCase().startsWith('es') ? { language: 'es' as const } : {}),
+        ...(institutions
+          ? {
+              institution_ids: institutions,
+              products: investmentProducts,
+            }
+          : {}),
+      });
+      return reply.redirect(session.url, 302);
+    },
+  );
+
+  app.get(
+    '/connect/return',
+    {
+      config: {
+        doc: {
+          tag: 'Connect',
+          summary: 'Where the Connect session comes back: on to the redirectUrl with the loginId',
+          responses: { 302: { description: 'To redirectUrl, with `loginId` and `institution`, or `error`' } },
+        },
+      },
+      schema: {
+        querystring: Type.Object(
+          { state: Type.String(), code: Type.Optional(Type.String()), error: Type.Optional(Type.String()) },
+          { additionalProperties: true },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as { state: string; code?: string; error?: string };
+      const visit = await consumeHandle<VisitData>(engine, VISIT, query.state);
+      if (!visit) throw flinksAnswers.sessionNonexistent();
+      const target = new URL(visit.data.redirectUrl);
+      if (query.code) {
+        try {
+          const exchanged = await exchangeCode(engine, visit.clientId, query.code);
+          const native = registry.findInstitution(exchanged.institution_id);
+          target.searchParams.set('loginId', guidOf(exchanged.connection_id));
+          target.searchParams.set(
+            'institution',
+            flinksInstitutionOf({
+              id: exchanged.institution_id,
+              name: native?.name ?? exchanged.institution_id,
+            }).Name,
+          );
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== 'CONNECT_CODE_INVALID') throw error;
+          target.searchParams.set('error', 'INVALID_CODE');
+        }
+      } else target.searchParams.set('error', (query.error ?? 'cancelled').toUpperCase());
+      return reply.redirect(target.toString(), 302);
+    },
+  );
+};
