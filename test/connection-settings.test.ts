@@ -215,6 +215,47 @@ describe('PATCH /v1/connections/{id}', () => {
   });
 });
 
+describe('scheduled_refresh (PATCH)', () => {
+  test('false pauses the schedule and nothing else; true resumes it and a refresh due meanwhile runs', async () => {
+    const connection = await connect(ctx, token, small());
+    const control = await connect(ctx, token, small());
+    assert.equal(connection.scheduled_refresh, true);
+    const paused = await patch(connection.id, { scheduled_refresh: false });
+    assert.equal(paused.statusCode, 200, paused.body);
+    const body = paused.json();
+    assert.deepEqual(
+      [body.scheduled_refresh, body.status, body.access_mode, body.has_credentials, body.refresh],
+      [false, 'ok', 'recurrent', true, null],
+    );
+    assert.deepEqual(await getConnection(ctx, token, connection.id), body);
+
+    const later = new Date(
+      Math.max(Date.parse(body.next_refresh_at), Date.parse(control.next_refresh_at!)) + 60_000,
+    );
+    await queueDueRefreshes({ ...ctx.engine, now: () => later }, { passMs: 0 });
+    assert.deepEqual(await triggersOf(connection.id), ['initial'], 'the scheduler skipped it');
+    assert.deepEqual(await triggersOf(control.id), ['scheduled', 'initial'], 'it picked the control');
+    await waitForConnection(ctx, token, control.id);
+
+    const resumed = await patch(connection.id, { scheduled_refresh: true });
+    assert.equal(resumed.json().scheduled_refresh, true);
+    await queueDueRefreshes({ ...ctx.engine, now: () => later }, { passMs: 0 });
+    assert.deepEqual(
+      await triggersOf(connection.id),
+      ['scheduled', 'initial'],
+      'due since, so taken at once',
+    );
+    await waitForConnection(ctx, token, connection.id);
+  });
+
+  test('a bad value is 400 and changes nothing', async () => {
+    const connection = await connect(ctx, token, small());
+    const refused = await patch(connection.id, { scheduled_refresh: 'no' });
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.equal((await getConnection(ctx, token, connection.id)).scheduled_refresh, true);
+  });
+});
+
 describe('a first login that failed', () => {
   test('reads of the connection answer 409 CONNECTION_LOGIN_FAILED; allow_partial reads the empty store', async () => {
     const created = await createConnection(ctx, token, {
