@@ -347,6 +347,25 @@ describe('the Flinks flow', () => {
     );
   });
 
+  test('a new login whose security answers are all wrong is not kept', async () => {
+    const before = await connectionCount();
+    const asked = await authorize({
+      Institution: 'FlinksCapital',
+      Username: 'Greatday',
+      Password: 'Everyday',
+    });
+    assert.equal(asked.status, 203, asked.text);
+    const requestId = asked.json().RequestId;
+    let answer: Awaited<ReturnType<typeof flinks>>;
+    do {
+      answer = await flinks('POST', banking('Authorize'), {
+        body: { RequestId: requestId, SecurityResponses: { [PROMPT]: ['Toronto'] } },
+      });
+      assertFlinksError(answer, 401, 'INVALID_SECURITY_RESPONSE');
+    } while (!/Too many/.test(answer.json().Message));
+    assert.equal(await connectionCount(), before);
+  });
+
   test('SetScheduledRefresh switches the nightly refresh off and on, keeping the login', async () => {
     const set = (IsActivated: boolean) =>
       flinks('PATCH', banking('SetScheduledRefresh'), {

@@ -146,7 +146,7 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
           mode: 'live',
           refresh_id: refreshId,
         });
-        return answerLogin(reply, session, false);
+        return answerLogin(reply, session);
       }
       return newLogin(request, reply, clientId, username!);
     },
@@ -189,8 +189,9 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
       connection_id: connectionId,
       mode: 'live',
       refresh_id: null,
+      created: true,
     });
-    return answerLogin(reply, session, true);
+    return answerLogin(reply, session);
   }
 
   /** `/Authorize {RequestId, SecurityResponses?}`: the answers of a challenge, or waiting on. */
@@ -211,16 +212,21 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
       try {
         await answerChallengeAndWait(engine, clientId, connection.id, answers);
       } catch (error) {
-        if (error instanceof AppError && error.code === 'CHALLENGE_FAILED')
+        if (error instanceof AppError && error.code === 'CHALLENGE_FAILED') {
+          // The last attempt of a new login: it will never log in, and Flinks gave no LoginId.
+          if (session.data.created && error.extensions?.attempts_left === 0)
+            await deleteConnection(engine.db, clientId, connection.id);
           throw flinksAnswers.invalidSecurityResponse(session.requestId, error.message);
+        }
         throw error;
       }
     }
-    return answerLogin(reply, session, false);
+    return answerLogin(reply, session);
   }
 
   /** Waits for the login of the session's connection and answers it in Flinks' words. */
-  async function answerLogin(reply: FastifyReply, session: OpenSession, created: boolean) {
+  async function answerLogin(reply: FastifyReply, session: OpenSession) {
+    const created = session.data.created === true;
     const { connection_id: connectionId } = session.data;
     const { clientId } = session;
     const outcome = await settledLogin(clientId, connectionId);

@@ -2,7 +2,7 @@
 // …Async polls, and Investments on both of Flinks' paths. Each reads a session (a RequestId); the
 // bodies, and when they answer 202 instead, are reads.ts's.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { authOf } from '../../http/auth.ts';
 import { decodeGuid } from '../shared/guid.ts';
 import { sendJson } from '../shared/stream.ts';
@@ -50,6 +50,15 @@ const RequestIdParams = Type.Object({ customerId: Type.String(), requestId: Type
 
 type Shape = 'detail' | 'summary';
 
+/** What a data call answers: its body, 202 while loading, and Flinks' errors. */
+const dataAnswers = (ok: TSchema) => ({
+  200: ok,
+  202: PendingResponse,
+  400: FlinksError,
+  401: FlinksError,
+  500: FlinksError,
+});
+
 export const dataRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
   const { engine } = deps;
 
@@ -91,13 +100,7 @@ export const dataRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
             description:
               'Reads the session’s login. 202 OPERATION_PENDING while its data is loading: poll the …Async endpoint every 10 seconds, for at most 30 minutes.',
             security: ['apiKey'],
-            responses: {
-              200: response,
-              202: PendingResponse,
-              400: FlinksError,
-              401: FlinksError,
-              500: FlinksError,
-            },
+            responses: dataAnswers(response),
           },
         },
         schema: { body: DataBody },
@@ -121,13 +124,7 @@ export const dataRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
             summary: `Poll ${name} after a 202`,
             description: `The same answer as ${name}, with the options of the last ${name} call of this session.`,
             security: ['apiKey'],
-            responses: {
-              200: response,
-              202: PendingResponse,
-              400: FlinksError,
-              401: FlinksError,
-              500: FlinksError,
-            },
+            responses: dataAnswers(response),
           },
         },
         schema: { params: RequestIdParams },
@@ -170,13 +167,7 @@ export const dataRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
             description:
               'The most common first answer is 202 OPERATION_PENDING: call again with the same body every 10 seconds, for at most 30 minutes, until 200.',
             security: ['apiKey'],
-            responses: {
-              200: InvestmentsResponse,
-              202: PendingResponse,
-              400: FlinksError,
-              401: FlinksError,
-              500: FlinksError,
-            },
+            responses: dataAnswers(InvestmentsResponse),
           },
         },
         schema: { body: InvestmentsBody },

@@ -13,6 +13,17 @@ import { type Product, productIdPrefix } from '../../domain/product-catalog.ts';
 import { recordId } from '../../store/record-rows.ts';
 import { maskPan } from '../flanks/map.ts';
 import { decodeGuid, type GuidKind, guidOf, guidOfHandle } from '../shared/guid.ts';
+import {
+  account,
+  CONNECTION,
+  card,
+  cardTransaction,
+  identity,
+  investment,
+  investmentTransaction,
+  transaction as nativeTransaction,
+  portfolio,
+} from '../shared/native-records.fixture.ts';
 import { field, parseFlinksJson } from './body.ts';
 import {
   authorizeLinks,
@@ -432,57 +443,11 @@ describe('Flinks institutions', () => {
   });
 });
 
-// ---- native records, as the sandbox serves them
+// ---- native records, as the sandbox serves them (../shared/native-records.fixture.ts), and the
+// variants these tests need
 
-const CONNECTION = 'con_z7r2vqdd65ltxi2t';
-const stamps = { first_seen_at: '2026-11-02T08:00:00.000Z', updated_at: '2026-11-30T14:19:07.123Z' };
-
-const account: NativeRecord = {
-  id: 'acc_mr3dahcl26htwksmeok3',
-  connection_id: CONNECTION,
-  external_id: 'end-user-42',
-  iban: 'ES4199990001489273558680',
-  name: 'Cuenta Sandbox Nómina',
-  alias: 'Cuenta Sandbox Nómina',
-  type: 'current',
-  balance: 22213.41,
-  available_balance: 22213.41,
-  currency: 'EUR',
-  description: 'Cuenta Sandbox Nómina',
-  is_owner: true,
-  num_owners: 1,
-  owners: ['CARMEN DÍAZ FERNÁNDEZ'],
-  ...stamps,
-};
-
-const transaction: NativeRecord = {
-  id: 'txn_2ozc543iolcvhzskcrfv',
-  connection_id: CONNECTION,
-  external_id: 'end-user-42',
-  account_id: 'acc_mr3dahcl26htwksmeok3',
-  amount: -850,
-  currency: 'EUR',
-  balance: 22213.41,
-  operation_date: '2026-12-01',
-  value_date: '2026-12-01',
-  description: 'TRANSFERENCIA A FAVOR DE INMOBILIARIA SOL SL ALQUILER VIVIENDA',
-  product_description: 'Cuenta Sandbox Nómina',
-  counterparty: 'INMOBILIARIA SOL SL',
-  category: 'housing',
-  subcategory: 'rent',
-  merchant_name: null,
-  bank_category: 'Alquiler',
-  mcc: null,
-  norma43: '04',
-  card_number: null,
-  transaction_id: 'F-rent-2026-12',
-  order_id: null,
-  pair_transaction_id: null,
-  transfer: null,
-  pending: false,
-  pending_transaction_id: null,
-  ...stamps,
-};
+/** The rent transfer without its transfer details. */
+const transaction: NativeRecord = { ...nativeTransaction, transfer: null };
 
 const salary: NativeRecord = {
   ...transaction,
@@ -494,127 +459,8 @@ const salary: NativeRecord = {
   description: 'NOMINA SANDBOX TECH SL',
 };
 
-const card: NativeRecord = {
-  id: 'crd_ncs7ltifww4zkf6wkaeq',
-  connection_id: CONNECTION,
-  external_id: 'end-user-42',
-  product: 'Tarjeta Crédito Oro',
-  contract_number: 'C87167310',
-  pan: '522436******7310',
-  card_type: 'credit',
-  emission_date: '2024-06-14',
-  expiration_date: '2029-12-28',
-  available_balance: '2350.00',
-  credit_limit: '3000.00',
-  currency: 'EUR',
-  account_iban: 'ES4199990001489273558680',
-  ...stamps,
-};
-
-const cardTransaction: NativeRecord = {
-  id: 'ctx_7u34lu2zpqjom53quf6h',
-  connection_id: CONNECTION,
-  external_id: 'end-user-42',
-  card_id: 'crd_ncs7ltifww4zkf6wkaeq',
-  amount: -6.44,
-  commission: 0,
-  currency: 'EUR',
-  original_currency: null,
-  operation_date: '2026-11-29',
-  value_date: '2026-11-29',
-  shop: 'CARREFOUR EXPRESS',
-  category: 'groceries',
-  subcategory: 'supermarket',
-  merchant_name: 'Carrefour',
-  bank_category: 'Supermercados',
-  mcc: '5411',
-  pending: false,
-  pending_transaction_id: null,
-  ...stamps,
-};
-
-const identity: NativeRecord = {
-  id: 'idn_wzdewiwa4b74tsysxhsb',
-  connection_id: CONNECTION,
-  external_id: 'end-user-42',
-  name: 'Carmen',
-  surname1: 'Díaz',
-  surname2: 'Fernández',
-  full_name: 'Carmen Díaz Fernández',
-  birth_date: '1987-04-20',
-  address: {
-    street_type: 'Paseo',
-    street_name: 'de Gracia',
-    street_number: '126',
-    city: 'Sevilla',
-    zip_code: '41004',
-    state: 'Sevilla',
-    country: 'ES',
-  },
-  contact_info: [
-    { type: 'email', value: 'user.good@example.com' },
-    { type: 'phone', value: '+34 615 868 654' },
-  ],
-  identity_document: '77739362Y',
-  gender: 'female',
-  occupation: 'Ingeniera de software',
-  sector: 'Tecnología',
-  ...stamps,
-};
-
-const BROKER_CONNECTION = 'con_9at4n59tbxxp5i1z';
-
-const portfolio: NativeRecord = {
-  id: 'pfl_6jpn2hb3x5zmjbo4nhey',
-  connection_id: BROKER_CONNECTION,
-  external_id: null,
-  name: 'Cartera de Valores',
-  type: 'securities',
-  currency: 'EUR',
-  balance: 48213.07,
-  ref_valores: 'VAL-479291',
-  ref_account: 'ES8999980001305017600825',
-  ref_accounts: ['ES8999980001305017600825'],
-  owners: ['CARMEN DÍAZ FERNÁNDEZ'],
-  ...stamps,
-};
-
-const fund: NativeRecord = {
-  id: 'inv_5ayoloka6vfzpy4zjnfw',
-  connection_id: BROKER_CONNECTION,
-  external_id: null,
-  portfolio_id: 'pfl_6jpn2hb3x5zmjbo4nhey',
-  name: 'Sandbox Renta Variable Europa FI',
-  isin: 'ES0SBX000016',
-  cusip: null,
-  symbol: null,
-  type: 'F',
-  subtype: 'equity_europe',
-  amount: 152,
-  balance: '21860.64',
-  currency: 'EUR',
-  cost: 18370.63,
-  is_nominal: false,
-  detail: { morningstar_rating: '4' },
-  cnmv: null,
-  dgs: null,
-  initial_date: '2025-02-25',
-  valuation_date: '2026-12-01',
-  expiration_date: null,
-  performance: 0.19,
-  performance_detail: null,
-  analytics: null,
-  interest: null,
-  market: null,
-  operating_market: null,
-  capital_gain: 3490.01,
-  accrued_interest: null,
-  price_ex_cupon: null,
-  leverage: null,
-  country_model: null,
-  placing_bank: null,
-  ...stamps,
-};
+/** A fund without its CNMV record, performance detail or analytics. */
+const fund: NativeRecord = { ...investment, cnmv: null, performance_detail: null, analytics: null };
 
 const apple: NativeRecord = {
   ...fund,
@@ -631,29 +477,8 @@ const apple: NativeRecord = {
   cost: '10407.60',
 };
 
-const buy: NativeRecord = {
-  id: 'itx_aiirtl3bngdu7qftb3oq',
-  connection_id: BROKER_CONNECTION,
-  external_id: null,
-  investment_id: 'inv_d4g4jxf27pom7mghrxnw',
-  isin: 'US0378331005',
-  description: 'COMPRA APPLE INC',
-  type: '1',
-  symb: '+',
-  operation_date: '2026-10-28',
-  value_date: '2026-10-30',
-  amount: 10,
-  unit_price: 212.4,
-  balance: 49,
-  net_cash: '-2140.62',
-  commission: 15.62,
-  currency: 'USD',
-  reference_currency: 'EUR',
-  ref_valos: 'VAL-479291',
-  ref_account_iban: 'ES8999980001305017600825',
-  transaction_id: 'OP000012',
-  ...stamps,
-};
+/** The Apple buy under another order number (the fields the mapper does not read are left as served). */
+const buy: NativeRecord = { ...investmentTransaction, transaction_id: 'OP000012' };
 
 const sell: NativeRecord = {
   ...buy,

@@ -44,6 +44,8 @@ export type RequestSession = {
   /** `cached`: the stored data; `live`: after the refresh `refresh_id`. */
   mode: 'cached' | 'live';
   refresh_id: string | null;
+  /** Opened by a new login: if the bank refuses it, the connection is removed (Flinks gives no LoginId). */
+  created?: boolean;
   /** When the session was opened (OPERATION_DISPATCHED is said once it has waited long). */
   opened_at: string;
   detail?: DataOptions;

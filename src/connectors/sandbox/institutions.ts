@@ -2,6 +2,7 @@
 // driven by magic usernames (see README.md in this folder), TestBank's by password words, the Flinks
 // institutions' by Flinks' test users; here they declare who they are and what their login form
 // looks like.
+import type { Product } from '../../domain/products.ts';
 import type { InstitutionDefinition, LoginField } from '../connector.ts';
 import {
   FLINKS_CAPITAL_ID,
@@ -101,6 +102,30 @@ const flinksUsersText = {
     'mayúsculas; cualquier otro usuario o contraseña da credenciales no válidas.',
 };
 
+/** Banco Sandbox's products, which FlinksCapital shares. */
+const bankProducts: readonly Product[] = [
+  'accounts',
+  'transactions',
+  'cards',
+  'card_transactions',
+  'liabilities',
+  'liability_transactions',
+  'identity',
+  'holders',
+];
+
+/** Sandbox Valores' products, which FlinksInvestment shares. */
+const brokerProducts: readonly Product[] = [
+  'accounts',
+  'transactions',
+  'portfolios',
+  'investments',
+  'investment_transactions',
+  'identity',
+  'holders',
+  'mifid',
+];
+
 const flinksUsername: LoginField = { ...username, placeholder: { en: 'Greatday', es: 'Greatday' } };
 
 export const sandboxInstitutions: readonly InstitutionDefinition[] = [
@@ -109,16 +134,7 @@ export const sandboxInstitutions: readonly InstitutionDefinition[] = [
     name: 'Banco Sandbox',
     country: 'ES',
     kind: 'bank',
-    products: [
-      'accounts',
-      'transactions',
-      'cards',
-      'card_transactions',
-      'liabilities',
-      'liability_transactions',
-      'identity',
-      'holders',
-    ],
+    products: bankProducts,
     fields: [username, password],
     mfa: ['otp', 'question', 'decoupled'],
     alwaysManualRefresh: false,
@@ -135,16 +151,7 @@ export const sandboxInstitutions: readonly InstitutionDefinition[] = [
     name: 'Sandbox Valores',
     country: 'ES',
     kind: 'broker',
-    products: [
-      'accounts',
-      'transactions',
-      'portfolios',
-      'investments',
-      'investment_transactions',
-      'identity',
-      'holders',
-      'mifid',
-    ],
+    products: brokerProducts,
     fields: [documentType, username, password],
     mfa: ['otp'],
     alwaysManualRefresh: false,
@@ -224,16 +231,7 @@ export const sandboxInstitutions: readonly InstitutionDefinition[] = [
     country: 'CA',
     kind: 'bank',
     // Banco Sandbox's products and data (index.ts worldsOf, by kind).
-    products: [
-      'accounts',
-      'transactions',
-      'cards',
-      'card_transactions',
-      'liabilities',
-      'liability_transactions',
-      'identity',
-      'holders',
-    ],
+    products: bankProducts,
     fields: [flinksUsername, password],
     mfa: ['question'],
     alwaysManualRefresh: false,
@@ -252,16 +250,7 @@ export const sandboxInstitutions: readonly InstitutionDefinition[] = [
     kind: 'broker',
     // Sandbox Valores' products and data; its login form without the document type, which the
     // sandbox never reads (Flinks asks a username and a password).
-    products: [
-      'accounts',
-      'transactions',
-      'portfolios',
-      'investments',
-      'investment_transactions',
-      'identity',
-      'holders',
-      'mifid',
-    ],
+    products: brokerProducts,
     fields: [flinksUsername, password],
     mfa: ['question'],
     alwaysManualRefresh: false,
