@@ -540,6 +540,23 @@ describe('another client and bad input', () => {
     );
     assertFlinksError(await flinks('DELETE', banking(`DeleteCard/${bankLogin}`), as), 401, 'INVALID_LOGIN');
     assertFlinksError(
+      await flinks('DELETE', '/Investments', { ...as, body: { LoginId: login } }),
+      401,
+      'INVALID_LOGIN',
+    );
+    assertFlinksError(
+      await flinks('POST', '/Investments', { ...as, body: { LoginId: login, RequestId: bankRequestId } }),
+      400,
+      'SESSION_NONEXISTENT',
+    );
+    // Another client's authorize token opens no Connect page for this client.
+    const connect = new URLSearchParams({
+      redirectUrl: LANDING,
+      authorizeToken: await authorizeToken(other),
+      customerId: client.id,
+    });
+    assertFlinksError(await flinks('GET', `/compat/flinks/connect?${connect}`), 401, 'ACCESS_DENIED');
+    assertFlinksError(
       await flinks('PATCH', banking('SetScheduledRefresh'), {
         ...as,
         body: { LoginId: bankLogin, IsActivated: false },
@@ -600,9 +617,12 @@ describe('another client and bad input', () => {
     );
   });
 
-  test('a login is deleted with all its data, then unknown', async () => {
+  test('a login is deleted with all its data (DeleteCard, or the investments delete), then unknown', async () => {
     for (const id of [login, bankLogin]) {
-      const deleted = await flinks('DELETE', banking(`DeleteCard/${id}`), { apiKey: client.secret });
+      const deleted =
+        id === login
+          ? await flinks('DELETE', '/Investments', { apiKey: client.secret, body: { LoginId: id } })
+          : await flinks('DELETE', banking(`DeleteCard/${id}`), { apiKey: client.secret });
       assert.equal(deleted.status, 200, deleted.text);
       assert.equal(deleted.json().HttpStatusCode, 200);
       assertFlinksError(await authorize({ LoginId: id, MostRecentCached: true }), 401, 'INVALID_LOGIN');
