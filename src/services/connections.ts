@@ -276,6 +276,20 @@ export async function createConnection(
   return id;
 }
 
+/** The client's connection, or undefined: for a facade that says "not found" in its own words. */
+export async function findClientConnection(
+  db: Kysely<Schema>,
+  clientId: string,
+  id: string,
+): Promise<ConnectionRow | undefined> {
+  return findConnection(db, clientId, id);
+}
+
+/** The id of the connection's refresh in flight (queued, running or waiting for its end user), if any. */
+export async function activeRefreshIdOf(db: Kysely<Schema>, connectionId: string): Promise<string | null> {
+  return (await findActiveRefresh(db, connectionId))?.id ?? null;
+}
+
 export async function getConnectionOrThrow(
   db: Kysely<Schema>,
   clientId: string,

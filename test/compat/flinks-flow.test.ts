@@ -650,6 +650,21 @@ describe('legacy integrations without headers', () => {
   });
   after(() => legacy.close());
 
+  test('a setting that names no client id stops the server at start', async () => {
+    await assert.rejects(
+      buildApp({
+        engine: ctx.engine,
+        database: ctx.database,
+        keys: ctx.keys,
+        registry: ctx.engine.registry,
+        logger: ctx.engine.logger,
+        publicUrl: PUBLIC_URL,
+        env: { TESORO_COMPAT_FLINKS_LEGACY_AUTH: `${legacyClient.id},everyone` },
+      }),
+      /Not a Tesoro client id.*TESORO_COMPAT_FLINKS_LEGACY_AUTH: everyone/,
+    );
+  });
+
   test('the guide’s curls replay exactly as printed, for a listed client only', async () => {
     const created = await authorize(
       {
@@ -677,6 +692,21 @@ describe('legacy integrations without headers', () => {
         JSON.stringify({ LoginId: loginId, MostRecentCached: true }),
         client.id,
       ),
+      401,
+      'ACCESS_DENIED',
+    );
+    // Calls that name no login or session still need their key or token.
+    assertFlinksError(await call(banking('GenerateAuthorizeToken'), ''), 401, 'ACCESS_DENIED');
+    assertFlinksError(
+      await call(
+        banking('Authorize'),
+        JSON.stringify({ Institution: 'FlinksCapital', Username: 'greatday_nomfa', Password: 'Everyday' }),
+      ),
+      401,
+      'ACCESS_DENIED',
+    );
+    assertFlinksError(
+      await flinks('GET', banking('Institutions'), { app: legacy, customer: legacyClient.id }),
       401,
       'ACCESS_DENIED',
     );

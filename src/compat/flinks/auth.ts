@@ -7,9 +7,11 @@
 // as a native one does, so the per-client rate limit counts it against its own client.
 //
 // Flinks' integrations created before October 2024 may call without any header (its own guides
-// print such curls): a client listed in TESORO_COMPAT_FLINKS_LEGACY_AUTH may omit the headers,
-// and is then authenticated by its customerId and the unguessable LoginId or RequestId it names.
-// A header that is sent is always checked.
+// print such curls): a client listed in TESORO_COMPAT_FLINKS_LEGACY_AUTH may leave the header out
+// of a call that names a LoginId or a RequestId (an unguessable GUID of that client), and is then
+// authenticated by them. Calls that name neither (GenerateAuthorizeToken, a new login,
+// Institutions, the Connect page) always need their key or token, and a header that is sent is
+// always checked.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.ts';
@@ -24,8 +26,13 @@ export type FlinksAuth =
   | 'secret'
   /** An authorize token in `flinks-auth-key`, or a RequestId in the body (Authorize). */
   | 'authorize'
-  /** The secret key in `x-api-key` (data and management endpoints). */
-  | 'api';
+  /** The secret key in `x-api-key` (Institutions). */
+  | 'api'
+  /**
+   * The secret key in `x-api-key`, on a call that names a session or a login (data, DeleteCard,
+   * SetScheduledRefresh): a legacy integration may leave the header out.
+   */
+  | 'session';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,15 +51,22 @@ export interface FlinksSettings {
 /** Flinks' public Toolbox customerId, printed in its guides. */
 export const TOOLBOX_CUSTOMER_ID = '43387ca6-0391-4c82-857d-70d95f087ecb';
 
+const CLIENT_ID = /^cli_[0-9a-z]{16}$/;
+
+/** The facade's settings; a value that names no possible client id stops the server at start. */
 export function flinksSettingsOf(env: Readonly<Record<string, string | undefined>>): FlinksSettings {
   const list = (env.TESORO_COMPAT_FLINKS_LEGACY_AUTH ?? '')
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
-  return {
-    legacyClients: new Set(list),
-    toolboxClient: env.TESORO_COMPAT_FLINKS_TOOLBOX_CLIENT?.trim() || undefined,
-  };
+  const toolbox = env.TESORO_COMPAT_FLINKS_TOOLBOX_CLIENT?.trim() || undefined;
+  const bad = [
+    ...list.filter((id) => !CLIENT_ID.test(id)).map((id) => `TESORO_COMPAT_FLINKS_LEGACY_AUTH: ${id}`),
+    ...(toolbox && !CLIENT_ID.test(toolbox) ? [`TESORO_COMPAT_FLINKS_TOOLBOX_CLIENT: ${toolbox}`] : []),
+  ];
+  if (bad.length > 0)
+    throw new Error(`Not a Tesoro client id (cli_ and 16 letters or digits): ${bad.join('; ')}`);
+  return { legacyClients: new Set(list), toolboxClient: toolbox };
 }
 
 const CACHE_MS = 10_000;
@@ -140,7 +154,7 @@ export class FlinksAuthenticator {
     const name = kind === 'secret' ? 'flinks-auth-key' : 'x-api-key';
     const secret = header(name);
     if (secret === undefined) {
-      const client = this.isLegacy(clientId) ? await this.#client(clientId) : undefined;
+      const client = kind === 'session' && this.isLegacy(clientId) ? await this.#client(clientId) : undefined;
       if (!client) throw flinksAnswers.accessDenied(kind === 'secret' ? 'auth key' : 'api key');
       return client;
     }

@@ -12,9 +12,13 @@ import { AppError } from '../../domain/errors.ts';
 import { authOf } from '../../http/auth.ts';
 import { answerChallengeAndWait } from '../../services/challenge-answer.ts';
 import { presentConnection } from '../../services/connection-view.ts';
-import { createConnection, deleteConnection, requestRefresh } from '../../services/connections.ts';
+import {
+  createConnection,
+  deleteConnection,
+  findClientConnection,
+  requestRefresh,
+} from '../../services/connections.ts';
 import { type LoginOutcome, waitForLogin } from '../../services/login-wait.ts';
-import { findConnection } from '../../store/connections.ts';
 import { sendJson } from '../shared/stream.ts';
 import type { FlinksDeps } from './deps.ts';
 import { flinksAnswers, loginFailureAnswer } from './errors.ts';
@@ -130,7 +134,7 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
         );
       const cached = boolField(body, 'MostRecentCached') ?? false;
       if (loginId !== undefined) {
-        await authorizeCall(request, clientId);
+        await authorizeCall(request, clientId, true);
         const connection = await loginConnection(engine, clientId, loginId);
         if (cached) {
           const session = await openSession(engine, clientId, {
@@ -152,10 +156,13 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
     },
   );
 
-  /** The authorize token of a call that opens a session: used once, or the legacy exemption. */
-  async function authorizeCall(request: FastifyRequest, clientId: string): Promise<void> {
+  /**
+   * The authorize token of a call that opens a session, used once. A legacy integration may leave
+   * it out of a call on a LoginId (auth.ts), never out of a new login.
+   */
+  async function authorizeCall(request: FastifyRequest, clientId: string, onLogin: boolean): Promise<void> {
     const token = request.headers['flinks-auth-key'];
-    if ((token === undefined || token === '') && deps.flinks.isLegacy(clientId)) return;
+    if ((token === undefined || token === '') && onLogin && deps.flinks.isLegacy(clientId)) return;
     if (!(await useAuthorizeToken(engine, clientId, token)))
       throw flinksAnswers.accessDenied('authorize token');
   }
@@ -172,7 +179,7 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
       throw flinksAnswers.invalidRequest(`The institution ${institutionName} is not supported.`);
     const save = boolField(body, 'Save') ?? false;
     const days = daysField(body) ?? 90;
-    await authorizeCall(request, clientId);
+    await authorizeCall(request, clientId, false);
     const connectionId = await createConnection(engine, clientId, {
       institution_id: institutionId,
       credentials: { username, password },
@@ -204,7 +211,7 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
     const session = await sessionOf(engine, clientId, requestId);
     const responses = securityResponses(request.body);
     if (responses) {
-      const connection = await findConnection(engine.db, clientId, session.data.connection_id);
+      const connection = await findClientConnection(engine.db, clientId, session.data.connection_id);
       if (!connection) throw flinksAnswers.sessionNonexistent();
       const challenge = (await presentConnection(engine.db, connection)).challenge;
       const answers = challenge && answersFor(challenge, responses);
@@ -213,10 +220,15 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
         await answerChallengeAndWait(engine, clientId, connection.id, answers);
       } catch (error) {
         if (error instanceof AppError && error.code === 'CHALLENGE_FAILED') {
+          const last = error.extensions?.attempts_left === 0;
           // The last attempt of a new login: it will never log in, and Flinks gave no LoginId.
-          if (session.data.created && error.extensions?.attempts_left === 0)
-            await deleteConnection(engine.db, clientId, connection.id);
-          throw flinksAnswers.invalidSecurityResponse(session.requestId, error.message);
+          if (session.data.created && last) await deleteConnection(engine.db, clientId, connection.id);
+          throw flinksAnswers.invalidSecurityResponse(
+            session.requestId,
+            last
+              ? 'Too many wrong answers: authorize the login again.'
+              : 'The answer to the security question is not correct.',
+          );
         }
         throw error;
       }
@@ -259,7 +271,7 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
         timeoutMs: Math.max(0, deadline - Date.now()),
       });
       if (outcome.outcome !== 'challenge') return outcome;
-      const connection = await findConnection(engine.db, clientId, connectionId);
+      const connection = await findClientConnection(engine.db, clientId, connectionId);
       const challenge = connection && (await presentConnection(engine.db, connection)).challenge;
       if (challenge?.type !== 'decoupled') return outcome;
       if (Date.now() >= deadline) return { outcome: 'waiting', refreshId: outcome.refreshId };
@@ -268,7 +280,7 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
   }
 
   async function sendAuthorized(reply: FastifyReply, session: OpenSession) {
-    const connection = await findConnection(engine.db, session.clientId, session.data.connection_id);
+    const connection = await findClientConnection(engine.db, session.clientId, session.data.connection_id);
     if (!connection) throw flinksAnswers.sessionNonexistent();
     const facts = await loginFacts(engine, registry, connection);
     return sendJson(reply, {
@@ -281,7 +293,7 @@ export const authorizeRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps)
   }
 
   async function sendChallenge(reply: FastifyReply, session: OpenSession) {
-    const connection = await findConnection(engine.db, session.clientId, session.data.connection_id);
+    const connection = await findClientConnection(engine.db, session.clientId, session.data.connection_id);
     if (!connection) throw flinksAnswers.sessionNonexistent();
     const view = await presentConnection(engine.db, connection);
     const facts = await loginFacts(engine, registry, connection);

@@ -39,16 +39,17 @@ export const connectRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) =
   const { engine, registry } = deps;
   const returnUrl = `${deps.publicUrl}/compat/flinks/connect/return`;
 
-  /** The client the iframe URL names: by its authorize token (used once), or a legacy customerId. */
+  /**
+   * The client the iframe URL is for: its authorize token's (used once). A customerId given beside
+   * it must be that client's. Never a customerId alone: the page would open for anyone.
+   */
   async function visitorClient(query: { authorizeToken?: string; customerId?: string }): Promise<string> {
     const decoded = query.authorizeToken ? decodeGuid(query.authorizeToken) : null;
-    if (decoded?.kind === 'handle') {
-      const token = await consumeHandle(engine, AUTHORIZE, decoded.id);
-      if (token && (!query.customerId || query.customerId === token.clientId)) return token.clientId;
-    }
+    const token = decoded?.kind === 'handle' ? await consumeHandle(engine, AUTHORIZE, decoded.id) : undefined;
     const customer = query.customerId && deps.flinks.clientIdOf(query.customerId);
-    if (customer && !query.authorizeToken && deps.flinks.isLegacy(customer)) return customer;
-    throw flinksAnswers.accessDenied('authorize token');
+    if (!token || (customer && customer !== token.clientId))
+      throw flinksAnswers.accessDenied('authorize token');
+    return token.clientId;
   }
 
   app.get(

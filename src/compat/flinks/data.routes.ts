@@ -93,7 +93,7 @@ export const dataRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
       `/v3/:customerId/BankingServices/${name}`,
       {
         config: {
-          flinksAuth: 'api',
+          flinksAuth: 'session',
           doc: {
             tag: 'Accounts',
             summary,
@@ -118,7 +118,7 @@ export const dataRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
       `/v3/:customerId/BankingServices/${name}Async/:requestId`,
       {
         config: {
-          flinksAuth: 'api',
+          flinksAuth: 'session',
           doc: {
             tag: 'Accounts',
             summary: `Poll ${name} after a 202`,
@@ -160,7 +160,7 @@ export const dataRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
       path,
       {
         config: {
-          flinksAuth: 'api',
+          flinksAuth: 'session',
           doc: {
             tag: 'Investments',
             summary: 'Investment accounts, positions and transactions',

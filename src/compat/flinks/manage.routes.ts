@@ -5,8 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { authOf } from '../../http/auth.ts';
-import { deleteConnection, updateConnectionSettings } from '../../services/connections.ts';
-import { findActiveRefresh } from '../../store/connections.ts';
+import { activeRefreshIdOf, deleteConnection, updateConnectionSettings } from '../../services/connections.ts';
 import { sendJson } from '../shared/stream.ts';
 import type { FlinksDeps } from './deps.ts';
 import { flinksAnswers } from './errors.ts';
@@ -47,7 +46,7 @@ export const manageRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) =>
   async function deleteLogin(reply: FastifyReply, clientId: string, loginId: unknown) {
     const connection = await loginConnection(engine, clientId, loginId);
     // Flinks refuses to delete a login while it is being refreshed.
-    if (await findActiveRefresh(engine.db, connection.id)) throw flinksAnswers.cardInUse();
+    if (await activeRefreshIdOf(engine.db, connection.id)) throw flinksAnswers.cardInUse();
     await deleteConnection(engine.db, clientId, connection.id);
     return sendJson(reply, { HttpStatusCode: 200, Message: 'The login and all its data were deleted.' });
   }
@@ -56,7 +55,7 @@ export const manageRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) =>
     '/v3/:customerId/BankingServices/DeleteCard/:loginId',
     {
       config: {
-        flinksAuth: 'api',
+        flinksAuth: 'session',
         doc: {
           tag: 'Logins',
           summary: 'Delete a login and all its data',
@@ -74,7 +73,7 @@ export const manageRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) =>
     '/v3/:customerId/Investments',
     {
       config: {
-        flinksAuth: 'api',
+        flinksAuth: 'session',
         doc: {
           tag: 'Investments',
           summary: 'Delete an investments login and all its data',
@@ -121,7 +120,7 @@ export const manageRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) =>
     '/v3/:customerId/BankingServices/SetScheduledRefresh',
     {
       config: {
-        flinksAuth: 'api',
+        flinksAuth: 'session',
         doc: {
           tag: 'Logins',
           summary: 'Switch a login’s nightly refresh on or off',

@@ -10,9 +10,10 @@ import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import type { ConnectionStatus } from '../../domain/connection-status.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Product } from '../../domain/products.ts';
+import { activeRefreshIdOf, findClientConnection } from '../../services/connections.ts';
 import { SettledConnections } from '../../services/data-reads.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
-import { type ConnectionRow, findActiveRefresh, findConnection } from '../../store/connections.ts';
+import type { ConnectionRow } from '../../store/connections.ts';
 import { VendorAnswer } from '../shared/errors.ts';
 import { allRecords, type NativeRecord } from '../shared/records.ts';
 import { flinksAnswers, flinksError, loginFailureAnswer } from './errors.ts';
@@ -31,7 +32,7 @@ export interface FlinksReadDeps {
 
 /** The session's connection and what every answer says about its login. */
 export async function sessionLogin(deps: FlinksReadDeps, session: OpenSession) {
-  const connection = await findConnection(deps.engine.db, session.clientId, session.data.connection_id);
+  const connection = await findClientConnection(deps.engine.db, session.clientId, session.data.connection_id);
   if (!connection) throw flinksAnswers.sessionNonexistent();
   return { connection, facts: await loginFacts(deps.engine, deps.registry, connection) };
 }
@@ -49,8 +50,8 @@ async function assertSessionReady(
   facts: LoginFacts,
 ): Promise<void> {
   if (session.data.mode !== 'live' || !session.data.refresh_id) return;
-  const active = await findActiveRefresh(deps.engine.db, connection.id);
-  if (active?.id === session.data.refresh_id) throw pending(deps, session, facts);
+  if ((await activeRefreshIdOf(deps.engine.db, connection.id)) === session.data.refresh_id)
+    throw pending(deps, session, facts);
 }
 
 /** Native refusals of a read, in the session's words. */
@@ -188,6 +189,13 @@ export async function investmentsBody(deps: FlinksReadDeps, session: OpenSession
     'portfolio_id',
   );
   const balanceOfIban = new Map(data.accounts.map((account) => [account.iban, account.balance]));
+  // Portfolios may settle into one cash account: its balance is counted once, in the first.
+  const counted = new Set<unknown>();
+  const cashOfPortfolio = (portfolio: NativeRecord) => {
+    if (counted.has(portfolio.ref_account)) return null;
+    counted.add(portfolio.ref_account);
+    return cashOf(balanceOfIban.get(portfolio.ref_account));
+  };
   const institution = facts.institution.Institution as { Id: number; Name: string };
   return {
     HttpStatusCode: 200,
@@ -198,7 +206,7 @@ export async function investmentsBody(deps: FlinksReadDeps, session: OpenSession
         toFlinksInvestmentAccount(portfolio, {
           positions: positions.get(String(portfolio.id)) ?? [],
           transactions: movements.get(String(portfolio.id)) ?? [],
-          cash: cashOf(balanceOfIban.get(portfolio.ref_account)),
+          cash: cashOfPortfolio(portfolio),
         }),
       ),
     },

@@ -6,7 +6,7 @@
 // from the data as it is then, with a fresh cached session (its RequestId works for 30 minutes,
 // so the receiver can ask for more), and signed with Tesoro's Standard Webhooks headers.
 // A login deleted since the event has nothing left to send.
-import { findConnection } from '../../store/connections.ts';
+import { findClientConnection } from '../../services/connections.ts';
 import type { FormatContext, WebhookEvent, WebhookFormat } from '../../webhooks/formats.ts';
 import { accountsBody, investmentsBody } from './reads.ts';
 import { investmentInstitution } from './sandbox-map.ts';
@@ -28,7 +28,7 @@ async function render(event: WebhookEvent, context: FormatContext): Promise<unkn
     throw new Error('Flinks webhooks name the institution: the dispatcher needs the registry');
   const connectionId = event.data.connection_id;
   if (typeof connectionId !== 'string') return null;
-  const connection = await findConnection(context.db, event.client_id, connectionId);
+  const connection = await findClientConnection(context.db, event.client_id, connectionId);
   if (!connection) return null;
   const session = await openSession(context, event.client_id, {
     connection_id: connection.id,
