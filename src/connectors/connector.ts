@@ -2,6 +2,7 @@
 // form, logs in with the credentials that form describes (raising challenges the end user answers),
 // and yields normalised records per product as async batches. It never touches the database or
 // the HTTP layer; the extraction engine owns persistence, ids, dedupe, status and events.
+import type { TObject } from 'typebox';
 import type { Product } from '../domain/products.ts';
 import type { NormalizedRecord } from '../domain/records.ts';
 import type { ChallengeType, ConnectorErrorCode, Localized, LoginField } from '../domain/vocabulary.ts';
@@ -35,6 +36,23 @@ export interface InstitutionDefinition {
   readonly cif: string | null;
   readonly url: string | null;
   readonly primaryColor: string;
+}
+
+/** A connector as registered: its settings and how to build it. */
+export interface ConnectorModule {
+  readonly id: string;
+  /**
+   * The environment variables it reads, as a TypeBox object (names in UPPER_SNAKE, values
+   * strings). Without one, the connector needs no configuration.
+   */
+  readonly settings?: TObject;
+  /** Builds the connector from its settings, validated against `settings`. */
+  create(settings: Record<string, string>): Connector | Promise<Connector>;
+}
+
+/** A bad connector setting, named like the rest of the configuration's errors. */
+export class ConnectorConfigError extends Error {
+  override name = 'ConnectorConfigError';
 }
 
 export class ConnectorError extends Error {

@@ -4,30 +4,22 @@
 // bad value stops the server naming the variable) and builds the connector from them. A connector
 // whose variables are all unset is not configured: it is reported as unavailable and its
 // institutions are not offered.
-import type { TObject } from 'typebox';
 import { Value } from 'typebox/value';
-import type { Connector, InstitutionDefinition } from './connector.ts';
+import {
+  type Connector,
+  ConnectorConfigError,
+  type ConnectorModule,
+  type InstitutionDefinition,
+} from './connector.ts';
+import { enableBankingModule } from './enable-banking/index.ts';
 import { filesModule } from './files/index.ts';
 import { sandboxModule } from './sandbox/index.ts';
 
-/** A connector as registered: its settings and how to build it. */
-export interface ConnectorModule {
-  readonly id: string;
-  /**
-   * The environment variables it reads, as a TypeBox object (names in UPPER_SNAKE, values
-   * strings). Without one, the connector needs no configuration.
-   */
-  readonly settings?: TObject;
-  /** Builds the connector from its settings, validated against `settings`. */
-  create(settings: Record<string, string>): Connector | Promise<Connector>;
-}
+export const connectorModules: readonly ConnectorModule[] = [sandboxModule, filesModule, enableBankingModule];
 
-export const connectorModules: readonly ConnectorModule[] = [sandboxModule, filesModule];
-
-/** A bad connector setting, named like the rest of the configuration's errors. */
-export class ConnectorConfigError extends Error {
-  override name = 'ConnectorConfigError';
-}
+// Defined beside the interface so a connector's own module can throw it without importing the
+// registry that imports it.
+export { ConnectorConfigError, type ConnectorModule };
 
 export interface UnavailableConnector {
   id: string;
