@@ -100,24 +100,29 @@ describe('connector settings', () => {
 
   test('unset: the connector is unavailable, named with its variables; the others are built', async () => {
     const registry = await createRegistry({}, [...connectorModules, upstream]);
-    assert.deepEqual(registry.unavailable, [
+    assert.deepEqual(
+      registry.unavailable.find((c) => c.id === 'example_upstream'),
       { id: 'example_upstream', variables: ['EXAMPLE_UPSTREAM_APP_ID', 'EXAMPLE_UPSTREAM_KEY'] },
-    ]);
+    );
+    // Every connector of the server whose settings are unset is unavailable too (Enable Banking).
+    assert.ok(registry.unavailable.some((c) => c.id === 'enable_banking'));
     assert.ok(registry.findInstitution('ins_sandbox_bank'));
     const listed = await buildTestContext({ registry });
     try {
       const body = (
         await listed.call(await listed.tokenFor(await listed.createClient()), { url: '/v1/connectors' })
       ).json();
+      const byId = new Map(body.data.map((c: Json) => [c.id, c]));
       assert.deepEqual(
-        body.data.map((c: Json) => [c.id, c.available]),
-        [
-          ['sandbox', true],
-          ['files', true],
-          ['example_upstream', false],
-        ],
+        ['sandbox', 'files', 'enable_banking', 'example_upstream'].map(
+          (id) => (byId.get(id) as Json)?.available,
+        ),
+        [true, true, false, false],
       );
-      assert.deepEqual(body.data[2].variables, ['EXAMPLE_UPSTREAM_APP_ID', 'EXAMPLE_UPSTREAM_KEY']);
+      assert.deepEqual((byId.get('example_upstream') as Json).variables, [
+        'EXAMPLE_UPSTREAM_APP_ID',
+        'EXAMPLE_UPSTREAM_KEY',
+      ]);
       assert.equal(body.data[1].institutions, 0, 'statement files are imported, not listed');
     } finally {
       await listed.close();

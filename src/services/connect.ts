@@ -105,7 +105,7 @@ export async function createSession(
   publicUrl: string,
   clientId: string,
   input: SessionInput,
-  now = new Date(),
+  now = deps.now(),
 ) {
   const { redirect_uris } = await getRedirectUris(deps, clientId);
   if (!redirect_uris.includes(input.redirect_uri))

@@ -20,7 +20,9 @@ export interface ContractCase {
   /** Credentials that log in (answering any challenge with `answers`); none for a redirect-only login. */
   credentials: Record<string, string>;
   /** The answers to its challenges; `redirectAnswers` answers a redirect consent as the callback would. */
-  answers?: Record<string, string> | ((challenge: ChallengeRequest) => Record<string, string>);
+  answers?:
+    | Record<string, string>
+    | ((challenge: ChallengeRequest) => Record<string, string> | Promise<Record<string, string>>);
   /** Credentials the institution must refuse with credentials_invalid (none for a redirect-only login). */
   wrongCredentials?: Record<string, string>;
 }
@@ -47,7 +49,9 @@ export function redirectAnswers(challenge: ChallengeRequest): Record<string, str
   return answers;
 }
 
-const NOW = new Date('2026-06-15T12:00:00Z');
+/** The contract's clock: a simulator of an upstream runs on it too (its tokens and dates agree). */
+export const CONTRACT_NOW = new Date('2026-06-15T12:00:00Z');
+const NOW = CONTRACT_NOW;
 const SINCE = new Date('2000-01-01T00:00:00Z');
 
 async function login(connector: Connector, c: ContractCase): Promise<SessionState> {
@@ -70,7 +74,7 @@ async function login(connector: Connector, c: ContractCase): Promise<SessionStat
       'a challenge prompt in English and Spanish',
     );
     assert.ok(result.challenge.expiresInSeconds > 0);
-    answers = typeof c.answers === 'function' ? c.answers(result.challenge) : c.answers;
+    answers = typeof c.answers === 'function' ? await c.answers(result.challenge) : c.answers;
   }
   throw new Error('login did not finish in 5 steps');
 }

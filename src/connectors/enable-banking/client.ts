@@ -25,12 +25,20 @@ export class EnableBankingError extends Error {
   readonly status: number;
   readonly code: string;
   readonly retryAfterSeconds: number | undefined;
+  /** Enable Banking's `detail`, as sent (a refused period explains itself there). */
+  readonly detail: unknown;
 
-  constructor(status: number, code: string, message: string, retryAfterSeconds: number | undefined) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: { retryAfterSeconds?: number | undefined; detail?: unknown } = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
-    this.retryAfterSeconds = retryAfterSeconds;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.detail = options.detail;
   }
 }
 
@@ -111,7 +119,10 @@ export class EnableBankingClient {
       response.status,
       problem.error ?? `HTTP_${response.status}`,
       problem.message ?? `Enable Banking answered ${response.status}`,
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      {
+        retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+        detail: problem.detail,
+      },
     );
   }
 }

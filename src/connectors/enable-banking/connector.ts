@@ -13,7 +13,8 @@
 // present their address and browser go with every call (both or none, never made up), which lifts
 // that cap; a 429 ASPSP_RATE_LIMIT_EXCEEDED is `rate_limited` with the bank's retry time, never
 // a silent success. A history the bank refuses (WRONG_TRANSACTIONS_PERIOD: more than 90 days after
-// the consent's first hour) is read again from 89 days back.
+// the consent's first hour, or beyond the bank's own depth) is read again from as far back as the
+// bank says it allows.
 import type { Product } from '../../domain/products.ts';
 import type { NormalizedRecord } from '../../domain/records.ts';
 import {
@@ -58,11 +59,24 @@ interface EbSession extends SessionState {
 /** How long the end user has to consent at the bank (Enable Banking's codes expire soon after). */
 const CONSENT_WAIT_SECONDS = 15 * 60;
 const DAY_MS = 86_400_000;
+const CONSENT_MARGIN_MS = 10 * 60_000;
 /** After the consent's first hour, banks give at most 90 days of history. */
 const SHORT_HISTORY_DAYS = 89;
 
 const psuOf = (present: UserPresent | undefined): PsuHeaders | undefined =>
   present?.ip && present.userAgent ? { ip: present.ip, userAgent: present.userAgent } : undefined;
+
+/**
+ * Where a refused history may start: as many days back as the bank's refusal says it allows
+ * ("… more than 90 days in the past", the day itself counted), else 89 days, never before what
+ * was asked.
+ */
+function earliestAllowed(error: EnableBankingError, now: Date, asked: Date): Date {
+  const text = `${error.message} ${JSON.stringify(error.detail ?? '')}`;
+  const days = Number(/more than (\d+) days/.exec(text)?.[1] ?? SHORT_HISTORY_DAYS + 1);
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return new Date(Math.max(asked.getTime(), today - (days - 1) * DAY_MS));
+}
 
 export class EnableBankingConnector implements Connector {
   readonly id = 'enable_banking';
@@ -147,7 +161,8 @@ export class EnableBankingConnector implements Connector {
     if (!input.redirect)
       throw new ConnectorError('action_needed', 'This bank needs the end user to consent on its website.');
     const aspsp = this.#aspspOf(input.institutionId);
-    const maximumMs = (aspsp.maximum_consent_validity ?? 90 * 86_400) * 1000;
+    // Just inside the bank's maximum: Enable Banking refuses a validity that reaches it exactly.
+    const maximumMs = (aspsp.maximum_consent_validity ?? 90 * 86_400) * 1000 - CONSENT_MARGIN_MS;
     const validUntil = new Date(
       input.now.getTime() + Math.min(this.#options.consentDays * DAY_MS, maximumMs),
     );
@@ -181,10 +196,12 @@ export class EnableBankingConnector implements Connector {
   /** The bank sent the end user back: a code to exchange for the session, or the refusal. */
   async #finishConsent(input: LoginInput): Promise<LoginResult> {
     const { code, error, error_description: description } = input.answers ?? {};
+    // A consent is asked again from the start, never retried: no attempts are left on this one.
     if (!code)
       throw new ConnectorError(
         'challenge_failed',
         `The bank did not give consent (${error ?? 'no code'}${description ? `: ${description}` : ''}).`,
+        { attemptsLeft: 0 },
       );
     const answer = await this.#client.request<{
       session_id: string;
@@ -264,13 +281,13 @@ export class EnableBankingConnector implements Connector {
           key = page.continuation_key ?? undefined;
         } while (key);
       } catch (error) {
-        // A history longer than the bank gives now: the last 89 days instead, once.
+        // A history longer than the bank gives now: as far back as it allows instead, once.
         if (
           error instanceof EnableBankingError &&
           error.code === 'WRONG_TRANSACTIONS_PERIOD' &&
           attempt === 0
         ) {
-          from = new Date(Math.max(from.getTime(), input.now.getTime() - SHORT_HISTORY_DAYS * DAY_MS));
+          from = earliestAllowed(error, input.now, from);
           continue;
         }
         throw error;

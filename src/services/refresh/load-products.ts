@@ -3,6 +3,7 @@
 // feed, pending movements and each product's state are kept one way.
 import type { Kysely } from 'kysely';
 import { ConnectorError, type ProductSource } from '../../connectors/connector.ts';
+import type { ConnectorErrorCode } from '../../domain/vocabulary.ts';
 import { withCategories } from '../../domain/categories/enrich.ts';
 import { movementProducts } from '../../domain/products.ts';
 import type { Logger } from '../../logger.ts';
@@ -15,6 +16,18 @@ import {
   upsertRecords,
 } from '../../store/records.ts';
 import type { Schema } from '../../store/schema.ts';
+
+
+/** Errors met while extracting that are the connection's, not one product's: they fail the refresh. */
+export const connectionWideErrors: ReadonlySet<ConnectorErrorCode> = new Set<ConnectorErrorCode>([
+  'rate_limited',
+  'institution_down',
+  'consent_expired',
+  'credentials_invalid',
+  'password_expired',
+  'locked',
+  'action_needed',
+]);
 
 export interface LoadTarget {
   db: Kysely<Schema>;
@@ -67,7 +80,9 @@ export async function loadProducts(
         stateOptions,
       );
     } catch (error) {
-      if (!(error instanceof ConnectorError)) throw error;
+      // A product the source cannot give is that product's failure; an error that says the whole
+      // connection cannot be read now (a quota, an outage, an ended consent) ends the refresh.
+      if (!(error instanceof ConnectorError) || connectionWideErrors.has(error.code)) throw error;
       await updateProductState(
         db,
         connection.id,

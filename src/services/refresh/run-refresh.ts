@@ -154,8 +154,27 @@ async function extractProducts(
   refresh: Refresh,
   session: Record<string, unknown>,
 ): Promise<void> {
-  const connector = deps.registry.connectorFor(connection.institution_id)!;
   const since = new Date(deps.now().getTime() - connection.history_days * 86_400_000);
+  try {
+    await loadRefreshProducts(deps, connection, refresh, session, since);
+  } catch (error) {
+    // The source said the connection cannot be read now (load-products.ts connectionWideErrors):
+    // the refresh fails as a login would, with that status and its retry.
+    if (!(error instanceof ConnectorError)) throw error;
+    await handleLoginError(deps, connection, refresh, undefined, error);
+    return;
+  }
+  await completeRefresh(deps, connection, refresh);
+}
+
+async function loadRefreshProducts(
+  deps: ServiceDeps,
+  connection: ConnectionRow,
+  refresh: Refresh,
+  session: Record<string, unknown>,
+  since: Date,
+): Promise<void> {
+  const connector = deps.registry.connectorFor(connection.institution_id)!;
   await loadProducts(
     { db: deps.db, ingest: deps.ingest, logger: deps.logger, connection, run: { refresh: refresh.id } },
     {
@@ -173,5 +192,4 @@ async function extractProducts(
     },
     { complete: true },
   );
-  await completeRefresh(deps, connection, refresh);
 }
