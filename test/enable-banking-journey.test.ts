@@ -1,0 +1,117 @@
+// The whole Enable Banking journey in a real browser (Chromium): the developer opens a Connect
+// session, the end user picks their bank on Tesoro's hosted page, leaves for the bank's consent
+// page (the simulator's), approves, comes back through Tesoro's callback and lands on the
+// developer's redirect URI with a one-use code, whose connection holds the bank's data. Desktop and
+// phone-sized, with screenshots in test-results/enable-banking/.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { type Browser, chromium } from 'playwright-core';
+import { createRegistry } from '../src/connectors/registry.ts';
+import { waitForConnection } from './helpers/connections.ts';
+import { buildTestContext, type TestContext } from './helpers/context.ts';
+import { freePort } from './helpers/processes.ts';
+import {
+  type EnableBankingSimulator,
+  startEnableBankingSimulator,
+} from './simulators/enable-banking/index.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = 'test-results/enable-banking';
+
+let sim: EnableBankingSimulator;
+let ctx: TestContext;
+let token: string;
+let tesoro: string;
+let browser: Browser;
+let app: http.Server;
+let redirectUri: string;
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  sim = await startEnableBankingSimulator({ allowLoopbackRedirects: true });
+  const port = await freePort();
+  tesoro = `http://127.0.0.1:${port}`;
+  const registry = await createRegistry({
+    TESORO_ENABLE_BANKING_APP_ID: sim.applicationId,
+    TESORO_ENABLE_BANKING_PRIVATE_KEY: sim.privateKeyPem,
+    TESORO_ENABLE_BANKING_API_URL: sim.url,
+  });
+  ctx = await buildTestContext({ registry, publicUrl: tesoro });
+  await ctx.app.listen({ port, host: '127.0.0.1' });
+  token = await ctx.tokenFor(await ctx.createClient());
+  // The developer's application: where the end user lands, with the code.
+  app = http.createServer((request, response) => {
+    response.setHeader('content-type', 'text/html; charset=utf-8');
+    response.end(`<!doctype html><title>App</title><p>${new URL(request.url!, 'http://app').search}</p>`);
+  });
+  app.listen(0, '127.0.0.1');
+  await once(app, 'listening');
+  redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/callback`;
+  const registered = await ctx.call(token, {
+    method: 'PUT',
+    url: '/v1/client/redirect-uris',
+    payload: { redirect_uris: [redirectUri] },
+  });
+  assert.equal(registered.statusCode, 200, registered.body);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  await browser?.close();
+  app?.close();
+  await ctx.close();
+  await sim.close();
+});
+
+for (const [name, viewport] of [
+  ['desktop', { width: 1280, height: 800 }],
+  ['phone', { width: 390, height: 844 }],
+] as const)
+  test(`${name}: the hosted page, the bank's consent page, the callback, and the data`, async () => {
+    const created = await ctx.call(token, {
+      method: 'POST',
+      url: '/v1/connect/sessions',
+      payload: { redirect_uri: redirectUri, state: `journey-${name}`, country: 'ES' },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const page = await browser.newPage({ viewport });
+    page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
+    await page.goto(created.json().url);
+    await page.getByRole('heading', { name: 'Connect your accounts' }).waitFor();
+    await page.getByLabel('Search').fill('simulado');
+    await page.screenshot({ path: `${SHOTS}/${name}-1-institutions.png`, fullPage: true });
+    await page.getByRole('button', { name: /^Banco Simulado/ }).click();
+    // No login form: the bank asks for the consent on its own pages.
+    const open = page.getByRole('link', { name: 'Open your bank' });
+    const submit = page.getByRole('button', { name: 'Connect' });
+    await Promise.race([open.waitFor({ timeout: 30_000 }), submit.waitFor({ timeout: 30_000 })]);
+    if (await submit.isVisible()) await submit.click();
+    await open.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${SHOTS}/${name}-2-open-your-bank.png`, fullPage: true });
+    await open.click();
+    await page.waitForURL((url) => url.href.startsWith(sim.url), { timeout: 20_000 });
+    await page.screenshot({ path: `${SHOTS}/${name}-3-bank-consent.png`, fullPage: true });
+    await page.getByRole('button', { name: /approve/i }).click();
+    await page.waitForURL((url) => url.href.startsWith(redirectUri), { timeout: 60_000 });
+    await page.screenshot({ path: `${SHOTS}/${name}-4-back-at-app.png`, fullPage: true });
+    const back = new URL(page.url()).searchParams;
+    assert.equal(back.get('state'), `journey-${name}`);
+    const code = back.get('code');
+    assert.ok(code, page.url());
+    const exchanged = await ctx.call(token, {
+      method: 'POST',
+      url: '/v1/connect/exchange',
+      payload: { code },
+    });
+    assert.equal(exchanged.statusCode, 200, exchanged.body);
+    const connectionId = exchanged.json().connection_id as string;
+    const connection = await waitForConnection(ctx, token, connectionId, (c) => c.refresh === null);
+    assert.equal(connection.status, 'ok', JSON.stringify(connection));
+    const accounts = (await ctx.call(token, { url: `/v1/accounts?connection_id=${connectionId}` })).json();
+    assert.equal(accounts.data.length, 2);
+    await page.close();
+  });
