@@ -1,4 +1,4 @@
-// Entry point: argv → serve | worker | migrate | clients | keys | import | partition. Nothing else happens here.
+// Entry point: argv → serve | worker | migrate | clients | keys | import | partition | dev. Nothing else happens here.
 import { parseArgs } from 'node:util';
 import { clientsCommand } from './cli/clients.ts';
 import { importCommand } from './cli/import.ts';
@@ -6,6 +6,7 @@ import { keysCommand } from './cli/keys.ts';
 import { CliError, cliOutput } from './cli/output.ts';
 import { partitionCommand } from './cli/partition.ts';
 import { serve } from './cli/serve.ts';
+import { simulateCommand, simulators } from './cli/simulate.ts';
 import { worker } from './cli/worker.ts';
 import { ConfigError, environmentVariables, loadConfig } from './config.ts';
 import { ConnectorConfigError } from './connectors/registry.ts';
@@ -29,6 +30,8 @@ const usage = `Usage: tesoro <command>
          [--dry-run] [--json]    import statement files (--dry-run: parse and summarise only)
   partition --partitions N [--json]
                                  partition the record tables by client (docs/scaling.md; workers stopped)
+  dev simulate ${simulators.join('|')}
+                                 run a local simulator of an upstream for a demo (prints how to start Tesoro)
 
 Environment:
 ${environmentVariables.map((v) => `  ${v.name.padEnd(20)} ${v.description}`).join('\n')}
@@ -57,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage);
     return;
   }
-  if (!['serve', 'worker', 'migrate', 'clients', 'keys', 'import', 'partition'].includes(command)) {
+  if (!['serve', 'worker', 'migrate', 'clients', 'keys', 'import', 'partition', 'dev'].includes(command)) {
     throw new CliError(`Unknown command ${command}\n\n${usage}`);
   }
   const importArgs = {
@@ -68,6 +71,11 @@ async function main(argv: string[]): Promise<void> {
     currency: values.currency,
     csvMapping: values['csv-mapping'],
   };
+  // A simulator needs no database: only where Tesoro will be reached, for its callback.
+  if (command === 'dev') {
+    if (action !== 'simulate') throw new CliError(`Unknown command dev ${action ?? ''}\n\n${usage}`);
+    return simulateCommand(target, loadConfig().publicUrl);
+  }
   // A dry run only reads the files: no configuration, no database.
   if (command === 'import' && values['dry-run'])
     return importCommand(null, importArgs, cliOutput(values.json));

@@ -1,0 +1,45 @@
+// `tesoro dev simulate enable-banking`: runs the local simulator of Enable Banking's API that the
+// tests use (test/simulators/), for a demo by hand: it prints the variables to start Tesoro with,
+// then serves until Ctrl-C. The simulator lives with the tests (a clone has it; it is not part of
+// the server), so it is loaded only when this command runs.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CliError } from './output.ts';
+
+export const simulators = ['enable-banking'] as const;
+
+async function until(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+  await new Promise<void>((resolve) => {
+    process.once(signal, resolve);
+    process.once(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT', resolve);
+  });
+}
+
+export async function simulateCommand(target: string | undefined, publicUrl: string): Promise<void> {
+  if (target !== 'enable-banking')
+    throw new CliError(`Which simulator? tesoro dev simulate ${simulators.join(' | ')}`);
+  const { startEnableBankingSimulator } = await import('../../test/simulators/enable-banking/index.ts');
+  // Tesoro runs on loopback in a demo: its callback is accepted there.
+  const sim = await startEnableBankingSimulator({
+    allowLoopbackRedirects: true,
+    redirectUrls: [`${publicUrl}/connect/callback/enable_banking`],
+  });
+  const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'tesoro-eb-')), 'private-key.pem');
+  writeFileSync(keyFile, sim.privateKeyPem, { mode: 0o600 });
+  process.stdout.write(
+    [
+      `Enable Banking simulator on ${sim.url} (banks: Banco Simulado ES, Nordea Simulado FI, Banque Positionnelle FR).`,
+      'Start Tesoro in another terminal with:',
+      '',
+      `  TESORO_ENABLE_BANKING_APP_ID=${sim.applicationId} \\`,
+      `  TESORO_ENABLE_BANKING_PRIVATE_KEY_FILE=${keyFile} \\`,
+      `  TESORO_ENABLE_BANKING_API_URL=${sim.url} npm start`,
+      '',
+      'Ctrl-C stops the simulator.',
+      '',
+    ].join('\n'),
+  );
+  await until('SIGINT');
+  await sim.close();
+}
