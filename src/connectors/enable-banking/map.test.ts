@@ -18,7 +18,8 @@ const current: SessionAccount = {
   uid: 'uid-1',
   identification_hash: 'hash-current',
   cash_account_type: 'CACC',
-  name: 'Cuenta Corriente',
+  name: 'MARÍA GARCÍA LÓPEZ',
+  product: 'Cuenta Corriente',
   currency: 'EUR',
   account_id: { iban: 'ES9121000418450200051332' },
 };
@@ -126,7 +127,7 @@ describe('balances', () => {
 });
 
 describe('accounts, cards and loans', () => {
-  test('a current account keyed by its identification hash, never its uid', () => {
+  test('a current account keyed by its identification hash, never its uid; its holder an owner', () => {
     const record = toAccountRecord(current, [
       { balance_type: 'ITBD', balance_amount: { currency: 'EUR', amount: '1500.10' } },
     ]);
@@ -139,7 +140,8 @@ describe('accounts, cards and loans', () => {
       balance: '1500.10',
       available_balance: null,
       currency: 'EUR',
-      description: null,
+      description: 'Cuenta Corriente',
+      owners: ['MARÍA GARCÍA LÓPEZ'],
     });
   });
   test('CARD accounts are cards, LOAN accounts liabilities, with their movements', () => {

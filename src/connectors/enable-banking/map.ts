@@ -69,8 +69,10 @@ export function productsOf(account: SessionAccount): { record: Product; movement
 
 const accountTypes: Record<string, string> = { CACC: 'current', SVGS: 'savings', CASH: 'current' };
 
+// Enable Banking's `name` is the account holder's name, not the account's: the account is named by
+// the bank's product or the end user's own description.
 const nameOf = (account: SessionAccount) =>
-  account.name ?? account.product ?? account.details ?? account.account_id?.iban ?? null;
+  account.details ?? account.product ?? account.account_id?.iban ?? null;
 
 /** An account, card or loan with its balances. */
 export function toAccountRecord(account: SessionAccount, balances: readonly EbBalance[]): NormalizedRecord {
@@ -122,7 +124,8 @@ export function toAccountRecord(account: SessionAccount, balances: readonly EbBa
       balance: picked.balance,
       available_balance: picked.available,
       currency,
-      description: account.details ?? account.product ?? null,
+      description: account.product ?? null,
+      owners: account.name ? [account.name] : null,
     },
   };
 }
