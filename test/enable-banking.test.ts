@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createRegistry } from '../src/connectors/registry.ts';
+import { warnExpiringConsents } from '../src/jobs/schedule-refreshes.ts';
 import { CONTRACT_NOW, redirectAnswers, runConnectorContract } from './contract/connector-contract.ts';
 import { type ConnectionBody, createConnection, waitForConnection } from './helpers/connections.ts';
 import { buildTestContext, TEST_ISSUER, type TestContext } from './helpers/context.ts';
@@ -247,8 +248,32 @@ describe('Banco Simulado: consent, data, re-consent', () => {
     assert.equal(last.status, 'failed');
   });
 
+  test('a week before the consent ends the client is told, once (connection.consent_expiring)', async () => {
+    const view = (await ctx.call(token, { url: `/v1/connections/${connection.id}` })).json();
+    const expiresAt = Date.parse(view.consent_expires_at);
+    // Asked for 180 days, just inside the bank's maximum.
+    assert.ok(
+      Math.abs(expiresAt - (Date.parse(connection.created_at as string) + 180 * DAY)) < HOUR,
+      view.consent_expires_at,
+    );
+    const warnings = async () =>
+      (await get('/v1/events?page_size=100')).data.filter(
+        (e: { type: string }) => e.type === 'connection.consent_expiring',
+      );
+    assert.equal(await warnExpiringConsents(ctx.engine), 0, 'not yet');
+    advance(expiresAt - 6 * DAY - sim.clock.now().getTime());
+    assert.equal(await warnExpiringConsents(ctx.engine), 1);
+    assert.equal(await warnExpiringConsents(ctx.engine), 0, 'once per consent');
+    const [warning] = await warnings();
+    assert.deepEqual(
+      [warning.data.connection_id, warning.data.consent_expires_at, warning.data.days_left],
+      [connection.id, view.consent_expires_at, 6],
+      'a few milliseconds under six days: six days, as a person counts them',
+    );
+  });
+
   test('when the consent expires the connection is consent_expired; a new consent keeps every id', async () => {
-    advance(181 * DAY);
+    advance(7 * DAY);
     const expired = await refresh(connection.id);
     assert.equal(expired.status, 'consent_expired', JSON.stringify(expired));
     // The end user consents again through a Connect session in update mode.
@@ -286,6 +311,11 @@ describe('Banco Simulado: consent, data, re-consent', () => {
     const transactions = (await all('transactions', connection.id)).map((t) => t.id as string);
     const missing = transactionIds.filter((id) => !transactions.includes(id));
     assert.deepEqual(missing, [], 'every movement kept its id through the new consent');
+    const renewed = (await ctx.call(token, { url: `/v1/connections/${connection.id}` })).json();
+    assert.ok(
+      Date.parse(renewed.consent_expires_at) > sim.clock.now().getTime() + 170 * DAY,
+      'a new consent date',
+    );
   });
 
   test('an outage answered with a proxy’s HTML page is institution_down; the next refresh recovers', async () => {

@@ -129,7 +129,12 @@ export interface LoginInput {
 }
 
 export type LoginResult =
-  | { readonly status: 'ok'; readonly session: SessionState }
+  | {
+      readonly status: 'ok';
+      readonly session: SessionState;
+      /** When the consent this login holds ends (PSD2): shown on the connection, warned of before. */
+      readonly consentExpiresAt?: Date;
+    }
   | { readonly status: 'challenge'; readonly challenge: ChallengeRequest; readonly session: SessionState };
 
 export interface ExtractInput {

@@ -5,6 +5,7 @@ export const eventTypes = [
   'connection.historical_update',
   'connection.updated',
   'connection.status_changed',
+  'connection.consent_expiring',
   'connection.deleted',
   'refresh.failed',
   'webhook_endpoint.disabled',
@@ -22,6 +23,8 @@ export const eventDescriptions: Record<EventType, string> = {
     '/v1/transactions/sync returns exactly this refresh’s changes.',
   'connection.status_changed':
     'The connection changed status (challenge_required, credentials_invalid, locked, ok, …), with the detail.',
+  'connection.consent_expiring':
+    'The consent the end user gave at their bank ends within 7 days (PSD2 consents last 90 or 180 days): send them through Connect in update mode to renew it.',
   'connection.deleted': 'The connection and everything extracted from it were deleted.',
   'refresh.failed':
     'A refresh ended in an error; the connection status says what the user must do, if anything.',

@@ -2,8 +2,38 @@
 // is services/refresh/run-refresh.ts's runRefresh, run by refresh-job.ts).
 import { newId } from '../domain/ids.ts';
 import type { ServiceDeps } from '../services/deps.ts';
+import { takeExpiringConsents } from '../store/connections.ts';
+import { recordEvent } from '../store/events.ts';
 import { insertScheduledRefreshes, takeDueConnections } from '../store/refreshes.ts';
 import { REFRESH_CONNECTION, refreshPriority } from './definitions.ts';
+
+/** How long before a consent ends its client is told (connection.consent_expiring). */
+export const CONSENT_WARNING_MS = 7 * 86_400_000;
+
+/**
+ * Tells each client, once per consent, that a connection's consent ends within
+ * CONSENT_WARNING_MS: the event is written in the transaction that marks the connection warned, so
+ * it is sent once whatever the number of workers. Returns how many were warned.
+ */
+export async function warnExpiringConsents(deps: Pick<ServiceDeps, 'db' | 'now'>): Promise<number> {
+  const now = deps.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const expiring = await takeExpiringConsents(trx, now, new Date(now.getTime() + CONSENT_WARNING_MS), 500);
+    for (const connection of expiring)
+      await recordEvent(trx, {
+        clientId: connection.client_id,
+        type: 'connection.consent_expiring',
+        data: {
+          connection_id: connection.id,
+          external_id: connection.external_id,
+          consent_expires_at: connection.consent_expires_at.toISOString(),
+          // Days begun, as a person counts them: 6 days and some hours left is 7.
+          days_left: Math.ceil((connection.consent_expires_at.getTime() - now.getTime()) / 86_400_000),
+        },
+      });
+    return expiring.length;
+  });
+}
 
 /** Connections taken off the schedule per transaction. */
 export const SCHEDULE_BATCH = 500;
@@ -27,6 +57,7 @@ export async function queueDueRefreshes(
 ): Promise<number> {
   const batch = options.batch ?? SCHEDULE_BATCH;
   const passEnds = Date.now() + (options.passMs ?? SCHEDULE_PASS_MS);
+  await warnExpiringConsents(deps);
   // A challenge nobody answered in time: let its refresh run once more, which expires it and frees
   // the connection for the next refresh.
   const expired = await deps.db

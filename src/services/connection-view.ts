@@ -107,6 +107,7 @@ function present(
     status_detail: connection.status_detail,
     needs_user: connection.needs_user,
     scheduled_refresh: connection.scheduled_refresh,
+    consent_expires_at: iso(connection.consent_expires_at),
     product_status: productStatus,
     challenge:
       challenge && challenge.status === 'open'

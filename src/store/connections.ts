@@ -378,3 +378,33 @@ export async function connectionsForRead(
   if (scope.externalId !== undefined) query = query.where('external_id', '=', scope.externalId);
   return query.execute();
 }
+
+/**
+ * Marks as warned, and returns, up to `limit` connections whose consent ends after `now` and by
+ * `until` and whose client was not told yet (one process takes each: SKIP LOCKED).
+ */
+export async function takeExpiringConsents(
+  db: Db,
+  now: Date,
+  until: Date,
+  limit: number,
+): Promise<Array<{ id: string; client_id: string; external_id: string | null; consent_expires_at: Date }>> {
+  const { rows } = await sql<{
+    id: string;
+    client_id: string;
+    external_id: string | null;
+    consent_expires_at: Date;
+  }>`
+    update connections c set consent_warned_at = ${now}
+    from (
+      select id from connections
+      where consent_expires_at is not null and consent_warned_at is null
+        and consent_expires_at > ${now} and consent_expires_at <= ${until}
+      order by consent_expires_at
+      limit ${limit}
+      for update skip locked
+    ) due
+    where c.id = due.id
+    returning c.id, c.client_id, c.external_id, c.consent_expires_at`.execute(db);
+  return rows.map((row) => ({ ...row, consent_expires_at: new Date(row.consent_expires_at) }));
+}

@@ -81,6 +81,10 @@ export interface ConnectionsTable {
   needs_user: Generated<boolean>;
   /** False: the scheduler skips this connection (paused); nothing else changes. */
   scheduled_refresh: Generated<boolean>;
+  /** When the consent the connector holds ends (PSD2), as it said at the last login. */
+  consent_expires_at: Date | null;
+  /** When connection.consent_expiring was sent for that consent. */
+  consent_warned_at: Date | null;
   /**
    * HMAC-SHA-256 of the institution and the username-like login fields (never the username itself),
    * for unique_credentials; null for connections made before migration 0012 or without a login.

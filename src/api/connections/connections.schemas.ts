@@ -154,6 +154,13 @@ export const ConnectionSchema = Type.Object(
       description:
         'Whether a recurrent connection is refreshed on its interval (false: paused by the client).',
     }),
+    consent_expires_at: Nullable(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When the consent given at the bank ends (PSD2 connections); connection.consent_expiring is sent 7 days before.',
+      }),
+    ),
     product_status: Type.Record(Type.String(), ProductStatus, {
       description: "Per product, Flanks' created / errored flags and the record count.",
     }),

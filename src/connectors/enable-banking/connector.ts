@@ -66,6 +66,12 @@ const SHORT_HISTORY_DAYS = 89;
 const psuOf = (present: UserPresent | undefined): PsuHeaders | undefined =>
   present?.ip && present.userAgent ? { ip: present.ip, userAgent: present.userAgent } : undefined;
 
+/** When the consent ends, as Enable Banking confirmed it (`access.valid_until`). */
+function expiryOf(session: EbSession): { consentExpiresAt?: Date } {
+  const until = session.valid_until ? new Date(session.valid_until) : undefined;
+  return until && !Number.isNaN(until.getTime()) ? { consentExpiresAt: until } : {};
+}
+
 /**
  * Where a refused history may start: as many days back as the bank's refusal says it allows
  * ("… more than 90 days in the past", the day itself counted), else 89 days, never before what
@@ -136,7 +142,7 @@ export class EnableBankingConnector implements Connector {
     if (input.answers) return this.#finishConsent(input);
     if (session.session_id) {
       const status = await this.#sessionStatus(session.session_id, input.now);
-      if (status === 'AUTHORIZED') return { status: 'ok', session };
+      if (status === 'AUTHORIZED') return { status: 'ok', session, ...expiryOf(session) };
       // A consent that ended: the end user, if here, consents again; otherwise they must come back.
       if (!input.userPresent)
         throw new ConnectorError(
@@ -208,24 +214,22 @@ export class EnableBankingConnector implements Connector {
       accounts: SessionAccount[];
       access?: { valid_until?: string };
     }>('POST', '/sessions', { now: input.now, body: { code } });
-    return {
-      status: 'ok',
-      session: {
-        session_id: answer.session_id,
-        valid_until: answer.access?.valid_until,
-        accounts: answer.accounts.map((account) => ({
-          uid: account.uid,
-          identification_hash: account.identification_hash,
-          cash_account_type: account.cash_account_type,
-          name: account.name ?? null,
-          product: account.product ?? null,
-          details: account.details ?? null,
-          currency: account.currency,
-          account_id: account.account_id ?? null,
-          credit_limit: account.credit_limit ?? null,
-        })),
-      } satisfies EbSession,
+    const consented: EbSession = {
+      session_id: answer.session_id,
+      valid_until: answer.access?.valid_until,
+      accounts: answer.accounts.map((account) => ({
+        uid: account.uid,
+        identification_hash: account.identification_hash,
+        cash_account_type: account.cash_account_type,
+        name: account.name ?? null,
+        product: account.product ?? null,
+        details: account.details ?? null,
+        currency: account.currency,
+        account_id: account.account_id ?? null,
+        credit_limit: account.credit_limit ?? null,
+      })),
     };
+    return { status: 'ok', session: consented, ...expiryOf(consented) };
   }
 
   async *extract(input: ExtractInput): AsyncIterable<readonly NormalizedRecord[]> {

@@ -127,6 +127,11 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
   const loggedIn = await whileActive(deps, connection.id, refresh.id, async (trx, current) => {
     await updateConnection(trx, connection.id, {
       session_sealed: seal(deps.keyring, JSON.stringify(result.session), sealContext.session(connection.id)),
+      // A new consent (a new date) is warned of again before it ends.
+      ...(result.consentExpiresAt &&
+      result.consentExpiresAt.getTime() !== current.consent_expires_at?.getTime()
+        ? { consent_expires_at: result.consentExpiresAt, consent_warned_at: null }
+        : {}),
     });
     // Before the refresh's row: an answer locks the challenge, then the refresh (the same order).
     if (challenge) await updateChallenge(trx, challenge.id, { status: 'completed' });

@@ -15,6 +15,7 @@ import * as compatHandles from './0011-compat-handles.ts';
 import * as credentialFingerprints from './0012-credential-fingerprints.ts';
 import * as webhookFormats from './0013-webhook-formats.ts';
 import * as scheduledRefresh from './0014-scheduled-refresh.ts';
+import * as consentExpiry from './0015-consent-expiry.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0012-credential-fingerprints': credentialFingerprints,
   '0013-webhook-formats': webhookFormats,
   '0014-scheduled-refresh': scheduledRefresh,
+  '0015-consent-expiry': consentExpiry,
 };
 
 export const migrationProvider: MigrationProvider = {
