@@ -128,8 +128,29 @@ describe('the bank list', () => {
 
   test('unconfigured, the connector is unavailable and offers no bank', async () => {
     const registry = await createRegistry({});
-    assert.ok(registry.unavailable.some((c) => c.id === 'enable_banking'));
+    assert.match(registry.unavailable.find((c) => c.id === 'enable_banking')!.reason, /Not configured/);
     assert.equal(registry.findInstitution(BANCO), undefined);
+  });
+
+  test('Enable Banking unreachable at start: unavailable with the reason, the server still starts', async () => {
+    const registry = await createRegistry({
+      ...settingsOf(sim),
+      TESORO_ENABLE_BANKING_API_URL: 'http://127.0.0.1:9',
+    });
+    const unavailable = registry.unavailable.find((c) => c.id === 'enable_banking');
+    assert.match(unavailable!.reason, /bank list could not be read/);
+    assert.ok(registry.findInstitution('ins_sandbox_bank'), 'the other connectors are built');
+  });
+
+  test('a bad setting stops the server at start, naming it', async () => {
+    await assert.rejects(
+      createRegistry({ ...settingsOf(sim), TESORO_ENABLE_BANKING_API_URL: 'http://bank.example' }),
+      /TESORO_ENABLE_BANKING_API_URL: must be https/,
+    );
+    await assert.rejects(
+      createRegistry({ TESORO_ENABLE_BANKING_APP_ID: 'x', TESORO_ENABLE_BANKING_PRIVATE_KEY: 'nope' }),
+      /not a PEM private key/,
+    );
   });
 });
 

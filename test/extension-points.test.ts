@@ -102,7 +102,11 @@ describe('connector settings', () => {
     const registry = await createRegistry({}, [...connectorModules, upstream]);
     assert.deepEqual(
       registry.unavailable.find((c) => c.id === 'example_upstream'),
-      { id: 'example_upstream', variables: ['EXAMPLE_UPSTREAM_APP_ID', 'EXAMPLE_UPSTREAM_KEY'] },
+      {
+        id: 'example_upstream',
+        variables: ['EXAMPLE_UPSTREAM_APP_ID', 'EXAMPLE_UPSTREAM_KEY'],
+        reason: 'Not configured: its settings are EXAMPLE_UPSTREAM_APP_ID, EXAMPLE_UPSTREAM_KEY.',
+      },
     );
     // Every connector of the server whose settings are unset is unavailable too (Enable Banking).
     assert.ok(registry.unavailable.some((c) => c.id === 'enable_banking'));

@@ -1,13 +1,13 @@
-// `tesoro dev simulate enable-banking`: runs the local simulator of Enable Banking's API that the
-// tests use (test/simulators/), for a demo by hand: it prints the variables to start Tesoro with,
-// then serves until Ctrl-C. The simulator lives with the tests (a clone has it; it is not part of
+// `tesoro dev simulate enable-banking | simplefin`: runs a local simulator of an upstream that the
+// tests use (test/simulators/), for a demo by hand: it prints how to start Tesoro against it (and,
+// for SimpleFIN, Setup Tokens to paste), then serves until Ctrl-C. The simulator lives with the tests (a clone has it; it is not part of
 // the server), so it is loaded only when this command runs.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CliError } from './output.ts';
 
-export const simulators = ['enable-banking'] as const;
+export const simulators = ['enable-banking', 'simplefin'] as const;
 
 async function until(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
   await new Promise<void>((resolve) => {
@@ -16,7 +16,32 @@ async function until(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
   });
 }
 
+async function simulateSimpleFin(): Promise<void> {
+  const { startSimpleFinSimulator } = await import('../../test/simulators/simplefin/index.ts');
+  const sim = await startSimpleFinSimulator();
+  process.stdout.write(
+    [
+      `SimpleFIN Bridge simulator on ${sim.url}.`,
+      'Start Tesoro in another terminal with:',
+      '',
+      '  TESORO_SIMPLEFIN_ALLOW_LOOPBACK=1 npm start',
+      '',
+      'then connect ins_simplefin with one of these one-time Setup Tokens (credentials.setup_token):',
+      '',
+      ...['good', 'good', 'partial', 'revoked_later'].map(
+        (scenario) => `  ${scenario.padEnd(14)} ${sim.setupToken(scenario)}`,
+      ),
+      '',
+      'Ctrl-C stops the simulator.',
+      '',
+    ].join('\n'),
+  );
+  await until('SIGINT');
+  await sim.close();
+}
+
 export async function simulateCommand(target: string | undefined, publicUrl: string): Promise<void> {
+  if (target === 'simplefin') return simulateSimpleFin();
   if (target !== 'enable-banking')
     throw new CliError(`Which simulator? tesoro dev simulate ${simulators.join(' | ')}`);
   const { startEnableBankingSimulator } = await import('../../test/simulators/enable-banking/index.ts');

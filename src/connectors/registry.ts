@@ -2,8 +2,8 @@
 // folder and one line in `connectorModules`: the folder exports a ConnectorModule that declares
 // the environment variables it reads (validated at start with the rest of the configuration, a
 // bad value stops the server naming the variable) and builds the connector from them. A connector
-// whose variables are all unset is not configured: it is reported as unavailable and its
-// institutions are not offered.
+// that requires variables and has none set is not configured: it is reported as unavailable and
+// its institutions are not offered (one whose variables are all optional is built with defaults).
 import { Value } from 'typebox/value';
 import {
   type Connector,
@@ -14,8 +14,14 @@ import {
 import { enableBankingModule } from './enable-banking/index.ts';
 import { filesModule } from './files/index.ts';
 import { sandboxModule } from './sandbox/index.ts';
+import { simplefinModule } from './simplefin/index.ts';
 
-export const connectorModules: readonly ConnectorModule[] = [sandboxModule, filesModule, enableBankingModule];
+export const connectorModules: readonly ConnectorModule[] = [
+  sandboxModule,
+  filesModule,
+  enableBankingModule,
+  simplefinModule,
+];
 
 // Defined beside the interface so a connector's own module can throw it without importing the
 // registry that imports it.
@@ -25,6 +31,8 @@ export interface UnavailableConnector {
   id: string;
   /** The variables to set to make it available. */
   variables: string[];
+  /** Why it is not available, in plain words. */
+  reason: string;
 }
 
 export class ConnectorRegistry {
@@ -100,8 +108,14 @@ export async function createRegistry(
     const given = Object.fromEntries(
       names.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]!]),
     );
-    if (names.length > 0 && Object.keys(given).length === 0) {
-      unavailable.push({ id: module.id, variables: names });
+    // A module whose every variable is optional (SimpleFIN's) needs none of them set to run.
+    const needsSome = (module.settings?.required?.length ?? 0) > 0;
+    if (needsSome && Object.keys(given).length === 0) {
+      unavailable.push({
+        id: module.id,
+        variables: names,
+        reason: `Not configured: its settings are ${names.join(', ')}.`,
+      });
       continue;
     }
     if (module.settings) {
@@ -115,8 +129,17 @@ export async function createRegistry(
       if (errors.length > 0) continue;
     }
     const connector = await module.create(given);
+    if (connector.listInstitutions) {
+      // An upstream whose catalog cannot be read now leaves its connector out, with the reason,
+      // rather than keeping the whole server from starting.
+      try {
+        catalogs.set(connector.id, await connector.listInstitutions());
+      } catch (error) {
+        unavailable.push({ id: module.id, variables: [], reason: (error as Error).message });
+        continue;
+      }
+    }
     built.push(connector);
-    if (connector.listInstitutions) catalogs.set(connector.id, await connector.listInstitutions());
   }
   if (problems.length > 0)
     throw new ConnectorConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -115,7 +115,7 @@ export const institutionRoutes: FastifyPluginAsyncTypebox<{ registry: ConnectorR
         summary: 'The connectors of this server',
         description:
           'Each connector Tesoro knows: available when configured, with how many institutions it offers; ' +
-          'unavailable when its environment variables are not set (`variables` names them).',
+          'unavailable, with the `reason`, when its environment variables are not set (`variables` names them) or its upstream’s institution list could not be read at start.',
         response: { 200: ConnectorList, ...problemResponses(401) },
       },
     },
@@ -128,11 +128,12 @@ export const institutionRoutes: FastifyPluginAsyncTypebox<{ registry: ConnectorR
             .institutions()
             .filter((i) => deps.registry.connectorFor(i.id) === connector).length,
         })),
-        ...deps.registry.unavailable.map(({ id, variables }) => ({
+        ...deps.registry.unavailable.map(({ id, variables, reason }) => ({
           id,
           available: false,
           institutions: 0,
           variables,
+          reason,
         })),
       ],
     }),

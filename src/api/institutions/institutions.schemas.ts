@@ -68,6 +68,7 @@ export const ConnectorList = Type.Object({
       available: Type.Boolean(),
       institutions: Type.Integer(),
       variables: Type.Optional(Type.Array(Type.String())),
+      reason: Type.Optional(Type.String({ description: 'Why an unavailable connector is not offered.' })),
     }),
   ),
 });

@@ -3,9 +3,9 @@
 // feed, pending movements and each product's state are kept one way.
 import type { Kysely } from 'kysely';
 import { ConnectorError, type ProductSource } from '../../connectors/connector.ts';
-import type { ConnectorErrorCode } from '../../domain/vocabulary.ts';
 import { withCategories } from '../../domain/categories/enrich.ts';
 import { movementProducts } from '../../domain/products.ts';
+import type { ConnectorErrorCode } from '../../domain/vocabulary.ts';
 import type { Logger } from '../../logger.ts';
 import { updateProductState } from '../../store/connections.ts';
 import {
@@ -16,7 +16,6 @@ import {
   upsertRecords,
 } from '../../store/records.ts';
 import type { Schema } from '../../store/schema.ts';
-
 
 /** Errors met while extracting that are the connection's, not one product's: they fail the refresh. */
 export const connectionWideErrors: ReadonlySet<ConnectorErrorCode> = new Set<ConnectorErrorCode>([
