@@ -12,6 +12,9 @@ import { KeyStore } from './services/keys.ts';
 import { type Database, migrateToLatest, openDatabase } from './store/database.ts';
 import { ingestOptionsFor } from './store/records.ts';
 
+/** How often upstream institution catalogs are read again. */
+export const CATALOG_REFRESH_MS = 24 * 3600_000;
+
 export interface Runtime {
   readonly config: Config;
   readonly logger: Logger;
@@ -44,6 +47,16 @@ export async function openRuntime(config: Config, logger: Logger, command: strin
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     const keys = new KeyStore(database.db, keyring);
     await keys.start();
+    // Upstream catalogs (Enable Banking's banks) are read again once a day, in every process.
+    const catalogs = setInterval(() => {
+      registry
+        .refreshCatalogs()
+        .then(
+          (read) => read.length > 0 && logger.info({ connectors: read }, 'institution catalogs read again'),
+        )
+        .catch((error: unknown) => logger.warn({ err: error }, 'institution catalogs could not be read'));
+    }, CATALOG_REFRESH_MS);
+    catalogs.unref();
     return {
       config,
       logger,
@@ -52,6 +65,7 @@ export async function openRuntime(config: Config, logger: Logger, command: strin
       keys,
       registry,
       async close() {
+        clearInterval(catalogs);
         keys.stop();
         await database.close();
       },

@@ -126,6 +126,19 @@ describe('the bank list', () => {
     assert.equal(connectors.data.find((c: { id: string }) => c.id === 'enable_banking').available, true);
   });
 
+  test('the bank list is read again (daily); a list that cannot be read keeps the one known', async () => {
+    const registry = await createRegistry(settingsOf(sim));
+    const before = registry.institutions().map((i) => i.id);
+    assert.deepEqual(await registry.refreshCatalogs(), ['enable_banking']);
+    assert.deepEqual(
+      registry.institutions().map((i) => i.id),
+      before,
+    );
+    sim.failNext('/aspsps', 'ASPSP_ERROR');
+    assert.deepEqual(await registry.refreshCatalogs(), []);
+    assert.ok(registry.findInstitution(BANCO), 'still offered');
+  });
+
   test('unconfigured, the connector is unavailable and offers no bank', async () => {
     const registry = await createRegistry({});
     assert.match(registry.unavailable.find((c) => c.id === 'enable_banking')!.reason, /Not configured/);

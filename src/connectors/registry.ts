@@ -58,6 +58,32 @@ export class ConnectorRegistry {
     }
   }
 
+  /**
+   * Reads again the catalog of each connector that publishes one (Enable Banking adds banks): new
+   * institutions join, known ones are updated, and none is ever dropped — an id stays valid for the
+   * connections made with it. A catalog that cannot be read keeps the one it had. Returns the ids
+   * of the connectors whose catalog was read.
+   */
+  async refreshCatalogs(): Promise<string[]> {
+    const read: string[] = [];
+    for (const connector of this.#connectors.values()) {
+      if (!connector.listInstitutions) continue;
+      let catalog: readonly InstitutionDefinition[];
+      try {
+        catalog = await connector.listInstitutions();
+      } catch {
+        continue;
+      }
+      for (const institution of catalog) {
+        const known = this.#institutions.get(institution.id);
+        if (known && known.connector !== connector) continue;
+        this.#institutions.set(institution.id, { connector, institution });
+      }
+      read.push(connector.id);
+    }
+    return read;
+  }
+
   /** The connectors configured on this server. */
   connectors(): Connector[] {
     return [...this.#connectors.values()];
