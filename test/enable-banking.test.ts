@@ -182,6 +182,10 @@ describe('banks without stable ids', () => {
     await refresh(connection.id);
     const second = (await all('transactions', connection.id)).map((t) => t.id as string).sort();
     assert.deepEqual(second, first);
+    // A consent without cards: an empty list, not a failed product.
+    const cards = await ctx.call(token, { url: `/v1/cards?connection_id=${connection.id}` });
+    assert.equal(cards.statusCode, 200, cards.body);
+    assert.deepEqual(cards.json().data, []);
     const named = await all('transactions', connection.id);
     assert.ok(named.every((t) => Number(t.amount) !== 0));
     assert.ok(

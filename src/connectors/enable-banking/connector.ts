@@ -28,7 +28,7 @@ import {
   type UserPresent,
 } from '../connector.ts';
 import { EnableBankingClient, EnableBankingError, type PsuHeaders, toConnectorError } from './client.ts';
-import { type Aspsp, institutionsOf } from './institutions.ts';
+import { type Aspsp, enableBankingProducts, institutionsOf } from './institutions.ts';
 import {
   type EbBalance,
   type EbTransaction,
@@ -242,9 +242,10 @@ export class EnableBankingConnector implements Connector {
         const kind = productsOf(account);
         return kind.record === product || kind.movements === product;
       });
+    if (!enableBankingProducts.includes(input.product))
+      throw new ConnectorError('product_unavailable', `Enable Banking gives no ${input.product}.`);
+    // A consent without cards or loans has none: an empty product, not a failed one.
     const accounts = owned(input.product);
-    if (accounts.length === 0 && !['accounts', 'transactions'].includes(input.product))
-      throw new ConnectorError('product_unavailable', `No ${input.product} in this consent.`);
     try {
       for (const account of accounts) {
         if (productsOf(account).record === input.product) {
