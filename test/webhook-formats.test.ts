@@ -148,7 +148,14 @@ describe('with the background dispatcher', () => {
     const statusEvents = (await call(ctx, token, 'GET', '/v1/events?type=connection.status_changed')).body
       .data as Json[];
     assert.ok(statusEvents.some((event) => event.data.connection_id === bank.id));
-    const deliveries = await deliveriesOf(ctx, token, endpoint.id);
+    // The receiver has the body before the dispatcher records the answer: wait for the record.
+    let deliveries = await deliveriesOf(ctx, token, endpoint.id);
+    const recorded = Date.now() + 20_000;
+    while (deliveries.some((d) => d.status === 'pending')) {
+      assert.ok(Date.now() < recorded, 'the delivery outcome is recorded');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      deliveries = await deliveriesOf(ctx, token, endpoint.id);
+    }
     assert.deepEqual(
       deliveries.map((d) => [d.event_type, d.status]),
       [['connection.historical_update', 'succeeded']],
