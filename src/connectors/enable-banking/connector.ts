@@ -28,7 +28,7 @@ import {
   type UserPresent,
 } from '../connector.ts';
 import { EnableBankingClient, EnableBankingError, type PsuHeaders, toConnectorError } from './client.ts';
-import { type Aspsp, enableBankingProducts, institutionsOf } from './institutions.ts';
+import { type Aspsp, enableBankingProducts, institutionIdOf, institutionsOf } from './institutions.ts';
 import {
   type EbBalance,
   type EbTransaction,
@@ -96,7 +96,7 @@ export class EnableBankingConnector implements Connector {
     this.#client = new EnableBankingClient(options);
   }
 
-  /** Enable Banking's bank list, asked once at start; a country list narrows it. */
+  /** Enable Banking's bank list (read at start and once a day); a country list narrows it. */
   async listInstitutions(): Promise<readonly InstitutionDefinition[]> {
     const countries = this.#options.countries.length > 0 ? this.#options.countries : [undefined];
     const aspsps: Aspsp[] = [];
@@ -112,12 +112,12 @@ export class EnableBankingConnector implements Connector {
       aspsps.push(...answer.aspsps);
     }
     const institutions = institutionsOf(aspsps);
-    for (const aspsp of aspsps) {
-      const id = institutions.find(
-        (i) => i.name === aspsp.name && i.country === aspsp.country.toUpperCase(),
-      )?.id;
-      if (id && !this.#aspsps.has(id)) this.#aspsps.set(id, aspsp);
-    }
+    // What a consent asks Enable Banking for: the bank's name and country, and its maximum validity.
+    // A bank listed twice counts once (the first, as institutionsOf); one gone from the list stays.
+    const listed = new Map<string, Aspsp>();
+    for (const aspsp of aspsps)
+      if (!listed.has(institutionIdOf(aspsp))) listed.set(institutionIdOf(aspsp), aspsp);
+    for (const [id, aspsp] of listed) this.#aspsps.set(id, aspsp);
     this.institutions = institutions;
     return institutions;
   }
