@@ -122,6 +122,11 @@ describe('the bank list', () => {
     assert.ok(banco, JSON.stringify(listed.data.map((i: { id: string }) => i.id)));
     assert.deepEqual(banco.mfa, ['redirect']);
     assert.deepEqual(banco.fields, []);
+    // What Enable Banking's list says of the bank: its logo and how long a consent may last.
+    assert.equal(banco.max_consent_days, 180);
+    assert.match(banco.logo_url, /^https?:\/\//);
+    const sandbox = await get('/v1/institutions/ins_sandbox_bank');
+    assert.deepEqual([sandbox.logo_url, sandbox.max_consent_days], [null, null]);
     const connectors = await get('/v1/connectors');
     assert.equal(connectors.data.find((c: { id: string }) => c.id === 'enable_banking').available, true);
   });

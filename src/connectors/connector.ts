@@ -36,6 +36,10 @@ export interface InstitutionDefinition {
   readonly cif: string | null;
   readonly url: string | null;
   readonly primaryColor: string;
+  /** The institution's logo, where its upstream publishes one (Enable Banking's ASPSP list). */
+  readonly logoUrl?: string | null;
+  /** The longest consent the institution grants, in days (PSD2 banks: 90 or 180). */
+  readonly maxConsentDays?: number | null;
 }
 
 /** A connector as registered: its settings and how to build it. */

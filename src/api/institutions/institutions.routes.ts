@@ -41,6 +41,8 @@ export function presentInstitution(
     cif: institution.cif,
     url: institution.url,
     primary_color: institution.primaryColor,
+    logo_url: institution.logoUrl ?? null,
+    max_consent_days: institution.maxConsentDays ?? null,
     connector: registry.connectorFor(institution.id)!.id,
   };
 }

@@ -37,6 +37,12 @@ export const InstitutionSchema = Type.Object(
     cif: Nullable(Type.String({ description: 'Tax id of the entity.' })),
     url: Nullable(Type.String()),
     primary_color: Type.String(),
+    logo_url: Nullable(
+      Type.String({ description: "The institution's logo, when its upstream publishes one." }),
+    ),
+    max_consent_days: Nullable(
+      Type.Integer({ description: 'The longest consent the institution grants, in days (PSD2 banks).' }),
+    ),
     connector: Type.String({ description: 'The connector that reaches this institution.' }),
   },
   { $id: 'Institution' },

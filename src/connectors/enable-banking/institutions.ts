@@ -63,6 +63,8 @@ export function toInstitution(aspsp: Aspsp): InstitutionDefinition | undefined {
     cif: null,
     url: null,
     primaryColor: '#1f4e8c',
+    logoUrl: aspsp.logo ?? null,
+    maxConsentDays: days ?? null,
   };
 }
 
