@@ -4,22 +4,19 @@
 // developer's redirect URI with a one-use code, whose connection holds the bank's data. Desktop and
 // phone-sized, with screenshots in test-results/enable-banking/.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createRegistry } from '../src/connectors/registry.ts';
 import { waitForConnection } from './helpers/connections.ts';
 import { buildTestContext, type TestContext } from './helpers/context.ts';
+import { type Journey, startJourney } from './helpers/journey.ts';
 import { freePort } from './helpers/processes.ts';
 import {
   type EnableBankingSimulator,
   startEnableBankingSimulator,
 } from './simulators/enable-banking/index.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/enable-banking';
 
 let sim: EnableBankingSimulator;
@@ -27,7 +24,7 @@ let ctx: TestContext;
 let token: string;
 let tesoro: string;
 let browser: Browser;
-let app: http.Server;
+let journey: Journey;
 let redirectUri: string;
 
 before(async () => {
@@ -43,26 +40,12 @@ before(async () => {
   ctx = await buildTestContext({ registry, publicUrl: tesoro });
   await ctx.app.listen({ port, host: '127.0.0.1' });
   token = await ctx.tokenFor(await ctx.createClient());
-  // The developer's application: where the end user lands, with the code.
-  app = http.createServer((request, response) => {
-    response.setHeader('content-type', 'text/html; charset=utf-8');
-    response.end(`<!doctype html><title>App</title><p>${new URL(request.url!, 'http://app').search}</p>`);
-  });
-  app.listen(0, '127.0.0.1');
-  await once(app, 'listening');
-  redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/callback`;
-  const registered = await ctx.call(token, {
-    method: 'PUT',
-    url: '/v1/client/redirect-uris',
-    payload: { redirect_uris: [redirectUri] },
-  });
-  assert.equal(registered.statusCode, 200, registered.body);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  journey = await startJourney(ctx, token);
+  ({ browser, redirectUri } = journey);
 });
 
 after(async () => {
-  await browser?.close();
-  app?.close();
+  await journey?.close();
   await ctx.close();
   await sim.close();
 });

@@ -5,25 +5,23 @@
 // refused login alike; the API's status_detail carries SimpleFIN's advice).
 // Screenshots in test-results/simplefin/.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import fs from 'node:fs';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createRegistry } from '../src/connectors/registry.ts';
 import { waitForConnection } from './helpers/connections.ts';
 import { buildTestContext, type TestContext } from './helpers/context.ts';
+import { type Journey, startJourney } from './helpers/journey.ts';
 import { type SimpleFinSimulator, startSimpleFinSimulator } from './simulators/simplefin/index.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = 'test-results/simplefin';
 
 let sim: SimpleFinSimulator;
 let ctx: TestContext;
 let token: string;
 let browser: Browser;
-let app: http.Server;
+let journey: Journey;
 let redirectUri: string;
 
 before(async () => {
@@ -33,25 +31,12 @@ before(async () => {
   ctx = await buildTestContext({ registry: await createRegistry({ TESORO_SIMPLEFIN_ALLOW_LOOPBACK: '1' }) });
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
   token = await ctx.tokenFor(await ctx.createClient());
-  app = http.createServer((request, response) => {
-    response.setHeader('content-type', 'text/html; charset=utf-8');
-    response.end(`<!doctype html><title>App</title><p>${new URL(request.url!, 'http://app').search}</p>`);
-  });
-  app.listen(0, '127.0.0.1');
-  await once(app, 'listening');
-  redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/callback`;
-  const registered = await ctx.call(token, {
-    method: 'PUT',
-    url: '/v1/client/redirect-uris',
-    payload: { redirect_uris: [redirectUri] },
-  });
-  assert.equal(registered.statusCode, 200, registered.body);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  journey = await startJourney(ctx, token);
+  ({ browser, redirectUri } = journey);
 });
 
 after(async () => {
-  await browser?.close();
-  app?.close();
+  await journey?.close();
   await ctx.close();
   await sim.close();
 });

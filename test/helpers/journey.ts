@@ -1,0 +1,43 @@
+// What a browser journey through the hosted Connect page needs beside Tesoro: the developer's
+// application (a page on loopback where the end user lands with `?code=…&state=…`, registered as
+// the client's redirect URI) and Chromium (Debian's, driven by playwright-core).
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium } from 'playwright-core';
+import type { TestContext } from './context.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface Journey {
+  browser: Browser;
+  /** The developer's callback, registered for the client. */
+  redirectUri: string;
+  close(): Promise<void>;
+}
+
+export async function startJourney(ctx: TestContext, token: string): Promise<Journey> {
+  const app = http.createServer((request, response) => {
+    response.setHeader('content-type', 'text/html; charset=utf-8');
+    response.end(`<!doctype html><title>App</title><p>${new URL(request.url!, 'http://app').search}</p>`);
+  });
+  app.listen(0, '127.0.0.1');
+  await once(app, 'listening');
+  const redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/callback`;
+  const registered = await ctx.call(token, {
+    method: 'PUT',
+    url: '/v1/client/redirect-uris',
+    payload: { redirect_uris: [redirectUri] },
+  });
+  assert.equal(registered.statusCode, 200, registered.body);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  return {
+    browser,
+    redirectUri,
+    async close() {
+      await browser.close();
+      app.close();
+    },
+  };
+}
