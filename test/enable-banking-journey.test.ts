@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createRegistry } from '../src/connectors/registry.ts';
-import { waitForConnection } from './helpers/connections.ts';
 import { buildTestContext, type TestContext } from './helpers/context.ts';
-import { type Journey, startJourney } from './helpers/journey.ts';
+import { connectionOfCode, type Journey, startJourney } from './helpers/journey.ts';
 import { freePort } from './helpers/processes.ts';
 import {
   type EnableBankingSimulator,
@@ -81,20 +80,10 @@ for (const [name, viewport] of [
     await page.getByRole('button', { name: /approve/i }).click();
     await page.waitForURL((url) => url.href.startsWith(redirectUri), { timeout: 60_000 });
     await page.screenshot({ path: `${SHOTS}/${name}-4-back-at-app.png`, fullPage: true });
-    const back = new URL(page.url()).searchParams;
-    assert.equal(back.get('state'), `journey-${name}`);
-    const code = back.get('code');
-    assert.ok(code, page.url());
-    const exchanged = await ctx.call(token, {
-      method: 'POST',
-      url: '/v1/connect/exchange',
-      payload: { code },
-    });
-    assert.equal(exchanged.statusCode, 200, exchanged.body);
-    const connectionId = exchanged.json().connection_id as string;
-    const connection = await waitForConnection(ctx, token, connectionId, (c) => c.refresh === null);
+    assert.equal(new URL(page.url()).searchParams.get('state'), `journey-${name}`);
+    const connection = await connectionOfCode(ctx, token, page.url());
     assert.equal(connection.status, 'ok', JSON.stringify(connection));
-    const accounts = (await ctx.call(token, { url: `/v1/accounts?connection_id=${connectionId}` })).json();
+    const accounts = (await ctx.call(token, { url: `/v1/accounts?connection_id=${connection.id}` })).json();
     assert.equal(accounts.data.length, 2);
     await page.close();
   });

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createRegistry } from '../src/connectors/registry.ts';
 import { waitForConnection } from './helpers/connections.ts';
 import { buildTestContext, type TestContext } from './helpers/context.ts';
-import { type Journey, startJourney } from './helpers/journey.ts';
+import { connectionOfCode, type Journey, startJourney } from './helpers/journey.ts';
 import { type SimpleFinSimulator, startSimpleFinSimulator } from './simulators/simplefin/index.ts';
 
 const SHOTS = 'test-results/simplefin';
@@ -69,18 +69,9 @@ test('the end user pastes a Setup Token and comes back to the app with a code (d
     await page.screenshot({ path: `${SHOTS}/${name}-1-token.png`, fullPage: true });
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.waitForURL((url) => url.href.startsWith(redirectUri), { timeout: 60_000 });
-    const code = new URL(page.url()).searchParams.get('code');
-    assert.ok(code, page.url());
-    const exchanged = await ctx.call(token, {
-      method: 'POST',
-      url: '/v1/connect/exchange',
-      payload: { code },
-    });
-    assert.equal(exchanged.statusCode, 200, exchanged.body);
-    const id = exchanged.json().connection_id as string;
-    const connection = await waitForConnection(ctx, token, id, (c) => c.refresh === null);
+    const connection = await connectionOfCode(ctx, token, page.url());
     assert.equal(connection.status, 'ok', JSON.stringify(connection));
-    const accounts = (await ctx.call(token, { url: `/v1/accounts?connection_id=${id}` })).json();
+    const accounts = (await ctx.call(token, { url: `/v1/accounts?connection_id=${connection.id}` })).json();
     assert.ok(accounts.data.length > 0);
     await page.close();
   }

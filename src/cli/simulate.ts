@@ -9,35 +9,31 @@ import { CliError } from './output.ts';
 
 export const simulators = ['enable-banking', 'simplefin'] as const;
 
-async function until(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+/** Prints how to use a simulator, then serves until Ctrl-C (or SIGTERM) and stops it. */
+async function serveUntilStopped(sim: { close(): Promise<void> }, lines: string[]): Promise<void> {
+  process.stdout.write([...lines, '', 'Ctrl-C stops the simulator.', ''].join('\n'));
   await new Promise<void>((resolve) => {
-    process.once(signal, resolve);
-    process.once(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT', resolve);
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
+  await sim.close();
 }
 
 async function simulateSimpleFin(): Promise<void> {
   const { startSimpleFinSimulator } = await import('../../test/simulators/simplefin/index.ts');
   const sim = await startSimpleFinSimulator();
-  process.stdout.write(
-    [
-      `SimpleFIN Bridge simulator on ${sim.url}.`,
-      'Start Tesoro in another terminal with:',
-      '',
-      '  TESORO_SIMPLEFIN_ALLOW_LOOPBACK=1 npm start',
-      '',
-      'then connect ins_simplefin with one of these one-time Setup Tokens (credentials.setup_token):',
-      '',
-      ...['good', 'good', 'partial', 'revoked_later'].map(
-        (scenario) => `  ${scenario.padEnd(14)} ${sim.setupToken(scenario)}`,
-      ),
-      '',
-      'Ctrl-C stops the simulator.',
-      '',
-    ].join('\n'),
-  );
-  await until('SIGINT');
-  await sim.close();
+  await serveUntilStopped(sim, [
+    `SimpleFIN Bridge simulator on ${sim.url}.`,
+    'Start Tesoro in another terminal with:',
+    '',
+    '  TESORO_SIMPLEFIN_ALLOW_LOOPBACK=1 npm start',
+    '',
+    'then connect ins_simplefin with one of these one-time Setup Tokens (credentials.setup_token):',
+    '',
+    ...['good', 'good', 'partial', 'revoked_later'].map(
+      (scenario) => `  ${scenario.padEnd(14)} ${sim.setupToken(scenario)}`,
+    ),
+  ]);
 }
 
 export async function simulateCommand(target: string | undefined, publicUrl: string): Promise<void> {
@@ -52,19 +48,12 @@ export async function simulateCommand(target: string | undefined, publicUrl: str
   });
   const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'tesoro-eb-')), 'private-key.pem');
   writeFileSync(keyFile, sim.privateKeyPem, { mode: 0o600 });
-  process.stdout.write(
-    [
-      `Enable Banking simulator on ${sim.url} (banks: Banco Simulado ES, Nordea Simulado FI, Banque Positionnelle FR).`,
-      'Start Tesoro in another terminal with:',
-      '',
-      `  TESORO_ENABLE_BANKING_APP_ID=${sim.applicationId} \\`,
-      `  TESORO_ENABLE_BANKING_PRIVATE_KEY_FILE=${keyFile} \\`,
-      `  TESORO_ENABLE_BANKING_API_URL=${sim.url} npm start`,
-      '',
-      'Ctrl-C stops the simulator.',
-      '',
-    ].join('\n'),
-  );
-  await until('SIGINT');
-  await sim.close();
+  await serveUntilStopped(sim, [
+    `Enable Banking simulator on ${sim.url} (banks: Banco Simulado ES, Nordea Simulado FI, Banque Positionnelle FR).`,
+    'Start Tesoro in another terminal with:',
+    '',
+    `  TESORO_ENABLE_BANKING_APP_ID=${sim.applicationId} \\`,
+    `  TESORO_ENABLE_BANKING_PRIVATE_KEY_FILE=${keyFile} \\`,
+    `  TESORO_ENABLE_BANKING_API_URL=${sim.url} npm start`,
+  ]);
 }

@@ -635,32 +635,26 @@ describe('another client and bad input', () => {
 describe('legacy integrations without headers', () => {
   let legacy: FastifyInstance;
   let legacyClient: TestClient;
-  before(async () => {
-    legacyClient = await ctx.createClient();
-    // The same server, started with the client listed as a legacy integration.
-    legacy = await buildApp({
+  /** The same server (database, keys, workers), started with another environment. */
+  const appWith = (env: Record<string, string>) =>
+    buildApp({
       engine: ctx.engine,
       database: ctx.database,
       keys: ctx.keys,
       registry: ctx.engine.registry,
       logger: ctx.engine.logger,
       publicUrl: PUBLIC_URL,
-      env: { TESORO_COMPAT_FLINKS_LEGACY_AUTH: legacyClient.id },
+      env,
     });
+  before(async () => {
+    legacyClient = await ctx.createClient();
+    legacy = await appWith({ TESORO_COMPAT_FLINKS_LEGACY_AUTH: legacyClient.id });
   });
   after(() => legacy.close());
 
   test('a setting that names no client id stops the server at start', async () => {
     await assert.rejects(
-      buildApp({
-        engine: ctx.engine,
-        database: ctx.database,
-        keys: ctx.keys,
-        registry: ctx.engine.registry,
-        logger: ctx.engine.logger,
-        publicUrl: PUBLIC_URL,
-        env: { TESORO_COMPAT_FLINKS_LEGACY_AUTH: `${legacyClient.id},everyone` },
-      }),
+      appWith({ TESORO_COMPAT_FLINKS_LEGACY_AUTH: `${legacyClient.id},everyone` }),
       /Not a Tesoro client id.*TESORO_COMPAT_FLINKS_LEGACY_AUTH: everyone/,
     );
   });

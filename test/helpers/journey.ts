@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
+import { type ConnectionBody, waitForConnection } from './connections.ts';
 import type { TestContext } from './context.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -40,4 +41,20 @@ export async function startJourney(ctx: TestContext, token: string): Promise<Jou
       app.close();
     },
   };
+}
+
+/**
+ * The developer's side once the end user is back at the redirect URI: the one-use code exchanged,
+ * then the connection it names once its refresh has ended.
+ */
+export async function connectionOfCode(
+  ctx: TestContext,
+  token: string,
+  landing: string,
+): Promise<ConnectionBody> {
+  const code = new URL(landing).searchParams.get('code');
+  assert.ok(code, landing);
+  const exchanged = await ctx.call(token, { method: 'POST', url: '/v1/connect/exchange', payload: { code } });
+  assert.equal(exchanged.statusCode, 200, exchanged.body);
+  return waitForConnection(ctx, token, exchanged.json().connection_id as string, (c) => c.refresh === null);
 }

@@ -3,7 +3,7 @@
 // `Message`), the login, the accounts of /GetAccountsDetail and /GetAccountsSummary, the
 // investment accounts of /Investments, the institutions. Answers are strict (additionalProperties
 // false) where Flinks' shape is known; their descriptions feed the facade's OpenAPI document.
-import { type Static, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { Nullable, StringEnum } from '../../api/common.schemas.ts';
 
 const strict = { additionalProperties: false } as const;
@@ -276,36 +276,30 @@ export const FlinksAccountSummary = Type.Object(
 );
 export type FlinksAccountSummary = Static<typeof FlinksAccountSummary>;
 
-export const AccountsDetailResponse = Type.Object(
-  {
-    HttpStatusCode: Type.Literal(200),
-    Accounts: Type.Array(FlinksAccount),
-    Login: FlinksLogin,
-    Institution: InstitutionName,
-    RequestId,
-  },
-  {
-    ...strict,
-    $id: 'FlinksAccountsDetailResponse',
-    description: 'Flinks’ 200 of /GetAccountsDetail and /GetAccountsDetailAsync: every account of the login.',
-  },
+/** The 200 of the account endpoints: the login's accounts in one of the two shapes. */
+const accountsResponse = (account: TSchema, $id: string, description: string) =>
+  Type.Object(
+    {
+      HttpStatusCode: Type.Literal(200),
+      Accounts: Type.Array(account),
+      Login: FlinksLogin,
+      Institution: InstitutionName,
+      RequestId,
+    },
+    { ...strict, $id, description },
+  );
+
+export const AccountsDetailResponse = accountsResponse(
+  FlinksAccount,
+  'FlinksAccountsDetailResponse',
+  'Flinks’ 200 of /GetAccountsDetail and /GetAccountsDetailAsync: every account of the login.',
 );
 export type AccountsDetailResponse = Static<typeof AccountsDetailResponse>;
 
-export const AccountsSummaryResponse = Type.Object(
-  {
-    HttpStatusCode: Type.Literal(200),
-    Accounts: Type.Array(FlinksAccountSummary),
-    Login: FlinksLogin,
-    Institution: InstitutionName,
-    RequestId,
-  },
-  {
-    ...strict,
-    $id: 'FlinksAccountsSummaryResponse',
-    description:
-      'Flinks’ 200 of /GetAccountsSummary and /GetAccountsSummaryAsync: the accounts and balances.',
-  },
+export const AccountsSummaryResponse = accountsResponse(
+  FlinksAccountSummary,
+  'FlinksAccountsSummaryResponse',
+  'Flinks’ 200 of /GetAccountsSummary and /GetAccountsSummaryAsync: the accounts and balances.',
 );
 export type AccountsSummaryResponse = Static<typeof AccountsSummaryResponse>;
 
