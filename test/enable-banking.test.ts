@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createRegistry } from '../src/connectors/registry.ts';
-import { warnExpiringConsents } from '../src/jobs/schedule-refreshes.ts';
+import { expireEndedConsents, warnExpiringConsents } from '../src/jobs/schedule-refreshes.ts';
 import { CONTRACT_NOW, redirectAnswers, runConnectorContract } from './contract/connector-contract.ts';
 import { type ConnectionBody, createConnection, waitForConnection } from './helpers/connections.ts';
 import { buildTestContext, TEST_ISSUER, type TestContext } from './helpers/context.ts';
@@ -281,14 +281,38 @@ describe('Banco Simulado: consent, data, re-consent', () => {
     );
   });
 
-  test('the four-a-day quota: the fifth unattended refresh is rate_limited, never a silent success', async () => {
-    // Requests in the consent's first hour do not count.
+  test('the four-a-day quota: the fifth unattended read is not asked of the bank; rate_limited until one is free', async () => {
+    // The refresh of the test before was the first unattended read; the callback's had its user.
+    const [first] = (await get(`/v1/connections/${connection.id}/refreshes`)).data;
     advance(2 * HOUR);
-    for (let i = 0; i < 4; i++) assert.equal((await refresh(connection.id)).status, 'ok', `refresh ${i + 1}`);
+    for (let i = 0; i < 3; i++) assert.equal((await refresh(connection.id)).status, 'ok', `read ${i + 2}`);
+    const before = sim.requests.length;
     const limited = await refresh(connection.id);
     assert.equal(limited.status, 'rate_limited', JSON.stringify(limited));
+    assert.match(limited.status_detail as string, /read 4 times a day without its end user/);
+    assert.deepEqual(
+      sim.requests.slice(before).map((r) => r.path),
+      [],
+      'the bank was not asked',
+    );
     const [last] = (await get(`/v1/connections/${connection.id}/refreshes`)).data;
-    assert.equal(last.status, 'failed');
+    assert.deepEqual([last.status, last.error_code], ['failed', 'rate_limited']);
+    // Retried by the schedule when the first read leaves the 24 hours.
+    const view = (await ctx.call(token, { url: `/v1/connections/${connection.id}` })).json();
+    const freeAt = Date.parse(first.started_at) + DAY;
+    assert.ok(Math.abs(Date.parse(view.next_refresh_at) - freeAt) < 5 * 60_000, view.next_refresh_at);
+    advance(freeAt - sim.clock.now().getTime() + 60_000);
+    assert.equal((await refresh(connection.id)).status, 'ok', 'a read is free again');
+  });
+
+  test('a bank that refuses a read itself (429 ASPSP_RATE_LIMIT_EXCEEDED): rate_limited with its retry time', async () => {
+    advance(DAY);
+    sim.failNext('/accounts/', 'ASPSP_RATE_LIMIT_EXCEEDED');
+    const limited = await refresh(connection.id);
+    assert.equal(limited.status, 'rate_limited', JSON.stringify(limited));
+    const view = (await ctx.call(token, { url: `/v1/connections/${connection.id}` })).json();
+    const retryIn = Date.parse(view.next_refresh_at) - sim.clock.now().getTime();
+    assert.ok(Math.abs(retryIn - HOUR) < 5 * 60_000, `retry in ${retryIn} ms`);
   });
 
   test('a week before the consent ends the client is told, once (connection.consent_expiring)', async () => {
@@ -315,10 +339,22 @@ describe('Banco Simulado: consent, data, re-consent', () => {
     );
   });
 
-  test('when the consent expires the connection is consent_expired; a new consent keeps every id', async () => {
+  test('when the consent ends the connection is consent_expired at once; a new consent keeps every id', async () => {
     advance(7 * DAY);
-    const expired = await refresh(connection.id);
-    assert.equal(expired.status, 'consent_expired', JSON.stringify(expired));
+    const before = sim.requests.length;
+    // The schedule's pass (each minute) sees the consent's end, before any refresh.
+    assert.equal(await expireEndedConsents(ctx.engine), 1);
+    assert.equal(await expireEndedConsents(ctx.engine), 0, 'once');
+    const expired = (await ctx.call(token, { url: `/v1/connections/${connection.id}` })).json();
+    assert.deepEqual([expired.status, expired.next_refresh_at], ['consent_expired', null]);
+    assert.equal(sim.requests.length, before, 'the bank is not asked with a consent known to have lapsed');
+    const [changed] = (await get('/v1/events?page_size=100')).data.filter(
+      (e: { type: string; data: { status: string } }) =>
+        e.type === 'connection.status_changed' && e.data.status === 'consent_expired',
+    );
+    assert.equal(changed.data.connection_id, connection.id);
+    // A refresh asked anyway hears the same from the bank.
+    assert.equal((await refresh(connection.id)).status, 'consent_expired');
     // The end user consents again through a Connect session in update mode.
     await ctx.call(token, {
       method: 'PUT',

@@ -93,7 +93,11 @@ test('a Setup Token used twice is refused on the page, and the API says why', as
   const page = await openConnect({ width: 1280, height: 800 }, 'simplefin-twice');
   await page.getByLabel('SimpleFIN Setup Token').fill(setupToken);
   await page.getByRole('button', { name: 'Connect' }).click();
-  await page.getByText('The username or password is not correct.').waitFor({ timeout: 60_000 });
+  // Not "the username or password": a token has neither. And SimpleFIN's own warning, under it.
+  await page.getByText('These details were not accepted.').waitFor({ timeout: 60_000 });
+  await page
+    .getByText(/^SimpleFIN Bridge said: The SimpleFIN Setup Token was already claimed.*may be compromised/)
+    .waitFor();
   await page.screenshot({ path: `${SHOTS}/refused.png`, fullPage: true });
   await page.close();
   const connections = (await ctx.call(token, { url: '/v1/connections?page_size=100' })).json().data;

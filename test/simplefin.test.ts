@@ -324,6 +324,22 @@ describe('failures at the Bridge', () => {
     );
   });
 
+  test('four reads a day: the fifth refresh is not sent to the Bridge, and waits for a free read', async () => {
+    const busy = await connectWith(sim.setupToken('good'));
+    assert.equal(busy.status, 'ok');
+    for (let i = 0; i < 3; i++) assert.equal((await refresh(busy.id)).status, 'ok', `read ${i + 2}`);
+    const before = accountsRequests(sim).length;
+    const limited = await refresh(busy.id);
+    assert.equal(limited.status, 'rate_limited', JSON.stringify(limited));
+    assert.match(String(limited.status_detail), /read 4 times a day/);
+    assert.equal(accountsRequests(sim).length, before, 'the Bridge was not asked');
+    const refreshes = (await call('GET', `/v1/connections/${busy.id}/refreshes?page_size=10`)).body
+      .data as Json[];
+    const first = refreshes.at(-1)!;
+    const wait = Date.parse(String(limited.next_refresh_at)) - Date.parse(String(first.started_at));
+    assert.ok(Math.abs(wait - DAY * 1000) < 60_000, `retried when the first read is a day old (${wait} ms)`);
+  });
+
   test('a Bridge that is down: institution_down, retried later', async () => {
     const down = await connectWith(sim.setupToken('down_later'));
     assert.equal(down.status, 'ok');

@@ -41,8 +41,10 @@
       failed: 'Something went wrong. Try again.',
       duplicate: (name) => `These ${name} credentials are already connected to this application.`,
       update: (name) => `Sign in to ${name} again to keep your accounts up to date.`,
+      said: (name, words) => `${name} said: ${words}`,
       errors: {
         credentials_invalid: 'The username or password is not correct.',
+        details_invalid: 'These details were not accepted.',
         password_expired: 'Your password has expired. Change it with your bank, then try again.',
         locked: 'Your online banking access is locked. Unlock it with your bank, then try again.',
         action_needed: 'Your bank needs you to do something in its own app or website first.',
@@ -77,8 +79,10 @@
       failed: 'Algo ha fallado. Inténtalo de nuevo.',
       duplicate: (name) => `Estas credenciales de ${name} ya están conectadas a esta aplicación.`,
       update: (name) => `Vuelve a entrar en ${name} para mantener tus cuentas al día.`,
+      said: (name, words) => `${name} dijo: ${words}`,
       errors: {
         credentials_invalid: 'El usuario o la contraseña no son correctos.',
+        details_invalid: 'Estos datos no fueron aceptados.',
         password_expired: 'Tu contraseña ha caducado. Cámbiala en tu banco y vuelve a intentarlo.',
         locked: 'Tu acceso a la banca online está bloqueado. Desbloquéalo en tu banco y vuelve a intentarlo.',
         action_needed: 'Tu banco necesita que hagas algo antes en su app o su web.',
@@ -146,10 +150,18 @@
   /** The first clause of a description, for the list; the login screen shows all of it. */
   const summary = (text) => text.split(/[:.]\s/)[0];
 
-  function badge(item) {
+  function initialsBadge(item) {
     const node = el('span', { class: 'badge', 'aria-hidden': 'true' }, item.initials);
     node.style.background = item.color; // CSSOM, allowed by the page's CSP (no inline style attributes)
     return node;
+  }
+
+  /** The institution's logo where its upstream publishes one; its initials otherwise, or if it fails to load. */
+  function badge(item) {
+    if (!item.logo_url) return initialsBadge(item);
+    const logo = el('img', { class: 'badge logo', src: item.logo_url, alt: '', loading: 'lazy' });
+    logo.addEventListener('error', () => logo.replaceWith(initialsBadge(item)), { once: true });
+    return logo;
   }
 
   async function cancel() {
@@ -310,7 +322,7 @@
         if (progress.state === 'working' || progress.state === 'idle') return poll();
         if (progress.state === 'challenge') return challengeScreen(progress.challenge);
         if (progress.state === 'success') return successScreen();
-        if (progress.state === 'error') return errorScreen(progress.status);
+        if (progress.state === 'error') return errorScreen(progress.status, null, progress.institution_said);
       } catch (error) {
         fatal(error);
       }
@@ -387,11 +399,20 @@
     }
   }
 
-  function errorScreen(status, detail) {
+  function errorScreen(status, detail, said) {
     event('ERROR', { status });
+    // Without a password field (a token, a bank's own page) a refusal is of those details, not of a password.
+    const key =
+      status === 'credentials_invalid' && !institution.fields.some((f) => f.type === 'password')
+        ? 'details_invalid'
+        : status;
+    const message = (key && t.errors[key]) || detail || t.failed;
+    // The institution's own words, unless they are the page's.
+    const own = said && said.trim().toLowerCase() !== message.toLowerCase() ? said : null;
     show(
       el('div', { class: 'head' }, badge(institution), el('h1', {}, institution.name)),
-      el('p', { class: 'error', role: 'alert' }, (status && t.errors[status]) || detail || t.failed),
+      el('p', { class: 'error', role: 'alert' }, message),
+      own ? el('p', { class: 'note' }, t.said(institution.name, own)) : null,
       el('button', { type: 'button', class: 'primary', onclick: () => loginScreen(institution) }, t.retry),
       el(
         'div',

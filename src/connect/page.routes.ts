@@ -11,6 +11,7 @@ import {
   answerForPage,
   cancelSession,
   finishSession,
+  logoOrigins,
   pageProgress,
   pageSession,
   sessionForPage,
@@ -51,12 +52,13 @@ export const connectPageRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps 
     },
     async (request, reply) => {
       const origins = await allowedOrigins(engine, request.params.session_id);
-      // Only the page's own files run; only the client's registered origins may frame it.
+      // Only the page's own files run; only the client's registered origins may frame it; images
+      // come from the page and the hosts of the institutions' logos.
       const csp = [
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        ["img-src 'self' data:", ...logoOrigins(engine)].join(' '),
         "connect-src 'self'",
         "form-action 'none'",
         "base-uri 'none'",

@@ -159,6 +159,13 @@ export interface ProductSource {
   records(product: Product): AsyncIterable<readonly NormalizedRecord[]>;
 }
 
+/** A connector's reads a day per connection (Connector.readBudget). */
+export interface ReadBudget {
+  readonly perDay: number;
+  /** Only refreshes without the end user present count. */
+  readonly unattendedOnly: boolean;
+}
+
 export interface Connector {
   /** Short name, used in logs, the registry and the consent callback's path. */
   readonly id: string;
@@ -174,6 +181,13 @@ export interface Connector {
    * parsed, for the import pipeline. `intoAccount`: an existing account the movements join.
    */
   fromFile?(file: ParseResult, options: { intoAccount?: string | undefined }): ProductSource;
+  /**
+   * How often the upstream lets a connection be read: Tesoro refuses a refresh beyond it
+   * (`rate_limited`, retried when a read is free again) rather than spend a read the upstream would
+   * refuse or hold against the app. PSD2 allows four reads a day without the end user
+   * (`unattendedOnly`: those with them present do not count); the SimpleFIN Bridge a few a day.
+   */
+  readonly readBudget?: ReadBudget;
   /** Logs in; returns a session or a challenge, or throws a ConnectorError. */
   login(input: LoginInput): Promise<LoginResult>;
   /** Yields the product's records in batches; throws ConnectorError('product_unavailable') if it has none. */

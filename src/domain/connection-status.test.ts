@@ -5,6 +5,8 @@ import {
   canTransition,
   connectionStatuses,
   IllegalTransitionError,
+  institutionSaid,
+  loginErrorDetail,
   statusDetails,
   statusForError,
 } from './connection-status.ts';
@@ -44,4 +46,15 @@ test('connector errors map onto statuses', () => {
   assert.equal(statusForError('locked'), 'locked');
   assert.equal(statusForError('challenge_failed'), 'challenge_required');
   assert.equal(statusForError('unknown'), 'institution_down');
+});
+
+test('what the institution said is read back from a login error detail, and nothing from the plain words', () => {
+  const said = 'The SimpleFIN Setup Token was already claimed (HTTP 403).';
+  assert.equal(institutionSaid('credentials_invalid', loginErrorDetail('credentials_invalid', said)), said);
+  assert.equal(institutionSaid('locked', statusDetails.locked), null);
+  assert.equal(institutionSaid('locked', null), null);
+  assert.equal(
+    institutionSaid('rate_limited', 'Banco may be read 4 times a day.'),
+    'Banco may be read 4 times a day.',
+  );
 });

@@ -76,6 +76,20 @@ export function statusForError(code: ConnectorErrorCode): ConnectionStatus {
   }
 }
 
+/**
+ * A login error's status_detail: the status's plain words, then what the institution said
+ * (institutionSaid reads it back).
+ */
+export const loginErrorDetail = (status: ConnectionStatus, said: string) =>
+  `${statusDetails[status]} (${said})`;
+
+/** What the institution said in a status_detail written by loginErrorDetail; null if nothing. */
+export function institutionSaid(status: ConnectionStatus, detail: string | null): string | null {
+  if (!detail || detail === statusDetails[status]) return null;
+  const prefix = `${statusDetails[status]} (`;
+  return detail.startsWith(prefix) && detail.endsWith(')') ? detail.slice(prefix.length, -1) : detail;
+}
+
 /** What each status means, in plain words for status_detail. */
 export const statusDetails: Record<ConnectionStatus, string> = {
   pending: 'The first extraction is running.',

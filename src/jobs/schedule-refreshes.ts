@@ -2,7 +2,7 @@
 // is services/refresh/run-refresh.ts's runRefresh, run by refresh-job.ts).
 import { newId } from '../domain/ids.ts';
 import type { ServiceDeps } from '../services/deps.ts';
-import { takeExpiringConsents } from '../store/connections.ts';
+import { lockEndedConsents, setStatus, takeExpiringConsents } from '../store/connections.ts';
 import { recordEvent } from '../store/events.ts';
 import { insertScheduledRefreshes, takeDueConnections } from '../store/refreshes.ts';
 import { REFRESH_CONNECTION, refreshPriority } from './definitions.ts';
@@ -35,6 +35,25 @@ export async function warnExpiringConsents(deps: Pick<ServiceDeps, 'db' | 'now'>
   });
 }
 
+/**
+ * Moves the connections whose consent has ended to consent_expired when it ends, not at their next
+ * refresh: the client hears it (connection.status_changed) and nothing asks the upstream with a
+ * consent it knows has lapsed. Returns how many expired.
+ */
+export async function expireEndedConsents(deps: Pick<ServiceDeps, 'db' | 'now'>): Promise<number> {
+  return deps.db.transaction().execute(async (trx) => {
+    const ended = await lockEndedConsents(trx, deps.now(), 500);
+    for (const connection of ended)
+      await setStatus(trx, connection, 'consent_expired', CONSENT_ENDED, {
+        needs_user: true,
+        next_refresh_at: null,
+      });
+    return ended.length;
+  });
+}
+
+const CONSENT_ENDED = 'The consent given at the institution has ended; the end user must consent again.';
+
 /** Connections taken off the schedule per transaction. */
 export const SCHEDULE_BATCH = 500;
 /**
@@ -58,6 +77,7 @@ export async function queueDueRefreshes(
   const batch = options.batch ?? SCHEDULE_BATCH;
   const passEnds = Date.now() + (options.passMs ?? SCHEDULE_PASS_MS);
   await warnExpiringConsents(deps);
+  await expireEndedConsents(deps);
   // A challenge nobody answered in time: let its refresh run once more, which expires it and frees
   // the connection for the next refresh.
   const expired = await deps.db

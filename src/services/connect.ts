@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { InstitutionDefinition, Language } from '../connectors/connector.ts';
-import { errorStatuses } from '../domain/connection-status.ts';
+import { type ConnectionStatus, errorStatuses, institutionSaid } from '../domain/connection-status.ts';
 import { AppError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Product } from '../domain/products.ts';
@@ -191,6 +191,20 @@ function offered(deps: ServiceDeps, session: ConnectSession): InstitutionDefinit
     );
 }
 
+/**
+ * The origins of the institutions' logos (the page's CSP lets images load from these alone):
+ * they come from connectors' catalogs, never from a client.
+ */
+export function logoOrigins(deps: Pick<ServiceDeps, 'registry'>): string[] {
+  const origins = new Set<string>();
+  for (const institution of deps.registry.institutions()) {
+    if (!institution.logoUrl) continue;
+    const url = URL.parse(institution.logoUrl);
+    if (url && (url.protocol === 'https:' || url.protocol === 'http:')) origins.add(url.origin);
+  }
+  return [...origins].sort();
+}
+
 const initialsOf = (name: string) =>
   name
     .split(/\s+/)
@@ -205,6 +219,8 @@ function presentForPage(institution: InstitutionDefinition, language: Language) 
     name: institution.name,
     initials: initialsOf(institution.name),
     color: institution.primaryColor,
+    // The upstream's logo (Enable Banking's bank list); the page shows the initials without one.
+    logo_url: institution.logoUrl ?? null,
     country: institution.country,
     description: institution.description[language],
     fields: institution.fields.map((field) => ({
@@ -300,8 +316,15 @@ export async function pageProgress(deps: ServiceDeps, session: ConnectSession) {
   const base = { connection_id: view.id, status: view.status, detail: view.status_detail };
   if (view.challenge) return { ...base, state: 'challenge' as const, challenge: view.challenge };
   if (view.refresh === null && view.status === 'ok') return { ...base, state: 'success' as const };
-  if (view.refresh === null && pageErrorStatuses.has(view.status))
-    return { ...base, state: 'error' as const };
+  if (view.refresh === null && pageErrorStatuses.has(view.status)) {
+    // What the institution itself said, when it said more than the status's generic words (a
+    // SimpleFIN token already claimed, a bank's own message): the page shows it under its own.
+    return {
+      ...base,
+      state: 'error' as const,
+      institution_said: institutionSaid(view.status as ConnectionStatus, view.status_detail),
+    };
+  }
   return { ...base, state: 'working' as const };
 }
 

@@ -383,6 +383,47 @@ export async function connectionsForRead(
  * Marks as warned, and returns, up to `limit` connections whose consent ends after `now` and by
  * `until` and whose client was not told yet (one process takes each: SKIP LOCKED).
  */
+/**
+ * Connections whose consent has ended and that nothing is refreshing (a refresh in flight ends on
+ * the consent by itself, and one waiting on the end user may be the new consent), locked for the
+ * caller's transaction; those another pass holds are skipped.
+ */
+export async function lockEndedConsents(
+  db: Db,
+  now: Date,
+  limit: number,
+): Promise<
+  Array<{
+    id: string;
+    client_id: string;
+    external_id: string | null;
+    status: string;
+    consent_expires_at: Date;
+  }>
+> {
+  const rows = await db
+    .selectFrom('connections as c')
+    .select(['c.id', 'c.client_id', 'c.external_id', 'c.status', 'c.consent_expires_at'])
+    .where('c.consent_expires_at', '<=', now)
+    .where('c.status', 'not in', ['consent_expired', 'disabled'])
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('refreshes as r')
+            .select('r.id')
+            .whereRef('r.connection_id', '=', 'c.id')
+            .where('r.status', 'in', ['queued', 'running', 'waiting_user']),
+        ),
+      ),
+    )
+    .orderBy('c.consent_expires_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  return rows.map((row) => ({ ...row, consent_expires_at: new Date(row.consent_expires_at!) }));
+}
+
 export async function takeExpiringConsents(
   db: Db,
   now: Date,

@@ -1,9 +1,13 @@
 // Rows of refreshes (each run of a connection's extraction): their state, counts and, while they
 // wait on it, the end user's sealed answers and who is present.
-import { sql, type Updateable } from 'kysely';
-import type { Db, RefreshesTable } from './schema.ts';
+import { sql, type Updateable, type UpdateObject } from 'kysely';
+import type { Db, RefreshesTable, Schema } from './schema.ts';
 
-export async function updateRefresh(db: Db, id: string, values: Updateable<RefreshesTable>): Promise<void> {
+export async function updateRefresh(
+  db: Db,
+  id: string,
+  values: UpdateObject<Schema, 'refreshes'>,
+): Promise<void> {
   await db.updateTable('refreshes').set(values).where('id', '=', id).execute();
 }
 
@@ -25,6 +29,28 @@ export async function startRefresh(
     .returning('id')
     .executeTakeFirst();
   return started !== undefined;
+}
+
+/**
+ * When the connection's other refreshes since `since` reached their upstream (logged in), oldest
+ * first; `unattendedOnly`: only those without the end user present.
+ */
+export async function readsSince(
+  db: Db,
+  connectionId: string,
+  exceptRefresh: string,
+  since: Date,
+  unattendedOnly: boolean,
+): Promise<Date[]> {
+  let query = db
+    .selectFrom('refreshes')
+    .select('logged_in_at')
+    .where('connection_id', '=', connectionId)
+    .where('id', '<>', exceptRefresh)
+    .where('logged_in_at', '>', since);
+  if (unattendedOnly) query = query.where('user_present', 'is', null).where('attended', '=', false);
+  const rows = await query.orderBy('logged_in_at').execute();
+  return rows.map((row) => new Date(row.logged_in_at!));
 }
 
 /**

@@ -131,6 +131,8 @@ export interface RefreshesTable {
     string | null | undefined,
     string | null
   >;
+  /** The end user was present at some point of the refresh (kept when user_present is cleared). */
+  attended: Generated<boolean>;
 }
 
 export interface ChallengesTable {

@@ -9,10 +9,10 @@
 // accounts come back with new uids but the same identification hashes, so every Tesoro id stays.
 //
 // Extract. Balances and transactions per account, transactions paged by `continuation_key`. PSD2
-// lets an app read an account at most four times a day without its user: while the end user is
-// present their address and browser go with every call (both or none, never made up), which lifts
-// that cap; a 429 ASPSP_RATE_LIMIT_EXCEEDED is `rate_limited` with the bank's retry time, never
-// a silent success. A history the bank refuses (WRONG_TRANSACTIONS_PERIOD: more than 90 days after
+// lets an app read an account at most four times a day without its user (`readBudget`: the
+// engine counts and does not run a fifth refresh): while the end user is present their address
+// and browser go with every call (both or none, never made up), which lifts that cap; a 429
+// ASPSP_RATE_LIMIT_EXCEEDED is `rate_limited` with the bank's retry time, never a silent success. A history the bank refuses (WRONG_TRANSACTIONS_PERIOD: more than 90 days after
 // the consent's first hour, or beyond the bank's own depth) is read again from as far back as the
 // bank says it allows.
 import type { Product } from '../../domain/products.ts';
@@ -86,6 +86,8 @@ function earliestAllowed(error: EnableBankingError, now: Date, asked: Date): Dat
 
 export class EnableBankingConnector implements Connector {
   readonly id = 'enable_banking';
+  /** PSD2 (RTS art. 36(5)): four reads a day of an account without its user; with them, no cap. */
+  readonly readBudget = { perDay: 4, unattendedOnly: true };
   institutions: readonly InstitutionDefinition[] = [];
   readonly #client: EnableBankingClient;
   readonly #options: EnableBankingOptions;

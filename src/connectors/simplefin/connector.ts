@@ -214,5 +214,13 @@ export function createSimpleFinConnector(options: SimpleFinOptions): Connector {
     if (problems.length > 0) throw problemError(problems, false);
   }
 
-  return { id: 'simplefin', institutions: [simplefinInstitution], login, extract };
+  return {
+    id: 'simplefin',
+    institutions: [simplefinInstitution],
+    // The Bridge expects 24 requests a day at most per Access URL and warns at about 48; a refresh
+    // makes one per 90-day window (9 for the longest history): four refreshes stay under the warning.
+    readBudget: { perDay: 4, unattendedOnly: false },
+    login,
+    extract,
+  };
 }

@@ -3,7 +3,7 @@
 // (handleLoginError, which also maps every other connector error to the connection status).
 import { createHash } from 'node:crypto';
 import type { ChallengeRequest, ConnectorError } from '../../connectors/connector.ts';
-import { statusDetails, statusForError } from '../../domain/connection-status.ts';
+import { loginErrorDetail, statusDetails, statusForError } from '../../domain/connection-status.ts';
 import { newId } from '../../domain/ids.ts';
 import { priorityOfRefresh, REFRESH_CONNECTION } from '../../jobs/definitions.ts';
 import { seal } from '../../security/envelope.ts';
@@ -64,7 +64,7 @@ export async function handleLoginError(
     connection,
     refresh,
     status,
-    `${statusDetails[status]} (${error.message})`,
+    loginErrorDetail(status, error.message),
     error.code,
     error.retryAfterSeconds,
   );

@@ -2,7 +2,7 @@
 // counts read back from the rows it changed, the load announced) or fails with the status that
 // explains why. announceLoad is shared with statement imports: a first load is
 // connection.historical_update, a later one that changed something connection.updated.
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { type ConnectionStatus, statusDetails } from '../../domain/connection-status.ts';
 import { productTable } from '../../domain/products.ts';
 import { failChallengesOf } from '../../store/challenges.ts';
@@ -146,7 +146,8 @@ export async function finishRefresh(
     error_code: error?.code ?? null,
     error_detail: error?.detail ?? null,
     answers_sealed: null,
-    // Who was present is kept only while the refresh runs.
+    // Who was present is kept only while the refresh runs; that someone was, for good (read budgets).
+    attended: sql<boolean>`attended or user_present is not null`,
     user_present: null,
   });
   return counts;

@@ -24,6 +24,7 @@ import { type ServiceDeps, sealContext } from '../deps.ts';
 import { handleLoginError, raiseChallenge } from './challenge.ts';
 import { completeRefresh, failWith, finishRefresh, type Refresh, whileActive } from './finish.ts';
 import { loadProducts } from './load-products.ts';
+import { budgetDetail, secondsUntilRead } from './read-budget.ts';
 
 export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<void> {
   const { db } = deps;
@@ -74,6 +75,14 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
   // Superseded or cancelled since it was read above (new credentials, a disable): nothing to run.
   if (!(await startRefresh(db, refresh.id, { started_at: refresh.started_at, start_seq: refresh.start_seq })))
     return;
+  // Beyond the upstream's read budget the upstream is not asked: retried when a read is free.
+  const wait = await secondsUntilRead(deps, connector, refresh);
+  if (wait !== null) {
+    const institution = deps.registry.findInstitution(connection.institution_id)?.name ?? connector.id;
+    const detail = budgetDetail(connector.readBudget!, institution, wait);
+    await failWith(deps, connection, refresh, 'rate_limited', detail, 'rate_limited', wait);
+    return;
+  }
 
   const credentials = JSON.parse(
     open(deps.keyring, connection.credentials_sealed, sealContext.credentials(connection.id)),

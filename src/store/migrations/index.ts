@@ -16,6 +16,7 @@ import * as credentialFingerprints from './0012-credential-fingerprints.ts';
 import * as webhookFormats from './0013-webhook-formats.ts';
 import * as scheduledRefresh from './0014-scheduled-refresh.ts';
 import * as consentExpiry from './0015-consent-expiry.ts';
+import * as readBudget from './0016-read-budget.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0013-webhook-formats': webhookFormats,
   '0014-scheduled-refresh': scheduledRefresh,
   '0015-consent-expiry': consentExpiry,
+  '0016-read-budget': readBudget,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -50,8 +50,11 @@ export interface EnableBankingSimulator {
   }>;
   /** The PSU revokes the consent at the bank: the session becomes REVOKED. */
   revoke(sessionId: string): void;
-  /** The next `count` API calls whose path starts with `pathPrefix` fail with this upstream fault. */
-  failNext(pathPrefix: string, fault: 'ASPSP_TIMEOUT' | 'ASPSP_ERROR' | 'NON_JSON_502', count?: number): void;
+  /**
+   * The next `count` API calls whose path starts with `pathPrefix` fail with this upstream fault
+   * (ASPSP_RATE_LIMIT_EXCEEDED: a bank that counts reads its own way, with a one-hour Retry-After).
+   */
+  failNext(pathPrefix: string, fault: Fault, count?: number): void;
   /** Authorizes a consent as the PSU would on the bank's page; returns the callback URL the browser is sent to. */
   approve(consentUrl: string): Promise<string>;
   /** Refuses it (callback with error=access_denied). */
@@ -210,7 +213,7 @@ interface Listing {
 }
 
 type Kind = 'details' | 'balances' | 'transactions';
-type Fault = 'ASPSP_TIMEOUT' | 'ASPSP_ERROR' | 'NON_JSON_502';
+type Fault = 'ASPSP_TIMEOUT' | 'ASPSP_ERROR' | 'NON_JSON_502' | 'ASPSP_RATE_LIMIT_EXCEEDED';
 
 export async function startEnableBankingSimulator(
   options: EnableBankingSimulatorOptions = {},
@@ -719,6 +722,13 @@ export async function startEnableBankingSimulator(
         response,
         502,
         '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n',
+      );
+    if (fault === 'ASPSP_RATE_LIMIT_EXCEEDED')
+      return sendJson(
+        response,
+        429,
+        errorBody(429, fault, MESSAGES[fault] as string, { retry_after: 3600 }),
+        { 'retry-after': '3600' },
       );
     const status = fault === 'ASPSP_TIMEOUT' ? 504 : 502;
     sendJson(response, status, errorBody(status, fault, MESSAGES[fault] as string, null));
