@@ -355,6 +355,16 @@ export async function deleteConnectionRow(db: Db, clientId: string, id: string) 
     .executeTakeFirst();
 }
 
+/** Deletes every connection of one end user (their external_id), with all that cascades from them. */
+export async function deleteConnectionRowsOf(db: Db, clientId: string, externalId: string) {
+  return db
+    .deleteFrom('connections')
+    .where('client_id', '=', clientId)
+    .where('external_id', '=', externalId)
+    .returning(['id', 'external_id'])
+    .execute();
+}
+
 /** A connection's products and their state (by id, whatever its client: the engine's read). */
 export async function productsOfConnection(db: Db, id: string) {
   return db

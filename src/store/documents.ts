@@ -4,6 +4,7 @@
 // read in pieces (from disk) is stored as it is read (insertDocumentPieces), a part at a time.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { pageByCreation } from './keyset.ts';
 import type { Db } from './schema.ts';
 
 export const DOCUMENT_PART_BYTES = 1024 * 1024;
@@ -122,4 +123,62 @@ export async function setDocumentConnection(db: Db, id: string, connectionId: st
 
 export async function deleteDocument(db: Db, id: string): Promise<void> {
   await db.deleteFrom('documents').where('id', '=', id).execute();
+}
+
+export interface DocumentFilters {
+  clientId: string;
+  connectionIds?: readonly string[] | undefined;
+  createdFrom?: Date | undefined;
+  createdTo?: Date | undefined;
+}
+
+const documentColumns = [
+  'id',
+  'connection_id',
+  'filename',
+  'content_type',
+  'size',
+  'sha256',
+  'created_at',
+] as const;
+
+function documentsMatching(db: Db, filters: DocumentFilters) {
+  let select = db.selectFrom('documents').where('client_id', '=', filters.clientId);
+  if (filters.connectionIds)
+    select =
+      filters.connectionIds.length === 0
+        ? select.where(sql<boolean>`false`)
+        : select.where('connection_id', 'in', filters.connectionIds);
+  if (filters.createdFrom) select = select.where('created_at', '>=', filters.createdFrom);
+  if (filters.createdTo) select = select.where('created_at', '<=', filters.createdTo);
+  return select;
+}
+
+/** A client's documents by offset (facades that page so), newest first, and how many match. */
+export async function listDocumentRows(
+  db: Db,
+  filters: DocumentFilters,
+  page: { limit: number; offset: number },
+) {
+  const matching = documentsMatching(db, filters);
+  const [rows, count] = await Promise.all([
+    matching
+      .select(documentColumns)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+/** One keyset page of a client's documents, newest first (the native list). */
+export async function pageDocumentRows(
+  db: Db,
+  filters: DocumentFilters,
+  page: { page_size: number; cursor?: string | undefined },
+) {
+  return pageByCreation(documentsMatching(db, filters).select(documentColumns), page, { direction: 'desc' });
 }

@@ -234,6 +234,14 @@ export interface ConnectSessionsTable {
 }
 
 /** Short-lived state of the vendor facades (migration 0011). */
+/** Integers shown for native ids by facades that want integers (migration 0018). */
+export interface CompatIdsTable {
+  id: Generated<number>;
+  client_id: string;
+  kind: string;
+  native_id: string;
+}
+
 export interface CompatHandlesTable {
   /** sha256 of the handle's text. */
   handle_hash: string;
@@ -363,6 +371,7 @@ export interface Schema {
   document_parts: DocumentPartsTable;
   imports: ImportsTable;
   compat_handles: CompatHandlesTable;
+  compat_ids: CompatIdsTable;
 }
 
 /** The database, or a transaction on it: every store function takes either. */

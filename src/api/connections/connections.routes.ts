@@ -20,6 +20,7 @@ import {
   updateCredentials,
 } from '../../services/connections.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
+import { deleteConnectionsOf } from '../../services/end-users.ts';
 import { findRefresh } from '../../store/connections.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
@@ -27,6 +28,7 @@ import {
   ChallengeSchema,
   ConnectionList,
   ConnectionParams,
+  EndUserQuery,
   ConnectionSchema,
   CreateConnectionBody,
   ConnectionRef as connectionRef,
@@ -312,5 +314,27 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       await deleteConnection(db, authOf(request).client.id, request.params.id);
       reply.code(204); // and no body
     },
+  );
+
+  app.delete(
+    '/v1/connections',
+    {
+      config: { scopes: ['connections:write'] },
+      schema: {
+        tags,
+        summary: 'Delete every connection of an end user',
+        description:
+          'Deletes every connection whose `external_id` is the one given, with all their data, in one ' +
+          'transaction (an end user who leaves: all or nothing). A `connection.deleted` event for each.',
+        querystring: EndUserQuery,
+        response: {
+          200: Type.Object({ deleted: Type.Array(Type.String(), { description: 'The ids deleted.' }) }),
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => ({
+      deleted: await deleteConnectionsOf(engine, authOf(request).client.id, request.query.external_id),
+    }),
   );
 };

@@ -195,6 +195,17 @@ export const ListConnectionsQuery = Type.Object({
   ...PageQuery,
 });
 
+export const EndUserQuery = Type.Object(
+  {
+    external_id: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Your id of the end user (the connections’ `external_id`).',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConnectionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const LanguageQuery = Type.Object({ language: StringEnum(['en', 'es'] as const, { default: 'en' }) });
 

@@ -12,13 +12,17 @@ import { checkCsvMapping } from '../../formats/csv/mapping-schema.ts';
 import { authOf } from '../../http/auth.ts';
 import { assertNoNul } from '../../http/request-guards.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
+import { pageDocuments } from '../../services/documents.ts';
 import { importStatement } from '../../services/imports/import-statement.ts';
 import { queueImport } from '../../services/imports/queued-import.ts';
 import { getDocumentContent, getImportOrThrow } from '../../services/imports/reads.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
   ASYNC_FROM_BYTES,
+  DocumentList,
+  DocumentListQuery,
   DocumentParams,
+  DocumentSchema,
   ImportParams,
   ImportSchema,
   ImportRef as importRef,
@@ -60,6 +64,7 @@ function csvMappingOf(text: string | undefined): CsvMapping | undefined {
 export const importRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
   app.addSchema(ImportSchema);
+  app.addSchema(DocumentSchema);
   app.register(uploadRoute, { engine });
 
   app.get(
@@ -74,6 +79,32 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = 
       },
     },
     async (request) => getImportOrThrow(engine.db, authOf(request).client.id, request.params.id),
+  );
+
+  app.get(
+    '/v1/documents',
+    {
+      config: { scopes: ['data:read'] },
+      schema: {
+        tags: ['Imports'],
+        summary: 'The stored statement files, newest first',
+        querystring: DocumentListQuery,
+        response: { 200: DocumentList, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { connection_id, created_from, created_to, ...page } = request.query;
+      return pageDocuments(
+        engine,
+        authOf(request).client.id,
+        {
+          ...(connection_id ? { connectionIds: [connection_id] } : {}),
+          ...(created_from ? { createdFrom: new Date(created_from) } : {}),
+          ...(created_to ? { createdTo: new Date(created_to) } : {}),
+        },
+        page,
+      );
+    },
   );
 
   app.get(

@@ -2,7 +2,8 @@
 // import as the API shows it, and the ids of imports and stored documents.
 import { type Static, Type } from 'typebox';
 import { supportedFormats } from '../../formats/index.ts';
-import { StringEnum } from '../common.schemas.ts';
+import { Page, PageQuery } from '../../http/pagination.ts';
+import { Nullable, StringEnum } from '../common.schemas.ts';
 
 /** Larger files are answered 202 and imported by a job (GET /v1/imports/{id} follows it). */
 export const ASYNC_FROM_BYTES = 2 * 1024 * 1024;
@@ -65,3 +66,28 @@ export const ImportRef = Type.Unsafe({ $ref: 'Import#' });
 
 export const ImportParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const DocumentParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const DocumentSchema = Type.Object(
+  {
+    id: Type.String(),
+    connection_id: Nullable(Type.String({ description: 'The connection its movements went to.' })),
+    filename: Nullable(Type.String()),
+    content_type: Type.String(),
+    size: Type.Integer({ description: 'Bytes.' }),
+    sha256: Type.String(),
+    created_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Document', description: 'A stored statement file (its bytes: GET /v1/documents/{id}/content).' },
+);
+
+export const DocumentListQuery = Type.Object(
+  {
+    connection_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    created_from: Type.Optional(Type.String({ format: 'date-time', description: 'Imported at or after.' })),
+    created_to: Type.Optional(Type.String({ format: 'date-time', description: 'Imported at or before.' })),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const DocumentList = Page(Type.Unsafe({ $ref: 'Document#' }), 'Stored statement files, newest first.');

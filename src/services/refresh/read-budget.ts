@@ -36,4 +36,10 @@ export const budgetDetail = (
   seconds: number,
 ): string =>
   `${institution} may be read ${budget.perDay} times a day${budget.unattendedOnly ? ' without its end user' : ''}; ` +
-  `the next read is possible in ${Math.ceil(seconds / 60)} minutes.`;
+  `the next read is possible in ${inWords(seconds)}.`;
+
+const inWords = (seconds: number) => {
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `${Math.round(minutes / 60)} hours`;
+};

@@ -17,6 +17,7 @@ import * as webhookFormats from './0013-webhook-formats.ts';
 import * as scheduledRefresh from './0014-scheduled-refresh.ts';
 import * as consentExpiry from './0015-consent-expiry.ts';
 import * as readBudget from './0016-read-budget.ts';
+import * as compatIds from './0018-compat-ids.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '0014-scheduled-refresh': scheduledRefresh,
   '0015-consent-expiry': consentExpiry,
   '0016-read-budget': readBudget,
+  '0018-compat-ids': compatIds,
 };
 
 export const migrationProvider: MigrationProvider = {
