@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CamtParser, parseCamt } from '../../src/formats/camt/parse.ts';
 import type { CsvMapping } from '../../src/formats/csv/layout.ts';
 import { CsvParser, parseCsv } from '../../src/formats/csv/parse.ts';
@@ -20,12 +19,9 @@ import { OfxParser, parseOfx } from '../../src/formats/ofx/parse.ts';
 import { parseQif, QifParser } from '../../src/formats/qif/parse.ts';
 import { type ParseResult, sumAmounts } from '../../src/formats/statement.ts';
 import { collector, type ParserFactory, parseWhole, withBalanceCheck } from '../../src/formats/stream.ts';
+import { corpusFiles, corpusLocation } from './location.ts';
 
-/** The repository's own folder: the corpus is looked for beside it, wherever the tests are run from. */
-const repository = fileURLToPath(new URL('../../', import.meta.url));
-const given = process.env.STATEMENTS_DIR || undefined;
-const place = given ? path.resolve(given) : path.resolve(repository, '..', 'shared', 'statements');
-const corpus = fs.existsSync(path.join(place, 'EXPECTED.json')) ? place : null;
+const { corpus, given, place } = corpusLocation();
 
 if (!corpus && given)
   test('the shared statement corpus', () =>
@@ -38,8 +34,7 @@ else if (!corpus)
 /** A suite over the corpus, declared only when there is one (never a run of skipped or empty tests). */
 function corpusSuite(name: string, body: (dir: string, files: Record<string, unknown>) => void): void {
   if (!corpus) return;
-  const files = JSON.parse(fs.readFileSync(path.join(corpus, 'EXPECTED.json'), 'utf8')).files;
-  describe(name, () => body(corpus, files));
+  describe(name, () => body(corpus, corpusFiles(corpus)));
 }
 
 /**

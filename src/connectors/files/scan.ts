@@ -59,6 +59,11 @@ export interface FileScan {
    * has: only those can share a fingerprint, so only those need their occurrences counted.
    */
   repeated: Set<number>;
+  /**
+   * fnv of the bank ids (movements' and trades') that more than one item of the file carries: only
+   * those need their occurrences counted (a 32-bit collision only makes an id counted, harmless).
+   */
+  repeatedIds: Set<number>;
   /** The bytes read (none for a file parsed whole before): the second reading must give the same. */
   size: number;
   sha256: string | null;
@@ -73,6 +78,9 @@ function fnv(text: string, seed = 0x811c9dc5): number {
   }
   return hash >>> 0;
 }
+
+/** Whether a bank id may repeat in the scanned file (scan.repeatedIds). */
+export const mayRepeat = (scan: Pick<FileScan, 'repeatedIds'>, id: string) => scan.repeatedIds.has(fnv(id));
 
 /** A movement's fingerprint fields but the account: equal fingerprints have equal hashes. */
 export function fieldsHash(t: StatementTransaction): number {
@@ -96,11 +104,18 @@ export function scanner(
     lastDate: null,
     securities: new Map(),
     repeated: new Set(),
+    repeatedIds: new Set(),
     size: 0,
     sha256: null,
   };
   let hashes = new Uint32Array(1024);
   let count = 0;
+  const ids = new Set<number>();
+  const seeId = (id: string) => {
+    const hash = fnv(id);
+    if (ids.has(hash)) scan.repeatedIds.add(hash);
+    else ids.add(hash);
+  };
   let tradedKeys = new Set<string>();
   // Events go to the latest statement begun, as the whole-file collector (formats/stream.ts) gives
   // them; an event before any statement fails as it does there, and the reader makes it an issue.
@@ -124,7 +139,10 @@ export function scanner(
       const date = transaction.bookingDate;
       if (scan.firstDate === null || date < scan.firstDate) scan.firstDate = date;
       if (scan.lastDate === null || date > scan.lastDate) scan.lastDate = date;
-      if (transaction.sourceId) return;
+      if (transaction.sourceId) {
+        seeId(transaction.sourceId);
+        return;
+      }
       if (count === hashes.length) {
         const grown = new Uint32Array(hashes.length * 2);
         grown.set(hashes);
@@ -145,6 +163,7 @@ export function scanner(
     investmentTransaction(trade) {
       const statement = latest();
       statement.investmentTransactions += 1;
+      if (trade.sourceId) seeId(trade.sourceId);
       if (!trade.security) statement.cashTrade = true;
       else if (!tradedKeys.has(securityKey(trade.security))) {
         tradedKeys.add(securityKey(trade.security));

@@ -20,7 +20,15 @@ import type {
 } from '../../formats/statement.ts';
 import { sumAmounts } from '../../formats/statement.ts';
 import type { StatementHeader, StatementSink } from '../../formats/stream.ts';
-import { type FileScan, fieldsHash, replay, type ScannedStatement, scanOf, securityKey } from './scan.ts';
+import {
+  type FileScan,
+  fieldsHash,
+  mayRepeat,
+  replay,
+  type ScannedStatement,
+  scanOf,
+  securityKey,
+} from './scan.ts';
 
 export { accountKeyOf } from './scan.ts';
 
@@ -55,15 +63,23 @@ const movementFields = (accountKey: string, t: StatementTransaction) => [
 ];
 
 /**
- * A movement's natural key: the statement's own id when it has one, else a fingerprint of account,
- * dates, amount and text plus its occurrence index, so two identical movements on the same day stay
- * two, and importing the same or an overlapping file again adds nothing twice.
+ * Keys from the bank's own ids (OFX FITID, a CSV's id column), scoped to the account: ids are only
+ * unique per account (small sequential ids are common), so two accounts' movement `1` are two. A
+ * bank that repeats an id within an account (real banks do; exports fill a reference column with a
+ * constant) keeps every movement: the first occurrence is `id:<account>:<id>`, the next ones add
+ * their occurrence index, so importing the same file again adds nothing. Only ids the scan saw
+ * more than once are counted (`counted`); the others are first occurrences.
  */
-export function transactionKeys(accountKey: string, transactions: readonly StatementTransaction[]): string[] {
-  const fingerprints = new Fingerprints();
-  return transactions.map((t) =>
-    t.sourceId ? `id:${t.sourceId}` : fingerprints.key(movementFields(accountKey, t)),
-  );
+class BankIds {
+  readonly #seen = new Map<string, number>();
+
+  key(accountKey: string, id: string, counted: boolean): string {
+    const base = `id:${accountKey}:${id}`;
+    if (!counted) return base;
+    const occurrence = this.#seen.get(base) ?? 0;
+    this.#seen.set(base, occurrence + 1);
+    return occurrence === 0 ? base : `${base}:${occurrence}`;
+  }
 }
 
 export interface StatementRecords {
@@ -146,11 +162,12 @@ export class FileRecords {
   /** A sink making each movement's record into `out` as the file is read again. */
   transactions(out: NormalizedRecord[]): StatementSink & { readonly issues: number } {
     const fingerprints = perAccount();
+    const bankIds = new BankIds();
     return this.#sink((statement, group) => ({
       transaction: (original) => {
         const t = withCurrency(statement, original);
         const key = t.sourceId
-          ? `id:${t.sourceId}`
+          ? bankIds.key(group.key, t.sourceId, mayRepeat(this.#scan, t.sourceId))
           : fingerprints(group).key(movementFields(group.key, t), this.#scan.repeated.has(fieldsHash(t)));
         out.push(transactionRecord(this.#format, group.key, key, t));
       },
@@ -160,13 +177,14 @@ export class FileRecords {
   /** A sink making each trade's record into `out` (trades of investment accounts only). */
   investmentTransactions(out: NormalizedRecord[]): StatementSink & { readonly issues: number } {
     const fingerprints = perAccount();
+    const bankIds = new BankIds();
     return this.#sink((statement, group) => ({
       investmentTransaction: (original) => {
         const investmentKeyOf = group.investmentKeyOf;
         if (!investmentKeyOf) return;
         const trade = withCurrency(statement, original);
         const key = trade.sourceId
-          ? `id:${trade.sourceId}`
+          ? bankIds.key(group.key, trade.sourceId, mayRepeat(this.#scan, trade.sourceId))
           : fingerprints(group).key([
               group.key,
               trade.type,
@@ -262,9 +280,13 @@ export class FileRecords {
   }
 }
 
-/** A movement or trade of a statement given a currency (its format has none): so is its own XXX. */
+/**
+ * A movement or trade without a currency (XXX) takes its statement's: the one given with the file
+ * (a format that has none), or the one the statement states after its movements (an MT942 report's
+ * sums, :90D:/:90C:, come after them).
+ */
 const withCurrency = <T extends { currency: string }>(statement: ScannedStatement, item: T): T =>
-  statement.currencyGiven && item.currency === 'XXX'
+  item.currency === 'XXX' && statement.header.account.currency !== 'XXX'
     ? { ...item, currency: statement.header.account.currency }
     : item;
 
@@ -288,6 +310,30 @@ export function recordsOf(result: ParseResult, intoAccount?: string): StatementR
   };
 }
 
+/** OFX's account types (ACCTTYPE, or the aggregate's kind), as a person names them. */
+const ofxAccountTypes: Record<string, string> = {
+  CHECKING: 'Checking',
+  SAVINGS: 'Savings',
+  MONEYMRKT: 'Money market',
+  CREDITLINE: 'Credit line',
+  CD: 'Certificate of deposit',
+  CREDITCARD: 'Credit card',
+  INVESTMENT: 'Investment',
+};
+
+/**
+ * The account's name: the file's, with the account's number when the name is not already it (an
+ * OFX account is named by its type: two checking accounts of one bank must stay apart). A card's
+ * number is masked, as everywhere in responses.
+ */
+function accountName(format: StatementFormat, account: StatementHeader['account']): string {
+  const number = account.number ? maskCardNumbers(account.number) : '';
+  const name =
+    account.name && format === 'ofx' ? (ofxAccountTypes[account.name] ?? account.name) : account.name;
+  if (!name) return number;
+  return number && !name.includes(number) ? `${name} ${number}` : name;
+}
+
 function accountRecord(format: StatementFormat, group: AccountGroup): NormalizedRecord {
   const { last, statements } = group;
   const investment = statements.findLast((s) => s.header.investment)?.header.investment;
@@ -296,7 +342,7 @@ function accountRecord(format: StatementFormat, group: AccountGroup): Normalized
     naturalKey: group.key,
     data: {
       iban: last.account.iban,
-      name: last.account.name ?? last.account.number,
+      name: accountName(format, last.account),
       alias: null,
       // The cash side of an investment account holds its cash movements (OFX INVBANKTRAN).
       type: investment ? 'brokerage_cash' : 'current',

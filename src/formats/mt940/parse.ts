@@ -20,7 +20,11 @@ interface Field {
   line: number;
 }
 
-const FIELD = /^:(\d{2}[A-Z]?):(.*)$/;
+/**
+ * A field's tag: SWIFT's two digits and an optional letter, or a bank's own letters (":NS:", ":ZZ:"),
+ * which are fields of their own (ignored) rather than text of the field before.
+ */
+const FIELD = /^:(\d{2}[A-Z]?|[A-Z][A-Z0-9]{1,2}):(.*)$/;
 
 /**
  * Assembles fields from lines: a field runs from its ":tag:" line until the next field, a SWIFT
@@ -65,16 +69,25 @@ const dateOf = cachedByText((text: string): string | null => {
 
 const amountOf = (text: string) => sumAmounts([(text.endsWith(',') ? `${text}0` : text).replace(',', '.')]);
 
-/** :60F:/:62F: "C140220EUR662,23" → signed amount, date, currency. */
+/**
+ * :60F:/:62F: "C140220EUR662,23" → signed amount, date, and currency (null when the bank left it
+ * out: "C140220662,23", read with the statement's).
+ */
 function balanceOf(value: string) {
-  const match = /^([CD])(\d{6})([A-Z]{3})(\d[\d,]*)/.exec(value.trim());
+  const match = /^([CD])(\d{6})([A-Z]{3})?(\d[\d,]*)/.exec(value.trim());
   if (!match) return null;
   const amount = amountOf(match[4]!);
   return {
     amount: match[1] === 'D' && amount !== '0' ? `-${amount}` : amount,
     date: dateOf(match[2]!),
-    currency: match[3]!,
+    currency: match[3] ?? null,
   };
+}
+
+/** The currency an MT942 states without balances: :34F: floor limit "EURD0,", :90D:/:90C: "5EUR123,45". */
+function reportCurrencyOf(tag: string, value: string): string | null {
+  const pattern = tag === '34F' ? /^([A-Z]{3})[CD]?\d/ : /^\d+([A-Z]{3})\d/;
+  return pattern.exec(value.trim())?.[1] ?? null;
 }
 
 /** The readable parts of a :86: field: description, counterparty, its account. */
@@ -113,10 +126,29 @@ export function describe86(raw: string): { description: string; counterparty: st
   return { description: raw.replace(/\n/g, ' ').trim(), counterparty: null };
 }
 
+/** SWIFT field tags a statement or report is made of (not a bank's own letters). */
+const SWIFT_TAG = /^:(20|21|25|28C|28|13D|34F|60F|60M|61|62F|62M|64|65|86|90D|90C):/;
+
+/**
+ * MT940/MT942: one of the first lines (after any SWIFT block wrapper) is a SWIFT field: a whole
+ * statement, or a fragment cut anywhere (starting at :25:, :28C:, :60F:, :61:, :64:, …). A few
+ * short lines may come before it (a bank's preamble: its BIC, "940", ":940:"), none holding a
+ * CSV separator. A line that starts with a SWIFT tag is never taken for CSV, whatever commas its
+ * amounts hold.
+ */
 export function looksLikeMt940(text: string): boolean {
-  const head = text.slice(0, 8192);
-  return /^:20:/m.test(head) && /^:(25|60F|60M|61|62F):/m.test(head);
+  const lines = text
+    .slice(0, 8192)
+    .split(/\r?\n/)
+    .map((line) => line.replace(/^(\{[1-5]:[^}]*\}*)+/, '').replace(/^\{4:\s*$/, ''))
+    .filter((line) => line.trim() !== '' && !/^-\}?\s*$/.test(line))
+    .slice(0, MAX_PREAMBLE_LINES + 1);
+  const first = lines.findIndex((line) => SWIFT_TAG.test(line));
+  return first >= 0 && lines.slice(0, first).every((line) => /^[^,;\t]{0,40}$/.test(line));
 }
+
+/** Lines a bank may write before the first field (ABN AMRO: BIC, "940", BIC). */
+const MAX_PREAMBLE_LINES = 4;
 
 /** :61: value date, entry date, mark, funds code, amount, type, references. */
 const MOVEMENT = /^(\d{6})(\d{4}| {4})?(RC|RD|EC|ED|C|D)([A-Z]?)(\d[\d,]*)([NFS][A-Z0-9]{3})?(.*)$/;
@@ -206,24 +238,31 @@ export class Mt940Parser implements TextParser {
       }
       case '60F':
       case '60M': {
-        const balance = balanceOf(field.value);
-        if (!balance) this.#error(field.line, `:${field.tag}: is not a balance`);
-        else if (!statement.opening) {
+        const balance = this.#balance(field, statement);
+        if (balance && !statement.opening) {
           statement.opening = { amount: balance.amount, date: balance.date };
-          statement.account.currency = balance.currency;
+          if (balance.currency) statement.account.currency = balance.currency;
           statement.startDate = balance.date;
         }
         break;
       }
       case '62F':
       case '62M': {
-        const balance = balanceOf(field.value);
-        if (!balance) this.#error(field.line, `:${field.tag}: is not a balance`);
-        else {
+        const balance = this.#balance(field, statement);
+        if (balance) {
           statement.closing = { amount: balance.amount, date: balance.date };
           statement.endDate = balance.date;
-          if (statement.account.currency === 'XXX') statement.account.currency = balance.currency;
+          if (statement.account.currency === 'XXX' && balance.currency)
+            statement.account.currency = balance.currency;
         }
+        break;
+      }
+      // An interim report (MT942) has no balances: its currency is in the floor limit and the sums.
+      case '34F':
+      case '90D':
+      case '90C': {
+        const currency = reportCurrencyOf(field.tag, field.value);
+        if (currency && statement.account.currency === 'XXX') statement.account.currency = currency;
         break;
       }
       case '61':
@@ -232,6 +271,25 @@ export class Mt940Parser implements TextParser {
       default:
         break;
     }
+  }
+
+  /**
+   * A balance field; a malformed one costs the balance (an error issue), never the movements. One
+   * without its currency is read in the statement's, with a warning (the balance check confirms it).
+   */
+  #balance(field: Field, statement: StatementHeader) {
+    const balance = balanceOf(field.value);
+    if (!balance) {
+      this.#error(field.line, `:${field.tag}: is not a balance`);
+      return null;
+    }
+    if (!balance.currency)
+      this.#sink.issue({
+        severity: 'warning',
+        line: field.line,
+        message: `:${field.tag}: has no currency; read in the statement's (${statement.account.currency})`,
+      });
+    return balance;
   }
 
   #movement(field: Field, currency: string): StatementTransaction | null {
