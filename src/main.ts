@@ -26,7 +26,7 @@ const usage = `Usage: tesoro <command>
   clients rotate-secret ID [--json]
   clients delete ID
   keys rotate [--json]           new token-signing and JWE keys; old ones verify until they expire
-  import FILE… [--client ID] [--connection ID] [--format F] [--currency EUR] [--csv-mapping JSON]
+  import FILE… [--client ID] [--connection ID] [--format F] [--currency EUR] [--csv-mapping JSON] [--encoding windows-1250]
          [--dry-run] [--json]    import statement files (--dry-run: parse and summarise only)
   partition --partitions N [--json]
                                  partition the record tables by client (docs/scaling.md; workers stopped)
@@ -50,6 +50,7 @@ async function main(argv: string[]): Promise<void> {
       format: { type: 'string' },
       currency: { type: 'string' },
       'csv-mapping': { type: 'string' },
+      encoding: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       partitions: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -70,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
     format: values.format,
     currency: values.currency,
     csvMapping: values['csv-mapping'],
+    encoding: values.encoding,
   };
   // A simulator needs no database: only where Tesoro will be reached, for its callback.
   if (command === 'dev') {

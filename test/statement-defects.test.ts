@@ -291,3 +291,110 @@ describe('D3, D4, D5: MT940 and MT942 as banks cut and write them', () => {
       assert.equal(movement!.currency, 'CHF');
     });
 });
+
+/** Text → bytes in a single-byte encoding (the table read back from TextDecoder). */
+function encode(text: string, encoding: string): Buffer {
+  const decoder = new TextDecoder(encoding);
+  const table = new Map<string, number>();
+  for (let byte = 0; byte < 256; byte++) table.set(decoder.decode(Uint8Array.of(byte)), byte);
+  return Buffer.from([...text].map((char) => table.get(char) ?? 0x3f));
+}
+
+async function uploadBytes(bytes: Buffer, query = '') {
+  const response = await ctx.call(token, {
+    method: 'POST',
+    url: `/v1/imports${query}`,
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: bytes,
+  });
+  return { status: response.statusCode, body: response.json() as Json };
+}
+
+describe('D6, D7: Central-European exports', () => {
+  const czech = [
+    'Datum zaúčtování;Datum provedení;Částka CZK;Měna;Název protiúčtu;Zpráva pro příjemce',
+    '01.10.2026;30.09.2026;-1 250,00;CZK;Dopravní podnik;Jízdenka čtvrtletní',
+    '03.10.2026;03.10.2026;35 000,00;CZK;Zaměstnavatel s.r.o.;Výplata září',
+    '05.10.2026;04.10.2026;-389,90;CZK;Lékárna U Zlatého hada;Nákup léků',
+  ].join('\r\n');
+
+  test('a Czech bank export in Windows-1250: read as such (said in a warning), its headers understood', async () => {
+    const imported = await uploadBytes(encode(czech, 'windows-1250'));
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.ok(
+      imported.body.issues.some((i: Json) => /read as Windows-1250/.test(i.message)),
+      JSON.stringify(imported.body.issues),
+    );
+    const stored = await list('transactions', imported.body.connection_id);
+    const salary = stored.find((t) => t.amount === 35000)!;
+    assert.equal(salary.counterparty, 'Zaměstnavatel s.r.o.');
+    assert.equal(salary.description, 'Výplata září');
+    // The posting date is the booking date; the execution date, as in English, the value date.
+    const fare = stored.find((t) => t.amount === -1250)!;
+    assert.deepEqual([fare.operation_date, fare.value_date], ['2026-10-01', '2026-09-30']);
+    const [account] = await list('accounts', imported.body.connection_id);
+    assert.equal(account!.currency, 'CZK');
+  });
+
+  test('the same letters in a Western file stay Windows-1252 (ñ, è, ¿ are letters there)', async () => {
+    const spanish = [
+      'Fecha;Concepto;Importe',
+      '01/10/2026;Cañas y tapas ¿qué más?;-12,50',
+      '02/10/2026;Crème brûlée;-4,80',
+    ].join('\n');
+    const imported = await uploadBytes(encode(spanish, 'windows-1252'));
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    const stored = await list('transactions', imported.body.connection_id);
+    assert.deepEqual(stored.map((t) => t.description).sort(), ['Cañas y tapas ¿qué más?', 'Crème brûlée']);
+  });
+
+  test('encoding= reads a file as its sender says, and an unknown encoding is a 400', async () => {
+    const polish = ['Data księgowania;Opis;Kwota;Waluta', '2026-10-01;Opłata za kartę;-5,00;PLN'].join('\n');
+    const imported = await uploadBytes(encode(polish, 'iso-8859-2'), '?encoding=iso-8859-2');
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    const [movement] = await list('transactions', imported.body.connection_id);
+    assert.deepEqual(
+      [movement!.description, movement!.amount, movement!.currency],
+      ['Opłata za kartę', -5, 'PLN'],
+    );
+    const refused = await uploadBytes(encode(polish, 'iso-8859-2'), '?encoding=klingon');
+    assert.equal(refused.status, 400);
+  });
+});
+
+describe('D9, D10: CSV tables as exports write them', () => {
+  test('a repeated header row inside the table is skipped, not counted against the amount column', async () => {
+    const csv = [
+      'Date,Description,Amount',
+      '2026-10-01,BAKERY,-3.20',
+      '2026-10-02,PHARMACY,-12.75',
+      'Date,Description,Amount',
+      '2026-10-03,SALARY,1500.00',
+      'Date,Description,Amount',
+    ].join('\n');
+    const imported = await upload(csv);
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.equal((await list('transactions', imported.body.connection_id)).length, 3);
+    assert.ok(imported.body.issues.some((i: Json) => /the header row again/.test(i.message)));
+  });
+
+  for (const header of ['D/C', 'Cr/Dr', 'Db.Cr', 'D C'])
+    test(`an indicator column headed "${header}" sets each amount's sign, whatever its written sign`, async () => {
+      const csv = [
+        `Date;Description;Amount;${header}`,
+        '2026-10-01;GROCERIES;25,00;D',
+        '2026-10-02;REFUND;-10,00;C',
+        '2026-10-03;RENT;-700,00;DR',
+        '2026-10-04;SALARY;1500,00;CR',
+      ].join('\n');
+      const imported = await upload(csv);
+      assert.equal(imported.status, 201, JSON.stringify(imported.body));
+      const stored = await list('transactions', imported.body.connection_id);
+      assert.deepEqual(Object.fromEntries(stored.map((t) => [t.description, t.amount])), {
+        GROCERIES: -25,
+        REFUND: 10,
+        RENT: -700,
+        SALARY: 1500,
+      });
+    });
+});

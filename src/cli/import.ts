@@ -5,10 +5,12 @@
 // a new statement connection or `--connection`, as POST /v1/imports does: streamed from disk in
 // the 1 MiB pieces a stored document has (read again to write it), so a file of any size is
 // imported with flat memory.
+
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CsvMapping } from '../formats/csv/layout.ts';
 import { checkCsvMapping } from '../formats/csv/mapping-schema.ts';
+import { NAMED_ENCODINGS, type NamedEncoding } from '../formats/encoding.ts';
 import { StatementFileReader, supportedFormats } from '../formats/index.ts';
 import type { StatementFormat } from '../formats/statement.ts';
 import { type FileSummary, summarizing } from '../formats/summary.ts';
@@ -26,14 +28,21 @@ export interface ImportArgs {
   format: string | undefined;
   currency: string | undefined;
   csvMapping: string | undefined;
+  encoding?: string | undefined;
 }
 
 const PROGRESS_FROM = 8 * 1024 * 1024;
 
 /** The options, checked as POST /v1/imports checks them (a usage error names what is wrong). */
-function optionsOf(args: ImportArgs): { format?: StatementFormat; csvMapping?: CsvMapping } {
+function optionsOf(args: ImportArgs): {
+  format?: StatementFormat;
+  csvMapping?: CsvMapping;
+  encoding?: NamedEncoding;
+} {
   if (args.format && !supportedFormats.includes(args.format as StatementFormat))
     throw new CliError(`--format must be one of ${supportedFormats.join(', ')}`);
+  if (args.encoding !== undefined && !NAMED_ENCODINGS.includes(args.encoding as NamedEncoding))
+    throw new CliError(`--encoding must be one of ${NAMED_ENCODINGS.join(', ')}`);
   if (args.currency !== undefined && !/^[A-Z]{3}$/.test(args.currency))
     throw new CliError('--currency must be an ISO 4217 code in capitals, e.g. EUR');
   let csvMapping: CsvMapping | undefined;
@@ -47,7 +56,11 @@ function optionsOf(args: ImportArgs): { format?: StatementFormat; csvMapping?: C
       );
     csvMapping = mapping;
   }
-  return { format: args.format as StatementFormat | undefined, csvMapping };
+  return {
+    format: args.format as StatementFormat | undefined,
+    csvMapping,
+    ...(args.encoding ? { encoding: args.encoding as NamedEncoding } : {}),
+  };
 }
 
 /** A file's bytes from disk, in the pieces an import reads (those of a stored document). */
@@ -158,6 +171,7 @@ export async function importCommand(
         connectionId: args.connection,
         currency: args.currency,
         csvMapping: options.csvMapping,
+        encoding: options.encoding,
       });
       entry.import = result;
       const counts = result.summary as { added?: number; modified?: number };

@@ -5,6 +5,7 @@
 import { CamtParser, looksLikeCamt } from './camt/parse.ts';
 import type { CsvMapping } from './csv/layout.ts';
 import { CsvParser, looksLikeCsv } from './csv/parse.ts';
+import { type NamedEncoding, type SingleByteEncoding, singleByteEncodingOf } from './encoding.ts';
 import { looksLikeMt940, Mt940Parser } from './mt940/parse.ts';
 import { looksLikeNorma43, Norma43Parser } from './norma43/parse.ts';
 import { looksLikeOfx, OfxParser } from './ofx/parse.ts';
@@ -21,6 +22,8 @@ import {
 export interface ParseOptions {
   format?: StatementFormat | undefined;
   csvMapping?: CsvMapping | undefined;
+  /** The file's encoding, when the caller knows it; otherwise it is worked out (see StatementFileReader). */
+  encoding?: NamedEncoding | undefined;
 }
 
 interface FormatEntry {
@@ -52,9 +55,12 @@ export function detectFormat(text: string): StatementFormat | null {
 const SNIFF = 65_536;
 
 /**
- * Bytes → statements, streaming. The encoding is read from a BOM, else UTF-8 is assumed until a
- * byte proves otherwise, from which point on the file is read as Windows-1252 (a superset of
- * ISO-8859-1 for printable characters: Norma 43 files and many bank CSVs), with a warning.
+ * Bytes → statements, streaming. The encoding is the one given (`encoding`), else read from a BOM,
+ * else UTF-8 is assumed until a byte proves otherwise, from which point on the file is read in the
+ * single-byte encoding its first 64 KB point to (formats/encoding.ts): Windows-1252 (a superset of
+ * ISO-8859-1 for printable characters: Norma 43 files and most bank CSVs) or Windows-1250 (Central
+ * European banks), with a warning that names it. Deciding on the first 64 KB alone makes the choice
+ * the same however the file's pieces are cut, so a file read again reads the same.
  */
 export class StatementFileReader {
   readonly #sink: StatementSink;
@@ -64,7 +70,9 @@ export class StatementFileReader {
   #decoder: InstanceType<typeof TextDecoder> | null = null;
   #parser: TextParser | null = null;
   #format: StatementFormat | null = null;
-  #encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' = 'utf-8';
+  #encoding: NamedEncoding = 'utf-8';
+  /** What the file is read as from the first byte that is not UTF-8 (decided on the head). */
+  #fallback: SingleByteEncoding = 'windows-1252';
   #bytes = 0;
   #unrecognised = false;
   /** A parser threw: the file is refused with that reason, and nothing more is read. */
@@ -134,11 +142,20 @@ export class StatementFileReader {
     const head = Buffer.concat(this.#head);
     this.#head = [];
     let body = head;
-    if (head[0] === 0xff && head[1] === 0xfe) this.#encoding = 'utf-16le';
+    const given = this.#options.encoding;
+    if (given) this.#encoding = given;
+    else if (head[0] === 0xff && head[1] === 0xfe) this.#encoding = 'utf-16le';
     else if (head[0] === 0xfe && head[1] === 0xff) this.#encoding = 'utf-16be';
-    if (this.#encoding !== 'utf-8') body = head.subarray(2);
-    else if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) body = head.subarray(3);
-    this.#decoder = new TextDecoder(this.#encoding, { fatal: this.#encoding === 'utf-8' });
+    if (
+      this.#encoding.startsWith('utf-16') &&
+      ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+    )
+      body = head.subarray(2);
+    else if (this.#encoding === 'utf-8' && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)
+      body = head.subarray(3);
+    this.#fallback = singleByteEncodingOf(body);
+    // UTF-8 assumed (not given) is checked byte by byte; a given encoding is read as it is.
+    this.#decoder = new TextDecoder(this.#encoding, { fatal: this.#encoding === 'utf-8' && !given });
     const text = this.#decode(body);
     const entry = this.#options.format
       ? entries.find((e) => e.format === this.#options.format)
@@ -168,14 +185,18 @@ export class StatementFileReader {
     try {
       return this.#decoder!.decode(bytes, { stream: true });
     } catch {
-      this.#decoder = new TextDecoder('windows-1252');
-      if (start > 0)
+      const fallback = this.#fallback;
+      this.#decoder = new TextDecoder(fallback);
+      const name = fallback === 'windows-1250' ? 'Windows-1250 (Central European)' : 'Windows-1252';
+      // A file that is Windows-1252 from its first byte is the common case (Norma 43): said only
+      // when the choice was another, or made part way through.
+      if (start > 0 || fallback !== 'windows-1252')
         this.#sink.issue({
           severity: 'warning',
           line: null,
-          message: `not UTF-8 from around byte ${start}: read as Windows-1252 from there on`,
+          message: `${start > 0 ? `not UTF-8 from around byte ${start}` : 'not UTF-8'}: read as ${name}${start > 0 ? ' from there on' : ''}; pass encoding= to read it otherwise`,
         });
-      this.#encoding = 'windows-1252';
+      this.#encoding = fallback;
       return this.#decoder.decode(bytes, { stream: true });
     }
   }

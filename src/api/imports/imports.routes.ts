@@ -188,6 +188,7 @@ const uploadRoute: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (a
         externalId: options.external_id,
         currency: options.currency,
         csvMapping: csvMappingOf(options.csv_mapping),
+        encoding: options.encoding,
       };
       const clientId = authOf(request).client.id;
       if (options.async || input.bytes.length > ASYNC_FROM_BYTES) {

@@ -1,6 +1,7 @@
 // Schemas of statement imports: the options of an upload (query string or multipart fields), the
 // import as the API shows it, and the ids of imports and stored documents.
 import { type Static, Type } from 'typebox';
+import { NAMED_ENCODINGS } from '../../formats/encoding.ts';
 import { supportedFormats } from '../../formats/index.ts';
 import { Page, PageQuery } from '../../http/pagination.ts';
 import { Nullable, StringEnum } from '../common.schemas.ts';
@@ -27,6 +28,13 @@ export const UploadOptions = Type.Object(
       Type.String({
         pattern: '^[A-Z]{3}$',
         description: 'For files that state no currency (QIF): the currency of their amounts.',
+      }),
+    ),
+    encoding: Type.Optional(
+      StringEnum(NAMED_ENCODINGS, {
+        description:
+          'The file’s encoding, when you know it. Otherwise: a BOM, else UTF-8, else Windows-1252 or ' +
+          'Windows-1250 (Central European banks) by the letters the file holds, said in a warning.',
       }),
     ),
     async: Type.Optional(

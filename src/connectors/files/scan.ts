@@ -219,7 +219,11 @@ export async function scanStatementFile(
   pieces: AsyncIterable<Uint8Array>,
   options: ParseOptions & { currency?: string | undefined },
 ): Promise<FileScan> {
-  const parse: ParseOptions = { format: options.format, csvMapping: options.csvMapping };
+  const parse: ParseOptions = {
+    format: options.format,
+    csvMapping: options.csvMapping,
+    encoding: options.encoding,
+  };
   const { sink, scan, finish } = scanner(parse, options.currency);
   const reader = new StatementFileReader(sink, parse);
   for await (const _ of readPieces(pieces, reader, scan));

@@ -66,6 +66,8 @@ export interface CsvLayout {
   credit: number | null;
   direction: number | null;
   debitValues: Set<string>;
+  /** Marks of money in: the amount is positive whatever sign it is written with. */
+  creditValues: Set<string>;
   decimal: DecimalMark;
   negate: boolean;
   description: number[];
@@ -109,7 +111,11 @@ const NAMES: Record<string, string[]> = {
     'datetime',
     'journaldate',
     'datum verrichting',
-    'datum provedeni',
+    // Czech and Slovak posting dates; Polish booking and operation dates.
+    'datum zauctovani',
+    'datum zauctovania',
+    'data ksiegowania',
+    'data operacji',
     'tranzakcio datuma',
     'fecha operacion',
     'date operation',
@@ -126,6 +132,9 @@ const NAMES: Record<string, string[]> = {
     'datum verrekening',
     'settlement date',
     'execution date',
+    // The same role as English "execution date" (Czech, Slovak).
+    'datum provedeni',
+    'datum vykonania',
     'ertek nap',
     'erteknap',
   ],
@@ -142,10 +151,11 @@ const NAMES: Record<string, string[]> = {
     'transaction amount',
     'tranzakcio osszege',
     'zauctovana castka',
-    'amount eur',
-    'amount czk',
-    'amount usd',
-    'amount gbp',
+    // "<amount word> <currency code>" ("Amount EUR", "Částka CZK") matches by the word alone.
+    'castka',
+    'objem',
+    'suma',
+    'kwota',
     'umsatz',
     'inflow',
     'neto',
@@ -175,7 +185,24 @@ const NAMES: Record<string, string[]> = {
     'abono',
     'inkomsten',
   ],
-  direction: ['transaction type', 'af bij', 'credit debit', 'debit credit', 'cd', 'dc', 'bevetel kiadas'],
+  direction: [
+    'transaction type',
+    'af bij',
+    'credit debit',
+    'debit credit',
+    'cd',
+    'dc',
+    // The two letters written apart ("D/C", "Cr.Dr", "Db Cr"): normalizeName makes them two words.
+    'd c',
+    'c d',
+    'dr cr',
+    'cr dr',
+    'db cr',
+    'cr db',
+    's h',
+    'soll haben',
+    'bevetel kiadas',
+  ],
   description: [
     'description',
     'label',
@@ -193,6 +220,8 @@ const NAMES: Record<string, string[]> = {
     'notes',
     'description 1',
     'zprava',
+    'opis',
+    'popis',
     'kozlemeny',
     'message for payee',
     'toelichting',
@@ -223,6 +252,8 @@ const NAMES: Record<string, string[]> = {
     'monn',
     'buchungswahrung',
     'mena uctu',
+    'mena',
+    'waluta',
     'tranzakcio devizaneme',
   ],
   balance: [
@@ -248,10 +279,8 @@ const NAMES: Record<string, string[]> = {
 };
 
 const DEBIT_WORDS = ['debit', 'd', 'dr', 'af', 'outflow', 'o', 'kiadas', 's', 'soll', 'withdrawal', 'db'];
-const DIRECTION_WORDS = new Set([
-  ...DEBIT_WORDS,
-  ...['credit', 'c', 'cr', 'bij', 'inflow', 'i', 'bevetel', 'h', 'haben', 'deposit'],
-]);
+const CREDIT_WORDS = ['credit', 'c', 'cr', 'bij', 'inflow', 'i', 'bevetel', 'h', 'haben', 'deposit'];
+const DIRECTION_WORDS = new Set([...DEBIT_WORDS, ...CREDIT_WORDS]);
 
 export const normalizeName = (name: string) =>
   name
@@ -334,6 +363,14 @@ function named(header: string[], role: string, taken: Set<number>): number | nul
   return null;
 }
 
+/** Whether a row repeats the header (cells equal once trimmed and case folded). */
+export function isHeaderCopy(row: readonly string[], header: readonly string[]): boolean {
+  return (
+    row.length === header.length &&
+    row.every((cell, i) => cell.trim().toLowerCase() === header[i]!.toLowerCase())
+  );
+}
+
 /**
  * Works out the layout from the sample rows (already split with the delimiter), taking what the
  * mapping says as given.
@@ -371,9 +408,11 @@ export function resolveLayout(
   const hasHeader = mapping.header ?? isHeaderRow(first);
   const header = hasHeader ? first.map((cell) => cell.trim()) : null;
   const skipRows = (mapping.skip_rows ?? 0) + start + (hasHeader ? 1 : 0);
+  // A copy of the header further down (between pages, after the table) is not data: counted, its
+  // words would push a column below "mostly amounts" or "mostly dates".
   const data = rows
     .slice(start + (hasHeader ? 1 : 0))
-    .filter((row) => row.length === fields && !isBlankRow(row));
+    .filter((row) => row.length === fields && !isBlankRow(row) && !(header && isHeaderCopy(row, header)));
   const taken = new Set<number>();
   const pick = (role: string, given: Column | undefined): number | null => {
     const explicit = columnOf(header, given, fields);
@@ -530,6 +569,9 @@ export function resolveLayout(
       credit,
       direction,
       debitValues: new Set((mapping.debit_values ?? DEBIT_WORDS).map((v) => v.toLowerCase())),
+      creditValues: new Set(
+        CREDIT_WORDS.filter((word) => !(mapping.debit_values ?? []).some((v) => v.toLowerCase() === word)),
+      ),
       decimal,
       negate: mapping.negate ?? false,
       description,

@@ -24,6 +24,7 @@ import {
   type CsvMapping,
   detectDelimiter,
   isBlankRow,
+  isHeaderCopy,
   type LayoutResult,
   readRows,
   resolveLayout,
@@ -134,6 +135,10 @@ export class CsvParser implements TextParser {
         });
         continue;
       }
+      if (layout.header && isHeaderCopy(row, layout.header)) {
+        this.#skipped('warning', line, 'the header row again');
+        continue;
+      }
       this.#row(layout, row, line);
     }
   }
@@ -195,8 +200,14 @@ export class CsvParser implements TextParser {
       this.#lastDate = date;
       amount = csvAmount(amountCell, layout.decimal);
       if (amount !== null && layout.direction !== null) {
-        const way = cellOf(row, layout.direction).toLowerCase();
-        if (layout.debitValues.has(way) && !amount.startsWith('-') && amount !== '0') amount = `-${amount}`;
+        // The mark says which way the money went, whatever sign the amount is written with.
+        const way = cellOf(row, layout.direction)
+          .trim()
+          .toLowerCase()
+          .replace(/[.\s]+/g, '');
+        const magnitude = amount.replace(/^-/, '');
+        if (layout.debitValues.has(way)) amount = magnitude === '0' ? '0' : `-${magnitude}`;
+        else if (layout.creditValues.has(way)) amount = magnitude;
       }
     } else {
       const debitCell = cellOf(row, layout.debit);

@@ -3,9 +3,11 @@
 // reads it again while it writes its records batch by batch, all or nothing (write.ts), or ends the
 // import `failed` with the reason. No more than a part of the file and a batch of its records is
 // held at once. It never stays `processing`: see runQueuedImport and resumeInterruptedImports.
+
 import { AppError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
+import type { NamedEncoding } from '../../formats/encoding.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { IMPORT_STATEMENT } from '../../jobs/definitions.ts';
 import { isDataException } from '../../store/database.ts';
@@ -28,6 +30,7 @@ export interface QueuedImportOptions {
   format?: StatementFormat | undefined;
   currency?: string | undefined;
   csvMapping?: CsvMapping | undefined;
+  encoding?: NamedEncoding | undefined;
   externalId?: string | undefined;
   connectionId?: string | undefined;
   accountId?: string | undefined;
@@ -55,6 +58,7 @@ export async function queueImport(
       format: input.format,
       currency: input.currency,
       csvMapping: input.csvMapping,
+      encoding: input.encoding,
       externalId: input.externalId,
       connectionId: target.connectionId,
       accountId: input.accountId,

@@ -3,10 +3,12 @@
 // existing statement-import connection, or one account of it, which the file must fit). The file
 // is scanned (connectors/files/scan.ts: read once through its parser, 4 bytes kept per movement)
 // and checked before the transaction that writes it opens; the writing reads it again.
+
 import { STATEMENT_INSTITUTION } from '../../connectors/files/index.ts';
 import { type FileScan, scanStatementFile } from '../../connectors/files/scan.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
+import type { NamedEncoding } from '../../formats/encoding.ts';
 import { supportedFormats } from '../../formats/index.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import type { Db } from '../../store/connections.ts';
@@ -25,6 +27,8 @@ export interface ImportOptions {
   currency?: string | undefined;
   /** CSV: the columns, when detection is not certain (or to override it). */
   csvMapping?: CsvMapping | undefined;
+  /** The file's encoding, when the sender knows it (else worked out: formats/encoding.ts). */
+  encoding?: NamedEncoding | undefined;
 }
 
 /** A file sent whole (POST /v1/imports): its bytes are in memory. */
@@ -150,12 +154,13 @@ export async function resolveTarget(
  */
 export async function scanFor(
   target: ImportTarget,
-  options: Pick<ImportOptions, 'format' | 'csvMapping' | 'currency'>,
+  options: Pick<ImportOptions, 'format' | 'csvMapping' | 'currency' | 'encoding'>,
   pieces: AsyncIterable<Uint8Array>,
 ): Promise<ReadableScan> {
   const scan = await scanStatementFile(pieces, {
     format: options.format,
     csvMapping: options.csvMapping,
+    encoding: options.encoding,
     currency: options.currency ?? target.account?.currency,
   });
   return fitTarget(target, readableOrThrow(scan));

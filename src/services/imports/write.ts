@@ -20,6 +20,7 @@ import { recordEvent } from '../../store/events.ts';
 import { endImportCompleted, insertImport } from '../../store/imports.ts';
 import { changesSince, currentChangeSeq, lastTransactionDate } from '../../store/records.ts';
 import type { Schema } from '../../store/schema.ts';
+import { recordBalanceSnapshot } from '../balance-history.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { announceLoad } from '../refresh/finish.ts';
 import { loadProducts } from '../refresh/load-products.ts';
@@ -115,6 +116,7 @@ export async function writeImport(
     source,
     { complete: false },
   );
+  await recordBalanceSnapshot(trx, connection.id, deps.now());
   // An investment file added to a bank-statement connection gives it the investment products.
   const stored = await productsOfConnection(trx, connection.id);
   const products = [...new Set([...(stored.products as Product[]), ...source.products])];
