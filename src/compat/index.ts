@@ -4,12 +4,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { frameworkAppError, frameworkErrorHandler } from '../http/error-handler.ts';
 import { NATIVE_FORMAT, type WebhookFormats } from '../webhooks/formats.ts';
+import { datanomikFacade } from './datanomik/index.ts';
 import { flanksFacade } from './flanks/index.ts';
 import { flinksFacade } from './flinks/index.ts';
 import { sendVendorError } from './shared/errors.ts';
 import type { Facade, FacadeDeps } from './shared/facade.ts';
 
-export const facades: readonly Facade[] = [flanksFacade, flinksFacade];
+export const facades: readonly Facade[] = [flanksFacade, flinksFacade, datanomikFacade];
 
 export const facadeNames = facades.map((facade) => facade.name);
 

@@ -91,6 +91,11 @@ export const errorCatalog = {
     title: 'The data changed while the feed was being paged',
     retryable: true,
   },
+  TRANSACTION_NOT_MANUAL: {
+    status: 409,
+    title: 'Only manual transactions can be removed',
+    retryable: false,
+  },
   // hosted Connect
   CONNECT_SESSION_INVALID: { status: 401, title: 'The Connect session is not valid', retryable: false },
   CONNECT_SESSION_EXPIRED: {

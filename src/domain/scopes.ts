@@ -14,7 +14,7 @@ export const scopeDescriptions: Record<Scope, string> = {
   'connections:write': 'create, update, refresh, disable and delete connections; answer challenges',
   'data:read': 'read extracted data: accounts, transactions, cards, investments, liabilities, identity',
   'webhooks:manage': 'manage webhook endpoints; read and resend events',
-  'imports:write': 'import statement files',
+  'imports:write': 'import statement files; add and remove manual transactions',
 };
 
 export function isScope(value: string): value is Scope {

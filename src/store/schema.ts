@@ -341,6 +341,19 @@ export interface MovementTable extends RecordTable {
   extra: Json<Record<string, unknown>> | null;
 }
 
+/** One account's balance on one day (migration 0019): the day's last snapshot. */
+export interface BalanceHistoryTable {
+  client_id: string;
+  connection_id: string;
+  account_id: string;
+  day: ColumnType<string, string, string>;
+  /** numeric, read as its decimal text. */
+  balance: ColumnType<string, string, string>;
+  available_balance: ColumnType<string | null, string | null, string | null>;
+  currency: string | null;
+  taken_at: Timestamp;
+}
+
 export interface Schema {
   clients: ClientsTable;
   crypto_keys: CryptoKeysTable;
@@ -372,6 +385,7 @@ export interface Schema {
   imports: ImportsTable;
   compat_handles: CompatHandlesTable;
   compat_ids: CompatIdsTable;
+  balance_history: BalanceHistoryTable;
 }
 
 /** The database, or a transaction on it: every store function takes either. */

@@ -39,6 +39,7 @@ export function recordSchema(product: Product): TObject {
       external_id: Nullable(Type.String({ description: "The end user's id in your system." })),
       ...(parent ? { [parent]: Nullable(Type.String()) } : {}),
       ...fields,
+      ...(product === 'transactions' ? manualFields() : {}),
       ...(movementProducts.has(product)
         ? {
             pending: Type.Boolean(),
@@ -54,6 +55,16 @@ export function recordSchema(product: Product): TObject {
     { additionalProperties: true, description: `One of the ${productLabels[product]}.` },
   );
 }
+
+/** What only manual transactions carry (POST /v1/accounts/{id}/transactions); absent on the others. */
+const manualFields = () => ({
+  manual: Type.Optional(
+    Type.Boolean({ description: 'Present (true) on a transaction the client entered itself.' }),
+  ),
+  manual_external_id: Type.Optional(
+    Type.String({ description: 'A manual transaction: the `external_id` the client gave it.' }),
+  ),
+});
 
 const DateParam = (description: string) => Type.Optional(Type.String({ format: 'date', description }));
 

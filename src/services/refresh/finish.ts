@@ -19,6 +19,7 @@ import { recordEvent } from '../../store/events.ts';
 import { type ChangeCounts, changesSince, lastTransactionDate } from '../../store/records.ts';
 import { updateRefresh } from '../../store/refreshes.ts';
 import type { Schema } from '../../store/schema.ts';
+import { recordBalanceSnapshot } from '../balance-history.ts';
 import { REFRESH_INTERVALS_MS, type ServiceDeps } from '../deps.ts';
 import { encodeSyncCursor } from '../transactions-sync.ts';
 
@@ -75,6 +76,7 @@ export async function completeRefresh(
       // A one-shot connection keeps no credentials once its extraction has ended.
       ...(recurrent ? {} : { credentials_sealed: null, session_sealed: null }),
     });
+    await recordBalanceSnapshot(trx, connection.id, now);
     const counts = await finishRefresh({ ...deps, db: trx as never }, refresh, 'succeeded');
     await announceLoad(trx, connection, {
       firstLoad,

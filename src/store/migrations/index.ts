@@ -18,6 +18,7 @@ import * as scheduledRefresh from './0014-scheduled-refresh.ts';
 import * as consentExpiry from './0015-consent-expiry.ts';
 import * as readBudget from './0016-read-budget.ts';
 import * as compatIds from './0018-compat-ids.ts';
+import * as balanceHistory from './0019-balance-history.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '0015-consent-expiry': consentExpiry,
   '0016-read-budget': readBudget,
   '0018-compat-ids': compatIds,
+  '0019-balance-history': balanceHistory,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,31 @@
+// Schemas of an account's daily balance history (GET /v1/accounts/{id}/balances).
+import { Type } from 'typebox';
+import { Page, PageQuery } from '../../http/pagination.ts';
+import { Nullable } from '../common.schemas.ts';
+
+const money = (description: string) => Type.Number({ description: `${description} Major units.` });
+
+export const BalanceSchema = Type.Object(
+  {
+    account_id: Type.String(),
+    connection_id: Type.String(),
+    date: Type.String({ format: 'date', description: 'The day (UTC) whose last snapshot this is.' }),
+    balance: money('The account’s balance at the last refresh or import of that day.'),
+    available_balance: Nullable(money('The available balance then, when the source gives one.')),
+    currency: Nullable(Type.String()),
+  },
+  { $id: 'Balance', description: 'One account’s balance at the end of one day.' },
+);
+
+export const BalanceParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const BalanceQuery = Type.Object(
+  {
+    from: Type.Optional(Type.String({ format: 'date', description: 'First day, inclusive (YYYY-MM-DD).' })),
+    to: Type.Optional(Type.String({ format: 'date', description: 'Last day, inclusive (YYYY-MM-DD).' })),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const BalancePage = Page(Type.Unsafe({ $ref: 'Balance#' }), 'Daily balances, oldest first.');
