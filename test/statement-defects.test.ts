@@ -398,3 +398,50 @@ describe('D9, D10: CSV tables as exports write them', () => {
       });
     });
 });
+
+describe('D11: one CSV of several accounts or currencies', () => {
+  test('interleaved rows of two accounts and two currencies: an account each, with its own balance', async () => {
+    const csv = [
+      'Date,Account,Currency,Description,Amount,Balance',
+      '2026-10-01,ES9121000418450200051332,EUR,SALARY,2000.00,2500.00',
+      '2026-10-01,ES7620770024003102575766,EUR,RENT IN,700.00,1700.00',
+      '2026-10-02,ES9121000418450200051332,USD,CARD FX,-30.00,70.00',
+      '2026-10-03,ES9121000418450200051332,EUR,GROCERIES,-80.00,2420.00',
+      '2026-10-04,ES7620770024003102575766,EUR,FEE,-5.00,1695.00',
+      '2026-10-05,ES9121000418450200051332,USD,REFUND,10.00,80.00',
+    ].join('\n');
+    const imported = await upload(csv);
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.equal(imported.body.summary.accounts, 3);
+    assert.ok(
+      !imported.body.issues.some((i: Json) => /balance/.test(i.message)),
+      `every account's balances agree: ${JSON.stringify(imported.body.issues)}`,
+    );
+    const accounts = await list('accounts', imported.body.connection_id);
+    const movements = await list('transactions', imported.body.connection_id);
+    const view = accounts
+      .map((a) => [
+        a.iban,
+        a.currency,
+        a.balance,
+        movements
+          .filter((t) => t.account_id === a.id)
+          .map((t) => t.amount)
+          .sort((x, y) => x - y),
+      ])
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    assert.deepEqual(view, [
+      ['ES7620770024003102575766', 'EUR', 1695, [-5, 700]],
+      ['ES9121000418450200051332', 'EUR', 2420, [-80, 2000]],
+      ['ES9121000418450200051332', 'USD', 80, [-30, 10]],
+    ]);
+    assert.deepEqual(
+      imported.body.summary.balances.map((b: Json) => [b.currency, b.opening, b.closing]).sort(),
+      [
+        ['EUR', '1000', '1695'],
+        ['EUR', '500', '2420'],
+        ['USD', '100', '80'],
+      ].sort(),
+    );
+  });
+});

@@ -335,7 +335,13 @@ function accountName(format: StatementFormat, account: StatementHeader['account'
 }
 
 function accountRecord(format: StatementFormat, group: AccountGroup): NormalizedRecord {
-  const { last, statements } = group;
+  const { statements } = group;
+  // The balance is the newest statement's (by its closing date; the last one in the file on a tie
+  // or without dates): a newest-first CSV of several accounts lists its latest run first.
+  const last = statements.reduce(
+    (newest, s) => ((s.header.closing?.date ?? '') >= (newest.header.closing?.date ?? '') ? s : newest),
+    statements[0]!,
+  ).header;
   const investment = statements.findLast((s) => s.header.investment)?.header.investment;
   return {
     product: 'accounts',

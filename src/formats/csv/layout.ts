@@ -275,7 +275,15 @@ const NAMES: Record<string, string[]> = {
     'n de transaction',
   ],
   reference: ['reference', 'check number', 'checknumber', 'check', 'num', 'referentie', 'buchungsreferenz'],
-  account: ['iban bban', 'iban', 'rekeningnummer', 'auftragskonto', 'account number', 'cislo uctu'],
+  account: [
+    'iban bban',
+    'iban',
+    'rekeningnummer',
+    'auftragskonto',
+    'account number',
+    'account',
+    'cislo uctu',
+  ],
 };
 
 const DEBIT_WORDS = ['debit', 'd', 'dr', 'af', 'outflow', 'o', 'kiadas', 's', 'soll', 'withdrawal', 'db'];

@@ -76,7 +76,7 @@ export class CsvParser implements TextParser {
   #first: BalancePoint | null = null;
   #last: BalancePoint | null = null;
   /** The sum of the movements that have a balance. */
-  readonly #sum = new RunningSum();
+  #sum = new RunningSum();
 
   constructor(sink: StatementSink, mapping: CsvMapping = {}) {
     this.#sink = sink;
@@ -230,8 +230,17 @@ export class CsvParser implements TextParser {
     }
     if (layout.negate && amount !== '0') amount = amount.startsWith('-') ? amount.slice(1) : `-${amount}`;
     const currency = currencyOf(cellOf(row, layout.currency)) ?? layout.currencyCode ?? 'XXX';
+    const number = layout.accountNumber ?? (cellOf(row, layout.account) || 'CSV');
+    // One CSV may hold several accounts or currencies (an "all accounts" export, a multi-currency
+    // wallet): a row of another account or currency ends the statement and begins one of its own.
+    // The statements of one account and currency make one account (the import groups them), so
+    // interleaved rows are grouped, and each statement's balances come from its own rows.
+    if (
+      this.#header &&
+      (this.#header.account.number !== number || this.#header.account.currency !== currency)
+    )
+      this.#finish();
     if (!this.#header) {
-      const number = layout.accountNumber ?? (cellOf(row, layout.account) || 'CSV');
       const compact = number.replace(/\s/g, '');
       this.#header = {
         account: {
@@ -305,6 +314,10 @@ export class CsvParser implements TextParser {
       this.#header.closing = { amount: newest.balance, date: newest.date };
     }
     this.#sink.end(this.#header, null);
+    this.#header = null;
+    this.#first = null;
+    this.#last = null;
+    this.#sum = new RunningSum();
   }
 }
 

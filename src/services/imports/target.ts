@@ -52,6 +52,36 @@ export const piecesOf = (bytes: Uint8Array): FilePieces =>
 /** A scanned file that can be imported. */
 export type ReadableScan = FileScan & { format: StatementFormat };
 
+/**
+ * Each account's balances, once per account however many statements it has (a CSV of interleaved
+ * accounts is a statement per run of rows): the earliest opening and the latest closing.
+ */
+function balancesOf(statements: ReadableScan['statements']) {
+  const byAccount = new Map<string, ReadableScan['statements']>();
+  for (const statement of statements)
+    byAccount.set(statement.key, [...(byAccount.get(statement.key) ?? []), statement]);
+  return [...byAccount.values()].map((group) => {
+    const { account } = group[0]!.header;
+    const opening = group.filter((s) => s.header.opening).sort(byDate((s) => s.header.opening!.date))[0];
+    const closing = group
+      .filter((s) => s.header.closing)
+      .sort(byDate((s) => s.header.closing!.date))
+      .at(-1);
+    return {
+      account: account.iban ?? account.number,
+      currency: account.currency,
+      opening: opening?.header.opening?.amount ?? null,
+      closing: closing?.header.closing?.amount ?? null,
+    };
+  });
+}
+
+/** Oldest first, by a date that may be unknown (first); stable, so file order breaks ties. */
+const byDate =
+  <T>(dateOf: (item: T) => string | null) =>
+  (a: T, b: T) =>
+    (dateOf(a) ?? '').localeCompare(dateOf(b) ?? '');
+
 /** The import's summary: what the file holds (formats/summary.ts is the CLI's, per statement). */
 export function summaryOf(scan: ReadableScan) {
   const { statements } = scan;
@@ -66,12 +96,7 @@ export function summaryOf(scan: ReadableScan) {
     }),
     first_date: scan.firstDate,
     last_date: scan.lastDate,
-    balances: statements.map(({ header }) => ({
-      account: header.account.iban ?? header.account.number,
-      currency: header.account.currency,
-      opening: header.opening?.amount ?? null,
-      closing: header.closing?.amount ?? null,
-    })),
+    balances: balancesOf(statements),
   };
 }
 
