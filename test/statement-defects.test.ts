@@ -445,3 +445,31 @@ describe('D11: one CSV of several accounts or currencies', () => {
     );
   });
 });
+
+describe('every automatic choice is reported', () => {
+  test('the summary says what was worked out: encoding, format, and a CSV’s delimiter, decimal mark, date order, columns', async () => {
+    const csv = [
+      'Fecha;Concepto;Importe;Saldo',
+      '03/10/2026;CAFÉ;-2,50;97,50',
+      '01/10/2026;INGRESO;100,00;100,00',
+    ].join('\n');
+    const imported = await uploadBytes(encode(csv, 'windows-1252'));
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.deepEqual(imported.body.summary.detected, {
+      encoding: 'windows-1252',
+      format: 'csv',
+      delimiter: ';',
+      decimal: ',',
+      date_order: 'dmy',
+      header: true,
+      columns: { date: 'Fecha', amount: 'Importe', balance: 'Saldo' },
+    });
+    const given = await uploadBytes(encode(csv, 'windows-1252'), '?encoding=windows-1252&format=csv');
+    assert.equal(
+      given.body.summary.detected.encoding,
+      undefined,
+      'what was given is not reported as detected',
+    );
+    assert.equal(given.body.summary.detected.format, undefined);
+  });
+});

@@ -92,6 +92,15 @@ export class StatementFileReader {
     return this.#encoding;
   }
 
+  /** What was worked out rather than given: the encoding, and the parser's own choices. */
+  get detected(): Record<string, unknown> {
+    return {
+      ...(this.#options.encoding ? {} : { encoding: this.#encoding }),
+      ...(this.#options.format ? {} : this.#format ? { format: this.#format } : {}),
+      ...(this.#parser?.detected?.() ?? {}),
+    };
+  }
+
   write(bytes: Uint8Array): void {
     if (this.#parser || this.#unrecognised) {
       this.#guarded(() => this.#feed(bytes));

@@ -39,6 +39,11 @@ export interface StatementSink {
 export interface TextParser {
   write(text: string): void;
   close(): void;
+  /**
+   * What the parser worked out rather than read (a CSV's delimiter, decimal mark, date order and
+   * columns; a QIF's date order), once known: the import summary reports it.
+   */
+  detected?(): Record<string, unknown> | null;
 }
 
 export type ParserFactory = (sink: StatementSink) => TextParser;

@@ -64,6 +64,8 @@ export interface FileScan {
    * those need their occurrences counted (a 32-bit collision only makes an id counted, harmless).
    */
   repeatedIds: Set<number>;
+  /** What the reader worked out rather than was told (encoding, format, a CSV's layout). */
+  detected: Record<string, unknown>;
   /** The bytes read (none for a file parsed whole before): the second reading must give the same. */
   size: number;
   sha256: string | null;
@@ -105,6 +107,7 @@ export function scanner(
     securities: new Map(),
     repeated: new Set(),
     repeatedIds: new Set(),
+    detected: {},
     size: 0,
     sha256: null,
   };
@@ -229,6 +232,7 @@ export async function scanStatementFile(
   for await (const _ of readPieces(pieces, reader, scan));
   finish();
   scan.format = reader.format;
+  scan.detected = reader.detected;
   return scan;
 }
 

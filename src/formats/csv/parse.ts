@@ -83,6 +83,34 @@ export class CsvParser implements TextParser {
     this.#mapping = mapping;
   }
 
+  detected(): Record<string, unknown> | null {
+    if (!this.#layout?.ok) return null;
+    const layout = this.#layout.layout;
+    const column = (index: number | null) => (index === null ? null : (layout.header?.[index] ?? index));
+    return {
+      delimiter: layout.delimiter,
+      decimal: layout.decimal,
+      date_order: layout.dateOrder,
+      header: layout.header !== null,
+      columns: Object.fromEntries(
+        Object.entries({
+          date: layout.date,
+          value_date: layout.valueDate,
+          amount: layout.amount,
+          debit: layout.debit,
+          credit: layout.credit,
+          direction: layout.direction,
+          currency: layout.currency,
+          balance: layout.balance,
+          id: layout.id,
+          account: layout.account,
+        })
+          .filter(([, index]) => index !== null)
+          .map(([role, index]) => [role, column(index)]),
+      ),
+    };
+  }
+
   /** The layout used (or why none could be worked out), once the sample has been read. */
   get layout(): LayoutResult | null {
     return this.#layout;

@@ -122,6 +122,10 @@ export class QifParser implements TextParser {
   /** The date orders every date so far can be read in. */
   #orders = new Set<Order>(ORDERS);
   #order: Order | null = null;
+
+  detected(): Record<string, unknown> | null {
+    return this.#order ? { date_order: this.#order } : null;
+  }
   #queue: Queued[] = [];
   #failed = false;
 

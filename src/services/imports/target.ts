@@ -97,6 +97,8 @@ export function summaryOf(scan: ReadableScan) {
     first_date: scan.firstDate,
     last_date: scan.lastDate,
     balances: balancesOf(statements),
+    // What Tesoro worked out rather than was told: to check, or to give explicitly next time.
+    detected: scan.detected,
   };
 }
 
