@@ -7,10 +7,11 @@ import { NATIVE_FORMAT, type WebhookFormats } from '../webhooks/formats.ts';
 import { datanomikFacade } from './datanomik/index.ts';
 import { flanksFacade } from './flanks/index.ts';
 import { flinksFacade } from './flinks/index.ts';
+import { powensFacade } from './powens/index.ts';
 import { sendVendorError } from './shared/errors.ts';
 import type { Facade, FacadeDeps } from './shared/facade.ts';
 
-export const facades: readonly Facade[] = [flanksFacade, flinksFacade, datanomikFacade];
+export const facades: readonly Facade[] = [flanksFacade, flinksFacade, datanomikFacade, powensFacade];
 
 export const facadeNames = facades.map((facade) => facade.name);
 
@@ -49,13 +50,21 @@ export function webhookFormatsOf(selected: readonly Facade[]): WebhookFormats {
 
 export const facadePrefix = (facade: Facade) => `/compat/${facade.name}`;
 
+/** Every prefix a facade is mounted at: its own, then one per alias (/compat/<alias>). */
+export const facadePrefixes = (facade: Facade) => [
+  facadePrefix(facade),
+  ...(facade.aliases ?? []).map((alias) => `/compat/${alias}`),
+];
+
 /**
  * Fastify's `frameworkErrors` (the router refuses a URL before any route runs): under a facade's
  * prefix, in that facade's envelope; elsewhere, problem+json.
  */
 export function frameworkErrorsFor(selected: readonly Facade[]) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const facade = selected.find((f) => request.url.startsWith(`${facadePrefix(f)}/`));
+    const facade = selected.find((f) =>
+      facadePrefixes(f).some((prefix) => request.url.startsWith(`${prefix}/`)),
+    );
     if (!facade) return frameworkErrorHandler(error, request, reply);
     reply.header('x-request-id', request.id);
     return sendVendorError(reply, request, frameworkAppError(error), facade.renderError);
@@ -67,5 +76,6 @@ export async function registerFacades(
   selected: readonly Facade[],
   deps: FacadeDeps,
 ): Promise<void> {
-  for (const facade of selected) await app.register(facade.plugin, { ...deps, prefix: facadePrefix(facade) });
+  for (const facade of selected)
+    for (const prefix of facadePrefixes(facade)) await app.register(facade.plugin, { ...deps, prefix });
 }

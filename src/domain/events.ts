@@ -7,6 +7,7 @@ export const eventTypes = [
   'connection.status_changed',
   'connection.consent_expiring',
   'connection.deleted',
+  'end_user.deleted',
   'refresh.failed',
   'webhook_endpoint.disabled',
   'webhook.test',
@@ -26,6 +27,8 @@ export const eventDescriptions: Record<EventType, string> = {
   'connection.consent_expiring':
     'The consent the end user gave at their bank ends within 7 days (PSD2 consents last 90 or 180 days): send them through Connect in update mode to renew it.',
   'connection.deleted': 'The connection and everything extracted from it were deleted.',
+  'end_user.deleted':
+    'Every connection of one end user (their external_id) was deleted at once (DELETE /v1/connections?external_id=), with their ids.',
   'refresh.failed':
     'A refresh ended in an error; the connection status says what the user must do, if anything.',
   'webhook_endpoint.disabled':

@@ -603,10 +603,23 @@ export async function deleteConnection(db: Kysely<Schema>, clientId: string, id:
   await db.transaction().execute(async (trx) => {
     const deleted = await deleteConnectionRow(trx, clientId, id);
     if (!deleted) throw new AppError('NOT_FOUND', `No connection ${id}.`);
-    await recordEvent(trx, {
-      clientId,
-      type: 'connection.deleted',
-      data: { connection_id: deleted.id, external_id: deleted.external_id },
-    });
+    await recordDeletion(trx, clientId, deleted);
+  });
+}
+
+/** The connection.deleted event of a connection just deleted (in the deleting transaction). */
+export async function recordDeletion(
+  db: Kysely<Schema>,
+  clientId: string,
+  deleted: { id: string; external_id: string | null; institution_id: string },
+): Promise<void> {
+  await recordEvent(db, {
+    clientId,
+    type: 'connection.deleted',
+    data: {
+      connection_id: deleted.id,
+      external_id: deleted.external_id,
+      institution_id: deleted.institution_id,
+    },
   });
 }

@@ -351,7 +351,7 @@ export async function deleteConnectionRow(db: Db, clientId: string, id: string) 
     .deleteFrom('connections')
     .where('client_id', '=', clientId)
     .where('id', '=', id)
-    .returning(['id', 'external_id'])
+    .returning(['id', 'external_id', 'institution_id'])
     .executeTakeFirst();
 }
 
@@ -361,7 +361,7 @@ export async function deleteConnectionRowsOf(db: Db, clientId: string, externalI
     .deleteFrom('connections')
     .where('client_id', '=', clientId)
     .where('external_id', '=', externalId)
-    .returning(['id', 'external_id'])
+    .returning(['id', 'external_id', 'institution_id'])
     .execute();
 }
 

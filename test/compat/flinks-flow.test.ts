@@ -22,6 +22,7 @@ import {
   TokenResponse,
 } from '../../src/compat/flinks/schemas.ts';
 import { decodeGuid } from '../../src/compat/shared/guid.ts';
+import { connectPage } from '../helpers/connect-page.ts';
 import { buildTestContext, type TestClient, type TestContext } from '../helpers/context.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 
@@ -431,16 +432,7 @@ describe('the Flinks Connect stand-in', () => {
     const query = new URLSearchParams({ redirectUrl: LANDING, authorizeToken: token });
     const opened = await flinks('GET', `/compat/flinks/connect?${query}`);
     assert.equal(opened.status, 302, opened.text);
-    const match = /\/connect\/([^#]+)#(.+)$/.exec(String(opened.headers.location));
-    assert.ok(match, String(opened.headers.location));
-    const [, sessionId, sessionToken] = match;
-    const page = (method: 'GET' | 'POST', path: string, payload?: Json) =>
-      ctx.app.inject({
-        method,
-        url: `/connect/api/${sessionId}${path}`,
-        headers: { authorization: `Bearer ${sessionToken}` },
-        ...(payload ? { payload } : {}),
-      });
+    const page = connectPage(ctx, String(opened.headers.location));
     const submitted = await page('POST', '/credentials', {
       institution_id: 'ins_sandbox_flinks_capital',
       credentials: { username: 'greatday_nomfa', password: 'Everyday' },

@@ -9,17 +9,9 @@
 // end user elsewhere.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { AppError } from '../../domain/errors.ts';
 import type { Product } from '../../domain/products.ts';
-import { consumeHandle, createHandle } from '../../services/compat-handles.ts';
-import {
-  CODE_TTL_MS,
-  createSession,
-  exchangeCode,
-  getRedirectUris,
-  SESSION_TTL_MS,
-  setRedirectUris,
-} from '../../services/connect.ts';
+import { consumeHandle } from '../../services/compat-handles.ts';
+import { connectHandoff, type Visit } from '../shared/connect-handoff.ts';
 import { decodeGuid, guidOf } from '../shared/guid.ts';
 import type { FlinksDeps } from './deps.ts';
 import { flinksAnswers } from './errors.ts';
@@ -29,15 +21,16 @@ import { FlinksError } from './schemas.ts';
 const VISIT = 'flinks_visit';
 const AUTHORIZE = 'flinks_authorize';
 
-interface VisitData extends Record<string, unknown> {
-  redirectUrl: string;
-}
-
 const investmentProducts: Product[] = ['portfolios', 'investments', 'investment_transactions'];
 
 export const connectRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) => {
   const { engine, registry } = deps;
-  const returnUrl = `${deps.publicUrl}/compat/flinks/connect/return`;
+  const handoff = connectHandoff<Visit>(
+    engine,
+    deps.publicUrl,
+    `${deps.publicUrl}/compat/flinks/connect/return`,
+    VISIT,
+  );
 
   /**
    * The client the iframe URL is for: its authorize token's (used once). A customerId given beside
@@ -80,14 +73,6 @@ export const connectRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) =
     async (request, reply) => {
       const query = request.query as Record<string, string | undefined>;
       const clientId = await visitorClient(query);
-      const redirectUrl = query.redirectUrl!;
-      const { redirect_uris } = await getRedirectUris(engine, clientId);
-      if (!redirect_uris.includes(redirectUrl))
-        throw flinksAnswers.invalidRequest(
-          'The redirectUrl is not one of the redirect URIs registered with PUT /v1/client/redirect-uris.',
-        );
-      if (!redirect_uris.includes(returnUrl))
-        await setRedirectUris(engine, clientId, [...redirect_uris, returnUrl]);
       const investment = query.productType?.toLowerCase() === 'investment';
       const institutions = investment
         ? registry
@@ -95,25 +80,20 @@ export const connectRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) =
             .filter((i) => i.kind !== 'file' && investmentInstitution(i.id, i.products))
             .map((i) => i.id)
         : undefined;
-      const visit = await createHandle<VisitData>(engine, {
+      const url = await handoff.open(
         clientId,
-        kind: VISIT,
-        data: { redirectUrl },
-        ttlMs: SESSION_TTL_MS + CODE_TTL_MS,
-      });
-      const session = await createSession(engine, deps.publicUrl, clientId, {
-        redirect_uri: returnUrl,
-        state: visit.text!,
-        access_mode: 'recurrent',
-        ...(query.language?.toLowerCase().startsWith('es') ? { language: 'es' as const } : {}),
-        ...(institutions
-          ? {
-              institution_ids: institutions,
-              products: investmentProducts,
-            }
-          : {}),
-      });
-      return reply.redirect(session.url, 302);
+        { redirect: query.redirectUrl! },
+        {
+          access_mode: 'recurrent',
+          ...(query.language?.toLowerCase().startsWith('es') ? { language: 'es' as const } : {}),
+          ...(institutions ? { institution_ids: institutions, products: investmentProducts } : {}),
+        },
+      );
+      if (!url)
+        throw flinksAnswers.invalidRequest(
+          'The redirectUrl is not one of the redirect URIs registered with PUT /v1/client/redirect-uris.',
+        );
+      return reply.redirect(url, 302);
     },
   );
 
@@ -135,27 +115,20 @@ export const connectRoutes: FastifyPluginAsync<FlinksDeps> = async (app, deps) =
       },
     },
     async (request, reply) => {
-      const query = request.query as { state: string; code?: string; error?: string };
-      const visit = await consumeHandle<VisitData>(engine, VISIT, query.state);
-      if (!visit) throw flinksAnswers.sessionNonexistent();
-      const target = new URL(visit.data.redirectUrl);
-      if (query.code) {
-        try {
-          const exchanged = await exchangeCode(engine, visit.clientId, query.code);
-          const native = registry.findInstitution(exchanged.institution_id);
-          target.searchParams.set('loginId', guidOf(exchanged.connection_id));
-          target.searchParams.set(
-            'institution',
-            flinksInstitutionOf({
-              id: exchanged.institution_id,
-              name: native?.name ?? exchanged.institution_id,
-            }).Name,
-          );
-        } catch (error) {
-          if (!(error instanceof AppError) || error.code !== 'CONNECT_CODE_INVALID') throw error;
-          target.searchParams.set('error', 'INVALID_CODE');
-        }
-      } else target.searchParams.set('error', (query.error ?? 'cancelled').toUpperCase());
+      const back = await handoff.back(request.query as { state: string; code?: string; error?: string });
+      if (!back) throw flinksAnswers.sessionNonexistent();
+      const target = new URL(back.visit.data.redirect);
+      if (back.made) {
+        const native = registry.findInstitution(back.made.institution_id);
+        target.searchParams.set('loginId', guidOf(back.made.connection_id));
+        target.searchParams.set(
+          'institution',
+          flinksInstitutionOf({
+            id: back.made.institution_id,
+            name: native?.name ?? back.made.institution_id,
+          }).Name,
+        );
+      } else target.searchParams.set('error', back.error!.toUpperCase());
       return reply.redirect(target.toString(), 302);
     },
   );

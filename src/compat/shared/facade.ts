@@ -25,6 +25,11 @@ export interface Facade {
   name: string;
   /** The vendor's name as its customers write it (documents, the /docs page). */
   title: string;
+  /**
+   * Other names the vendor is known by (Powens was Budget Insight): the same plugin is also
+   * mounted at /compat/<alias>, with its own envelope and document there.
+   */
+  aliases?: readonly string[];
   plugin: FastifyPluginAsync<FacadeDeps>;
   /** Native errors in the vendor's envelope: the plugin's own handlers, and the router's refusals. */
   renderError: RenderError;
