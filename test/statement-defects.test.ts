@@ -473,3 +473,32 @@ describe('every automatic choice is reported', () => {
     assert.equal(given.body.summary.detected.format, undefined);
   });
 });
+
+describe('D12: OFX files of intrabank transfer responses only', () => {
+  const transfer = (id: string, amount: string, processed: string) =>
+    `<INTRATRNRS><TRNUID>${id}<STATUS><CODE>0<SEVERITY>INFO</STATUS><INTRARS><CURDEF>EUR<SRVRTID>${id}<XFERINFO><BANKACCTFROM><BANKID>0049<ACCTID>ES9121000418450200051332<ACCTTYPE>CHECKING</BANKACCTFROM><BANKACCTTO><BANKID>0049<ACCTID>ES7620770024003102575766<ACCTTYPE>SAVINGS</BANKACCTTO><TRNAMT>${amount}</XFERINFO><XFERPRCSTS><XFERPRCCODE>POSTEDON<DTXFERPRC>${processed}</XFERPRCSTS></INTRARS></INTRATRNRS>`;
+
+  test('each transfer is a movement out of the one account and into the other', async () => {
+    const file = ofxFile(
+      `<BANKMSGSRSV1>${transfer('T1', '250.00', '20261003')}${transfer('T2', '40.00', '20261010')}</BANKMSGSRSV1>`,
+    );
+    const imported = await importTwice(file);
+    const accounts = await list('accounts', imported.connection_id);
+    const movements = await list('transactions', imported.connection_id);
+    const byIban = (iban: string) => {
+      const account = accounts.find((a) => a.iban === iban)!;
+      return movements
+        .filter((t) => t.account_id === account.id)
+        .map((t) => [t.operation_date, t.amount])
+        .sort();
+    };
+    assert.deepEqual(byIban('ES9121000418450200051332'), [
+      ['2026-10-03', -250],
+      ['2026-10-10', -40],
+    ]);
+    assert.deepEqual(byIban('ES7620770024003102575766'), [
+      ['2026-10-03', 250],
+      ['2026-10-10', 40],
+    ]);
+  });
+});

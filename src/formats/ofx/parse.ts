@@ -111,18 +111,13 @@ function headerOf(rs: Node): StatementHeader {
   const list = child(rs, 'BANKTRANLIST') ?? child(rs, 'INVTRANLIST');
   const ledger = child(rs, 'LEDGERBAL');
   const closingAmount = ofxAmount(text(ledger, 'BALAMT'));
-  const number = text(from, 'ACCTID') ?? '';
+  const account = accountOf(from, text(rs, 'CURDEF') ?? 'XXX', rs.name === 'CCSTMTRS');
+  if (rs.name === 'INVSTMTRS') {
+    account.name ??= 'INVESTMENT';
+    account.bankCode ??= text(from, 'BROKERID');
+  }
   return {
-    account: {
-      number,
-      iban: /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(number) ? number : null,
-      currency: text(rs, 'CURDEF') ?? 'XXX',
-      name:
-        text(from, 'ACCTTYPE') ??
-        (rs.name === 'CCSTMTRS' ? 'CREDITCARD' : rs.name === 'INVSTMTRS' ? 'INVESTMENT' : null),
-      bankCode: text(from, 'BANKID') ?? text(from, 'BROKERID'),
-      branchCode: text(from, 'BRANCHID'),
-    },
+    account,
     startDate: ofxDate(text(list, 'DTSTART')),
     endDate: ofxDate(text(list, 'DTEND')),
     opening: null,
@@ -137,8 +132,75 @@ function headerOf(rs: Node): StatementHeader {
   };
 }
 
+/** The account an aggregate names (BANKACCTFROM, BANKACCTTO, CCACCTFROM, CCACCTTO). */
+function accountOf(from: Node | undefined, currency: string, card: boolean): StatementHeader['account'] {
+  const number = text(from, 'ACCTID') ?? '';
+  return {
+    number,
+    iban: /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(number) ? number : null,
+    currency,
+    name: text(from, 'ACCTTYPE') ?? (card ? 'CREDITCARD' : null),
+    bankCode: text(from, 'BANKID'),
+    branchCode: text(from, 'BRANCHID'),
+  };
+}
+
+/**
+ * An intrabank transfer response (INTRARS, what some conversion tools write instead of a
+ * statement) as the movements it made: out of the from-account and into the to-account (both the
+ * user's: an intrabank transfer is between their own accounts), dated when it was processed
+ * (else posted, projected or due), its server id as the bank id. Each becomes a statement of one
+ * movement; the import gathers an account's statements into the account.
+ */
+function transferOf(rs: Node): Array<{ header: StatementHeader; movement: StatementTransaction }> | Issue {
+  const info = child(rs, 'XFERINFO');
+  const amount = ofxAmount(text(info, 'TRNAMT'));
+  const status = child(rs, 'XFERPRCSTS');
+  const date = ofxDate(
+    text(status, 'DTXFERPRC') ?? text(rs, 'DTPOSTED') ?? text(rs, 'DTXFERPRJ') ?? text(info, 'DTDUE'),
+  );
+  if (!amount || !date)
+    return {
+      severity: 'error',
+      line: rs.line,
+      message: `transfer skipped: ${amount ? 'no date' : 'no amount'}`,
+    };
+  const currency = text(rs, 'CURDEF') ?? 'XXX';
+  const id = text(rs, 'SRVRTID');
+  const sides = [
+    { account: child(info, 'BANKACCTFROM') ?? child(info, 'CCACCTFROM'), sign: -1 },
+    { account: child(info, 'BANKACCTTO') ?? child(info, 'CCACCTTO'), sign: 1 },
+  ].filter((side) => side.account);
+  const magnitude = amount.replace(/^-/, '');
+  return sides.map(({ account, sign }) => {
+    const header: StatementHeader = {
+      account: accountOf(account, currency, account!.name.startsWith('CC')),
+      startDate: date,
+      endDate: date,
+      opening: null,
+      closing: null,
+    };
+    const other = accountOf(sides.find((s) => s.account !== account)?.account, currency, false).number;
+    return {
+      header,
+      movement: {
+        sourceId: id,
+        bookingDate: date,
+        valueDate: null,
+        amount: sign < 0 && magnitude !== '0' ? `-${magnitude}` : magnitude,
+        currency,
+        description: other ? `Transfer ${sign < 0 ? 'to' : 'from'} ${other}` : 'Transfer',
+        counterparty: null,
+        reference: id,
+        bankCode: 'XFER',
+        line: rs.line,
+      },
+    };
+  });
+}
+
 const STATEMENTS = new Set(['STMTRS', 'CCSTMTRS', 'INVSTMTRS']);
-const WRAPPERS = new Set(['STMTTRNRS', 'CCSTMTTRNRS', 'INVSTMTTRNRS']);
+const WRAPPERS = new Set(['STMTTRNRS', 'CCSTMTTRNRS', 'INVSTMTTRNRS', 'INTRATRNRS', 'CCINTRATRNRS']);
 
 /**
  * Streaming OFX: each movement is emitted, and dropped from the tree, as soon as its STMTTRN
@@ -209,6 +271,17 @@ export class OfxParser implements TextParser {
         if ('severity' in trade) this.#sink.issue(trade);
         else this.#sink.investmentTransaction?.(trade);
       }
+      return true;
+    }
+    if (node.name === 'INTRARS' || node.name === 'CCINTRARS') {
+      const transfer = transferOf(node);
+      if ('severity' in transfer) this.#sink.issue(transfer);
+      else
+        for (const { header, movement } of transfer) {
+          this.#sink.begin(header, node.line);
+          this.#sink.transaction(movement);
+          this.#sink.end(header, null);
+        }
       return true;
     }
     if (listed && parent.name === 'SECLIST') {
