@@ -73,6 +73,8 @@ describe('D1: movements that share a bank id are all stored', () => {
       stored.map((t) => t.amount).sort((a, b) => a - b),
       [-40, -12.5, 900],
     );
+    // The summary says what the file was stored as, beside what it holds.
+    assert.deepEqual([imported.summary.transactions, imported.summary.stored.transactions], [3, 3]);
   });
 
   test('a bank and a card statement both numbering from 1: one movement per account', async () => {

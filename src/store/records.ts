@@ -63,7 +63,9 @@ export type PrepareRecords = (
 ) => readonly NormalizedRecord[];
 
 /**
- * Stores a batch of a product's records; returns how many were added and modified. Chunks never
+ * Stores a batch of a product's records; returns how many were added and modified, and how many
+ * distinct records the batch is stored as (`stored`: a record repeated inside the batch is one
+ * row, the last one winning). Chunks never
  * share a record, so the ones in flight at once cannot conflict. Call publishChanges once the batch
  * is stored to let the incremental feed see it.
  */
@@ -74,12 +76,12 @@ export async function upsertRecords(
   product: Product,
   batch: readonly NormalizedRecord[],
   prepare?: PrepareRecords,
-): Promise<ChangeCounts> {
-  const total: ChangeCounts = { added: 0, modified: 0, removed: 0 };
+): Promise<ChangeCounts & { stored: number }> {
   // A source may repeat a record inside a batch; the last one wins (one row per id).
   const unique = new Map<string, NormalizedRecord>();
   for (const record of batch) unique.set(record.naturalKey, record);
   const records = [...unique.values()];
+  const total = { added: 0, modified: 0, removed: 0, stored: records.length };
   const chunks: NormalizedRecord[][] = [];
   for (let start = 0; start < records.length; start += ingest.chunkSize)
     chunks.push(records.slice(start, start + ingest.chunkSize));

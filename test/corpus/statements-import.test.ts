@@ -109,6 +109,12 @@ if (corpus)
           ),
         );
         const read = parsedAccounts(parsed.statements);
+        // The summary's stored count is the write path's own: distinct records, as many as read.
+        assert.equal(
+          body.summary.stored.transactions ?? 0,
+          body.summary.transactions,
+          'summary: stored = read',
+        );
         // Movements without a currency of their own are stored in their statement's: compare accounts.
         assert.deepEqual(
           order(stored),

@@ -99,7 +99,7 @@ export async function writeImport(
       session_sealed: null,
     });
   const startSeq = await currentChangeSeq(trx);
-  await loadProducts(
+  const storedAs = await loadProducts(
     {
       db: trx,
       // Inside one transaction: COPY is not available, and one statement at a time, of the
@@ -132,7 +132,9 @@ export async function writeImport(
     last_transaction_date: await lastTransactionDate(trx, connection.id),
     updated_at: deps.now(),
   });
-  const summary = JSON.stringify({ ...summaryOf(scan), ...counts });
+  // What the file is stored as, beside what it holds (summaryOf): a movement merged on write would
+  // show here as one less, not as a silent success.
+  const summary = JSON.stringify({ ...summaryOf(scan), ...counts, stored: storedAs });
   const finished = {
     format: scan.format,
     summary,

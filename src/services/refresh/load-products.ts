@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import { ConnectorError, type ProductSource } from '../../connectors/connector.ts';
 import { withCategories } from '../../domain/categories/enrich.ts';
-import { movementProducts } from '../../domain/products.ts';
+import { movementProducts, type Product } from '../../domain/products.ts';
 import type { ConnectorErrorCode } from '../../domain/vocabulary.ts';
 import type { Logger } from '../../logger.ts';
 import { updateProductState } from '../../store/connections.ts';
@@ -43,21 +43,25 @@ export interface LoadTarget {
  * source lists everything the connection has (an extraction), so pending movements it no longer
  * lists are removed, and a product the connection no longer lists (a PATCH removed it while the
  * extraction ran) gets no state: it stays out of product_status. A statement file only adds (its
- * products join the connection's list once it is loaded).
+ * products join the connection's list once it is loaded). Returns the distinct records each
+ * product was stored as.
  */
 export async function loadProducts(
   target: LoadTarget,
   source: ProductSource,
   options: { complete: boolean },
-): Promise<void> {
+): Promise<Partial<Record<Product, number>>> {
   const { db, connection } = target;
+  // Distinct records each product is stored as: what an import reports beside what it read.
+  const stored: Partial<Record<Product, number>> = {};
   const context = { clientId: connection.client_id, connectionId: connection.id };
   const stateOptions = { listedOnly: options.complete };
   for (const product of source.products) {
     const seenPending: string[] = [];
     try {
       for await (const batch of source.records(product)) {
-        await upsertRecords(db, target.ingest, context, product, batch, withCategories);
+        const counts = await upsertRecords(db, target.ingest, context, product, batch, withCategories);
+        stored[product] = (stored[product] ?? 0) + counts.stored;
         await publishChanges(db, connection.id);
         target.logger.debug({ ...target.run, product, records: batch.length }, 'stored a batch');
         for (const record of batch) if (record.data.pending === true) seenPending.push(record.naturalKey);
@@ -96,4 +100,5 @@ export async function loadProducts(
       );
     }
   }
+  return stored;
 }
