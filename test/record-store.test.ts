@@ -80,6 +80,7 @@ describe('the record store', () => {
       added: 1,
       modified: 0,
       removed: 0,
+      stored: 1,
     });
     const [row] = await list('transactions', { connectionIds: [connectionId] });
     const served = parsed(row!.json);
@@ -139,6 +140,7 @@ describe('the record store', () => {
       added: 2,
       modified: 0,
       removed: 0,
+      stored: 2,
     });
     assert.deepEqual(prepared, ['a', 'b']);
     const seqs = async () =>
@@ -153,6 +155,7 @@ describe('the record store', () => {
       added: 0,
       modified: 0,
       removed: 0,
+      stored: 2,
     });
     assert.deepEqual(prepared, ['a', 'b'], 'the unchanged records were not prepared again');
     assert.deepEqual(await seqs(), before);
@@ -161,6 +164,7 @@ describe('the record store', () => {
       added: 0,
       modified: 1,
       removed: 0,
+      stored: 2,
     });
     assert.deepEqual(prepared, ['a', 'b', 'a']);
     const served = (await list('transactions', { connectionIds: [connectionId] })).map((r) => parsed(r.json));
@@ -425,7 +429,10 @@ describe('a database stored by the previous layout (before migration 0010)', () 
       await upsertRecords(database.db, ingest, context, 'transactions', movements),
       await upsertRecords(database.db, ingest, context, 'investment_transactions', [investment]),
     ];
-    assert.deepEqual(counts, Array(3).fill({ added: 0, modified: 0, removed: 0 }));
+    assert.deepEqual(
+      counts,
+      [1, movements.length, 1].map((stored) => ({ added: 0, modified: 0, removed: 0, stored })),
+    );
     const afterRefresh = await sql<{ id: string; change_seq: number; api_tail: string; hash: string }>`
       select id, change_seq, api_tail, hash from transactions union all
       select id, change_seq, api_tail, hash from accounts union all
@@ -444,6 +451,7 @@ describe('a database stored by the previous layout (before migration 0010)', () 
       added: 0,
       modified: 0,
       removed: 0,
+      stored: movements.length,
     });
   });
 });
