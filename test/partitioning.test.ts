@@ -164,6 +164,7 @@ describe('record tables partitioned by client', () => {
       added: 0,
       modified: 0,
       removed: 0,
+      stored: 60,
     });
     again[0] = movement('first0', 1, '-99.00');
     again.push(movement('brand-new', 28));
@@ -171,6 +172,7 @@ describe('record tables partitioned by client', () => {
       added: 1,
       modified: 1,
       removed: 0,
+      stored: 61,
     });
     const after = await served(clientId!);
     assert.equal(after.count, 121);
