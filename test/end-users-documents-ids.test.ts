@@ -82,7 +82,10 @@ describe('DELETE /v1/connections?external_id=: an end user leaves', () => {
       leaving.map((c) => c.id).sort(),
       'one connection.deleted each',
     );
-    assert.ok(events.every((e) => e.data.institution_id === 'ins_sandbox_bank'), 'naming the institution');
+    assert.ok(
+      events.every((e) => e.data.institution_id === 'ins_sandbox_bank'),
+      'naming the institution',
+    );
     const [erased] = (await call('GET', '/v1/events?type=end_user.deleted')).body.data as Json[];
     assert.deepEqual(
       [erased!.data.external_id, [...erased!.data.connection_ids].sort()],

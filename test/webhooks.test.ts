@@ -178,6 +178,7 @@ describe('with the background dispatcher', () => {
     assert.deepEqual(of('connection.deleted')[0]!.data, {
       connection_id: bank.id,
       external_id: 'end-user-7',
+      institution_id: 'ins_sandbox_bank',
     });
     assert.equal(of('webhook_endpoint.disabled')[0]!.data.endpoint_id, goneEndpoint.id);
     assert.match(of('webhook_endpoint.disabled')[0]!.data.reason, /410/);
