@@ -23,6 +23,7 @@ import {
 } from '../../src/compat/flinks/schemas.ts';
 import { decodeGuid } from '../../src/compat/shared/guid.ts';
 import { connectPage } from '../helpers/connect-page.ts';
+import { waitForConnection } from '../helpers/connections.ts';
 import { buildTestContext, type TestClient, type TestContext } from '../helpers/context.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 
@@ -213,7 +214,12 @@ describe('the Flinks flow', () => {
       requestId,
     );
     assert.equal(response.status, 200, response.text);
-    const investments = response.json();
+    // The data is served as soon as it is stored; the login's LastRefresh is set when its refresh
+    // ends. Compare answers once it has, so they cannot differ by that alone.
+    await waitForConnection(ctx, nativeToken, decodeGuid(login)!.id, (c) => c.refresh === null);
+    const investments = (
+      await flinks('POST', banking('Investments'), { apiKey: client.secret, body })
+    ).json();
     assertShape(InvestmentsResponse, investments, 'the Investments answer');
     assert.equal(investments.Institution.Name, 'FlinksInvestment');
     assert.ok(investments.Institution.Accounts.length > 0);
