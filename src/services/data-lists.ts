@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../domain/errors.ts';
 import { type Product, parentField } from '../domain/products.ts';
 import { type FieldCondition, parseSearchQuery, SearchQueryError } from '../domain/search-query.ts';
-import type { RecordFilters } from '../store/product-queries.ts';
+import { listRemovedRecords, type RecordFilters } from '../store/product-queries.ts';
 import type { Schema } from '../store/schema.ts';
 import { assertProductReady, listProductPage, type SettledConnections } from './data-reads.ts';
 
@@ -109,6 +109,34 @@ export async function listProduct(
     },
     connections,
   );
+}
+
+/**
+ * The records of a product removed since they were stored (pending movements that vanished), with
+ * when each was removed, scoped and filtered as listProduct is (SPEC gap G26: Powens' `deleted`
+ * and `all`). The most recently removed first, at most `limit`.
+ */
+export async function listRemovedProduct(
+  db: Kysely<Schema>,
+  product: Product,
+  clientId: string,
+  /** listProduct's filters (paging and readiness do not apply). */
+  query: Partial<ProductListQuery> & { connection_id?: string; external_id?: string },
+  scopes: SettledConnections,
+  limit: number,
+): Promise<Array<{ record: Record<string, unknown>; removedAt: string }>> {
+  const connections = await scopes.inScope(db, clientId, {
+    connectionId: query.connection_id,
+    externalId: query.external_id,
+  });
+  const filters = filtersOf(
+    product,
+    clientId,
+    query as ProductListQuery,
+    connections?.map((c) => c.id),
+  );
+  const rows = await listRemovedRecords(db, product, filters, limit);
+  return rows.map((row) => ({ record: JSON.parse(row.json), removedAt: row.removedAt }));
 }
 
 /** The conditions of a product's query object; a bad one is VALIDATION_FAILED pointing into the body. */

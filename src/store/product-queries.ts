@@ -142,8 +142,12 @@ function conditionSql(product: Product, { field, operator, value }: FieldConditi
   return sql`${target} ${sql.raw(comparison[operator])} ${value}::${type}`;
 }
 
-function whereClauses(product: Product, f: RecordFilters): RawBuilder<unknown>[] {
-  const where: RawBuilder<unknown>[] = [sql`r.client_id = ${f.clientId}`, sql`r.removed_at is null`];
+/** The conditions of a list: live records, or (`removed`) those removed since they were stored. */
+function whereClauses(product: Product, f: RecordFilters, removed = false): RawBuilder<unknown>[] {
+  const where: RawBuilder<unknown>[] = [
+    sql`r.client_id = ${f.clientId}`,
+    removed ? sql`r.removed_at is not null` : sql`r.removed_at is null`,
+  ];
   if (f.id !== undefined) where.push(sql`r.id = ${f.id}`);
   if (f.connectionIds !== undefined)
     where.push(
@@ -348,6 +352,31 @@ const connectionsOf = (f: RecordFilters) =>
   f.connectionIds !== undefined
     ? sql`unnest(${[...f.connectionIds]}::text[]) as c(id)`
     : sql`(select id from connections where client_id = ${f.clientId}) c`;
+
+/**
+ * A product's removed records (pending movements that vanished, say) matching the filters, each
+ * rendered as it was last served and with when it was removed: the most recently removed first,
+ * at most `limit`. Removed rows are few and read rarely (SPEC gap G26: Powens' `deleted`): this
+ * is a plain query, not the list's page path.
+ */
+export async function listRemovedRecords(
+  db: Kysely<Schema>,
+  product: Product,
+  filters: RecordFilters,
+  limit: number,
+): Promise<Array<{ json: string; removedAt: string }>> {
+  const where = whereClauses(product, filters, true);
+  const { rows } = await sql<RecordColumns & { external_id: string | null; removed_at: Date | string }>`
+    select ${recordColumns(false)}, c.external_id, r.removed_at
+    from ${sql.table(productTable[product])} r join connections c on c.id = r.connection_id
+    where ${sql.join(where, sql` and `)}
+    order by r.removed_at desc, r.id desc
+    limit ${limit}`.execute(db);
+  return rows.map((row) => ({
+    json: renderRecord(row, row.external_id),
+    removedAt: new Date(row.removed_at).toISOString(),
+  }));
+}
 
 export async function countRecords(
   db: Kysely<Schema>,

@@ -27,6 +27,7 @@ import {
   User,
 } from '../../src/compat/powens/schemas.ts';
 import { connectPage } from '../helpers/connect-page.ts';
+import { waitForConnection } from '../helpers/connections.ts';
 import { buildTestContext, type TestClient, type TestContext } from '../helpers/context.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 
@@ -900,5 +901,60 @@ describe('tokens, other clients and bad input', () => {
     const documents = await powens('GET', '/users/me/documents', { token });
     assert.equal(documents.status, 200, documents.text);
     assert.deepEqual(documents.json(), { documents: [], total: 0 });
+  });
+});
+
+describe('movements the bank no longer lists (deleted, all)', () => {
+  test('deleted=true lists only them, with when; all=true both; by default they are gone', async () => {
+    const user = await newUser();
+    const created = await powens('POST', '/users/me/connections', {
+      token: user.token,
+      form: { id_connector: '59', username: 'user_dynamic', password: 'pass_good' },
+    });
+    assert.equal(created.status, 201, created.text);
+    const [connection] = (
+      await ctx.call(nativeToken, { url: `/v1/connections?external_id=powens-user:${user.id}` })
+    ).json().data;
+    // Two refreshes: the first brings pending card holds, the second drops or posts them.
+    for (let i = 0; i < 3; i++) {
+      await waitForConnection(ctx, nativeToken, connection.id, (c) => c.refresh === null);
+      if (i === 2) break;
+      const asked = await ctx.call(nativeToken, {
+        method: 'POST',
+        url: `/v1/connections/${connection.id}/refresh`,
+      });
+      assert.equal(asked.statusCode, 202, asked.body);
+    }
+    const window = 'min_date=2000-01-01&max_date=2100-01-01&limit=1000';
+    const list = async (extra: string) => {
+      const answer = await powens('GET', `/users/me/transactions?${window}${extra}`, { token: user.token });
+      assert.equal(answer.status, 200, answer.text);
+      return answer.json() as { transactions: Json[]; total: number };
+    };
+    const live = await list('');
+    const deleted = await list('&deleted=true');
+    const all = await list('&all=true');
+    assert.ok(deleted.transactions.length > 0, 'the vanished holds are listed');
+    assert.ok(
+      deleted.transactions.every(
+        (t) => typeof t.deleted === 'string' && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(t.deleted as string),
+      ),
+    );
+    assert.ok(live.transactions.every((t) => t.deleted === null));
+    const ids = (answer: { transactions: Json[] }) =>
+      answer.transactions.map((t) => t.id as number).sort((a, b) => a - b);
+    assert.deepEqual(
+      ids(all),
+      [...ids(live), ...ids(deleted)].sort((a, b) => a - b),
+    );
+    assert.equal(all.total, live.total + deleted.total);
+    assert.ok(!ids(live).some((id) => ids(deleted).includes(id)), 'never both live and deleted');
+    // Another user sees none of them.
+    const stranger = await newUser();
+    assert.deepEqual(
+      (await powens('GET', `/users/me/transactions?${window}&deleted=true`, { token: stranger.token })).json()
+        .transactions,
+      [],
+    );
   });
 });

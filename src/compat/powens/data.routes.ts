@@ -106,11 +106,13 @@ export function movementFiltersOf(query: TransactionsQueryValues, today: Date): 
   if (text !== undefined && text.trim() !== '') filters.q = text.trim();
   const since = dateTimeOf(query.last_update, 'last_update');
   if (since) filters.updated_since = since;
-  // `deleted` / `all`: removed movements are not listed natively (SPEC gap G26): both answer
-  // the current movements only.
-  boolOf(query.deleted, 'deleted');
-  boolOf(query.all, 'all');
   return filters;
+}
+
+/** Powens' `deleted=true` (only the movements the bank no longer lists) and `all=true` (both). */
+function removedOf(query: TransactionsQueryValues): 'none' | 'only' | 'include' {
+  if (boolOf(query.deleted, 'deleted') === true) return 'only';
+  return boolOf(query.all, 'all') === true ? 'include' : 'none';
 }
 
 export const dataRoutes: FastifyPluginAsync<PowensDeps> = async (app, deps) => {
@@ -203,7 +205,7 @@ export const dataRoutes: FastifyPluginAsync<PowensDeps> = async (app, deps) => {
             tag: 'Data',
             summary: 'Transactions, newest first',
             description:
-              'Cash and card movements. `min_date`/`max_date` (inclusive, on the date the movement happened; both absent: the last month), `income`, `min_value`/`max_value`, `value` (`XX|-XX` any of these amounts, `±XX` either sign), `wording`/`search` (text), `last_update` (changed since), `limit` (default 50, at most 1000) and `offset`. `deleted`/`all` are accepted and answer the current transactions.',
+              'Cash and card movements. `min_date`/`max_date` (inclusive, on the date the movement happened; both absent: the last month), `income`, `min_value`/`max_value`, `value` (`XX|-XX` any of these amounts, `±XX` either sign), `wording`/`search` (text), `last_update` (changed since), `limit` (default 50, at most 1000) and `offset`. `deleted=true` lists only the movements the bank no longer lists (with `deleted`, when), `all=true` both.',
             responses: { 200: TransactionList, ...errors },
           },
         },
@@ -226,7 +228,14 @@ export const dataRoutes: FastifyPluginAsync<PowensDeps> = async (app, deps) => {
                 : // Loans and portfolios have no Powens transactions here.
                   { cash: false, card: false };
         }
-        const { transactions, total } = await transactionWindow(engine, scope, filters, window, products);
+        const { transactions, total } = await transactionWindow(
+          engine,
+          scope,
+          filters,
+          window,
+          products,
+          removedOf(query),
+        );
         return sendJson(reply, {
           transactions,
           total,

@@ -362,6 +362,8 @@ export interface TransactionIds {
   idAccount: number;
   /** A card purchase: the card's masked number. */
   card?: string | null;
+  /** A movement the bank no longer lists: when it was removed. */
+  deleted?: string;
 }
 
 /**
@@ -401,7 +403,7 @@ export function toPowensTransaction(record: Json, ids: TransactionIds) {
     id_cluster: null,
     comment: null,
     last_update: powensDateTime(record.updated_at),
-    deleted: null,
+    deleted: ids.deleted ? powensDateTime(ids.deleted) : null,
     original_value: null,
     original_gross_value: null,
     original_currency: text(record.original_currency) ? currencyOf(record.original_currency) : null,

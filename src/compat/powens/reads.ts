@@ -11,7 +11,12 @@ import { integerIdsFor, nativeIdFor } from '../../services/compat-ids.ts';
 import { listConnections } from '../../services/connection-list.ts';
 import { presentConnection } from '../../services/connection-view.ts';
 import { findClientConnection } from '../../services/connections.ts';
-import { listProduct, type ProductListQuery, searchProduct } from '../../services/data-lists.ts';
+import {
+  listProduct,
+  listRemovedProduct,
+  type ProductListQuery,
+  searchProduct,
+} from '../../services/data-lists.ts';
 import { getProductRecord, SettledConnections } from '../../services/data-reads.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { externalIdOf, idKinds, userOfExternalId } from './auth.ts';
@@ -321,7 +326,7 @@ export interface MovementFilters {
 export async function powensTransactions(
   engine: ReadEngine,
   clientId: string,
-  movements: ReadonlyArray<{ record: Json; onCard: boolean }>,
+  movements: ReadonlyArray<{ record: Json; onCard: boolean; removedAt?: string }>,
 ) {
   const ids = await integerIdsFor(
     engine,
@@ -341,11 +346,12 @@ export async function powensTransactions(
     for (const card of records)
       if (cards.has(String(card.id))) cards.set(String(card.id), (card.pan as string) ?? null);
   }
-  return movements.map(({ record, onCard }) =>
+  return movements.map(({ record, onCard, removedAt }) =>
     toPowensTransaction(record, {
       id: ids.get(String(record.id))!,
       idAccount: accountIds.get(String(onCard ? record.card_id : record.account_id))!,
       ...(onCard ? { card: cards.get(String(record.card_id)) ?? null } : {}),
+      ...(removedAt ? { deleted: removedAt } : {}),
     }),
   );
 }
@@ -366,28 +372,59 @@ export async function transactionWindow(
   filters: MovementFilters,
   window: { limit: number; offset: number },
   products: { cash: boolean; card: boolean; cashParent?: string; cardParent?: string },
+  /** Powens' `deleted` (removed movements only) and `all` (live and removed). */
+  removed: 'none' | 'only' | 'include' = 'none',
 ) {
   const { amounts, ...native } = filters;
   const query = amounts ? { amount: { $in: amounts } } : undefined;
   const max = window.offset + window.limit;
-  const read = (product: Product, parent: Json) =>
-    readAll(engine, product, scope, { ...native, ...parent }, { max, ...(query ? { query } : {}) });
+  type Movement = { record: Json; onCard: boolean; removedAt?: string };
+  const read = async (product: Product, parent: Json, onCard: boolean) => {
+    const movements: Movement[] = [];
+    let total = 0;
+    if (removed !== 'only') {
+      const live = await readAll(
+        engine,
+        product,
+        scope,
+        { ...native, ...parent },
+        { max, ...(query ? { query } : {}) },
+      );
+      movements.push(...live.records.map((record) => ({ record, onCard })));
+      total += live.total;
+    }
+    if (removed !== 'none') {
+      const gone = (
+        await listRemovedProduct(
+          engine.db,
+          product,
+          scope.clientId,
+          { ...native, ...parent, ...nativeScope(scope) },
+          new SettledConnections(),
+          MAX_REMOVED,
+        )
+      ).filter(({ record }) => !amounts || amounts.includes(Number(record.amount)));
+      movements.push(...gone.map(({ record, removedAt }) => ({ record, onCard, removedAt })));
+      total += gone.length;
+    }
+    return { movements, total };
+  };
   const cash = products.cash
-    ? await read('transactions', products.cashParent ? { account_id: products.cashParent } : {})
-    : { records: [], total: 0 };
+    ? await read('transactions', products.cashParent ? { account_id: products.cashParent } : {}, false)
+    : { movements: [], total: 0 };
   const card = products.card
-    ? await read('card_transactions', products.cardParent ? { card_id: products.cardParent } : {})
-    : { records: [], total: 0 };
-  const merged = [
-    ...cash.records.map((record) => ({ record, onCard: false })),
-    ...card.records.map((record) => ({ record, onCard: true })),
-  ].sort((a, b) => newestFirst(a.record, b.record));
+    ? await read('card_transactions', products.cardParent ? { card_id: products.cardParent } : {}, true)
+    : { movements: [], total: 0 };
+  const merged = [...cash.movements, ...card.movements].sort((a, b) => newestFirst(a.record, b.record));
   const slice = merged.slice(window.offset, max);
   return {
     transactions: await powensTransactions(engine, scope.clientId, slice),
     total: cash.total + card.total,
   };
 }
+
+/** The removed movements read at most for one answer (they are few: vanished pending rows). */
+const MAX_REMOVED = 10_000;
 
 // ---- investments
 
