@@ -25,6 +25,7 @@ import {
   User,
 } from '../../src/compat/datanomik/schemas.ts';
 import { decodeGuid } from '../../src/compat/shared/guid.ts';
+import { rotateClientSecret } from '../../src/services/clients.ts';
 import { buildTestContext, type TestClient, type TestContext } from '../helpers/context.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 
@@ -186,6 +187,16 @@ describe('the Datanomik flow (SPEC §4.8)', () => {
       const { trace_id: _trace, ...body } = response.json();
       assert.deepEqual(body, { code: 401, type: 'UNAUTHORIZED', message: 'Invalid credentials' });
     }
+  });
+
+  test('a rotated secret stops working at once; the new one works', async () => {
+    const rotating = await ctx.createClient();
+    const pair = basic(rotating.id, rotating.secret);
+    assert.equal((await dn('GET', '/v1/links', { authorization: pair })).status, 200);
+    const rotated = await rotateClientSecret(ctx.engine.db, rotating.id);
+    assertError(await dn('GET', '/v1/links', { authorization: pair }), 401, 'UNAUTHORIZED');
+    const fresh = basic(rotating.id, rotated!.clientSecret);
+    assert.equal((await dn('GET', '/v1/links', { authorization: fresh })).status, 200);
   });
 
   test('2. institutions carry the sandbox codes; a recurrent link is created 201 PROCESSING', async () => {

@@ -1,18 +1,13 @@
 // How Datanomik's clients authenticate (docs.datanomik.com, "Authentication"): HTTP Basic on
 // every call, username the `secretId`, password the `secretPassword` — here a Tesoro client id
-// and its secret. Checking a secret costs a password-hash verification, too much for every call,
-// so a pair that verified is remembered by its SHA-256 for 10 s (a rotated secret stops working
-// within that time, as a deleted client's tokens do natively). Failures count against the auth
-// failure budget of the address and of the client id, as the native token endpoint's do.
-import { createHash } from 'node:crypto';
+// and its secret, checked on every call (a keyed hash: microseconds, services/clients.ts), so a
+// rotated secret stops working at once. Failures count against the auth failure budget of the
+// address and of the client id, as the native token endpoint's do.
 import type { FastifyRequest } from 'fastify';
 import type { AuthFailures } from '../../http/auth-failures.ts';
 import { authenticateClient, type Client } from '../../services/clients.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { datanomikAnswers } from './errors.ts';
-
-const CACHE_MS = 10_000;
-const CACHE_MAX = 10_000;
 
 /**
  * The `id:secret` pair of an `Authorization: Basic` header (RFC 7617: UTF-8, split at the first
@@ -30,8 +25,6 @@ export function basicPair(header: string | undefined): { id: string; secret: str
 export class DatanomikAuthenticator {
   readonly #engine: ServiceDeps;
   readonly #failures: AuthFailures | undefined;
-  /** By SHA-256 of the whole header value: a hit proves the same id and secret. */
-  readonly #verified = new Map<string, { client: Client; until: number }>();
 
   constructor(engine: ServiceDeps, failures: AuthFailures | undefined) {
     this.#engine = engine;
@@ -46,16 +39,11 @@ export class DatanomikAuthenticator {
       this.#failures?.record(request);
       throw datanomikAnswers.unauthorized();
     }
-    const key = createHash('sha256').update(`${pair.id}\0${pair.secret}`).digest('hex');
-    const cached = this.#verified.get(key);
-    if (cached && cached.until > Date.now()) return cached.client;
     const client = await authenticateClient(this.#engine.db, pair.id, pair.secret);
     if (!client) {
       this.#failures?.record(request, pair.id);
       throw datanomikAnswers.unauthorized();
     }
-    if (this.#verified.size >= CACHE_MAX) this.#verified.clear();
-    this.#verified.set(key, { client, until: Date.now() + CACHE_MS });
     return client;
   }
 }

@@ -12,7 +12,6 @@
 // authenticated by them. Calls that name neither (GenerateAuthorizeToken, a new login,
 // Institutions, the Connect page) always need their key or token, and a header that is sent is
 // always checked.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.ts';
 import type { AuthFailures } from '../../http/auth-failures.ts';
@@ -72,19 +71,15 @@ export function flinksSettingsOf(env: Readonly<Record<string, string | undefined
 const CACHE_MS = 10_000;
 const CACHE_MAX = 10_000;
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
 /**
- * Authenticates Flinks calls. Checking a secret costs a password-hash verification, too much for
- * every data call, so a secret that verified is remembered (by its SHA-256) for 10 s: a rotated
- * secret stops working within that time, as a deleted client's tokens do on the native API.
+ * Authenticates Flinks calls. A secret is checked on every call (a keyed hash: microseconds), so a
+ * rotated secret stops working at once; the client a legacy call names is looked up for 10 s.
  */
 export class FlinksAuthenticator {
   readonly #engine: ServiceDeps;
   readonly #settings: FlinksSettings;
   readonly #failures: AuthFailures | undefined;
   readonly #clients = new Map<string, { client: Client | undefined; until: number }>();
-  readonly #secrets = new Map<string, { digest: Buffer; client: Client; until: number }>();
 
   constructor(engine: ServiceDeps, settings: FlinksSettings, failures: AuthFailures | undefined) {
     this.#engine = engine;
@@ -112,16 +107,8 @@ export class FlinksAuthenticator {
     return client;
   }
 
-  async #bySecret(clientId: string, secret: string): Promise<Client | undefined> {
-    const cached = this.#secrets.get(clientId);
-    const given = digest(secret);
-    if (cached && cached.until > Date.now() && timingSafeEqual(cached.digest, given)) return cached.client;
-    const client = await authenticateClient(this.#engine.db, clientId, secret);
-    if (client) {
-      if (this.#secrets.size >= CACHE_MAX) this.#secrets.clear();
-      this.#secrets.set(clientId, { digest: given, client, until: Date.now() + CACHE_MS });
-    }
-    return client;
+  #bySecret(clientId: string, secret: string): Promise<Client | undefined> {
+    return authenticateClient(this.#engine.db, clientId, secret);
   }
 
   /**
