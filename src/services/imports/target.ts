@@ -10,7 +10,7 @@ import { AppError } from '../../domain/errors.ts';
 import type { CsvMapping } from '../../formats/csv/layout.ts';
 import type { NamedEncoding } from '../../formats/encoding.ts';
 import { supportedFormats } from '../../formats/index.ts';
-import type { StatementFormat } from '../../formats/statement.ts';
+import type { Balance, StatementFormat } from '../../formats/statement.ts';
 import type { Db } from '../../store/connections.ts';
 import { findAccountOfClient, findConnection } from '../../store/connections.ts';
 
@@ -57,30 +57,32 @@ export type ReadableScan = FileScan & { format: StatementFormat };
  * accounts is a statement per run of rows): the earliest opening and the latest closing.
  */
 function balancesOf(statements: ReadableScan['statements']) {
-  const byAccount = new Map<string, ReadableScan['statements']>();
-  for (const statement of statements)
-    byAccount.set(statement.key, [...(byAccount.get(statement.key) ?? []), statement]);
-  return [...byAccount.values()].map((group) => {
-    const { account } = group[0]!.header;
-    const opening = group.filter((s) => s.header.opening).sort(byDate((s) => s.header.opening!.date))[0];
-    const closing = group
-      .filter((s) => s.header.closing)
-      .sort(byDate((s) => s.header.closing!.date))
-      .at(-1);
-    return {
-      account: account.iban ?? account.number,
-      currency: account.currency,
-      opening: opening?.header.opening?.amount ?? null,
-      closing: closing?.header.closing?.amount ?? null,
-    };
-  });
+  type Balances = { account: string; currency: string; opening: Balance | null; closing: Balance | null };
+  const byAccount = new Map<string, Balances>();
+  // One pass: a CSV of interleaved accounts is a statement per run of rows. On equal (or unknown)
+  // dates the earlier statement's opening and the later one's closing win.
+  for (const { key, header } of statements) {
+    const known = byAccount.get(key);
+    if (!known) {
+      byAccount.set(key, {
+        account: header.account.iban ?? header.account.number,
+        currency: header.account.currency,
+        opening: header.opening,
+        closing: header.closing,
+      });
+      continue;
+    }
+    if (header.opening && (!known.opening || (header.opening.date ?? '') < (known.opening.date ?? '')))
+      known.opening = header.opening;
+    if (header.closing && (!known.closing || (header.closing.date ?? '') >= (known.closing.date ?? '')))
+      known.closing = header.closing;
+  }
+  return [...byAccount.values()].map(({ opening, closing, ...account }) => ({
+    ...account,
+    opening: opening?.amount ?? null,
+    closing: closing?.amount ?? null,
+  }));
 }
-
-/** Oldest first, by a date that may be unknown (first); stable, so file order breaks ties. */
-const byDate =
-  <T>(dateOf: (item: T) => string | null) =>
-  (a: T, b: T) =>
-    (dateOf(a) ?? '').localeCompare(dateOf(b) ?? '');
 
 /** The import's summary: what the file holds (formats/summary.ts is the CLI's, per statement). */
 export function summaryOf(scan: ReadableScan) {
