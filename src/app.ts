@@ -26,12 +26,14 @@ import { registerAuth } from './http/auth.ts';
 import { AuthFailures } from './http/auth-failures.ts';
 import { clientErrorHandler, registerErrorHandling } from './http/error-handler.ts';
 import { registerJweBodies } from './http/jwe.ts';
+import { registerObservability } from './http/observability.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { registerRequestGuards, withBoundedYears } from './http/request-guards.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import type { KeyStore } from './services/keys.ts';
 import type { Database } from './store/database.ts';
+import { packageVersion } from './version.ts';
 
 export interface AppDeps {
   database: Database;
@@ -57,6 +59,8 @@ export interface AppDeps {
   compat?: string;
   /** The environment, for the facades' own settings; default none set. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>` (TESORO_METRICS_TOKEN). */
+  metricsToken?: string | undefined;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -85,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerObservability(app);
 
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
@@ -92,7 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       openapi: '3.1.0',
       info: {
         title: 'Tesoro API',
-        version: '0.1.0',
+        version: packageVersion,
         description:
           'Self-hosted financial data aggregation. Authenticate with POST /v1/oauth/token (client credentials), ' +
           'then send `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json with a stable `code`. ' +
@@ -145,7 +150,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // guards, rate limit), the error handler, the body parsers and the shared Problem schema. The
   // schemas a resource adds (Connection, Import, …) are its own, and @fastify/swagger still
   // collects them into the document.
-  await app.register(systemRoutes, { database: deps.database, keys: deps.keys });
+  await app.register(systemRoutes, {
+    database: deps.database,
+    keys: deps.keys,
+    metricsToken: deps.metricsToken,
+    env: deps.env,
+  });
   await app.register(tokenRoutes, {
     db: deps.database.db,
     keys: deps.keys,

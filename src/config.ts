@@ -18,6 +18,8 @@ const EnvSchema = Type.Object({
   TESORO_TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   TESORO_COMPAT: Type.String({ pattern: '^[a-z, -]*$', default: 'all' }),
   TESORO_ALLOW_PRIVATE_WEBHOOKS: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1')])),
+  TESORO_METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  TESORO_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -55,6 +57,10 @@ export interface Config {
   readonly allowPrivateWebhooks: boolean;
   /** Which vendor facades to serve: `all`, `none` or a comma-separated list (flanks, …). */
   readonly compat: string;
+  /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string | undefined;
+  /** Where `tesoro worker` serves /metrics and /health (it has no API port); undefined: nowhere. */
+  readonly metricsPort: number | undefined;
   readonly logLevel: string;
   /**
    * The environment as it was at start, for the connectors' own settings: each declares the
@@ -98,6 +104,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.TESORO_ALLOW_PRIVATE_WEBHOOKS === undefined
         ? parsed.DATABASE_URL === undefined && isLoopbackHost(parsed.HOST)
         : parsed.TESORO_ALLOW_PRIVATE_WEBHOOKS === '1',
+    metricsToken: parsed.TESORO_METRICS_TOKEN,
+    metricsPort: parsed.TESORO_METRICS_PORT,
     logLevel: parsed.LOG_LEVEL,
     env: Object.freeze({ ...env }),
   });
@@ -165,6 +173,14 @@ export const environmentVariables: ReadonlyArray<{ name: keyof Env; description:
     name: 'TESORO_ALLOW_PRIVATE_WEBHOOKS',
     description:
       '1 allows http and loopback webhook URLs (development); default 1 embedded on a loopback HOST, else 0',
+  },
+  {
+    name: 'TESORO_METRICS_TOKEN',
+    description: 'when set (16+ characters), /metrics needs `Authorization: Bearer <token>` (default: open)',
+  },
+  {
+    name: 'TESORO_METRICS_PORT',
+    description: '`tesoro worker` serves /metrics and /health on this port (default: not served)',
   },
   { name: 'LOG_LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (default info)' },
 ];

@@ -1,6 +1,7 @@
 // Structured JSON logs. Secrets are removed by path before a line is written, so a careless
 // `log.info({ body })` still cannot leak a password, a client secret or a bearer token.
 import { type Logger, pino } from 'pino';
+import { currentRequestId } from './observability/request-context.ts';
 
 const secretKeys = [
   'authorization',
@@ -33,6 +34,12 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       redact: { paths: redactPaths, censor: '[redacted]' },
       base: { service: 'tesoro' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Every line written while a request is handled names it: Fastify's request logger binds
+      // `reqId` itself, and a use case logging with the process's logger gets it here.
+      mixin: (_merge, _level, logger) => {
+        const reqId = currentRequestId();
+        return reqId === undefined || 'reqId' in logger.bindings() ? {} : { reqId };
+      },
     },
     destination as pino.DestinationStream | undefined,
   );

@@ -8,8 +8,18 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 const SRC = path.resolve('src');
-const core = ['services', 'domain', 'store', 'connectors', 'jobs', 'webhooks', 'formats', 'security'];
-const faces = ['http', 'api', 'connect', 'compat'];
+const core = [
+  'services',
+  'domain',
+  'store',
+  'connectors',
+  'jobs',
+  'webhooks',
+  'formats',
+  'security',
+  'observability',
+];
+const faces = ['http', 'api', 'connect', 'compat', 'dashboard', 'cli'];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

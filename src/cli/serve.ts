@@ -1,8 +1,10 @@
 // `tesoro serve` (what `npm start` runs): API + job workers + the database, in one process.
 import { buildApp } from '../app.ts';
 import { isLoopbackHost } from '../config.ts';
+import { queueDepthReader } from '../jobs/queue-metrics.ts';
 import { resumeInterruptedWork } from '../jobs/recover.ts';
 import { startQueue, startWorkers } from '../jobs/workers.ts';
+import { observeQueues } from '../observability/metrics.ts';
 import { engineDeps, type Runtime } from '../runtime.ts';
 import { ensureDevClient } from './dev-client.ts';
 import { onShutdown } from './lifecycle.ts';
@@ -11,6 +13,7 @@ export async function serve(runtime: Runtime): Promise<void> {
   const { config, logger, database } = runtime;
   const boss = await startQueue(database, logger, config.runWorkers);
   const engine = engineDeps(runtime, boss);
+  observeQueues(queueDepthReader(boss, database));
   let dispatcher: Awaited<ReturnType<typeof startWorkers>>;
   if (config.runWorkers) {
     dispatcher = await startWorkers(boss, database, logger, engine);
@@ -28,6 +31,7 @@ export async function serve(runtime: Runtime): Promise<void> {
     env: config.env,
     authFailuresPerMinute: config.authFailuresPerMinute,
     trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
   });
   if (config.allowPrivateWebhooks && !isLoopbackHost(config.host))
     logger.warn(

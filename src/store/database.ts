@@ -162,6 +162,13 @@ export async function pendingMigrations(database: Database): Promise<string[]> {
   return known.filter((m) => !m.executedAt).map((m) => m.name);
 }
 
+/** The last migration applied (the schema's version), or null on an empty database. */
+export async function appliedSchema(database: Database): Promise<string | null> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  const applied = (await migrator.getMigrations()).filter((m) => m.executedAt);
+  return applied.at(-1)?.name ?? null;
+}
+
 /**
  * SQLSTATE class 22 ("data exception": a date out of range, a numeric overflow, a bad byte): the
  * database refused a value, so running the same statement again cannot succeed.

@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { EventType } from '../domain/events.ts';
 import type { Logger } from '../logger.ts';
+import { countWebhookAttempt, type WebhookOutcome } from '../observability/metrics.ts';
 import { type MasterKeyring, open } from '../security/envelope.ts';
 import type { Db } from '../store/connections.ts';
 import type { Database } from '../store/database.ts';
@@ -268,6 +269,7 @@ async function record(
   const attempts = JSON.stringify([...row.attempts, entry].slice(-KEPT_ATTEMPTS));
   const succeeded = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
   const endpoint = { id: row.endpoint_id, client_id: row.client_id, url: row.url };
+  let counted: WebhookOutcome | undefined;
   await deps.db.transaction().execute(async (trx) => {
     if (succeeded) {
       const updated = await trx
@@ -284,6 +286,7 @@ async function record(
         .where('locked_until', '=', lease)
         .executeTakeFirst();
       if (updated.numUpdatedRows === 0n) return;
+      counted = 'succeeded';
       await trx
         .updateTable('webhook_endpoints')
         .set({ failing_since: null })
@@ -311,7 +314,9 @@ async function record(
       .where('id', '=', row.id)
       .where('locked_until', '=', lease)
       .executeTakeFirst();
-    if (updated.numUpdatedRows === 0n || unsent) return;
+    if (updated.numUpdatedRows === 0n) return;
+    counted = unsent ? 'unsent' : delay === null ? 'failed' : 'retrying';
+    if (unsent) return;
     const failingSince = row.failing_since ?? now;
     if (outcome.statusCode === 410) {
       await disableEndpoint(trx, endpoint, 'the endpoint answered 410 Gone');
@@ -325,6 +330,8 @@ async function record(
         .execute();
     }
   });
+  // Counted once committed, and only by the dispatcher whose lease recorded it.
+  if (counted) countWebhookAttempt(counted, unsent ? null : outcome.latencyMs);
 }
 
 /** Attempts every delivery due at `deps.now()`; returns how many were attempted. */

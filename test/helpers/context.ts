@@ -7,9 +7,11 @@ import { buildApp } from '../../src/app.ts';
 import { facades, webhookFormatsOf } from '../../src/compat/index.ts';
 import { type ConnectorRegistry, defaultRegistry } from '../../src/connectors/registry.ts';
 import type { Scope } from '../../src/domain/scopes.ts';
+import { queueDepthReader } from '../../src/jobs/queue-metrics.ts';
 import { jobSender } from '../../src/jobs/sender.ts';
 import { startQueue, startWorkers } from '../../src/jobs/workers.ts';
 import { createLogger } from '../../src/logger.ts';
+import { observeQueues } from '../../src/observability/metrics.ts';
 import {
   generateMasterKeyText,
   type MasterKeyring,
@@ -63,6 +65,8 @@ export async function buildTestContext(
     webhooks?: boolean;
     /** The webhook payload formats served; default those of every facade (the app serves them all). */
     webhookFormats?: WebhookFormats;
+    /** TESORO_METRICS_TOKEN: /metrics then needs it as a bearer token. */
+    metricsToken?: string;
   } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
@@ -81,6 +85,7 @@ export async function buildTestContext(
   const logger = createLogger('debug', sink);
   // The real queue and workers: refreshes run as they do in the server (cron schedules off).
   const boss = await startQueue(database, logger, false);
+  observeQueues(queueDepthReader(boss, database));
   const engine: ServiceDeps = {
     db: database.db,
     keyring,
@@ -108,6 +113,7 @@ export async function buildTestContext(
     authFailuresPerMinute: options.authFailuresPerMinute,
     trustProxy: options.trustProxy,
     allDataMaxRecords: options.allDataMaxRecords,
+    metricsToken: options.metricsToken,
   });
   options.extraRoutes?.(app);
   return {
@@ -141,6 +147,7 @@ export async function buildTestContext(
       return app.inject({ ...options, headers: { ...options.headers, authorization: `Bearer ${token}` } });
     },
     async close() {
+      observeQueues(undefined);
       await app.close();
       await dispatcher?.stop();
       await boss.stop({ graceful: false, timeout: 2000 });

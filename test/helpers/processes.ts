@@ -55,12 +55,22 @@ export interface Server {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `tesoro serve` and resolves once it answers /ready. */
-export async function startServer(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['src/main.ts', 'serve'], {
+/**
+ * Starts `tesoro serve` and resolves once it answers /ready. `via: 'npm start'` starts it the way
+ * the README and a process manager do, so the signals a test sends go to npm, not to the server.
+ */
+export async function startServer(
+  env: Record<string, string>,
+  options: { via?: 'node' | 'npm start'; port?: number } = {},
+): Promise<Server> {
+  const port = options.port ?? (await freePort());
+  const [command, args] =
+    options.via === 'npm start' ? ['npm', ['start']] : [process.execPath, ['src/main.ts', 'serve']];
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // npm's children in a group of their own, so a test can clean up whatever npm left behind.
+    detached: options.via === 'npm start',
   });
   const { output, waitFor } = watchOutput(child);
   const exited = once(child, 'exit');

@@ -5,6 +5,7 @@
 // schemas are the ones Fastify validates with. Named schemas (`$id`) become components.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { TSchema } from 'typebox';
+import { packageVersion } from '../../version.ts';
 
 export interface RouteDoc {
   /** The group the reference page shows the route in. */
@@ -155,7 +156,7 @@ function build(routes: readonly RouteOptions[], publicUrl: string, meta: FacadeD
   }
   return {
     openapi: '3.1.0',
-    info: { title: meta.title, version: '0.1.0', description: meta.description },
+    info: { title: meta.title, version: packageVersion, description: meta.description },
     servers: [{ url: `${publicUrl}${meta.prefix}` }],
     paths,
     components: {

@@ -4,7 +4,9 @@
 // (every issue, nothing written: a file with errors is refused), then read again while its records
 // are written batch by batch, all in one transaction. Files over 2 MiB sent to the API are queued
 // (queued-import.ts); `tesoro import` streams files of any size from disk through here.
+import { AppError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
+import { countImport } from '../../observability/metrics.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { getImportOrThrow } from './reads.ts';
 import {
@@ -14,6 +16,7 @@ import {
   piecesOf,
   resolveTarget,
   scanFor,
+  transactionsOf,
 } from './target.ts';
 import { writeImport } from './write.ts';
 
@@ -36,7 +39,15 @@ export async function importStatementFile(
   input: ImportOptions & { pieces: FilePieces; batchRecords?: number | undefined },
 ) {
   const target = await resolveTarget(deps.db, clientId, input);
-  const scan = await scanFor(target, input, input.pieces(deps.db));
+  let scan: Awaited<ReturnType<typeof scanFor>>;
+  try {
+    scan = await scanFor(target, input, input.pieces(deps.db));
+  } catch (error) {
+    // A file refused (unreadable, not a statement, issues): counted with the format it was taken for.
+    if (error instanceof AppError)
+      countImport('sync', (error.extensions?.format as string | undefined) ?? null, 'refused');
+    throw error;
+  }
   const importId = newId('import');
   await deps.db.transaction().execute((trx) =>
     writeImport(trx, deps, clientId, {
@@ -51,5 +62,6 @@ export async function importStatementFile(
       input: { filename: input.filename, contentType: input.contentType },
     }),
   );
+  countImport('sync', scan.format, 'succeeded', transactionsOf(scan));
   return getImportOrThrow(deps.db, clientId, importId);
 }

@@ -10,6 +10,7 @@ import type { CsvMapping } from '../../formats/csv/layout.ts';
 import type { NamedEncoding } from '../../formats/encoding.ts';
 import type { StatementFormat } from '../../formats/statement.ts';
 import { IMPORT_STATEMENT } from '../../jobs/definitions.ts';
+import { countImport } from '../../observability/metrics.ts';
 import { isDataException } from '../../store/database.ts';
 import { deleteDocument, documentParts, insertDocument } from '../../store/documents.ts';
 import { recordEvent } from '../../store/events.ts';
@@ -22,7 +23,7 @@ import {
 } from '../../store/imports.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { getImportOrThrow } from './reads.ts';
-import { type FilePieces, type ImportInput, resolveTarget, scanFor } from './target.ts';
+import { type FilePieces, type ImportInput, resolveTarget, scanFor, transactionsOf } from './target.ts';
 import { newDocument, writeImport } from './write.ts';
 
 /** What a queued import needs to run: stored with the import (and, for older jobs, with the job). */
@@ -110,11 +111,11 @@ export async function runQueuedImport(
     const pieces: FilePieces = (db) => documentParts(db, documentId);
     const scan = await scanFor(target, options, pieces(deps.db));
     deps.logger.debug(
-      { import: job.importId, transactions: scan.statements.reduce((n, s) => n + s.transactions, 0) },
+      { import: job.importId, transactions: transactionsOf(scan) },
       'storing a queued import',
     );
-    await deps.db.transaction().execute(async (trx) => {
-      if (!(await claimImport(trx, job.importId))) return;
+    const stored = await deps.db.transaction().execute(async (trx) => {
+      if (!(await claimImport(trx, job.importId))) return false;
       await writeImport(trx, deps, row.client_id, {
         scan,
         pieces,
@@ -125,9 +126,12 @@ export async function runQueuedImport(
         queued: { documentId },
         input: null,
       });
+      return true;
     });
+    if (stored) countImport('queued', scan.format, 'succeeded', transactionsOf(scan));
   } catch (error) {
     if (error instanceof AppError) {
+      countImport('queued', (error.extensions?.format as string | undefined) ?? null, 'refused');
       await failImport(deps, job.importId, failure, {
         message: error.message,
         format: (error.extensions?.format as string | undefined) ?? null,
@@ -141,6 +145,7 @@ export async function runQueuedImport(
       final ? 'a queued import failed' : 'a queued import failed; it will be tried again',
     );
     if (!final) throw error;
+    countImport('queued', null, 'failed');
     await failImport(deps, job.importId, failure, {
       message: isDataException(error)
         ? 'A value of the file could not be stored; nothing was imported.'

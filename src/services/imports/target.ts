@@ -84,6 +84,10 @@ function balancesOf(statements: ReadableScan['statements']) {
   }));
 }
 
+/** How many transactions the scanned file holds, over its statements. */
+export const transactionsOf = (scan: Pick<FileScan, 'statements'>): number =>
+  scan.statements.reduce((n, s) => n + s.transactions, 0);
+
 /** The import's summary: what the file holds (formats/summary.ts is the CLI's, per statement). */
 export function summaryOf(scan: ReadableScan) {
   const { statements } = scan;
@@ -91,7 +95,7 @@ export function summaryOf(scan: ReadableScan) {
     format: scan.format,
     statements: statements.length,
     accounts: new Set(statements.map((s) => s.key)).size,
-    transactions: statements.reduce((n, s) => n + s.transactions, 0),
+    transactions: transactionsOf(scan),
     ...(statements.some((s) => s.header.investment) && {
       positions: statements.reduce((n, s) => n + s.positions.length, 0),
       investment_transactions: statements.reduce((n, s) => n + s.investmentTransactions, 0),

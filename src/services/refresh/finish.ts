@@ -5,6 +5,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type ConnectionStatus, statusDetails } from '../../domain/connection-status.ts';
 import { productTable } from '../../domain/products.ts';
+import { countRefresh } from '../../observability/metrics.ts';
 import { failChallengesOf } from '../../store/challenges.ts';
 import {
   type ConnectionRow,
@@ -59,7 +60,7 @@ export async function completeRefresh(
   refresh: Refresh,
 ): Promise<void> {
   const last = await lastTransactionDate(deps.db, run.id);
-  await whileActive(deps, run.id, refresh.id, async (trx, connection) => {
+  const ended = await whileActive(deps, run.id, refresh.id, async (trx, connection) => {
     const now = deps.now();
     const institution = deps.registry.institutionOf(connection.institution_id)!;
     const recurrent = connection.access_mode === 'recurrent';
@@ -87,7 +88,21 @@ export async function completeRefresh(
         sync_cursor: encodeSyncCursor({ s: refresh.start_seq ?? 0, p: refresh.start_seq ?? 0, h: null }),
       },
     });
+    return connection;
   });
+  if (ended) countEnded(deps, ended, refresh, 'succeeded');
+}
+
+/** Counts a refresh that ended for /metrics (after its transaction committed), by connector. */
+export function countEnded(
+  deps: Pick<ServiceDeps, 'registry' | 'now'>,
+  connection: Pick<ConnectionRow, 'institution_id'>,
+  refresh: Pick<Refresh, 'started_at'>,
+  outcome: string,
+): void {
+  const connector = deps.registry.connectorFor(connection.institution_id)?.id ?? 'unknown';
+  const seconds = refresh.started_at ? (deps.now().getTime() - refresh.started_at.getTime()) / 1000 : null;
+  countRefresh(connector, outcome, seconds);
 }
 
 /**
@@ -172,7 +187,7 @@ export async function failWith(
 ): Promise<void> {
   const now = deps.now();
   const retryable = status === 'rate_limited' || status === 'institution_down';
-  await whileActive(deps, run.id, refresh.id, async (trx, connection) => {
+  const ended = await whileActive(deps, run.id, refresh.id, async (trx, connection) => {
     // Before the refresh's row: an answer locks the challenge, then the refresh (same order).
     await failChallengesOf(trx, refresh.id);
     const single = connection.access_mode === 'single';
@@ -198,5 +213,7 @@ export async function failWith(
         retryable,
       },
     });
+    return connection;
   });
+  if (ended) countEnded(deps, ended, refresh, status);
 }

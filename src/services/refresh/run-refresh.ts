@@ -22,7 +22,7 @@ import { currentChangeSeq } from '../../store/records.ts';
 import { startRefresh, updateRefresh } from '../../store/refreshes.ts';
 import { type ServiceDeps, sealContext } from '../deps.ts';
 import { handleLoginError, raiseChallenge } from './challenge.ts';
-import { completeRefresh, failWith, finishRefresh, type Refresh, whileActive } from './finish.ts';
+import { completeRefresh, countEnded, failWith, finishRefresh, type Refresh, whileActive } from './finish.ts';
 import { loadProducts } from './load-products.ts';
 import { budgetDetail, secondsUntilRead } from './read-budget.ts';
 
@@ -37,6 +37,7 @@ export async function runRefresh(deps: ServiceDeps, refreshId: string): Promise<
       code: 'disabled',
       detail: 'The connection was disabled.',
     });
+    countEnded(deps, connection, refresh, 'disabled');
     return;
   }
   const connector = deps.registry.connectorFor(connection.institution_id);
