@@ -15,6 +15,7 @@ import { createLogger } from './logger.ts';
 import { openRuntime } from './runtime.ts';
 import { MasterKeyError } from './security/envelope.ts';
 import { DataDirLockedError } from './store/data-dir-lock.ts';
+import { appliedSchema } from './store/database.ts';
 
 const usage = `Usage: tesoro <command>
 
@@ -93,7 +94,16 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'worker') return worker(runtime);
   try {
     const out = cliOutput(values.json);
-    if (command === 'migrate') out.result({ migrated: true }, 'Database is up to date.');
+    if (command === 'migrate') {
+      const { migrated } = runtime;
+      const schema = await appliedSchema(runtime.database);
+      out.result(
+        { applied: migrated, schema },
+        migrated.length > 0
+          ? `Applied ${migrated.length} migration${migrated.length === 1 ? '' : 's'}: ${migrated.join(', ')}.\nThe database is at ${schema}.`
+          : `Nothing to apply: the database is up to date (${schema}).`,
+      );
+    }
     if (command === 'clients') {
       await clientsCommand(runtime, { action, target, name: values.name, scopes: values.scopes }, out);
     }

@@ -22,6 +22,8 @@ export interface Runtime {
   readonly keyring: MasterKeyring;
   readonly keys: KeyStore;
   readonly registry: ConnectorRegistry;
+  /** The migrations this start applied (none when the schema was already current). */
+  readonly migrated: readonly string[];
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function openRuntime(config: Config, logger: Logger, command: strin
       keyring,
       keys,
       registry,
+      migrated: applied,
       async close() {
         clearInterval(catalogs);
         keys.stop();

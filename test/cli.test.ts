@@ -40,10 +40,18 @@ const json = async (...args: string[]) => {
   return JSON.parse(result.stdout);
 };
 
-test('migrate applies migrations and says so', async () => {
-  const result = await cli('migrate');
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /up to date/);
+test('migrate says what it applied, then that there is nothing left to apply', async () => {
+  const migrations = fs
+    .readdirSync('src/store/migrations')
+    .filter((f) => /^\d{4}-/.test(f))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
+  const first = await cli('migrate', '--json');
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(JSON.parse(first.stdout), { applied: migrations, schema: migrations.at(-1) });
+  const second = await cli('migrate');
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout, `Nothing to apply: the database is up to date (${migrations.at(-1)}).\n`);
 });
 
 test('clients create --json prints the id and secret; list shows it; rotate and delete work', async () => {
