@@ -138,6 +138,8 @@ function describeFailure(error: unknown): string {
     return `cannot reach the database: ${error.message}`;
   if (code === '3D000' || code === '28P01' || code === '28000')
     return `the database refused the connection: ${error.message}`;
+  if (code === '42501')
+    return `the database role lacks a right Tesoro needs (${error.message}): give Tesoro a database its role owns (README: On PostgreSQL)`;
   if (code === 'EADDRINUSE') return `the port is already in use: ${error.message}`;
   if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EACCES')
     return `the data directory cannot be used: ${error.message}`;

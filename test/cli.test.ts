@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { PURGE_EXPIRED } from '../src/jobs/definitions.ts';
 import { startQueue } from '../src/jobs/workers.ts';
@@ -266,4 +267,32 @@ test('every failure is one line, never a stack trace; options are checked as the
   assert.match(notADirectory.stderr, /^tesoro: the data directory cannot be used/);
   oneLine(notADirectory);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a PostgreSQL role without the rights Tesoro needs gets one line naming what it lacks', {
+  skip: testEngine !== 'postgres' && 'a role of a PostgreSQL server (the PostgreSQL run)',
+}, async () => {
+  const database = await createPostgresDatabase();
+  const role = `tesoro_limited_${process.pid}`;
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  try {
+    // Can log in and connect, but owns nothing: PostgreSQL 15+ lets only owners create in public.
+    await admin.query(`create role ${role} login`);
+    await admin.query('revoke create on schema public from public');
+    const url = new URL(database.url);
+    url.username = role;
+    const result = await runCli(['migrate'], { DATABASE_URL: url.toString() });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stderr, /^tesoro: the database role lacks a right Tesoro needs \(permission denied/);
+    assert.ok(!/\n\s+at /.test(result.stderr), result.stderr);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  } finally {
+    await admin.end();
+    await database.drop();
+    const cleanup = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await cleanup.connect();
+    await cleanup.query(`drop role if exists ${role}`);
+    await cleanup.end();
+  }
 });
