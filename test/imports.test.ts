@@ -482,3 +482,22 @@ test('account_id adds a one-account file to an existing account, in its currency
   const stranger = await ctx.tokenFor(await ctx.createClient());
   assert.equal((await upload(qif, `?account_id=${account!.id}`, stranger)).status, 404);
 });
+
+test('an empty body is said to be empty (not "format not recognised") and creates nothing', async () => {
+  const before = (await get('/v1/connections?page_size=100')).body.data.length;
+  for (const query of ['', '?async=true']) {
+    const { status, body } = await upload('', query);
+    if (status === 202) {
+      // Queued: the import fails with the same words.
+      const done = await settled(body.id);
+      assert.equal(done.status, 'failed');
+      assert.deepEqual(done.issues, [{ severity: 'error', line: null, message: 'empty file' }]);
+      continue;
+    }
+    assert.equal(status, 422);
+    assert.equal(body.code, 'IMPORT_UNREADABLE');
+    assert.match(body.detail, /^The file is empty: send the statement file as the request body/);
+    assert.deepEqual(body.issues, [{ severity: 'error', line: null, message: 'empty file' }]);
+  }
+  assert.equal((await get('/v1/connections?page_size=100')).body.data.length, before);
+});

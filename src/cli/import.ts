@@ -96,7 +96,8 @@ async function preview(file: string, args: ImportArgs): Promise<FileSummary> {
     summary.issues.push({
       severity: 'error',
       line: null,
-      message: `not a format Tesoro reads (${supportedFormats.join(', ')})`,
+      message:
+        size === 0 ? 'the file is empty' : `not a format Tesoro reads (${supportedFormats.join(', ')})`,
     });
   }
   return summary;

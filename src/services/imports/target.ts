@@ -111,14 +111,23 @@ export function summaryOf(scan: ReadableScan) {
 /** A scanned file that can be imported, or IMPORT_UNREADABLE with every issue and its line. */
 export function readableOrThrow(scan: FileScan): ReadableScan {
   const { format } = scan;
-  if (!format)
+  if (!format) {
+    // An empty body is a mistake of the request (curl -d @wrong-path sends nothing), said as such.
+    const empty = scan.size === 0;
     throw new AppError(
       'IMPORT_UNREADABLE',
-      `The file is not in a format Tesoro reads (${supportedFormats.join(', ')}).`,
+      empty
+        ? 'The file is empty: send the statement file as the request body (or the `file` part of a form).'
+        : `The file is not in a format Tesoro reads (${supportedFormats.join(', ')}).`,
       {
-        extensions: { issues: [{ severity: 'error', line: null, message: 'format not recognised' }] },
+        extensions: {
+          issues: [
+            { severity: 'error', line: null, message: empty ? 'empty file' : 'format not recognised' },
+          ],
+        },
       },
     );
+  }
   const errors = scan.issues.filter((issue) => issue.severity === 'error');
   if (errors.length > 0 || scan.statements.length === 0)
     throw new AppError(
