@@ -21,6 +21,7 @@ import { facadePrefix, frameworkErrorsFor, registerFacades, selectFacades } from
 import type { Facade } from './compat/shared/facade.ts';
 import { connectPageRoutes } from './connect/page.routes.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
+import { dashboardRoutes } from './dashboard/dashboard.routes.ts';
 import { allScopes, scopeDescriptions } from './domain/scopes.ts';
 import { registerAuth } from './http/auth.ts';
 import { AuthFailures } from './http/auth-failures.ts';
@@ -171,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(connectRoutes, { engine: deps.engine, publicUrl: deps.publicUrl });
   await app.register(connectPageRoutes, { engine: deps.engine });
   await app.register(importRoutes, { engine: deps.engine });
+  await app.register(dashboardRoutes, { engine: deps.engine });
 
   // The vendor facades, each under /compat/<vendor> with its own envelope and document.
   await registerFacades(app, facades, {
