@@ -15,6 +15,7 @@ import { importRoutes } from './api/imports/imports.routes.ts';
 import { institutionRoutes } from './api/institutions/institutions.routes.ts';
 import { manualTransactionRoutes } from './api/manual-transactions/manual-transactions.routes.ts';
 import { tokenRoutes } from './api/oauth/token.routes.ts';
+import { sandboxRoutes } from './api/sandbox/sandbox.routes.ts';
 import { systemRoutes } from './api/system/system.routes.ts';
 import { webhookRoutes } from './api/webhooks/webhooks.routes.ts';
 import { facadePrefix, frameworkErrorsFor, registerFacades, selectFacades } from './compat/index.ts';
@@ -168,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(dataRoutes, { db: deps.database.db, allDataMaxRecords: deps.allDataMaxRecords });
   await app.register(balanceRoutes, { db: deps.database.db });
   await app.register(manualTransactionRoutes, { engine: deps.engine });
+  await app.register(sandboxRoutes, { engine: deps.engine });
   await app.register(webhookRoutes, { engine: deps.engine });
   await app.register(connectRoutes, { engine: deps.engine, publicUrl: deps.publicUrl });
   await app.register(connectPageRoutes, { engine: deps.engine });

@@ -96,6 +96,13 @@ export const errorCatalog = {
     title: 'Only manual transactions can be removed',
     retryable: false,
   },
+  // sandbox tools
+  SANDBOX_ONLY: {
+    status: 409,
+    title: 'Only connections of the sandbox institutions can be changed this way',
+    retryable: false,
+  },
+  CONNECTION_BUSY: { status: 409, title: 'A refresh of the connection is in flight', retryable: true },
   // hosted Connect
   CONNECT_SESSION_INVALID: { status: 401, title: 'The Connect session is not valid', retryable: false },
   CONNECT_SESSION_EXPIRED: {

@@ -108,7 +108,8 @@ export function countEnded(
 /**
  * The webhook a load is worth: connection.historical_update after the first one (Datanomik's
  * historical webhook, with each product's count), connection.updated after a later one that changed
- * something. `data` is added to either; `updatedData` to connection.updated only.
+ * something. `data` is added to either; `updatedData` to connection.updated only. Returns the
+ * event's id, if one was recorded.
  */
 export async function announceLoad(
   trx: Db,
@@ -119,7 +120,7 @@ export async function announceLoad(
     data: Record<string, unknown>;
     updatedData?: Record<string, unknown>;
   },
-): Promise<void> {
+): Promise<string | undefined> {
   const base = { connection_id: connection.id, external_id: connection.external_id, ...load.data };
   const { counts } = load;
   if (load.firstLoad) {
@@ -130,18 +131,20 @@ export async function announceLoad(
         { count: state.count ?? 0, errored: state.errored, error: state.error ?? null },
       ]),
     );
-    await recordEvent(trx, {
+    return recordEvent(trx, {
       clientId: connection.client_id,
       type: 'connection.historical_update',
       data: { ...base, products },
     });
-  } else if (counts.added + counts.modified + counts.removed > 0) {
-    await recordEvent(trx, {
+  }
+  if (counts.added + counts.modified + counts.removed > 0) {
+    return recordEvent(trx, {
       clientId: connection.client_id,
       type: 'connection.updated',
       data: { ...base, ...counts, ...load.updatedData },
     });
   }
+  return undefined;
 }
 
 /** Ends a refresh, with its added / modified / removed counts read from the rows it changed. */
