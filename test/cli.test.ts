@@ -98,11 +98,14 @@ test('mistakes exit with code 2 and a clear message, changing nothing', async ()
   const before = await json('clients', 'list');
   for (const [args, message] of [
     [['clients', 'create', '--name', 'x', '--scopes', 'data:read,admin'], /Unknown scopes: admin/],
-    [['clients', 'create'], /needs --name/],
+    [
+      ['clients', 'create'],
+      /^tesoro: required option '--name <name>' not specified \(see tesoro clients create --help\)$/m,
+    ],
     [['clients', 'delete', 'cli_missing'], /No client cli_missing/],
     [['clients', 'rotate-secret', 'cli_missing'], /No client cli_missing/],
-    [['clients', 'frobnicate'], /Usage/],
-    [['dance'], /Unknown command dance/],
+    [['clients', 'frobnicate'], /^tesoro: unknown command 'frobnicate' \(see tesoro clients --help\)$/m],
+    [['dance'], /^tesoro: unknown command 'dance' \(see tesoro --help\)$/m],
   ] as const) {
     const result = await cli(...args);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
@@ -234,7 +237,11 @@ test('every failure is one line, never a stack trace; options are checked as the
       1,
       /^tesoro: No connection con_nope\.$/m,
     ],
-    [['import', csv, '--bogus-flag'], 2, /Unknown option '--bogus-flag'/],
+    [
+      ['import', csv, '--bogus-flag'],
+      2,
+      /^tesoro: unknown option '--bogus-flag' \(see tesoro import --help\)$/m,
+    ],
     [['import', csv, '--connection'], 2, /argument missing/],
     [['import', csv, '--dry-run', '--currency', 'euro'], 2, /--currency must be an ISO 4217 code/],
     [
@@ -295,4 +302,67 @@ test('a PostgreSQL role without the rights Tesoro needs gets one line naming wha
     await cleanup.query(`drop role if exists ${role}`);
     await cleanup.end();
   }
+});
+
+const commandPaths = [
+  [],
+  ['serve'],
+  ['worker'],
+  ['migrate'],
+  ['clients'],
+  ['clients', 'create'],
+  ['clients', 'list'],
+  ['clients', 'rotate-secret'],
+  ['clients', 'delete'],
+  ['keys'],
+  ['keys', 'rotate'],
+  ['import'],
+  ['partition'],
+  ['dev'],
+  ['dev', 'simulate'],
+];
+
+test('--version, and --help for every command (its own usage, options and arguments)', async () => {
+  const version = await runCli(['--version'], {});
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout, `${JSON.parse(fs.readFileSync('package.json', 'utf8')).version}\n`);
+  for (const command of commandPaths) {
+    const help = await runCli([...command, '--help'], {});
+    assert.equal(help.code, 0, `${command.join(' ')}: ${help.stderr}`);
+    assert.match(help.stdout, new RegExp(`^Usage: tesoro${command.map((c) => ` ${c}`).join('')} `, 'm'));
+    assert.equal(help.stderr, '');
+  }
+  const top = await runCli(['--help'], {});
+  // The environment variables are part of the top-level help.
+  assert.match(top.stdout, /TESORO_MASTER_KEY/);
+  assert.match((await runCli(['import', '--help'], {})).stdout, /--csv-mapping <json>/);
+});
+
+test('every command refuses an unknown option in one line naming its --help, before opening anything', async () => {
+  // What a command requires is given, so the unknown option is what is refused.
+  const required: Record<string, string[]> = {
+    'clients create': ['--name', 'x'],
+    partition: ['--partitions', '2'],
+  };
+  for (const command of commandPaths.filter((c) => c.length > 0)) {
+    // A database that cannot be reached: a refusal must come before any attempt to open one.
+    const result = await runCli([...command, ...(required[command.join(' ')] ?? []), '--qqqqqq'], {
+      DATABASE_URL: 'postgres://tesoro@127.0.0.1:1/x',
+    });
+    assert.equal(result.code, 2, `${command.join(' ')}: ${result.stderr}`);
+    assert.equal(
+      result.stderr,
+      `tesoro: unknown option '--qqqqqq' (see tesoro ${command.join(' ')} --help)\n`,
+      command.join(' '),
+    );
+  }
+  // A near miss is suggested, on the same line.
+  const near = await runCli(['import', 'f.csv', '--clien', 'x'], {});
+  assert.equal(
+    near.stderr,
+    "tesoro: unknown option '--clien' (Did you mean --client?) (see tesoro import --help)\n",
+  );
+  const choice = await runCli(['dev', 'simulate', 'plaid'], {});
+  assert.equal(choice.code, 2);
+  assert.match(choice.stderr, /Allowed choices are enable-banking, simplefin/);
 });
