@@ -1,6 +1,7 @@
 // Structured JSON logs. Secrets are removed by path before a line is written, so a careless
 // `log.info({ body })` still cannot leak a password, a client secret or a bearer token.
 import { type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 import { currentRequestId } from './observability/request-context.ts';
 
 const secretKeys = [
@@ -27,7 +28,20 @@ export const redactPaths = [
   ...secretKeys.map((key) => `*.*.${key}`),
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * `asText`: readable lines (pino-pretty) for a person at a terminal; JSON lines otherwise, for a log
+ * collector. Either way the secrets are removed first.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, asText = false): Logger {
+  const sink = asText
+    ? pretty({
+        destination: destination ?? process.stdout,
+        colorize: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+        sync: true,
+      })
+    : destination;
   return pino(
     {
       level,
@@ -41,7 +55,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         return reqId === undefined || 'reqId' in logger.bindings() ? {} : { reqId };
       },
     },
-    destination as pino.DestinationStream | undefined,
+    sink as pino.DestinationStream | undefined,
   );
 }
 

@@ -20,6 +20,7 @@ import { findClientRow, listClientRows } from '../store/clients.ts';
 import { DOCUMENT_PART_BYTES } from '../store/documents.ts';
 import { ingestOptionsFor } from '../store/records.ts';
 import { CliError, type CliOutput } from './output.ts';
+import { type FileProgress, fileProgress } from './progress.ts';
 
 export interface ImportArgs {
   files: string[];
@@ -30,8 +31,6 @@ export interface ImportArgs {
   csvMapping: string | undefined;
   encoding?: string | undefined;
 }
-
-const PROGRESS_FROM = 8 * 1024 * 1024;
 
 /** The options, checked as POST /v1/imports checks them (a usage error names what is wrong). */
 function optionsOf(args: ImportArgs): {
@@ -68,28 +67,12 @@ const piecesOfFile = (file: string) => () =>
   fs.createReadStream(file, { highWaterMark: DOCUMENT_PART_BYTES }) as AsyncIterable<Buffer>;
 
 /** Streams one file through its parser, with a progress bar on a terminal for large files. */
-async function preview(file: string, args: ImportArgs): Promise<FileSummary> {
+async function preview(file: string, args: ImportArgs, progress: FileProgress): Promise<FileSummary> {
   const size = fs.statSync(file).size;
   const { sink, summary } = summarizing();
   const reader = new StatementFileReader(sink, optionsOf(args));
-  const bar = size >= PROGRESS_FROM && process.stderr.isTTY;
-  let read = 0;
-  let shown = -1;
-  for await (const chunk of piecesOfFile(file)()) {
-    reader.write(chunk);
-    read += chunk.length;
-    const percent = Math.floor((read / size) * 100);
-    if (bar && percent !== shown) {
-      shown = percent;
-      const filled = Math.round(percent / 4);
-      process.stderr.write(
-        `\r${path.basename(file)} [${'#'.repeat(filled)}${'.'.repeat(25 - filled)}] ${percent}% ` +
-          `${(read / 1048576).toFixed(0)}/${(size / 1048576).toFixed(0)} MB, ${summary.transactions} movements`,
-      );
-    }
-  }
+  for await (const chunk of progress.counted('reading', piecesOfFile(file)())) reader.write(chunk);
   reader.close();
-  if (bar) process.stderr.write('\n');
   summary.format = reader.format;
   if (!reader.format) {
     summary.errors += 1;
@@ -151,7 +134,8 @@ export async function importCommand(
   const texts: string[] = [];
   let failed = false;
   for (const file of args.files) {
-    const summary = await preview(file, args);
+    const progress = fileProgress(file, fs.statSync(file).size);
+    const summary = await preview(file, args, progress);
     const entry: { file: string; summary: FileSummary; import?: unknown } = { file, summary };
     let text = describe(file, summary);
     if (runtime && summary.errors === 0 && summary.statements.length > 0) {
@@ -164,8 +148,10 @@ export async function importCommand(
         logger: runtime.logger,
         ingest: ingestOptionsFor(runtime.database),
       };
+      // The import reads the file twice: once to check it whole, once to store it.
+      const phases = ['checking', 'storing'];
       const result = await importStatementFile(deps, clientId, {
-        pieces: piecesOfFile(file),
+        pieces: () => progress.counted(phases.shift() ?? 'storing', piecesOfFile(file)()),
         contentType: 'application/octet-stream',
         filename: path.basename(file),
         format: options.format,

@@ -38,7 +38,9 @@ async function once(
 /** serve and worker: logs on stdout at the configured level; they run until a signal. */
 async function longRunning(name: 'serve' | 'worker'): Promise<void> {
   const config = loadConfig();
-  const runtime = await openRuntime(config, createLogger(config.logLevel), `tesoro ${name}`);
+  // On a terminal, readable lines; under a process manager or in a container, JSON.
+  const logger = createLogger(config.logLevel, undefined, process.stdout.isTTY === true);
+  const runtime = await openRuntime(config, logger, `tesoro ${name}`);
   return name === 'serve' ? serve(runtime) : worker(runtime);
 }
 
