@@ -182,6 +182,21 @@ describe('metrics and version on the API', () => {
       sample(text, 'tesoro_import_transactions_total', { format: 'qif' }),
       sample(start, 'tesoro_import_transactions_total', { format: 'qif' }) + 2,
     );
+    // A queued import is counted by the job that stores it.
+    const queued = await ctx.call(token, {
+      method: 'POST',
+      url: '/v1/imports?currency=USD&async=true',
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: Buffer.from(qif.replace('Refund', 'Refund again')),
+    });
+    assert.equal(queued.statusCode, 202, queued.body);
+    const queuedLabels = { mode: 'queued', format: 'qif', outcome: 'succeeded' };
+    await scrapeUntil(
+      (t) =>
+        sample(t, 'tesoro_imports_total', queuedLabels) ===
+        sample(start, 'tesoro_imports_total', queuedLabels) + 1,
+      'the queued import',
+    );
   });
 
   test('a log line written by a use case during a request names the request id', async () => {
