@@ -73,6 +73,10 @@ async function preview(file: string, args: ImportArgs, progress: FileProgress): 
   const reader = new StatementFileReader(sink, optionsOf(args));
   for await (const chunk of progress.counted('reading', piecesOfFile(file)())) reader.write(chunk);
   reader.close();
+  // As the import will (connectors/files/scan.ts): a statement without a currency takes --currency.
+  if (args.currency)
+    for (const statement of summary.statements)
+      if (statement.currency === 'XXX') statement.currency = args.currency;
   summary.format = reader.format;
   if (!reader.format) {
     summary.errors += 1;
