@@ -41,7 +41,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream,
         ignore: 'pid,hostname,service',
         sync: true,
       })
-    : destination;
+    : (destination ?? stdoutDestination());
   return pino(
     {
       level,
@@ -57,6 +57,21 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream,
     },
     sink as pino.DestinationStream | undefined,
   );
+}
+
+/**
+ * Standard output, written synchronously, that goes quiet once its reader is gone (EPIPE). pino's
+ * default asynchronous destination flushes at exit in a loop that retries EPIPE forever
+ * (sonic-boom 4.2), so a server whose log reader had died hung on SIGTERM instead of stopping.
+ */
+function stdoutDestination(): pino.DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: true });
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stream.write = () => true;
+    stream.flushSync = () => {};
+  });
+  return stream;
 }
 
 export type { Logger };

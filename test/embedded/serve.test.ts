@@ -84,3 +84,20 @@ test('after kill -9 the data directory opens again with everything in it', async
   assert.equal((await fetch(`${server.baseUrl}/ready`)).status, 200);
   assert.equal(await server.stop('SIGINT'), 0);
 });
+
+test('a server whose log reader is gone still stops on SIGTERM (it hung: an exit flush retried EPIPE forever)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tesoro-log-reader-'));
+  const quiet = await startServer({ TESORO_DATA_DIR: dir, LOG_LEVEL: 'info' });
+  try {
+    // The process reading its logs dies: every write to its stdout fails with EPIPE from now on.
+    quiet.child.stdout!.destroy();
+    // Nothing is logged until the signal (/health logs warnings only): the first failed write is
+    // the shutdown's own line, flushed as the process exits.
+    assert.equal((await fetch(`${quiet.baseUrl}/health`)).status, 200);
+    assert.equal(await quiet.stop('SIGTERM'), 0);
+    assert.equal(fs.existsSync(path.join(dir, 'tesoro.lock')), false, 'the lock is released');
+  } finally {
+    await quiet.stop('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
