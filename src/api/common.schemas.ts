@@ -48,3 +48,22 @@ const problemRef = Type.Unsafe({ $ref: 'Problem#' });
 export function problemResponses(...statuses: number[]): Record<number, TSchema> {
   return Object.fromEntries(statuses.map((status) => [status, problemRef]));
 }
+
+/**
+ * A prefixed id in a route's path (domain/ids.ts, store/record-rows.ts): the prefix, `_`, then
+ * lowercase letters and digits. Checked at the edge so that nothing malformed (another prefix,
+ * other characters) reaches a query: such an id answers 400 VALIDATION_FAILED, a well-formed id
+ * that names nothing of the caller's 404 NOT_FOUND.
+ */
+export function IdParam(prefix: string, options: Record<string, unknown> = {}) {
+  return Type.String({
+    minLength: prefix.length + 2,
+    maxLength: 64,
+    pattern: `^${prefix}_[0-9a-z]+$`,
+    description: `An id starting \`${prefix}_\`.`,
+    ...options,
+  });
+}
+
+/** `{ id }` path parameters holding a prefixed id. */
+export const IdParams = (prefix: string) => Type.Object({ id: IdParam(prefix) });

@@ -1,8 +1,9 @@
 // Schemas of the hosted Connect page's own routes: the session in the path, the login form and
 // challenge answers the page sends, and the query string an institution's consent redirect brings.
 import { Type } from 'typebox';
+import { IdParam } from '../api/common.schemas.ts';
 
-export const SessionParams = Type.Object({ session_id: Type.String({ maxLength: 64 }) });
+export const SessionParams = Type.Object({ session_id: IdParam('cs') });
 
 /** Form values by field name (a login form, a challenge's answers). */
 const Strings = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 256 }), {

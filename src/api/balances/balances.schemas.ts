@@ -1,7 +1,7 @@
 // Schemas of an account's daily balance history (GET /v1/accounts/{id}/balances).
 import { Type } from 'typebox';
 import { Page, PageQuery } from '../../http/pagination.ts';
-import { Nullable } from '../common.schemas.ts';
+import { IdParams, Nullable } from '../common.schemas.ts';
 
 const money = (description: string) => Type.Number({ description: `${description} Major units.` });
 
@@ -17,7 +17,7 @@ export const BalanceSchema = Type.Object(
   { $id: 'Balance', description: 'One account’s balance at the end of one day.' },
 );
 
-export const BalanceParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const BalanceParams = IdParams('acc');
 
 export const BalanceQuery = Type.Object(
   {

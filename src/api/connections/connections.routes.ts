@@ -127,7 +127,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         description: 'Status, per-product progress, the open challenge (if any) and the refresh in flight.',
         params: ConnectionParams,
         querystring: LanguageQuery,
-        response: { 200: connectionRef, ...problemResponses(401, 403, 404) },
+        response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => view(authOf(request).client.id, request.params.id, request.query.language),
@@ -164,7 +164,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         description:
           'The end user must log in again (SCA) before the connection is refreshed by itself: `needs_user` becomes true and scheduled refreshes pause; the status and the data stay as they are. A queued or running refresh is abandoned (one waiting on a challenge is kept). New credentials (PUT …/credentials, or a Connect session in update mode), a completed challenge or a successful refresh end it.',
         params: ConnectionParams,
-        response: { 200: connectionRef, ...problemResponses(401, 403, 404, 409) },
+        response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
@@ -243,7 +243,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         description:
           'Queues a refresh; a refresh already in flight is returned instead of starting a second one.',
         params: ConnectionParams,
-        response: { 202: refreshRef, ...problemResponses(401, 403, 404, 409) },
+        response: { 202: refreshRef, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -264,7 +264,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
           'Extraction runs of the connection, newest first, with timing and added / modified / removed counts.',
         params: ConnectionParams,
         querystring: RefreshListQuery,
-        response: { 200: RefreshList, ...problemResponses(401, 403, 404) },
+        response: { 200: RefreshList, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) =>
@@ -284,7 +284,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
               ? 'Stops every refresh; the data stays readable (Datanomik: disabling a link).'
               : 'Allows refreshes again and starts one.',
           params: ConnectionParams,
-          response: { 200: connectionRef, ...problemResponses(401, 403, 404) },
+          response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404) },
         },
       },
       async (request) => {
@@ -307,7 +307,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         description:
           'Deletes the connection, its credentials and every record and raw record derived from it, in one transaction.',
         params: ConnectionParams,
-        response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
+        response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

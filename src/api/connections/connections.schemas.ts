@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { connectionStatuses } from '../../domain/connection-status.ts';
 import { products } from '../../domain/products.ts';
 import { Page, PageQuery } from '../../http/pagination.ts';
-import { Nullable, StringEnum } from '../common.schemas.ts';
+import { IdParams, Nullable, StringEnum } from '../common.schemas.ts';
 
 export const refreshIntervals = ['6h', '12h', '24h', '7d', '30d'] as const;
 
@@ -206,7 +206,7 @@ export const EndUserQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const ConnectionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const ConnectionParams = IdParams('con');
 export const LanguageQuery = Type.Object({ language: StringEnum(['en', 'es'] as const, { default: 'en' }) });
 
 export const RefreshListQuery = Type.Object({

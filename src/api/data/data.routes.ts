@@ -16,13 +16,14 @@ import { syncTransactions } from '../../services/transactions-sync.ts';
 import type { Schema } from '../../store/schema.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
+  AllDataParams,
   AllDataResponse,
   GetRecordQuery,
   listQuery,
   listResponse,
   productLabels,
   productPaths,
-  RecordParams,
+  recordParams,
   recordSchema,
   SyncQuery,
   searchBody,
@@ -93,7 +94,7 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
           '`product_status`, which tells an empty list from one still being extracted or failed. ' +
           'Streamed as it is read. A connection of more than 100,000 records answers 422 RESULT_TOO_LARGE: ' +
           'read it with the paged lists.',
-        params: RecordParams,
+        params: AllDataParams,
         response: {
           200: AllDataResponse,
           ...problemResponses(400, 401, 403, 404, 422),
@@ -138,7 +139,7 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
         schema: {
           tags: ['Data'],
           summary: `Get one of the ${productLabels[product]}`,
-          params: RecordParams,
+          params: recordParams(product),
           querystring: GetRecordQuery,
           response: { 200: recordSchema(product), ...problemResponses(400, 401, 403, 404) },
         },

@@ -6,6 +6,7 @@ import {
   movementProducts,
   type Product,
   parentField,
+  productIdPrefix,
   productLabels,
   productPaths,
 } from '../../domain/products.ts';
@@ -14,7 +15,7 @@ export { productLabels, productPaths };
 
 import { searchFields } from '../../domain/search-query.ts';
 import { MAX_PAGE_SIZE } from '../../http/pagination.ts';
-import { Nullable, StringEnum } from '../common.schemas.ts';
+import { IdParams, Nullable, StringEnum } from '../common.schemas.ts';
 
 const kindSchema: Record<FieldKind, () => TSchema> = {
   string: () => Type.String(),
@@ -260,7 +261,9 @@ export function syncResponse() {
 }
 
 /** The id in GET /v1/<product>/{id} and GET /v1/connections/{id}/all. */
-export const RecordParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+/** The path of one record of a product: its id, with the product's prefix. */
+export const recordParams = (product: Product) => IdParams(productIdPrefix[product]);
+export const AllDataParams = IdParams('con');
 
 export const GetRecordQuery = Type.Object({ include: Type.Optional(StringEnum(['raw'])) }, closed);
 

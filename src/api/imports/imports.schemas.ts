@@ -4,7 +4,7 @@ import { type Static, Type } from 'typebox';
 import { NAMED_ENCODINGS } from '../../formats/encoding.ts';
 import { supportedFormats } from '../../formats/index.ts';
 import { Page, PageQuery } from '../../http/pagination.ts';
-import { Nullable, StringEnum } from '../common.schemas.ts';
+import { IdParams, Nullable, StringEnum } from '../common.schemas.ts';
 
 /** Larger files are answered 202 and imported by a job (GET /v1/imports/{id} follows it). */
 export const ASYNC_FROM_BYTES = 2 * 1024 * 1024;
@@ -72,8 +72,8 @@ export const ImportSchema = Type.Object(
 
 export const ImportRef = Type.Unsafe({ $ref: 'Import#' });
 
-export const ImportParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-export const DocumentParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const ImportParams = IdParams('imp');
+export const DocumentParams = IdParams('doc');
 
 export const DocumentSchema = Type.Object(
   {

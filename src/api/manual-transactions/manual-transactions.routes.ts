@@ -8,9 +8,10 @@ import type { ServiceDeps } from '../../services/deps.ts';
 import { addManualTransactions, removeManualTransaction } from '../../services/manual-transactions.ts';
 import { problemResponses } from '../common.schemas.ts';
 import {
-  IdParams,
+  AccountParams,
   ManualTransactionsBody,
   ManualTransactionsResponse,
+  TransactionParams,
 } from './manual-transactions.schemas.ts';
 
 /** Writing the client's own data into the store, as statement imports do. */
@@ -33,7 +34,7 @@ export const manualTransactionRoutes: FastifyPluginAsyncTypebox<{ engine: Servic
           '`GET /v1/transactions` with `"manual": true`. Idempotent by `external_id`: the same one again ' +
           'updates (or returns unchanged) the same transaction. Refreshes keep them. All or nothing: one bad ' +
           'movement and none is stored. `Idempotency-Key` replays the first answer.',
-        params: IdParams,
+        params: AccountParams,
         body: ManualTransactionsBody,
         response: { 201: ManualTransactionsResponse, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
@@ -57,8 +58,8 @@ export const manualTransactionRoutes: FastifyPluginAsyncTypebox<{ engine: Servic
         description:
           'Only a manual transaction can be removed (one a source gave answers 409 TRANSACTION_NOT_MANUAL). ' +
           '`/v1/transactions/sync` reports it removed; adding its `external_id` again restores it.',
-        params: IdParams,
-        response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
+        params: TransactionParams,
+        response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,7 @@
 // Schemas of manual transactions: the movements a client adds to an account itself.
 import { Type } from 'typebox';
 import { AMOUNT_PATTERN, MAX_MANUAL_TRANSACTIONS } from '../../services/manual-transactions.ts';
+import { IdParams } from '../common.schemas.ts';
 import { recordSchema } from '../data/data.schemas.ts';
 
 const ManualTransactionInput = Type.Object(
@@ -40,4 +41,5 @@ export const ManualTransactionsResponse = Type.Object({
   }),
 });
 
-export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const AccountParams = IdParams('acc');
+export const TransactionParams = IdParams('txn');

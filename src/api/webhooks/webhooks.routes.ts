@@ -22,12 +22,13 @@ import { problemResponses } from '../common.schemas.ts';
 import {
   CreateEndpointBody,
   DeliverySchema,
+  EndpointParams,
   EndpointSchema,
   EndpointWithSecretSchema,
+  EventParams,
   EventSchema,
   EndpointRef as endpointRef,
   EventRef as eventRef,
-  IdParams,
   ListDeliveriesQuery,
   ListEndpointsQuery,
   ListEventsQuery,
@@ -87,7 +88,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       schema: {
         tags,
         summary: 'Get a webhook endpoint',
-        params: IdParams,
+        params: EndpointParams,
         response: { 200: endpointRef, ...problemResponses(400, 401, 403, 404) },
       },
     },
@@ -102,7 +103,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       schema: {
         tags,
         summary: 'Change the URL, the event types, the payload format, the description, or enable / disable',
-        params: IdParams,
+        params: EndpointParams,
         body: UpdateEndpointBody,
         response: { 200: endpointRef, ...problemResponses(400, 401, 403, 404) },
       },
@@ -117,7 +118,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       schema: {
         tags,
         summary: 'Delete a webhook endpoint and its deliveries',
-        params: IdParams,
+        params: EndpointParams,
         response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404) },
       },
     },
@@ -137,7 +138,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
         description:
           'Returns the new secret (shown once). For 24 hours every delivery is signed with both the new and ' +
           'the old secret (two `v1,` signatures), so receivers can switch without missing a message.',
-        params: IdParams,
+        params: EndpointParams,
         response: { 200: EndpointWithSecretSchema, ...problemResponses(400, 401, 403, 404) },
       },
     },
@@ -151,7 +152,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       schema: {
         tags,
         summary: 'Send a webhook.test event to this endpoint',
-        params: IdParams,
+        params: EndpointParams,
         response: { 202: eventRef, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
@@ -171,7 +172,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
         description:
           'Newest first. Each delivery lists its attempts (time, status code, latency, first 1 KB of the ' +
           'answer, error) and, while pending, when the next retry goes out.',
-        params: IdParams,
+        params: EndpointParams,
         querystring: ListDeliveriesQuery,
         response: {
           200: Page(DeliverySchema, 'Deliveries, newest first.'),
@@ -203,7 +204,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       schema: {
         tags,
         summary: 'Get an event',
-        params: IdParams,
+        params: EventParams,
         response: { 200: eventRef, ...problemResponses(400, 401, 403, 404) },
       },
     },
@@ -225,7 +226,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
         description:
           'To one endpoint (`endpoint_id`) or to every enabled endpoint subscribed to its type. The message ' +
           'keeps its `webhook-id` (the event id), so a receiver that already processed it can tell.',
-        params: IdParams,
+        params: EventParams,
         body: ResendBody,
         response: {
           202: Resent,

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { eventDescriptions, eventTypes } from '../../domain/events.ts';
 import { PageQuery } from '../../http/pagination.ts';
-import { Nullable, StringEnum } from '../common.schemas.ts';
+import { IdParams, Nullable, StringEnum } from '../common.schemas.ts';
 
 export const EventTypeSchema = StringEnum(eventTypes, {
   description: eventTypes.map((type) => `\`${type}\`: ${eventDescriptions[type]}`).join('\n'),
@@ -142,7 +142,8 @@ export const ResendBody = Type.Object(
 
 export const EndpointRef = Type.Unsafe({ $ref: 'WebhookEndpoint#' });
 export const EventRef = Type.Unsafe({ $ref: 'Event#' });
-export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const EndpointParams = IdParams('whe');
+export const EventParams = IdParams('evt');
 
 export const ListEndpointsQuery = Type.Object(PageQuery, { additionalProperties: false });
 
