@@ -28,6 +28,7 @@ import {
   junkPayloadJwes,
   type Oracles,
   operationsOf,
+  quiescent,
   summary,
   type Target,
 } from './helpers/fuzz-core.ts';
@@ -66,20 +67,6 @@ before(async () => {
   mine = await setUp(client);
 });
 after(() => ctx.close());
-
-async function quiescent(clientId: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    const active = await ctx.database.db
-      .selectFrom('refreshes')
-      .select('id')
-      .where('client_id', '=', clientId)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    if (!active) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('a refresh of the fuzzing client never ended');
-}
 
 const bodyOf = (response: { body: string }): Json => {
   try {
@@ -244,7 +231,7 @@ facades.forEach((facade, index) => {
       seed,
       runs: RUNS,
       fingerprint: () => clientFingerprint(ctx.database.db, client.id),
-      quiescent: () => quiescent(client.id),
+      quiescent: () => quiescent(ctx.database.db, client.id),
     });
     process.stdout.write(
       summary(

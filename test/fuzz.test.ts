@@ -35,6 +35,7 @@ import {
   junkPayloadJwes,
   type Operation,
   operationsOf,
+  quiescent,
   summary,
   type Target,
 } from './helpers/fuzz-core.ts';
@@ -176,21 +177,6 @@ function problemEnvelope(response: { statusCode: number; headers: Json; body: st
   return null;
 }
 
-/** Waits until nothing of the client runs in the background (a created connection's refresh). */
-async function quiescent(clientId: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    const active = await ctx.database.db
-      .selectFrom('refreshes')
-      .select('id')
-      .where('client_id', '=', clientId)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    if (!active) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('a refresh of the fuzzing client never ended');
-}
-
 const totals = new Map<number, number>();
 let victimBefore: Record<string, string>;
 
@@ -210,7 +196,7 @@ for (let part = 0; part < PARTS; part++) {
       seed,
       runs,
       fingerprint: () => clientFingerprint(ctx.database.db, fuzzer.id),
-      quiescent: () => quiescent(fuzzer.id),
+      quiescent: () => quiescent(ctx.database.db, fuzzer.id),
     });
     process.stdout.write(
       summary(`native part ${part + 1} (seed ${seed})`, stats, performance.now() - started),
@@ -221,7 +207,7 @@ for (let part = 0; part < PARTS; part++) {
 
 test('after the fuzzing: the other client is untouched, and both refusals and successes were seen', async () => {
   for (const id of fuzzer.ids.con!) await waitForConnection(ctx, fuzzer.token, id).catch(() => undefined);
-  await quiescent(fuzzer.id);
+  await quiescent(ctx.database.db, fuzzer.id);
   assert.deepEqual(await clientFingerprint(ctx.database.db, victim.id), victimBefore, "the victim's state");
   assert.ok(
     (totals.get(400) ?? 0) > 0 && [...totals.keys()].some((s) => s < 300),

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPostgresDatabase, testEngine } from './helpers/database.ts';
-import { runCli, startProcess, startServer } from './helpers/processes.ts';
+import { getToken, runCli, startProcess, startServer } from './helpers/processes.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, checked by the assertions
 type Json = Record<string, any>;
@@ -27,15 +27,7 @@ test('SIGTERM to a worker mid-refresh: the refresh ends, the worker exits 0, not
   const api = await startServer({ ...env, TESORO_WORKERS: 'false' });
   let worker = startProcess(['worker'], env);
   try {
-    const tokenResponse = await fetch(`${api.baseUrl}/v1/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: client.client_id,
-        client_secret: client.client_secret,
-      }),
-    });
+    const tokenResponse = await getToken(api.baseUrl, client.client_id, client.client_secret);
     const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
     const call = async (url: string, init: RequestInit = {}): Promise<Json> => {
       const response = await fetch(`${api.baseUrl}${url}`, {

@@ -7,7 +7,7 @@ import { createLogger } from '../logger.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { appliedSchema } from '../store/database.ts';
 import { packageVersion } from '../version.ts';
-import { clientsCommand } from './clients.ts';
+import { type ClientsArgs, clientsCommand } from './clients.ts';
 import { type ImportArgs, importCommand } from './import.ts';
 import { keysCommand } from './keys.ts';
 import { type CliOutput, cliOutput } from './output.ts';
@@ -88,6 +88,10 @@ export function buildProgram(): Command {
     );
 
   const clients = program.command('clients').description('manage API clients');
+  const clientsAction = (args: Partial<ClientsArgs> & Pick<ClientsArgs, 'action'>, json = false) =>
+    once('clients', json, (runtime, out) =>
+      clientsCommand(runtime, { target: undefined, name: undefined, scopes: undefined, ...args }, out),
+    );
   clients
     .command('create')
     .description('create a client; its secret is printed once')
@@ -95,40 +99,20 @@ export function buildProgram(): Command {
     .option('--scopes <scopes>', 'comma-separated scopes (default: all)')
     .addOption(jsonOption())
     .action((options: { name: string; scopes?: string; json?: boolean }) =>
-      once('clients', options.json ?? false, (runtime, out) =>
-        clientsCommand(
-          runtime,
-          { action: 'create', target: undefined, name: options.name, scopes: options.scopes },
-          out,
-        ),
-      ),
+      clientsAction({ action: 'create', name: options.name, scopes: options.scopes }, options.json),
     );
   clients
     .command('list')
     .description('list the clients')
     .addOption(jsonOption())
-    .action((options: { json?: boolean }) =>
-      once('clients', options.json ?? false, (runtime, out) =>
-        clientsCommand(
-          runtime,
-          { action: 'list', target: undefined, name: undefined, scopes: undefined },
-          out,
-        ),
-      ),
-    );
+    .action((options: { json?: boolean }) => clientsAction({ action: 'list' }, options.json));
   clients
     .command('rotate-secret')
     .description('a new secret for a client (the old one stops working at once)')
     .argument('<id>', 'the client id (cli_…)')
     .addOption(jsonOption())
     .action((id: string, options: { json?: boolean }) =>
-      once('clients', options.json ?? false, (runtime, out) =>
-        clientsCommand(
-          runtime,
-          { action: 'rotate-secret', target: id, name: undefined, scopes: undefined },
-          out,
-        ),
-      ),
+      clientsAction({ action: 'rotate-secret', target: id }, options.json),
     );
   clients
     .command('delete')
@@ -136,9 +120,7 @@ export function buildProgram(): Command {
     .argument('<id>', 'the client id (cli_…)')
     .addOption(jsonOption())
     .action((id: string, options: { json?: boolean }) =>
-      once('clients', options.json ?? false, (runtime, out) =>
-        clientsCommand(runtime, { action: 'delete', target: id, name: undefined, scopes: undefined }, out),
-      ),
+      clientsAction({ action: 'delete', target: id }, options.json),
     );
 
   program

@@ -7,6 +7,8 @@ import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { CompactEncrypt, importJWK } from 'jose';
+import type { Kysely } from 'kysely';
+import type { Schema } from '../../src/store/schema.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON Schema and API JSON, walked dynamically
 export type Json = any;
@@ -635,4 +637,19 @@ export async function fuzz(options: {
 export function summary(label: string, stats: FuzzStats, ms: number): string {
   const statuses = [...stats.statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`);
   return `# fuzz ${label}: ${stats.requests} requests in ${(ms / 1000).toFixed(1)} s (${Math.round((stats.requests * 1000) / ms)}/s), ${stats.fingerprints} fingerprints; ${statuses.join(' ')}\n`;
+}
+
+/** Waits until nothing of the client runs in the background (a created connection's refresh). */
+export async function quiescent(db: Kysely<Schema>, clientId: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const active = await db
+      .selectFrom('refreshes')
+      .select('id')
+      .where('client_id', '=', clientId)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    if (!active) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('a refresh of the fuzzing client never ended');
 }
