@@ -115,6 +115,23 @@ describe('the record store', () => {
     assert.equal((await list('transactions', { connectionIds: [connectionId], amountMin: 0 })).length, 0);
   });
 
+  test('record ids are derived as they always were (they are stored keys: a change would duplicate every row)', () => {
+    assert.equal(recordId('con_abc', 'transactions', 't1'), 'txn_kr65yjympskg7nlns6yg');
+    assert.equal(recordId('con_abc', 'accounts', 'ES12 N\u00f3mina \u{1F600}'), 'acc_tq6ub376qwoahmrwx3hy');
+    assert.equal(recordId('con_x', 'holders', 'k'), 'hld_2nj323cnfzmnvisr2zys');
+  });
+
+  test('a connector field named __proto__ is served and kept like any other', async () => {
+    const connectionId = await newConnection(database, clientId, null);
+    const data = JSON.parse('{"__proto__": {"bank": "field"}, "amount": "1.00", "currency": "EUR"}');
+    await store(connectionId, 'transactions', [transaction('proto', '2026-03-04', data)]);
+    const [row] = await list('transactions', { connectionIds: [connectionId] });
+    const served = JSON.parse(row!.json);
+    assert.ok(Object.hasOwn(served, '__proto__'), row!.json);
+    assert.deepEqual(served.__proto__, { bank: 'field' });
+    assert.equal(served.amount, 1);
+  });
+
   test('NUL and lone surrogates are stored as U+FFFD and stay searchable', async () => {
     const connectionId = await newConnection(database, clientId, null);
     await store(connectionId, 'transactions', [

@@ -85,6 +85,12 @@ export function fieldValue(kind: FieldKind, value: unknown): unknown {
   }
 }
 
+/** Sets a key as an own property, `__proto__` included (a plain assignment would set the prototype). */
+export function ownProperty(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true });
+  else target[key] = value;
+}
+
 /**
  * The document a record is served as: every field of its product in the catalog's order (null
  * when missing), each of its kind, then any further fields the connector gave.
@@ -97,7 +103,7 @@ export function productDocument(
   const document: Record<string, unknown> = {};
   for (const [name, kind] of Object.entries(fields)) document[name] = fieldValue(kind, data[name]);
   for (const [name, value] of Object.entries(data)) {
-    if (!(name in fields) && !internalKeys.has(name)) document[name] = value ?? null;
+    if (!Object.hasOwn(fields, name) && !internalKeys.has(name)) ownProperty(document, name, value ?? null);
   }
   return document;
 }

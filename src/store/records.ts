@@ -139,36 +139,27 @@ async function storeChunk(
     else if (existing !== item.hash) changed.push(item);
   }
   const now = new Date().toISOString();
-  const [freshRows, changedRows] = [fresh, changed].map((group) => contentRows(builder, group, prepare));
   let added = 0;
   let modified = 0;
-  if (freshRows!.length > 0) {
-    const seqs = await nextChangeSeqs(db, freshRows!.length);
-    const rows = freshRows!.map((row, i) => {
-      const owned = [...row, context.clientId, context.connectionId, seqs[i], seqs[i], now, now];
-      owned[shape.bodyIndex] = `${row[shape.bodyIndex]}${timestampsSuffix(now, now)}`;
-      return owned;
-    });
-    const insert = withoutEmptyColumns(insertColumns(shape), rows);
+  if (fresh.length > 0) {
+    const seqs = await nextChangeSeqs(db, fresh.length);
+    const columns = insertColumns(shape);
+    const rows = insertRows(builder, fresh, prepare, { ...context, seqs, now });
     try {
-      await bulkInsert(table, insert.columns, insert.rows);
+      await bulkInsert(table, columns, rows);
       added = rows.length;
     } catch (error) {
       // Only a second writer of the same connection gets here (the engine runs one refresh per
       // connection at a time): insert what is still missing, rewrite what the other one stored.
       if (!(error instanceof DuplicateRowError)) throw error;
-      const inserted = await insertMissing(db, table, insert.columns, insert.rows);
+      const inserted = await insertMissing(db, table, columns, rows);
       added = inserted.size;
-      modified += await rewrite(
-        db,
-        context,
-        shape,
-        freshRows!.filter((row) => !inserted.has(row[0] as string)),
-        now,
-      );
+      const taken = fresh.filter((item) => !inserted.has(item.id));
+      modified += await rewrite(db, context, shape, contentRows(builder, taken, prepare), now);
     }
   }
-  if (changedRows!.length > 0) modified += await rewrite(db, context, shape, changedRows!, now);
+  const changedRows = contentRows(builder, changed, prepare);
+  if (changedRows.length > 0) modified += await rewrite(db, context, shape, changedRows, now);
   return { added, modified, removed: 0 };
 }
 
@@ -203,23 +194,18 @@ async function storedHashes(
   return known;
 }
 
-/**
- * The columns of an insert with those null in every row left out (they default to null): fewer
- * array parameters to serialise and parse on PGlite, fewer bytes to COPY on PostgreSQL. Sources
- * leave most optional fields empty, and a chunk is one source's.
- */
-function withoutEmptyColumns(
-  columns: readonly BulkColumn[],
-  rows: readonly (readonly unknown[])[],
-): { columns: BulkColumn[]; rows: unknown[][] } {
-  const kept: number[] = [];
-  for (let index = 0; index < columns.length; index++)
-    if (rows.some((row) => row[index] !== null && row[index] !== undefined)) kept.push(index);
-  if (kept.length === columns.length) return { columns: [...columns], rows: rows as unknown[][] };
-  return {
-    columns: kept.map((index) => columns[index]!),
-    rows: rows.map((row) => kept.map((index) => row[index])),
-  };
+/** The records a step will write, prepared (categorised) if the caller prepares them. */
+function preparedItems(
+  builder: RowBuilder,
+  items: readonly IdentifiedRecord[],
+  prepare: PrepareRecords | undefined,
+): readonly IdentifiedRecord[] {
+  if (!prepare || items.length === 0) return items;
+  const prepared = prepare(
+    builder.shape.product,
+    items.map((item) => item.record),
+  );
+  return items.map((item, i) => ({ ...item, record: prepared[i]! }));
 }
 
 function contentRows(
@@ -227,14 +213,26 @@ function contentRows(
   items: readonly IdentifiedRecord[],
   prepare: PrepareRecords | undefined,
 ): unknown[][] {
-  if (items.length === 0) return [];
-  const prepared = prepare
-    ? prepare(
-        builder.shape.product,
-        items.map((item) => item.record),
-      )
-    : undefined;
-  return items.map((item, i) => builder.contentRow(prepared ? { ...item, record: prepared[i]! } : item));
+  return preparedItems(builder, items, prepare).map((item) => builder.contentRow(item));
+}
+
+/**
+ * New rows in insert order (TableShape.content, `body` as `api_tail` with the timestamps, then
+ * the owner columns), built in place: the JavaScript an insert costs per row (bench:ingest).
+ */
+export function insertRows(
+  builder: RowBuilder,
+  items: readonly IdentifiedRecord[],
+  prepare: PrepareRecords | undefined,
+  owner: StoreContext & { seqs: readonly number[]; now: string },
+): unknown[][] {
+  const { clientId, connectionId, seqs, now } = owner;
+  const tail = timestampsSuffix(now, now);
+  return preparedItems(builder, items, prepare).map((item, i) => {
+    const row = builder.contentRow(item, tail);
+    row.push(clientId, connectionId, seqs[i], seqs[i], now, now);
+    return row;
+  });
 }
 
 /** Takes `count` values of the change sequence (as one text: no result rows to parse, as above). */
