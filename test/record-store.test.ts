@@ -128,7 +128,7 @@ describe('the record store', () => {
     const [row] = await list('transactions', { connectionIds: [connectionId] });
     const served = JSON.parse(row!.json);
     assert.ok(Object.hasOwn(served, '__proto__'), row!.json);
-    assert.deepEqual(served.__proto__, { bank: 'field' });
+    assert.deepEqual(Object.getOwnPropertyDescriptor(served, '__proto__')?.value, { bank: 'field' });
     assert.equal(served.amount, 1);
   });
 
