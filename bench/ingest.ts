@@ -70,17 +70,22 @@ interface Engine {
 
 async function openEngines(): Promise<Engine[]> {
   const engines: Engine[] = [];
-  const pglite = new PGlite({ parsers: pgliteParsers });
-  await pglite.waitReady;
-  const pgliteDb = databaseFromPglite(pglite);
-  engines.push({
-    name: 'PGlite',
-    database: pgliteDb,
-    version: (await pglite.query<{ server_version: string }>('show server_version')).rows[0]!.server_version,
-    close: () => pgliteDb.close(),
-  });
+  // BENCH_ENGINE=pglite or postgres runs one engine only.
+  const only = process.env.BENCH_ENGINE;
+  if (only !== 'postgres') {
+    const pglite = new PGlite({ parsers: pgliteParsers });
+    await pglite.waitReady;
+    const pgliteDb = databaseFromPglite(pglite);
+    engines.push({
+      name: 'PGlite',
+      database: pgliteDb,
+      version: (await pglite.query<{ server_version: string }>('show server_version')).rows[0]!
+        .server_version,
+      close: () => pgliteDb.close(),
+    });
+  }
   const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (adminUrl) {
+  if (adminUrl && only !== 'pglite') {
     const name = `tesoro_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();

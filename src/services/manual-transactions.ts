@@ -14,7 +14,7 @@ import { taxonomy } from '../domain/categories/taxonomy.ts';
 import { AppError, type FieldProblem, validationFailed } from '../domain/errors.ts';
 import { fieldValue } from '../domain/product-document.ts';
 import type { NormalizedRecord } from '../domain/records.ts';
-import { unnestInsert } from '../store/bulk-insert.ts';
+import { sparseUnnestInsert } from '../store/bulk-insert.ts';
 import { findConnectionByIdForUpdate } from '../store/connections.ts';
 import {
   findTransactionOrigin,
@@ -186,7 +186,7 @@ export async function addManualTransactions(
       trx,
       // Inside one transaction: no COPY, one statement at a time (as a statement import).
       {
-        bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
+        bulkInsert: sparseUnnestInsert(trx as unknown as Kysely<unknown>),
         chunkSize: deps.ingest.chunkSize,
         concurrency: 1,
       },

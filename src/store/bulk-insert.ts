@@ -110,10 +110,10 @@ function withoutEmptyColumns(
   };
 }
 
+/** `insert … select * from unnest(…)`: one array parameter per column. */
 export function unnestInsert(db: Kysely<unknown>): BulkInsert {
-  return async (table, allColumns, allRows) => {
-    if (allRows.length === 0) return;
-    const { columns, rows } = withoutEmptyColumns(allColumns, allRows);
+  return async (table, columns, rows) => {
+    if (rows.length === 0) return;
     const arrays = sql.join(
       columns.map((column, index) => sql`${rows.map((row) => row[index])}::${sql.raw(column.type)}[]`),
     );
@@ -124,5 +124,14 @@ export function unnestInsert(db: Kysely<unknown>): BulkInsert {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new DuplicateRowError(table);
       throw error;
     }
+  };
+}
+
+/** unnestInsert without the columns that are null in every row (the embedded engine's insert). */
+export function sparseUnnestInsert(db: Kysely<unknown>): BulkInsert {
+  const insert = unnestInsert(db);
+  return (table, allColumns, allRows) => {
+    const { columns, rows } = withoutEmptyColumns(allColumns, allRows);
+    return insert(table, columns, rows);
   };
 }

@@ -8,7 +8,7 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { type ConstructorOptions, fromPglite } from 'pg-boss';
 import type { Config } from '../config.ts';
-import { type BulkInsert, copyInsert, unnestInsert } from './bulk-insert.ts';
+import { type BulkInsert, copyInsert, sparseUnnestInsert } from './bulk-insert.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { markEmbedded } from './embedded.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -46,7 +46,7 @@ export function databaseFromPglite(pglite: PGlite, onClose?: () => void | Promis
     engine: 'pglite',
     db,
     bossOptions: { db: fromPglite(pglite), backend: 'pglite' },
-    bulkInsert: unnestInsert(db as Kysely<unknown>),
+    bulkInsert: sparseUnnestInsert(db as Kysely<unknown>),
     async listen(channel, onNotify) {
       // LISTEN goes through Kysely's serialised connection, so it never lands inside another
       // caller's open transaction (where a rollback would undo it).

@@ -13,7 +13,7 @@ import {
 import { readAgain } from '../../connectors/files/scan.ts';
 import { newId } from '../../domain/ids.ts';
 import { type Product, productTable } from '../../domain/products.ts';
-import { unnestInsert } from '../../store/bulk-insert.ts';
+import { sparseUnnestInsert } from '../../store/bulk-insert.ts';
 import { insertConnection, productsOfConnection, updateConnection } from '../../store/connections.ts';
 import { insertDocumentPieces, type NewDocument, setDocumentConnection } from '../../store/documents.ts';
 import { recordEvent } from '../../store/events.ts';
@@ -105,7 +105,7 @@ export async function writeImport(
       // Inside one transaction: COPY is not available, and one statement at a time, of the
       // engine's size (the embedded database's memory grows to fit the largest statement).
       ingest: {
-        bulkInsert: unnestInsert(trx as unknown as Kysely<unknown>),
+        bulkInsert: sparseUnnestInsert(trx as unknown as Kysely<unknown>),
         chunkSize: deps.ingest.chunkSize,
         concurrency: 1,
       },
