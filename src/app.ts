@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { balanceRoutes } from './api/balances/balances.routes.ts';
-import { ProblemSchema } from './api/common.schemas.ts';
+import { ProblemSchema, registerSchemas } from './api/common.schemas.ts';
 import { connectRoutes } from './api/connect/connect.routes.ts';
 import { connectionRoutes } from './api/connections/connections.routes.ts';
 import { dataRoutes } from './api/data/data.routes.ts';
@@ -15,6 +15,8 @@ import { importRoutes } from './api/imports/imports.routes.ts';
 import { institutionRoutes } from './api/institutions/institutions.routes.ts';
 import { manualTransactionRoutes } from './api/manual-transactions/manual-transactions.routes.ts';
 import { tokenRoutes } from './api/oauth/token.routes.ts';
+import { connectPageSchemas } from './api/openapi/connect-page.ts';
+import { documentOptions } from './api/openapi/document.ts';
 import { sandboxRoutes } from './api/sandbox/sandbox.routes.ts';
 import { systemRoutes } from './api/system/system.routes.ts';
 import { webhookRoutes } from './api/webhooks/webhooks.routes.ts';
@@ -23,7 +25,6 @@ import type { Facade } from './compat/shared/facade.ts';
 import { connectPageRoutes } from './connect/page.routes.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import { dashboardRoutes } from './dashboard/dashboard.routes.ts';
-import { allScopes, scopeDescriptions } from './domain/scopes.ts';
 import { registerAuth } from './http/auth.ts';
 import { AuthFailures } from './http/auth-failures.ts';
 import { clientErrorHandler, registerErrorHandling } from './http/error-handler.ts';
@@ -35,7 +36,6 @@ import type { Logger } from './logger.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import type { KeyStore } from './services/keys.ts';
 import type { Database } from './store/database.ts';
-import { packageVersion } from './version.ts';
 
 export interface AppDeps {
   database: Database;
@@ -93,50 +93,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerObservability(app);
 
-  app.addSchema(ProblemSchema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Tesoro API',
-        version: packageVersion,
-        description:
-          'Self-hosted financial data aggregation. Authenticate with POST /v1/oauth/token (client credentials), ' +
-          'then send `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json with a stable `code`. ' +
-          'Any request body may be sent as a JWE (`Content-Type: application/jose`) encrypted to a key from /.well-known/jwks.json.',
-      },
-      servers: [{ url: deps.publicUrl }],
-      components: {
-        securitySchemes: {
-          bearerAuth: {
-            type: 'oauth2',
-            description: Object.entries(scopeDescriptions)
-              .map(([scope, text]) => `${scope}: ${text}`)
-              .join('; '),
-            flows: {
-              clientCredentials: {
-                tokenUrl: '/v1/oauth/token',
-                scopes: Object.fromEntries(allScopes.map((scope) => [scope, scopeDescriptions[scope]])),
-              },
-            },
-          },
-        },
-      },
-    },
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) =>
-        typeof json.$id === 'string' ? json.$id : `def-${i}`,
-    },
-    // Routes that need a token say so in the document, with the scopes they need.
-    transform: ({ schema, url, route }) => {
-      const scopes = route.config?.scopes;
-      const transformed = { ...schema } as Record<string, unknown>;
-      // Each facade has a document of its own (/compat/<vendor>/openapi.json).
-      if (url.startsWith('/compat/')) transformed.hide = true;
-      if (scopes !== undefined) transformed.security = [{ bearerAuth: scopes }];
-      return { schema: transformed, url };
-    },
-  });
+  // The shared Problem schema, and the Connect page's (its routes register none of their own).
+  registerSchemas(app, [ProblemSchema, ...connectPageSchemas]);
+  await app.register(swagger, documentOptions(deps.publicUrl));
 
   await app.register(formbody);
   acceptEmptyJsonBodies(app);

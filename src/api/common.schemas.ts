@@ -1,6 +1,7 @@
 // Schemas shared by every route: the problem document and small helpers.
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from 'typebox';
 import { errorCodes } from '../domain/errors.ts';
+import { problemExample } from './openapi/problem-examples.ts';
 
 /** A string enum that validates with a readable "must be one of" message. */
 export function StringEnum<const T extends readonly string[]>(
@@ -39,14 +40,53 @@ export const ProblemSchema = Type.Object(
       ),
     ),
   },
-  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details.' },
+  {
+    $id: 'Problem',
+    additionalProperties: true,
+    description:
+      'RFC 9457 problem details, sent as application/problem+json. Codes may add members of their own ' +
+      '(`attempts_left`, `connection_id`, `restart_cursor`, …): each error response lists its codes.',
+    examples: [problemExample('NOT_FOUND')],
+  },
 );
 
-const problemRef = Type.Unsafe({ $ref: 'Problem#' });
+/**
+ * A `$ref` to a named schema: one a plugin registers with registerSchemas, which the document shows
+ * as a component (#/components/schemas/<$id>) and Fastify validates or serialises with. Typed as
+ * the schema it names, so a handler's request.body keeps its type.
+ */
+export function Ref<T extends TSchema>(schema: T, options: Record<string, unknown> = {}): TUnsafe<Static<T>> {
+  const id = (schema as { $id?: unknown }).$id;
+  if (typeof id !== 'string') throw new Error('Ref() needs a schema with an $id');
+  return Type.Unsafe<Static<T>>({ $ref: `${id}#`, ...options });
+}
 
-/** Problem responses for the given statuses, for route schemas (documentation and serialisation). */
-export function problemResponses(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, problemRef]));
+/**
+ * The schema with the properties that have a `default` left out of `required`. TypeBox lists them
+ * as required (the handler's type has the value), but Fastify's Ajv fills a missing one in before
+ * `required` is checked (useDefaults), so a client may always omit it, and the document must say
+ * so: @fastify/swagger copies `required` as it is into each parameter and body. Validation is the
+ * same either way. Applied to every route's query string and body (api/openapi/document.ts) and to
+ * every named schema (registerSchemas), not parameter by parameter.
+ */
+export function optionalDefaults<T extends TSchema>(schema: T): T {
+  const { properties, required } = schema as {
+    properties?: Record<string, { default?: unknown }>;
+    required?: string[];
+  };
+  if (!properties || !Array.isArray(required)) return schema;
+  const needed = required.filter((name) => properties[name]?.default === undefined);
+  if (needed.length === required.length) return schema;
+  const { required: _all, ...rest } = schema as unknown as Record<string, unknown>;
+  return (needed.length > 0 ? { ...rest, required: needed } : rest) as unknown as T;
+}
+
+/** Adds a plugin's named schemas (those it Ref()s), so that its routes and the document share them. */
+export function registerSchemas(
+  app: { addSchema(schema: TSchema): unknown },
+  schemas: readonly TSchema[],
+): void {
+  for (const schema of schemas) app.addSchema(optionalDefaults(schema));
 }
 
 /**

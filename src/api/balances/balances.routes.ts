@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
 import { authOf } from '../../http/auth.ts';
 import { type BalanceEntry, pageAccountBalances } from '../../services/balance-history.ts';
 import type { Schema } from '../../store/schema.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { registerSchemas } from '../common.schemas.ts';
+import { answer, pathId, problems, query, withScopes } from '../responses.ts';
 import { BalancePage, BalanceParams, BalanceQuery, BalanceSchema } from './balances.schemas.ts';
 
 /** Money on the wire is a JSON number in major units (DESIGN.md); the store keeps decimal text. */
@@ -16,13 +17,14 @@ const served = (entry: BalanceEntry) => ({
 });
 
 export const balanceRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Schema> }> = async (app, deps) => {
-  app.addSchema(BalanceSchema);
+  registerSchemas(app, [BalanceSchema]);
   app.get(
     '/v1/accounts/:id/balances',
     {
       config: { scopes: ['data:read'] },
       schema: {
         tags: ['Data'],
+        operationId: 'listAccountBalances',
         summary: 'An account’s daily balance history',
         description:
           'One entry per day on which a refresh ended well or a statement was imported: the account’s ' +
@@ -30,7 +32,12 @@ export const balanceRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Schema> }> = 
           'Keyset pagination with `cursor`.',
         params: BalanceParams,
         querystring: BalanceQuery,
-        response: { 200: BalancePage, ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: answer(BalancePage, 'Daily balances, oldest first.'),
+          ...problems(withScopes, pathId, query, {
+            NOT_FOUND: 'No accounts record acc_biztf7ol7ytaprqdnjvi.',
+          }),
+        },
       },
     },
     async (request) => {

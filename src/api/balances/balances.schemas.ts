@@ -1,7 +1,8 @@
 // Schemas of an account's daily balance history (GET /v1/accounts/{id}/balances).
 import { Type } from 'typebox';
 import { Page, PageQuery } from '../../http/pagination.ts';
-import { IdParams, Nullable } from '../common.schemas.ts';
+import { IdParams, Nullable, Ref } from '../common.schemas.ts';
+import { balanceExample, pageExample } from '../openapi/examples.ts';
 
 const money = (description: string) => Type.Number({ description: `${description} Major units.` });
 
@@ -14,7 +15,11 @@ export const BalanceSchema = Type.Object(
     available_balance: Nullable(money('The available balance then, when the source gives one.')),
     currency: Nullable(Type.String()),
   },
-  { $id: 'Balance', description: 'One account’s balance at the end of one day.' },
+  {
+    $id: 'Balance',
+    description: 'One account’s balance at the end of one day.',
+    examples: [balanceExample],
+  },
 );
 
 export const BalanceParams = IdParams('acc');
@@ -28,4 +33,10 @@ export const BalanceQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const BalancePage = Page(Type.Unsafe({ $ref: 'Balance#' }), 'Daily balances, oldest first.');
+export const BalancePage = Type.Object(
+  { ...Page(Ref(BalanceSchema), '').properties },
+  {
+    description: 'Daily balances, oldest first.',
+    examples: [pageExample([balanceExample], [balanceExample.date])],
+  },
+);

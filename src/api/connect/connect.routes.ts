@@ -10,15 +10,17 @@ import {
   setRedirectUris,
 } from '../../services/connect.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { Ref, registerSchemas } from '../common.schemas.ts';
+import { answer, invalidField, jsonBody, problems, query, withScopes } from '../responses.ts';
 import {
   CodesQuery,
-  CreateSessionBody,
-  ExchangeBody,
-  Exchanged,
+  ConnectSessionSchema,
+  CreateSessionRequest,
+  connectSchemas,
+  ExchangedSchema,
+  ExchangeRequest,
   RedirectUris,
-  RedirectUrisBody,
-  SessionCreated,
+  RedirectUrisRequest,
   UnusedCodes,
 } from './connect.schemas.ts';
 
@@ -30,6 +32,7 @@ export const connectRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps; pub
   deps,
 ) => {
   const { engine, publicUrl } = deps;
+  registerSchemas(app, connectSchemas);
 
   // ---- the developer's server
 
@@ -39,12 +42,23 @@ export const connectRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps; pub
       config: writeScope,
       schema: {
         tags,
+        operationId: 'setRedirectUris',
         summary: 'Register where Connect may send end users back to',
         description:
           'Replaces the list. https URLs (http only on localhost). Their origins may also frame the Connect ' +
           'page and receive its messages.',
-        body: RedirectUrisBody,
-        response: { 200: RedirectUris, ...problemResponses(400, 401, 403) },
+        body: Ref(RedirectUrisRequest),
+        response: {
+          200: answer(Ref(RedirectUris), 'The list now registered.'),
+          ...problems(withScopes, jsonBody, {
+            VALIDATION_FAILED: {
+              detail: 'Some redirect URIs are not valid.',
+              fields: [
+                { in: 'body', path: ['redirect_uris', 0], detail: 'must be https (http only on localhost)' },
+              ],
+            },
+          }),
+        },
       },
     },
     async (request) => setRedirectUris(engine, authOf(request).client.id, request.body.redirect_uris),
@@ -56,8 +70,9 @@ export const connectRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps; pub
       config: { scopes: ['connections:read'] },
       schema: {
         tags,
+        operationId: 'getRedirectUris',
         summary: 'The registered redirect URIs',
-        response: { 200: RedirectUris, ...problemResponses(401, 403) },
+        response: { 200: answer(Ref(RedirectUris), 'The registered list.'), ...problems(withScopes) },
       },
     },
     async (request) => getRedirectUris(engine, authOf(request).client.id),
@@ -69,15 +84,24 @@ export const connectRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps; pub
       config: writeScope,
       schema: {
         tags,
+        operationId: 'createConnectSession',
         summary: 'Open a Connect session for an end user',
         description:
           'Returns `url`, valid 30 minutes: send the end user there (redirect, popup or iframe with ' +
           '/connect/embed.js). On success the page sends them to `redirect_uri?code=…&state=…`; exchange the ' +
           'code with POST /v1/connect/exchange. `connection_id` opens update mode for an existing connection.',
-        body: CreateSessionBody,
+        body: Ref(CreateSessionRequest),
         response: {
-          201: SessionCreated,
-          ...problemResponses(400, 401, 403, 404),
+          201: answer(Ref(ConnectSessionSchema), 'The session, and the URL to send the end user to.'),
+          ...problems(withScopes, jsonBody, {
+            // `connection_id` (update mode) that is not the caller's.
+            NOT_FOUND: 'No connection con_3zuaj5q6r7wley95.',
+            VALIDATION_FAILED: invalidField(
+              'body',
+              ['redirect_uri'],
+              'is not one of the redirect URIs registered with PUT /v1/client/redirect-uris',
+            ),
+          }),
         },
       },
     },
@@ -93,10 +117,14 @@ export const connectRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps; pub
       config: writeScope,
       schema: {
         tags,
+        operationId: 'exchangeConnectCode',
         summary: 'Exchange a Connect code for the connection',
         description: 'Codes are one-use and expire after 10 minutes.',
-        body: ExchangeBody,
-        response: { 200: Exchanged, ...problemResponses(400, 401, 403) },
+        body: Ref(ExchangeRequest),
+        response: {
+          200: answer(Ref(ExchangedSchema), 'The connection the code stood for.'),
+          ...problems(withScopes, jsonBody, 'CONNECT_CODE_INVALID'),
+        },
       },
     },
     async (request) => exchangeCode(engine, authOf(request).client.id, request.body.code),
@@ -108,9 +136,10 @@ export const connectRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps; pub
       config: writeScope,
       schema: {
         tags,
+        operationId: 'listConnectCodes',
         summary: 'Codes not exchanged yet (Flanks: GET link codes)',
         querystring: CodesQuery,
-        response: { 200: UnusedCodes, ...problemResponses(400, 401, 403) },
+        response: { 200: answer(UnusedCodes, 'Codes not exchanged yet.'), ...problems(withScopes, query) },
       },
     },
     async (request) =>

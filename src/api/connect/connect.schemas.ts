@@ -2,16 +2,31 @@
 import { Type } from 'typebox';
 import { products } from '../../domain/products.ts';
 import { REFRESH_INTERVALS_MS } from '../../services/deps.ts';
-import { OpenObject, StringEnum } from '../common.schemas.ts';
+import { OpenObject, Ref, StringEnum } from '../common.schemas.ts';
+import {
+  connectCodesExample,
+  connectSessionExample,
+  connectSessionRequestExample,
+  exchangedExample,
+  exchangeRequestExample,
+  redirectUrisExample,
+} from '../openapi/examples.ts';
 
-export const RedirectUrisBody = Type.Object(
+export const RedirectUrisRequest = Type.Object(
   { redirect_uris: Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 20 }) },
-  { additionalProperties: false },
+  { $id: 'RedirectUrisRequest', additionalProperties: false, examples: [redirectUrisExample] },
 );
 
-export const RedirectUris = Type.Object({ redirect_uris: Type.Array(Type.String()) });
+export const RedirectUris = Type.Object(
+  { redirect_uris: Type.Array(Type.String()) },
+  {
+    $id: 'RedirectUris',
+    description: 'Where Connect may send end users back to; their origins may frame the page.',
+    examples: [redirectUrisExample],
+  },
+);
 
-export const CreateSessionBody = Type.Object(
+export const CreateSessionRequest = Type.Object(
   {
     redirect_uri: Type.String({ maxLength: 2048 }),
     state: Type.Optional(Type.String({ maxLength: 512 })),
@@ -33,42 +48,75 @@ export const CreateSessionBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    $id: 'CreateConnectSessionRequest',
+    additionalProperties: false,
+    examples: [connectSessionRequestExample],
+  },
 );
 
-export const SessionCreated = Type.Object({
-  id: Type.String(),
-  url: Type.String(),
-  expires_at: Type.String({ format: 'date-time' }),
-});
+export const ConnectSessionSchema = Type.Object(
+  {
+    id: Type.String(),
+    url: Type.String({ description: 'Send the end user here; its fragment is the session’s token.' }),
+    expires_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'ConnectSession', description: 'A Connect session just opened.', examples: [connectSessionExample] },
+);
 
-export const ExchangeBody = Type.Object(
+export const ExchangeRequest = Type.Object(
   { code: Type.String({ maxLength: 128 }) },
-  { additionalProperties: false },
+  { $id: 'ExchangeConnectCodeRequest', additionalProperties: false, examples: [exchangeRequestExample] },
 );
 
-export const Exchanged = Type.Object({
-  connection_id: Type.String(),
-  external_id: Type.Union([Type.String(), Type.Null()]),
-  institution_id: Type.String(),
-  extra: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
-});
+export const ExchangedSchema = Type.Object(
+  {
+    connection_id: Type.String(),
+    external_id: Type.Union([Type.String(), Type.Null()]),
+    institution_id: Type.String(),
+    extra: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+  },
+  {
+    $id: 'ExchangedConnection',
+    description: 'The connection a Connect code stood for.',
+    examples: [exchangedExample],
+  },
+);
 
 export const CodesQuery = Type.Object(
   { session_id: Type.Optional(Type.String({ maxLength: 64 })) },
   { additionalProperties: false },
 );
 
-export const UnusedCodes = Type.Object({
-  data: Type.Array(
-    Type.Object({
-      code: Type.String(),
-      session_id: Type.String(),
-      connection_id: Type.String(),
-      extra: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
-        description: 'The `extra` the Connect session was created with.',
-      }),
-      expires_at: Type.String({ format: 'date-time' }),
+export const ConnectCodeSchema = Type.Object(
+  {
+    code: Type.String(),
+    session_id: Type.String(),
+    connection_id: Type.String(),
+    extra: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+      description: 'The `extra` the Connect session was created with.',
     }),
-  ),
-});
+    expires_at: Type.String({ format: 'date-time' }),
+  },
+  {
+    $id: 'ConnectCode',
+    description: 'A Connect code not exchanged yet.',
+    examples: connectCodesExample.data,
+  },
+);
+
+export const UnusedCodes = Type.Object(
+  { data: Type.Array(Ref(ConnectCodeSchema)) },
+  { description: 'Codes not exchanged yet.', examples: [connectCodesExample] },
+);
+
+/** The schemas the Connect routes name. */
+export const connectSchemas = [
+  RedirectUrisRequest,
+  RedirectUris,
+  CreateSessionRequest,
+  ConnectSessionSchema,
+  ExchangeRequest,
+  ExchangedSchema,
+  ConnectCodeSchema,
+];

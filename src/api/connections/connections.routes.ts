@@ -22,34 +22,59 @@ import {
 import type { ServiceDeps } from '../../services/deps.ts';
 import { deleteConnectionsOf } from '../../services/end-users.ts';
 import { findRefresh } from '../../store/connections.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { Ref, registerSchemas } from '../common.schemas.ts';
 import {
-  ChallengeAnswerBody,
-  ChallengeSchema,
+  challengedConnectionExample,
+  createdConnectionExample,
+  queuedRefreshExample,
+} from '../openapi/examples.ts';
+import {
+  answer,
+  anyBody,
+  idempotent,
+  invalidField,
+  jsonBody,
+  pathId,
+  problems,
+  query,
+  withScopes,
+} from '../responses.ts';
+import {
+  ChallengeAnswerRequest,
   ConnectionList,
   ConnectionParams,
-  ConnectionSchema,
-  CreateConnectionBody,
+  CreateConnectionRequest,
   ConnectionRef as connectionRef,
+  connectionSchemas,
+  DeletedConnectionsSchema,
   EndUserQuery,
   LanguageQuery,
   ListConnectionsQuery,
   RefreshList,
   RefreshListQuery,
-  RefreshSchema,
   RefreshRef as refreshRef,
-  UpdateConnectionBody,
-  UpdateCredentialsBody,
+  UpdateConnectionRequest,
+  UpdateCredentialsRequest,
 } from './connections.schemas.ts';
 
 const tags = ['Connections'];
 
+/** The problems of a route acting on one connection of the caller's. */
+const onConnection = [withScopes, pathId, { NOT_FOUND: 'No connection con_3zuaj5q6r7wley95.' }] as const;
+/** A credentials form checked against the institution's fields (services/connections.ts). */
+const badCredentials = invalidField('body', ['credentials', 'password'], 'is required');
+
 export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
   const db = engine.db;
-  app.addSchema(ChallengeSchema);
-  app.addSchema(RefreshSchema);
-  app.addSchema(ConnectionSchema);
+  registerSchemas(app, [
+    ...connectionSchemas,
+    CreateConnectionRequest,
+    UpdateConnectionRequest,
+    UpdateCredentialsRequest,
+    ChallengeAnswerRequest,
+    DeletedConnectionsSchema,
+  ]);
 
   // One snapshot: the status, the refresh in flight and the challenge must agree with each other.
   const view = (clientId: string, id: string, language: Language = 'en') =>
@@ -84,11 +109,21 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'createConnection',
         summary: 'Create a connection',
         description:
           "Connects an institution with the end user's credentials. Answers 201 at once with status `pending`; the extraction runs in the background (poll GET /v1/connections/{id}). Send `Idempotency-Key` to make retries safe. With `unique_credentials: true`, a second connection of the same login (institution and username-like fields) is refused with 409 CONNECTION_DUPLICATE.",
-        body: CreateConnectionBody,
-        response: { 201: connectionRef, ...problemResponses(400, 401, 403, 409, 422) },
+        body: Ref(CreateConnectionRequest),
+        response: {
+          201: answer(
+            connectionRef,
+            'The connection, status `pending`: its first extraction is queued.',
+            createdConnectionExample,
+          ),
+          ...problems(withScopes, jsonBody, idempotent, 'CONNECTION_DUPLICATE', {
+            VALIDATION_FAILED: badCredentials,
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -108,10 +143,14 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:read'] },
       schema: {
         tags,
+        operationId: 'listConnections',
         summary: 'List connections',
         description: 'Filters given are ANDed; `count=true` adds `total`, the connections matching them.',
         querystring: ListConnectionsQuery,
-        response: { 200: ConnectionList, ...problemResponses(400, 401, 403) },
+        response: {
+          200: answer(ConnectionList, 'A page of connections, oldest first.'),
+          ...problems(withScopes, query),
+        },
       },
     },
     async (request) => listConnections(db, authOf(request).client.id, request.query),
@@ -123,11 +162,12 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:read'] },
       schema: {
         tags,
+        operationId: 'getConnection',
         summary: 'Get a connection',
         description: 'Status, per-product progress, the open challenge (if any) and the refresh in flight.',
         params: ConnectionParams,
         querystring: LanguageQuery,
-        response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: answer(connectionRef, 'The connection.'), ...problems(...onConnection, query) },
       },
     },
     async (request) => view(authOf(request).client.id, request.params.id, request.query.language),
@@ -139,12 +179,20 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'updateConnection',
         summary: 'Change connection settings',
         description:
           'Changes `history_days`, `refresh_interval` (recurrent only), `scheduled_refresh` (pause or resume the schedule), `access_mode` and `products` (the whole new list, each offered by the institution); `refresh: true` also queues a refresh. Validated whole: a bad value changes nothing. Switching to `single` stops scheduled refreshes and drops the credentials once nothing is left to extract; switching to `recurrent` needs the credentials still held (409 CONNECTION_CONSENT_ENDED). Records of removed products stay readable. Answers the connection.',
         params: ConnectionParams,
-        body: UpdateConnectionBody,
-        response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404, 409) },
+        body: Ref(UpdateConnectionRequest),
+        response: {
+          200: answer(connectionRef, 'The connection, with its new settings.'),
+          ...problems(...onConnection, jsonBody, 'CONNECTION_CONSENT_ENDED', {
+            // `refresh: true` on a disabled connection.
+            CONNECTION_DISABLED: 'Enable the connection before refreshing it.',
+            VALIDATION_FAILED: invalidField('body', ['products', 0], 'is not offered by Banco Sandbox'),
+          }),
+        },
       },
     },
     async (request) => {
@@ -160,11 +208,17 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'reauthenticateConnection',
         summary: 'Ask for a new login',
         description:
           'The end user must log in again (SCA) before the connection is refreshed by itself: `needs_user` becomes true and scheduled refreshes pause; the status and the data stay as they are. A queued or running refresh is abandoned (one waiting on a challenge is kept). New credentials (PUT …/credentials, or a Connect session in update mode), a completed challenge or a successful refresh end it.',
         params: ConnectionParams,
-        response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404, 409) },
+        response: {
+          200: answer(connectionRef, 'The connection, `needs_user: true`.'),
+          ...problems(...onConnection, anyBody, {
+            CONNECTION_DISABLED: 'Enable the connection before asking for a new login.',
+          }),
+        },
       },
     },
     async (request) => {
@@ -180,15 +234,26 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'answerConnectionChallenge',
         summary: 'Answer a challenge',
         description:
           "Sends the end user's answer (`answers` keyed by the challenge field names) and resumes the waiting extraction. Answers 200 with the connection once the institution has accepted it, 422 CHALLENGE_FAILED with `attempts_left` if it was wrong (`attempts_left` 0: the refresh failed, for too many wrong answers or because the login failed after the answer, as `detail` and the connection's status say), or 202 if the institution is still deciding.",
         params: ConnectionParams,
-        body: ChallengeAnswerBody,
+        body: Ref(ChallengeAnswerRequest),
         response: {
-          200: connectionRef,
-          202: connectionRef,
-          ...problemResponses(400, 401, 403, 404, 409, 422),
+          200: answer(connectionRef, 'The institution accepted the answer: the extraction goes on.'),
+          202: answer(
+            connectionRef,
+            'The institution is still deciding (an app approval, say): poll the connection.',
+            challengedConnectionExample,
+          ),
+          ...problems(...onConnection, jsonBody, 'CHALLENGE_NOT_OPEN', 'CHALLENGE_FAILED', {
+            VALIDATION_FAILED: invalidField(
+              'body',
+              ['answers', 'code'],
+              'does not match the expected format ^\\d{6}$',
+            ),
+          }),
         },
       },
     },
@@ -212,12 +277,22 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'updateConnectionCredentials',
         summary: 'Update credentials',
         description:
           'The end user changed their password (Datanomik PUT, Flanks reset flow): the connection and every data id stay the same; a refresh starts.',
         params: ConnectionParams,
-        body: UpdateCredentialsBody,
-        response: { 202: refreshRef, ...problemResponses(400, 401, 403, 404, 409) },
+        body: Ref(UpdateCredentialsRequest),
+        response: {
+          202: answer(refreshRef, 'The refresh the new credentials start.', {
+            ...queuedRefreshExample,
+            trigger: 'credentials_update',
+          }),
+          ...problems(...onConnection, jsonBody, {
+            CONNECTION_DISABLED: 'Enable the connection before updating it.',
+            VALIDATION_FAILED: badCredentials,
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -239,11 +314,15 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'refreshConnection',
         summary: 'Refresh now',
         description:
           'Queues a refresh; a refresh already in flight is returned instead of starting a second one.',
         params: ConnectionParams,
-        response: { 202: refreshRef, ...problemResponses(400, 401, 403, 404, 409) },
+        response: {
+          202: answer(refreshRef, 'The refresh queued, or the one in flight.', queuedRefreshExample),
+          ...problems(...onConnection, anyBody, 'CONNECTION_DISABLED', 'CONNECTION_CONSENT_ENDED'),
+        },
       },
     },
     async (request, reply) => {
@@ -259,12 +338,16 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:read'] },
       schema: {
         tags,
+        operationId: 'listConnectionRefreshes',
         summary: 'List refreshes',
         description:
           'Extraction runs of the connection, newest first, with timing and added / modified / removed counts.',
         params: ConnectionParams,
         querystring: RefreshListQuery,
-        response: { 200: RefreshList, ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: answer(RefreshList, 'The latest refreshes, newest first.'),
+          ...problems(...onConnection, query),
+        },
       },
     },
     async (request) =>
@@ -278,13 +361,20 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         config: { scopes: ['connections:write'] },
         schema: {
           tags,
+          operationId: `${action}Connection`,
           summary: action === 'disable' ? 'Disable a connection' : 'Enable a connection',
           description:
             action === 'disable'
               ? 'Stops every refresh; the data stays readable (Datanomik: disabling a link).'
               : 'Allows refreshes again and starts one.',
           params: ConnectionParams,
-          response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404) },
+          response: {
+            200: answer(
+              connectionRef,
+              action === 'disable' ? 'The connection, `disabled`.' : 'The connection, `pending` again.',
+            ),
+            ...problems(...onConnection, anyBody),
+          },
         },
       },
       async (request) => {
@@ -303,11 +393,15 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'deleteConnection',
         summary: 'Delete a connection',
         description:
           'Deletes the connection, its credentials and every record and raw record derived from it, in one transaction.',
         params: ConnectionParams,
-        response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404) },
+        response: {
+          204: Type.Null({ description: 'Deleted, with everything extracted from it.' }),
+          ...problems(...onConnection, anyBody),
+        },
       },
     },
     async (request, reply) => {
@@ -322,14 +416,15 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'deleteEndUserConnections',
         summary: 'Delete every connection of an end user',
         description:
           'Deletes every connection whose `external_id` is the one given, with all their data, in one ' +
           'transaction (an end user who leaves: all or nothing). A `connection.deleted` event for each.',
         querystring: EndUserQuery,
         response: {
-          200: Type.Object({ deleted: Type.Array(Type.String(), { description: 'The ids deleted.' }) }),
-          ...problemResponses(400, 401, 403),
+          200: answer(Ref(DeletedConnectionsSchema), 'The connections deleted (none is an empty list).'),
+          ...problems(withScopes, query, anyBody),
         },
       },
     },

@@ -3,7 +3,18 @@ import { Type } from 'typebox';
 import { connectionStatuses } from '../../domain/connection-status.ts';
 import { products } from '../../domain/products.ts';
 import { Page, PageQuery } from '../../http/pagination.ts';
-import { IdParams, Nullable, StringEnum } from '../common.schemas.ts';
+import { IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
+import {
+  challengeAnswerRequestExample,
+  challengeExample,
+  connectionExample,
+  createConnectionRequestExample,
+  deletedConnectionsExample,
+  pageExample,
+  refreshExample,
+  updateConnectionRequestExample,
+  updateCredentialsRequestExample,
+} from '../openapi/examples.ts';
 
 export const refreshIntervals = ['6h', '12h', '24h', '7d', '30d'] as const;
 
@@ -24,7 +35,7 @@ const HistoryDays = Type.Integer({
   description: 'How far back to extract; default 730.',
 });
 
-export const CreateConnectionBody = Type.Object(
+export const CreateConnectionRequest = Type.Object(
   {
     institution_id: Type.String({ minLength: 1, maxLength: 100 }),
     credentials: Credentials,
@@ -42,10 +53,14 @@ export const CreateConnectionBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    $id: 'CreateConnectionRequest',
+    additionalProperties: false,
+    examples: [createConnectionRequestExample],
+  },
 );
 
-export const UpdateConnectionBody = Type.Object(
+export const UpdateConnectionRequest = Type.Object(
   {
     access_mode: Type.Optional(
       StringEnum(accessModes, {
@@ -71,16 +86,34 @@ export const UpdateConnectionBody = Type.Object(
     history_days: Type.Optional(HistoryDays),
     refresh: Type.Optional(Type.Boolean({ description: 'true: queue a refresh once the change is made.' })),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    $id: 'UpdateConnectionRequest',
+    additionalProperties: false,
+    minProperties: 1,
+    examples: [updateConnectionRequestExample],
+  },
 );
 
-export const UpdateCredentialsBody = Type.Object(
+export const UpdateCredentialsRequest = Type.Object(
   { credentials: Credentials },
-  { additionalProperties: false },
+  {
+    $id: 'UpdateCredentialsRequest',
+    additionalProperties: false,
+    examples: [updateCredentialsRequestExample],
+  },
 );
-export const ChallengeAnswerBody = Type.Object(
-  { answers: Type.Record(Type.String(), Type.String({ maxLength: 256 })) },
-  { additionalProperties: false },
+
+export const ChallengeAnswerRequest = Type.Object(
+  {
+    answers: Type.Record(Type.String(), Type.String({ maxLength: 256 }), {
+      description: "Values of the open challenge's `fields`, by field name.",
+    }),
+  },
+  {
+    $id: 'ChallengeAnswerRequest',
+    additionalProperties: false,
+    examples: [challengeAnswerRequestExample],
+  },
 );
 
 const ProductStatus = Type.Object({
@@ -110,7 +143,11 @@ export const ChallengeSchema = Type.Object(
     attempts_left: Nullable(Type.Integer()),
     expires_at: Type.String({ format: 'date-time' }),
   },
-  { $id: 'Challenge' },
+  {
+    $id: 'Challenge',
+    description: 'A verification step the institution asks of the end user (OTP, question, app, redirect).',
+    examples: [challengeExample],
+  },
 );
 
 export const RefreshSchema = Type.Object(
@@ -135,7 +172,11 @@ export const RefreshSchema = Type.Object(
     finished_at: Nullable(Type.String({ format: 'date-time' })),
     duration_ms: Nullable(Type.Integer()),
   },
-  { $id: 'Refresh' },
+  {
+    $id: 'Refresh',
+    description: 'One extraction run of a connection.',
+    examples: [refreshExample],
+  },
 );
 
 export const ConnectionSchema = Type.Object(
@@ -164,8 +205,8 @@ export const ConnectionSchema = Type.Object(
     product_status: Type.Record(Type.String(), ProductStatus, {
       description: "Per product, Flanks' created / errored flags and the record count.",
     }),
-    challenge: Nullable(Type.Unsafe({ $ref: 'Challenge#' })),
-    refresh: Nullable(Type.Unsafe({ $ref: 'Refresh#' })),
+    challenge: Nullable(Ref(ChallengeSchema)),
+    refresh: Nullable(Ref(RefreshSchema)),
     has_credentials: Type.Boolean({ description: 'False for one-shot connections after their extraction.' }),
     last_refresh_at: Nullable(Type.String({ format: 'date-time' })),
     next_refresh_at: Nullable(Type.String({ format: 'date-time' })),
@@ -181,7 +222,11 @@ export const ConnectionSchema = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
   },
-  { $id: 'Connection' },
+  {
+    $id: 'Connection',
+    description: "An end user's access to one institution, and where its extraction is.",
+    examples: [connectionExample],
+  },
 );
 
 export const ListConnectionsQuery = Type.Object({
@@ -213,14 +258,34 @@ export const RefreshListQuery = Type.Object({
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 });
 
-export const ConnectionRef = Type.Unsafe({ $ref: 'Connection#' });
-export const RefreshRef = Type.Unsafe({ $ref: 'Refresh#' });
-export const RefreshList = Type.Object({ data: Type.Array(RefreshRef) });
+export const ConnectionRef = Ref(ConnectionSchema);
+export const RefreshRef = Ref(RefreshSchema);
+export const RefreshList = Type.Object(
+  { data: Type.Array(RefreshRef) },
+  { description: 'Refreshes, newest first.', examples: [{ data: [refreshExample] }] },
+);
 
 export const ConnectionList = Type.Object(
   {
     ...Page(ConnectionRef, '').properties,
     total: Type.Optional(Type.Integer({ description: 'With `count=true`.' })),
   },
-  { description: 'A page of connections, oldest first.' },
+  {
+    description: 'A page of connections, oldest first.',
+    examples: [
+      { ...pageExample([connectionExample], ['2026-12-03 08:26:03.427+00', connectionExample.id]), total: 2 },
+    ],
+  },
 );
+
+export const DeletedConnectionsSchema = Type.Object(
+  { deleted: Type.Array(Type.String(), { description: 'The ids deleted.' }) },
+  {
+    $id: 'DeletedConnections',
+    description: 'The connections of an end user, deleted with their data.',
+    examples: [deletedConnectionsExample],
+  },
+);
+
+/** The schemas the connection routes name (sandbox routes answer connections too). */
+export const connectionSchemas = [ChallengeSchema, RefreshSchema, ConnectionSchema];

@@ -5,7 +5,6 @@
 // services/data-lists.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import { Type } from 'typebox';
 import { type Product, products } from '../../domain/products.ts';
 import { authOf } from '../../http/auth.ts';
 import { sendJsonStream, sendJsonText } from '../../http/json-text.ts';
@@ -14,30 +13,47 @@ import { listProduct, searchProduct } from '../../services/data-lists.ts';
 import { getProductRecord, SettledConnections } from '../../services/data-reads.ts';
 import { syncTransactions } from '../../services/transactions-sync.ts';
 import type { Schema } from '../../store/schema.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { Ref, registerSchemas } from '../common.schemas.ts';
+import { recordExamples } from '../openapi/record-examples.ts';
+import {
+  answer,
+  type Codes,
+  jsonBody,
+  pathId,
+  problems,
+  query,
+  readiness,
+  withScopes,
+} from '../responses.ts';
 import {
   AllDataParams,
-  AllDataResponse,
+  ConnectionDataSchema,
   GetRecordQuery,
   listQuery,
   listResponse,
   productLabels,
+  productNames,
   productPaths,
+  RemovedTransactionSchema,
   recordParams,
-  recordSchema,
+  recordRef,
+  recordSchemas,
   SyncQuery,
   searchBody,
   searchDescription,
-  syncResponse,
+  TransactionsSyncSchema,
 } from './data.schemas.ts';
 
-const pendingRef = Type.Unsafe({ $ref: 'Problem#' });
+/** The connection a read is scoped to (`connection_id`), when it is not the caller's. */
+const noConnection = { NOT_FOUND: 'No connection con_3zuaj5q6r7wley95.' };
 
-/** What a product's list answers, read by GET or by search: a page, or the readiness problems. */
-const listAnswers = (product: Product) => ({
-  200: listResponse(product),
-  202: pendingRef,
-  ...problemResponses(400, 401, 403, 404, 409, 424),
+/**
+ * What a product's list answers, read by GET or by search: a page, or the readiness problems
+ * (202 OPERATION_PENDING while the first extraction of the product runs).
+ */
+const listAnswers = (product: Product, ...input: Codes[]) => ({
+  200: answer(listResponse(product), `A page of ${productLabels[product]}.`),
+  ...problems(withScopes, readiness, noConnection, ...input),
 });
 
 export const dataRoutes: FastifyPluginAsyncTypebox<{
@@ -46,12 +62,21 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, deps) => {
   const { db } = deps;
   const settled = new SettledConnections();
+  const searchBodies = products.map(searchBody);
+  registerSchemas(app, [
+    ...Object.values(recordSchemas),
+    RemovedTransactionSchema,
+    TransactionsSyncSchema,
+    ConnectionDataSchema,
+    ...searchBodies,
+  ]);
   app.get(
     '/v1/transactions/sync',
     {
       config: { scopes: ['data:read'] },
       schema: {
         tags: ['Data'],
+        operationId: 'syncTransactions',
         summary: 'Incremental feed of a connection’s transactions',
         description:
           "Plaid's /transactions/sync semantics: call without `cursor` to get everything stored so far as " +
@@ -62,9 +87,10 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
           '`restart_cursor`.',
         querystring: SyncQuery,
         response: {
-          200: syncResponse(),
-          202: pendingRef,
-          ...problemResponses(400, 401, 403, 404, 409, 424),
+          200: answer(Ref(TransactionsSyncSchema), 'What changed after `cursor`, in change order.'),
+          ...problems(withScopes, query, readiness, noConnection, 'SYNC_MUTATION_DURING_PAGINATION', {
+            VALIDATION_FAILED: 'The cursor is not a cursor returned by this feed.',
+          }),
         },
       },
     },
@@ -86,6 +112,7 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
       config: { scopes: ['data:read'] },
       schema: {
         tags: ['Data'],
+        operationId: 'getConnectionData',
         summary: 'Everything extracted for a connection, grouped',
         description:
           'Flanks\' "ALL DATA": accounts, cards and liabilities with their transactions and holders, ' +
@@ -96,8 +123,8 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
           'read it with the paged lists.',
         params: AllDataParams,
         response: {
-          200: AllDataResponse,
-          ...problemResponses(400, 401, 403, 404, 422),
+          200: answer(Ref(ConnectionDataSchema), 'Every record of the connection, grouped.'),
+          ...problems(withScopes, pathId, noConnection, 'RESULT_TOO_LARGE'),
         },
       },
     },
@@ -108,14 +135,16 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
       return sendJsonStream(reply, pieces);
     },
   );
-  for (const product of products) {
+  for (const [index, product] of products.entries()) {
     const path = `/v1/${productPaths[product]}`;
+    const { one, many } = productNames[product];
     app.get(
       path,
       {
         config: { scopes: ['data:read'] },
         schema: {
           tags: ['Data'],
+          operationId: `list${many}`,
           summary: `List ${productLabels[product]}`,
           description:
             `${product.endsWith('transactions') ? 'Newest first (operation date, then id).' : 'By id.'} ` +
@@ -123,7 +152,7 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
             'product runs for a connection named by `connection_id` or `external_id`, the answer is ' +
             '`202 OPERATION_PENDING` (unless `allow_partial=true`).',
           querystring: listQuery(product),
-          response: listAnswers(product),
+          response: listAnswers(product, query),
         },
       },
       async (request, reply) =>
@@ -138,10 +167,16 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
         config: { scopes: ['data:read'] },
         schema: {
           tags: ['Data'],
+          operationId: `get${one}`,
           summary: `Get one of the ${productLabels[product]}`,
           params: recordParams(product),
           querystring: GetRecordQuery,
-          response: { 200: recordSchema(product), ...problemResponses(400, 401, 403, 404) },
+          response: {
+            200: answer(recordRef(product), `The record, with its source record under \`raw\` if asked.`),
+            ...problems(withScopes, pathId, query, {
+              NOT_FOUND: `No ${product} record ${String(recordExamples[product].id)}.`,
+            }),
+          },
         },
       },
       async (request, reply) =>
@@ -162,10 +197,22 @@ export const dataRoutes: FastifyPluginAsyncTypebox<{
         config: { scopes: ['data:read'] },
         schema: {
           tags: ['Data'],
+          operationId: `search${many}`,
           summary: `Search ${productLabels[product]} with a query object`,
           description: searchDescription(product),
-          body: searchBody(product),
-          response: listAnswers(product),
+          body: Ref(searchBodies[index]!),
+          response: listAnswers(product, jsonBody, {
+            VALIDATION_FAILED: {
+              detail: 'The query object is not valid.',
+              fields: [
+                {
+                  in: 'body',
+                  path: ['query', 'id', '$like'],
+                  detail: 'unknown operator $like; use one of $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin',
+                },
+              ],
+            },
+          }),
         },
       },
       async (request, reply) =>

@@ -9,13 +9,41 @@ import {
   productIdPrefix,
   productLabels,
   productPaths,
+  products,
 } from '../../domain/products.ts';
 
 export { productLabels, productPaths };
 
 import { searchFields } from '../../domain/search-query.ts';
 import { MAX_PAGE_SIZE } from '../../http/pagination.ts';
-import { IdParams, Nullable, StringEnum } from '../common.schemas.ts';
+import { IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
+import {
+  connectionDataExample,
+  pageExample,
+  removedTransactionExample,
+  syncExample,
+} from '../openapi/examples.ts';
+import { recordExamples } from '../openapi/record-examples.ts';
+
+/**
+ * What one record of each product is called, and many of them: the names of its schema
+ * (`Transaction`, `TransactionSearchRequest`) and of its operations (`getTransaction`,
+ * `listTransactions`, `searchTransactions`).
+ */
+export const productNames: Record<Product, { one: string; many: string }> = {
+  accounts: { one: 'Account', many: 'Accounts' },
+  transactions: { one: 'Transaction', many: 'Transactions' },
+  cards: { one: 'Card', many: 'Cards' },
+  card_transactions: { one: 'CardTransaction', many: 'CardTransactions' },
+  portfolios: { one: 'Portfolio', many: 'Portfolios' },
+  investments: { one: 'Investment', many: 'Investments' },
+  investment_transactions: { one: 'InvestmentTransaction', many: 'InvestmentTransactions' },
+  liabilities: { one: 'Liability', many: 'Liabilities' },
+  liability_transactions: { one: 'LiabilityTransaction', many: 'LiabilityTransactions' },
+  identity: { one: 'Identity', many: 'Identities' },
+  holders: { one: 'Holder', many: 'Holders' },
+  mifid: { one: 'MifidAnswer', many: 'MifidAnswers' },
+};
 
 const kindSchema: Record<FieldKind, () => TSchema> = {
   string: () => Type.String(),
@@ -28,7 +56,8 @@ const kindSchema: Record<FieldKind, () => TSchema> = {
   array: () => Type.Array(Type.Unknown()),
 };
 
-export function recordSchema(product: Product): TObject {
+/** The schema of one record of a product, named after it (`Transaction`), with its example. */
+function recordSchemaOf(product: Product): TObject {
   const parent = parentField[product];
   const fields = Object.fromEntries(
     Object.entries(productFields[product]).map(([name, kind]) => [name, Nullable(kindSchema[kind]())]),
@@ -53,19 +82,35 @@ export function recordSchema(product: Product): TObject {
       updated_at: Type.String({ format: 'date-time' }),
       raw: Type.Optional(Type.Unknown({ description: 'The source record, with `include=raw`.' })),
     },
-    { additionalProperties: true, description: `One of the ${productLabels[product]}.` },
+    {
+      $id: productNames[product].one,
+      additionalProperties: true,
+      description: `One of the ${productLabels[product]}.`,
+      examples: [recordExamples[product]],
+    },
   );
 }
 
+/** Every product's record schema, made once: each is a component of the document. */
+export const recordSchemas = Object.fromEntries(products.map((p) => [p, recordSchemaOf(p)])) as Record<
+  Product,
+  TObject
+>;
+
+/** A reference to one record of a product. */
+export const recordRef = (product: Product) => Ref(recordSchemas[product]);
+
 /** What only manual transactions carry (POST /v1/accounts/{id}/transactions); absent on the others. */
-const manualFields = () => ({
-  manual: Type.Optional(
-    Type.Boolean({ description: 'Present (true) on a transaction the client entered itself.' }),
-  ),
-  manual_external_id: Type.Optional(
-    Type.String({ description: 'A manual transaction: the `external_id` the client gave it.' }),
-  ),
-});
+function manualFields() {
+  return {
+    manual: Type.Optional(
+      Type.Boolean({ description: 'Present (true) on a transaction the client entered itself.' }),
+    ),
+    manual_external_id: Type.Optional(
+      Type.String({ description: 'A manual transaction: the `external_id` the client gave it.' }),
+    ),
+  };
+}
 
 const DateParam = (description: string) => Type.Optional(Type.String({ format: 'date', description }));
 
@@ -176,12 +221,22 @@ export function listQuery(
 }
 
 export function listResponse(product: Product) {
-  return Type.Object({
-    data: Type.Array(recordSchema(product)),
-    has_more: Type.Boolean(),
-    next_cursor: Nullable(Type.String()),
-    total: Type.Optional(Type.Integer({ description: 'With `count=true`.' })),
-  });
+  const example = recordExamples[product];
+  return Type.Object(
+    {
+      data: Type.Array(recordRef(product)),
+      has_more: Type.Boolean(),
+      next_cursor: Nullable(Type.String()),
+      total: Type.Optional(Type.Integer({ description: 'With `count=true`.' })),
+    },
+    { examples: [pageExample([example], sortKeyExample(product, example))] },
+  );
+}
+
+/** The key a page of a product ends at (the next cursor): movements by date then id, others by id. */
+function sortKeyExample(product: Product, record: Record<string, unknown>): string[] {
+  const id = String(record.id);
+  return movementProducts.has(product) ? [String(record.operation_date), id] : [id];
 }
 
 /** The body of POST /v1/<product>/search: the product's list filters, plus Flanks' query object. */
@@ -201,7 +256,17 @@ export function searchBody(product: Product) {
         }),
       ),
     },
-    closed,
+    {
+      ...closed,
+      $id: `${productNames[product].one}SearchRequest`,
+      examples: [
+        {
+          external_id: 'user-8412',
+          page_size: 50,
+          query: JSON.parse(exampleQuery(product)) as Record<string, unknown>,
+        },
+      ],
+    },
   );
 }
 
@@ -245,20 +310,32 @@ export const SyncQuery = Type.Object(
   closed,
 );
 
-export function syncResponse() {
-  return Type.Object({
-    added: Type.Array(recordSchema('transactions')),
-    modified: Type.Array(recordSchema('transactions')),
-    removed: Type.Array(
-      Type.Object({
-        transaction_id: Type.String(),
-        account_id: Type.Union([Type.String(), Type.Null()]),
-      }),
-    ),
-    next_cursor: Type.String(),
+export const RemovedTransactionSchema = Type.Object(
+  {
+    transaction_id: Type.String(),
+    account_id: Type.Union([Type.String(), Type.Null()]),
+  },
+  {
+    $id: 'RemovedTransaction',
+    description: 'A transaction gone since the cursor (a pending one that posted, a manual one removed).',
+    examples: [removedTransactionExample],
+  },
+);
+
+export const TransactionsSyncSchema = Type.Object(
+  {
+    added: Type.Array(recordRef('transactions')),
+    modified: Type.Array(recordRef('transactions')),
+    removed: Type.Array(Ref(RemovedTransactionSchema)),
+    next_cursor: Type.String({ description: 'Pass as `cursor` for what changed after this page.' }),
     has_more: Type.Boolean(),
-  });
-}
+  },
+  {
+    $id: 'TransactionsSync',
+    description: 'One page of a connection’s transaction changes.',
+    examples: [syncExample],
+  },
+);
 
 /** The id in GET /v1/<product>/{id} and GET /v1/connections/{id}/all. */
 /** The path of one record of a product: its id, with the product's prefix. */
@@ -268,4 +345,14 @@ export const AllDataParams = IdParams('con');
 export const GetRecordQuery = Type.Object({ include: Type.Optional(StringEnum(['raw'])) }, closed);
 
 /** GET /v1/connections/{id}/all: a document of every product, streamed (its shape is described). */
-export const AllDataResponse = Type.Object({}, { additionalProperties: true });
+export const ConnectionDataSchema = Type.Object(
+  {},
+  {
+    $id: 'ConnectionData',
+    additionalProperties: true,
+    description:
+      'Every record of a connection, grouped: accounts, cards and liabilities with their transactions and ' +
+      'holders, portfolios, investments by type, identity and MiFID answers, and `product_status`.',
+    examples: [connectionDataExample],
+  },
+);

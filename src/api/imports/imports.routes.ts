@@ -16,17 +16,21 @@ import { pageDocuments } from '../../services/documents.ts';
 import { importStatement } from '../../services/imports/import-statement.ts';
 import { queueImport } from '../../services/imports/queued-import.ts';
 import { getDocumentContent, getImportOrThrow } from '../../services/imports/reads.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { registerSchemas } from '../common.schemas.ts';
+import { queuedImportExample, statementExamples } from '../openapi/examples.ts';
+import { answer, pathId, problems, query, textAnswer, withScopes } from '../responses.ts';
 import {
   ASYNC_FROM_BYTES,
   DocumentList,
   DocumentListQuery,
   DocumentParams,
   DocumentSchema,
+  ImportFormSchema,
   ImportParams,
   ImportSchema,
   ImportRef as importRef,
   UploadOptions,
+  uploadBody,
 } from './imports.schemas.ts';
 
 /** Content types a statement file may be sent as; all are read as raw bytes. */
@@ -63,8 +67,7 @@ function csvMappingOf(text: string | undefined): CsvMapping | undefined {
 
 export const importRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
-  app.addSchema(ImportSchema);
-  app.addSchema(DocumentSchema);
+  registerSchemas(app, [ImportSchema, ImportFormSchema, DocumentSchema]);
   app.register(uploadRoute, { engine });
 
   app.get(
@@ -73,9 +76,13 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = 
       config: { scopes: ['imports:write'] },
       schema: {
         tags: ['Imports'],
+        operationId: 'getImport',
         summary: 'An import: status, format, counts, issues',
         params: ImportParams,
-        response: { 200: importRef, ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: answer(importRef, 'The import.'),
+          ...problems(withScopes, pathId, { NOT_FOUND: 'No import imp_a2te6jig7sqmt4nq.' }),
+        },
       },
     },
     async (request) => getImportOrThrow(engine.db, authOf(request).client.id, request.params.id),
@@ -87,9 +94,13 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = 
       config: { scopes: ['data:read'] },
       schema: {
         tags: ['Imports'],
+        operationId: 'listDocuments',
         summary: 'The stored statement files, newest first',
         querystring: DocumentListQuery,
-        response: { 200: DocumentList, ...problemResponses(400, 401, 403) },
+        response: {
+          200: answer(DocumentList, 'Stored statement files, newest first.'),
+          ...problems(withScopes, query),
+        },
       },
     },
     async (request) => {
@@ -113,9 +124,17 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = 
       config: { scopes: ['data:read'] },
       schema: {
         tags: ['Imports'],
+        operationId: 'getDocumentContent',
         summary: 'The imported file, byte for byte',
         params: DocumentParams,
-        response: { ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: textAnswer(
+            fileTypes,
+            'The file, as the statement type it was uploaded as (else application/octet-stream).',
+            statementExamples,
+          ),
+          ...problems(withScopes, pathId, { NOT_FOUND: 'No document doc_sb897jf129cl24pl.' }),
+        },
       },
     },
     async (request, reply) => {
@@ -161,6 +180,7 @@ const uploadRoute: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (a
       bodyLimit: MAX_FILE_BYTES,
       schema: {
         tags: ['Imports'],
+        operationId: 'createImport',
         summary: 'Import a statement file',
         description:
           'Send the file as the body, or as the `file` part of a multipart/form-data form whose other ' +
@@ -169,7 +189,25 @@ const uploadRoute: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (a
           "and transactions are served like a bank's; re-importing the same or an overlapping file adds " +
           'nothing twice. A file with errors answers 422 IMPORT_UNREADABLE with its issues and stores nothing.',
         querystring: UploadOptions,
-        response: { 201: importRef, 202: importRef, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
+        documentedBody: uploadBody(fileTypes),
+        response: {
+          201: answer(importRef, 'Imported: the connection, the document and what was added.'),
+          202: answer(
+            importRef,
+            'Stored and queued: follow it with GET /v1/imports/{id}.',
+            queuedImportExample,
+          ),
+          // The body is read by this route alone: no JWE here, and a form's bad fields are 400s too.
+          ...problems(
+            withScopes,
+            query,
+            'MALFORMED_BODY',
+            'PAYLOAD_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'IMPORT_UNREADABLE',
+            { NOT_FOUND: 'No connection con_02ybema72dzuabcb.' },
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -4,7 +4,14 @@ import { type Static, Type } from 'typebox';
 import { NAMED_ENCODINGS } from '../../formats/encoding.ts';
 import { supportedFormats } from '../../formats/index.ts';
 import { Page, PageQuery } from '../../http/pagination.ts';
-import { IdParams, Nullable, StringEnum } from '../common.schemas.ts';
+import { IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
+import {
+  csvStatementExample,
+  documentExample,
+  importExample,
+  pageExample,
+  statementExamples,
+} from '../openapi/examples.ts';
 
 /** Larger files are answered 202 and imported by a job (GET /v1/imports/{id} follows it). */
 export const ASYNC_FROM_BYTES = 2 * 1024 * 1024;
@@ -67,10 +74,50 @@ export const ImportSchema = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     finished_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   },
-  { $id: 'Import' },
+  {
+    $id: 'Import',
+    description: 'A statement file imported, or being imported: its format, counts and issues.',
+    examples: [importExample],
+  },
 );
 
-export const ImportRef = Type.Unsafe({ $ref: 'Import#' });
+export const ImportRef = Ref(ImportSchema);
+
+/**
+ * The body of POST /v1/imports, for the document: the file itself as any of `fileTypes`, or a
+ * multipart/form-data form. Fastify does not validate it (the route reads the bytes itself).
+ */
+export function uploadBody(fileTypes: readonly string[]) {
+  const file = (type: string) => ({
+    schema: {
+      type: 'string',
+      contentMediaType: type,
+      examples: [statementExamples[type] ?? csvStatementExample],
+    },
+  });
+  return {
+    content: {
+      ...Object.fromEntries(fileTypes.map((type) => [type, file(type)])),
+      'multipart/form-data': { schema: Ref(ImportFormSchema) },
+    },
+  };
+}
+
+/**
+ * The multipart/form-data form of an upload: the file, and the options as fields. Documentation
+ * only: the route reads the form itself (multipartUpload), checking the options with UploadOptions.
+ */
+export const ImportFormSchema = Type.Object(
+  {
+    file: Type.String({ contentMediaType: 'application/octet-stream', description: 'The statement file.' }),
+    ...UploadOptions.properties,
+  },
+  {
+    $id: 'ImportForm',
+    additionalProperties: false,
+    examples: [{ file: csvStatementExample, currency: 'EUR', filename: 'statement.csv' }],
+  },
+);
 
 export const ImportParams = IdParams('imp');
 export const DocumentParams = IdParams('doc');
@@ -85,7 +132,11 @@ export const DocumentSchema = Type.Object(
     sha256: Type.String(),
     created_at: Type.String({ format: 'date-time' }),
   },
-  { $id: 'Document', description: 'A stored statement file (its bytes: GET /v1/documents/{id}/content).' },
+  {
+    $id: 'Document',
+    description: 'A stored statement file (its bytes: GET /v1/documents/{id}/content).',
+    examples: [documentExample],
+  },
 );
 
 export const DocumentListQuery = Type.Object(
@@ -98,4 +149,10 @@ export const DocumentListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const DocumentList = Page(Type.Unsafe({ $ref: 'Document#' }), 'Stored statement files, newest first.');
+export const DocumentList = Type.Object(
+  { ...Page(Ref(DocumentSchema), '').properties },
+  {
+    description: 'Stored statement files, newest first.',
+    examples: [pageExample([documentExample])],
+  },
+);

@@ -3,15 +3,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { InstitutionDefinition, Language } from '../../connectors/connector.ts';
 import type { ConnectorRegistry } from '../../connectors/registry.ts';
 import { AppError } from '../../domain/errors.ts';
-import { Page } from '../../http/pagination.ts';
 import { pageInMemory } from '../../store/keyset.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { Ref, registerSchemas } from '../common.schemas.ts';
+import { answer, pathId, problems, query, withToken } from '../responses.ts';
 import {
   ConnectorList,
+  ConnectorSchema,
   GetInstitutionQuery,
+  InstitutionPage,
   InstitutionParams,
   InstitutionSchema,
   ListInstitutionsQuery,
+  LoginFieldSchema,
 } from './institutions.schemas.ts';
 
 export function presentInstitution(
@@ -61,16 +64,21 @@ export const institutionRoutes: FastifyPluginAsyncTypebox<{ registry: ConnectorR
   app,
   deps,
 ) => {
+  registerSchemas(app, [LoginFieldSchema, InstitutionSchema, ConnectorSchema]);
   app.get(
     '/v1/institutions',
     {
       config: { scopes: [] },
       schema: {
         tags: ['Institutions'],
+        operationId: 'listInstitutions',
         summary: 'List institutions',
         description: 'Banks, brokers and card issuers the connectors can reach, each with its login form.',
         querystring: ListInstitutionsQuery,
-        response: { 200: Page(InstitutionSchema, 'A page of institutions.'), ...problemResponses(400, 401) },
+        response: {
+          200: answer(InstitutionPage, 'A page of institutions, by name.'),
+          ...problems(withToken, query),
+        },
       },
     },
     async (request) => {
@@ -93,10 +101,14 @@ export const institutionRoutes: FastifyPluginAsyncTypebox<{ registry: ConnectorR
       config: { scopes: [] },
       schema: {
         tags: ['Institutions'],
+        operationId: 'getInstitution',
         summary: 'Get an institution',
         params: InstitutionParams,
         querystring: GetInstitutionQuery,
-        response: { 200: InstitutionSchema, ...problemResponses(401, 404) },
+        response: {
+          200: answer(Ref(InstitutionSchema), 'The institution, with its login form.'),
+          ...problems(withToken, pathId, query, { NOT_FOUND: 'No institution ins_sandbox_nope.' }),
+        },
       },
     },
     async (request) => {
@@ -114,11 +126,12 @@ export const institutionRoutes: FastifyPluginAsyncTypebox<{ registry: ConnectorR
       config: { scopes: [] },
       schema: {
         tags: ['Institutions'],
+        operationId: 'listConnectors',
         summary: 'The connectors of this server',
         description:
           'Each connector Tesoro knows: available when configured, with how many institutions it offers; ' +
           'unavailable, with the `reason`, when its environment variables are not set (`variables` names them) or its upstream’s institution list could not be read at start.',
-        response: { 200: ConnectorList, ...problemResponses(401) },
+        response: { 200: answer(ConnectorList, 'Every connector Tesoro knows.'), ...problems(withToken) },
       },
     },
     async () => ({

@@ -1,31 +1,39 @@
 // Schemas of institutions (what the connectors reach, with their login forms) and of the connectors.
 import { Type } from 'typebox';
 import { products } from '../../domain/products.ts';
-import { PageQuery } from '../../http/pagination.ts';
-import { Nullable, StringEnum } from '../common.schemas.ts';
+import { Page, PageQuery } from '../../http/pagination.ts';
+import { Nullable, Ref, StringEnum } from '../common.schemas.ts';
+import { connectorListExample, institutionExample, pageExample } from '../openapi/examples.ts';
 
 export const languages = ['en', 'es'] as const;
 
-const LoginFieldSchema = Type.Object({
-  name: Type.String({ description: 'Key to use in `credentials` when creating a connection.' }),
-  label: Type.String(),
-  type: StringEnum(['text', 'password', 'otp', 'select'] as const),
-  required: Type.Boolean(),
-  validation: Nullable(
-    Type.String({ description: 'ECMAScript regular expression the whole value must match.' }),
-  ),
-  placeholder: Nullable(Type.String()),
-  options: Nullable(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }))),
-});
+export const LoginFieldSchema = Type.Object(
+  {
+    name: Type.String({ description: 'Key to use in `credentials` when creating a connection.' }),
+    label: Type.String(),
+    type: StringEnum(['text', 'password', 'otp', 'select'] as const),
+    required: Type.Boolean(),
+    validation: Nullable(
+      Type.String({ description: 'ECMAScript regular expression the whole value must match.' }),
+    ),
+    placeholder: Nullable(Type.String()),
+    options: Nullable(Type.Array(Type.Object({ value: Type.String(), label: Type.String() }))),
+  },
+  {
+    $id: 'LoginField',
+    description: 'One field of an institution’s login form.',
+    examples: [institutionExample.fields[0]],
+  },
+);
 
 export const InstitutionSchema = Type.Object(
   {
-    id: Type.String({ examples: ['ins_sandbox_bank'] }),
+    id: Type.String(),
     name: Type.String(),
     country: Type.String({ description: 'ISO 3166-1 alpha-2.' }),
     kind: StringEnum(['bank', 'broker', 'card_issuer', 'file'] as const),
     products: Type.Array(StringEnum(products)),
-    fields: Type.Array(LoginFieldSchema, { description: "The login form (Powens' `expand=fields`)." }),
+    fields: Type.Array(Ref(LoginFieldSchema), { description: "The login form (Powens' `expand=fields`)." }),
     mfa: Type.Array(StringEnum(['otp', 'question', 'decoupled', 'redirect'] as const), {
       description: 'Challenges this institution may ask during login.',
     }),
@@ -45,7 +53,19 @@ export const InstitutionSchema = Type.Object(
     ),
     connector: Type.String({ description: 'The connector that reaches this institution.' }),
   },
-  { $id: 'Institution' },
+  {
+    $id: 'Institution',
+    description: 'A bank, broker or card issuer a connector reaches, with its login form.',
+    examples: [institutionExample],
+  },
+);
+
+export const InstitutionPage = Type.Object(
+  { ...Page(Ref(InstitutionSchema), '').properties },
+  {
+    description: 'A page of institutions, by name.',
+    examples: [pageExample([institutionExample], [institutionExample.name, institutionExample.id])],
+  },
 );
 
 const language = StringEnum(languages, {
@@ -67,14 +87,24 @@ export const GetInstitutionQuery = Type.Object({ language });
 
 export const InstitutionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-export const ConnectorList = Type.Object({
-  data: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      available: Type.Boolean(),
-      institutions: Type.Integer(),
-      variables: Type.Optional(Type.Array(Type.String())),
-      reason: Type.Optional(Type.String({ description: 'Why an unavailable connector is not offered.' })),
-    }),
-  ),
-});
+export const ConnectorSchema = Type.Object(
+  {
+    id: Type.String(),
+    available: Type.Boolean(),
+    institutions: Type.Integer({ description: 'How many institutions it offers.' }),
+    variables: Type.Optional(
+      Type.Array(Type.String(), { description: 'The environment variables that configure it.' }),
+    ),
+    reason: Type.Optional(Type.String({ description: 'Why an unavailable connector is not offered.' })),
+  },
+  {
+    $id: 'Connector',
+    description: 'A connector of this server, configured or not.',
+    examples: connectorListExample.data,
+  },
+);
+
+export const ConnectorList = Type.Object(
+  { data: Type.Array(Ref(ConnectorSchema)) },
+  { description: 'Every connector Tesoro knows.', examples: [connectorListExample] },
+);

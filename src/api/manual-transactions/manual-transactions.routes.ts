@@ -6,10 +6,22 @@ import { authOf } from '../../http/auth.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { addManualTransactions, removeManualTransaction } from '../../services/manual-transactions.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { Ref, registerSchemas } from '../common.schemas.ts';
+import { recordSchemas } from '../data/data.schemas.ts';
+import {
+  answer,
+  anyBody,
+  idempotent,
+  invalidField,
+  jsonBody,
+  pathId,
+  problems,
+  withScopes,
+} from '../responses.ts';
 import {
   AccountParams,
-  ManualTransactionsBody,
+  ManualTransactionInput,
+  ManualTransactionsRequest,
   ManualTransactionsResponse,
   TransactionParams,
 } from './manual-transactions.schemas.ts';
@@ -22,12 +34,14 @@ export const manualTransactionRoutes: FastifyPluginAsyncTypebox<{ engine: Servic
   deps,
 ) => {
   const { engine } = deps;
+  registerSchemas(app, [recordSchemas.transactions, ManualTransactionInput, ManualTransactionsRequest]);
   app.post(
     '/v1/accounts/:id/transactions',
     {
       config: writeScope,
       schema: {
         tags: ['Data'],
+        operationId: 'createManualTransactions',
         summary: 'Add manual transactions to an account',
         description:
           'Up to 1,000 movements you enter yourself, added to an account of any connection and served by ' +
@@ -35,8 +49,18 @@ export const manualTransactionRoutes: FastifyPluginAsyncTypebox<{ engine: Servic
           'updates (or returns unchanged) the same transaction. Refreshes keep them. All or nothing: one bad ' +
           'movement and none is stored. `Idempotency-Key` replays the first answer.',
         params: AccountParams,
-        body: ManualTransactionsBody,
-        response: { 201: ManualTransactionsResponse, ...problemResponses(400, 401, 403, 404, 409, 422) },
+        body: Ref(ManualTransactionsRequest),
+        response: {
+          201: answer(ManualTransactionsResponse, 'The transactions stored, in the order sent.'),
+          ...problems(withScopes, pathId, jsonBody, idempotent, {
+            NOT_FOUND: 'No accounts record acc_biztf7ol7ytaprqdnjvi.',
+            VALIDATION_FAILED: invalidField(
+              'body',
+              ['transactions', 0, 'category'],
+              'must be a category or subcategory of the taxonomy (docs/data.md)',
+            ),
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -54,12 +78,18 @@ export const manualTransactionRoutes: FastifyPluginAsyncTypebox<{ engine: Servic
       config: writeScope,
       schema: {
         tags: ['Data'],
+        operationId: 'deleteManualTransaction',
         summary: 'Remove a manual transaction',
         description:
           'Only a manual transaction can be removed (one a source gave answers 409 TRANSACTION_NOT_MANUAL). ' +
           '`/v1/transactions/sync` reports it removed; adding its `external_id` again restores it.',
         params: TransactionParams,
-        response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 409) },
+        response: {
+          204: Type.Null({ description: 'Removed; the feed reports it removed.' }),
+          ...problems(withScopes, pathId, anyBody, 'TRANSACTION_NOT_MANUAL', {
+            NOT_FOUND: 'No transactions record txn_q4m1c9w0d2s7xk5ve8ta.',
+          }),
+        },
       },
     },
     async (request, reply) => {

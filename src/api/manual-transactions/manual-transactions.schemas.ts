@@ -1,10 +1,11 @@
 // Schemas of manual transactions: the movements a client adds to an account itself.
 import { Type } from 'typebox';
 import { AMOUNT_PATTERN, MAX_MANUAL_TRANSACTIONS } from '../../services/manual-transactions.ts';
-import { IdParams } from '../common.schemas.ts';
-import { recordSchema } from '../data/data.schemas.ts';
+import { IdParams, Ref } from '../common.schemas.ts';
+import { recordRef } from '../data/data.schemas.ts';
+import { manualTransactionExample, manualTransactionsRequestExample } from '../openapi/examples.ts';
 
-const ManualTransactionInput = Type.Object(
+export const ManualTransactionInput = Type.Object(
   {
     external_id: Type.String({
       minLength: 1,
@@ -27,19 +28,36 @@ const ManualTransactionInput = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    $id: 'ManualTransactionInput',
+    additionalProperties: false,
+    description: 'A movement you enter yourself.',
+    examples: manualTransactionsRequestExample.transactions,
+  },
 );
 
-export const ManualTransactionsBody = Type.Object(
-  { transactions: Type.Array(ManualTransactionInput, { minItems: 1, maxItems: MAX_MANUAL_TRANSACTIONS }) },
-  { additionalProperties: false },
+export const ManualTransactionsRequest = Type.Object(
+  {
+    transactions: Type.Array(Ref(ManualTransactionInput), {
+      minItems: 1,
+      maxItems: MAX_MANUAL_TRANSACTIONS,
+    }),
+  },
+  {
+    $id: 'ManualTransactionsRequest',
+    additionalProperties: false,
+    examples: [manualTransactionsRequestExample],
+  },
 );
 
-export const ManualTransactionsResponse = Type.Object({
-  data: Type.Array(recordSchema('transactions'), {
-    description: 'The stored transactions, in the order sent.',
-  }),
-});
+export const ManualTransactionsResponse = Type.Object(
+  {
+    data: Type.Array(recordRef('transactions'), {
+      description: 'The stored transactions, in the order sent.',
+    }),
+  },
+  { examples: [{ data: [manualTransactionExample] }] },
+);
 
 export const AccountParams = IdParams('acc');
 export const TransactionParams = IdParams('txn');

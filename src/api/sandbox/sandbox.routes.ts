@@ -12,18 +12,23 @@ import {
   forceConnectionStatus,
   forcibleStatuses,
 } from '../../services/sandbox-tools.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { Ref, registerSchemas } from '../common.schemas.ts';
 import {
-  ChallengeSchema,
   ConnectionParams,
-  ConnectionSchema,
   ConnectionRef as connectionRef,
-  RefreshSchema,
+  connectionSchemas,
 } from '../connections/connections.schemas.ts';
+import {
+  resetConnectionExample,
+  sandboxFiredExample,
+  sandboxStatusRequestExample,
+  sandboxWebhookRequestExample,
+} from '../openapi/examples.ts';
+import { answer, jsonBody, pathId, problems, withScopes } from '../responses.ts';
 
 const tags = ['Sandbox'];
 
-const StatusBody = Type.Object(
+const SandboxStatusRequest = Type.Object(
   {
     status: Type.Union(
       forcibleStatuses.map((status) => Type.Literal(status)),
@@ -33,32 +38,52 @@ const StatusBody = Type.Object(
       },
     ),
   },
-  { additionalProperties: false, examples: [{ status: 'credentials_invalid' }] },
+  { $id: 'SandboxStatusRequest', additionalProperties: false, examples: [sandboxStatusRequestExample] },
 );
 
-const WebhookBody = Type.Object(
+const SandboxWebhookRequest = Type.Object(
   {
     type: Type.Union(
       fireableEvents.map((type) => Type.Literal(type)),
       { description: 'The event to send, with the connection’s real figures.' },
     ),
   },
-  { additionalProperties: false, examples: [{ type: 'connection.updated' }] },
+  { $id: 'SandboxWebhookRequest', additionalProperties: false, examples: [sandboxWebhookRequestExample] },
 );
 
-const FiredEvent = Type.Object(
+const SandboxWebhookSchema = Type.Object(
   {
-    event_id: Type.String({ examples: ['evt_4f2k9s0q1m3n5b7v'] }),
-    type: Type.String({ examples: ['connection.updated'] }),
+    event_id: Type.String({ description: 'The event recorded (GET /v1/events/{id}).' }),
+    type: Type.String(),
   },
-  { additionalProperties: false },
+  {
+    $id: 'SandboxWebhook',
+    additionalProperties: false,
+    description: 'The event a sandbox connection was made to send.',
+    examples: [sandboxFiredExample],
+  },
 );
+
+/** The problems of both tools: a connection of the caller's, of a sandbox institution, enabled. */
+const sandboxProblems = [
+  withScopes,
+  pathId,
+  jsonBody,
+  'SANDBOX_ONLY',
+  {
+    NOT_FOUND: 'No connection con_3zuaj5q6r7wley95.',
+    CONNECTION_DISABLED: 'Enable the connection before changing it.',
+  },
+] as const;
 
 export const sandboxRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
-  app.addSchema(ChallengeSchema);
-  app.addSchema(RefreshSchema);
-  app.addSchema(ConnectionSchema);
+  registerSchemas(app, [
+    ...connectionSchemas,
+    SandboxStatusRequest,
+    SandboxWebhookRequest,
+    SandboxWebhookSchema,
+  ]);
 
   app.post(
     '/v1/sandbox/connections/:id/status',
@@ -66,14 +91,18 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'forceSandboxConnectionStatus',
         summary: 'Force a sandbox connection into a status',
         description:
           "Like Plaid's /sandbox/item/reset_login: the connection fails as a refresh would (a refresh with trigger `sandbox`, " +
           '`needs_user: true`), sending `refresh.failed` and `connection.status_changed`. Send the end user through ' +
           'Connect in update mode (or PUT new credentials) to bring it back. Sandbox institutions only (409 SANDBOX_ONLY).',
         params: ConnectionParams,
-        body: StatusBody,
-        response: { 200: connectionRef, ...problemResponses(400, 401, 403, 404, 409) },
+        body: Ref(SandboxStatusRequest),
+        response: {
+          200: answer(connectionRef, 'The connection, failed as asked.', resetConnectionExample),
+          ...problems(...sandboxProblems, 'CONNECTION_BUSY'),
+        },
       },
     },
     async (request) => {
@@ -92,6 +121,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config: { scopes: ['connections:write'] },
       schema: {
         tags,
+        operationId: 'fireSandboxWebhook',
         summary: 'Make a sandbox connection send a webhook',
         description:
           "Like Plaid's /sandbox/item/fire_webhook: records the event (and delivers it to every endpoint subscribed to it) " +
@@ -99,8 +129,11 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
           'with its last refresh’s counts and sync cursor, `connection.consent_expiring` with its consent end (7 days ' +
           'ahead when it has none). Sandbox institutions only (409 SANDBOX_ONLY).',
         params: ConnectionParams,
-        body: WebhookBody,
-        response: { 202: FiredEvent, ...problemResponses(400, 401, 403, 404, 409) },
+        body: Ref(SandboxWebhookRequest),
+        response: {
+          202: answer(Ref(SandboxWebhookSchema), 'The event, recorded and queued for delivery.'),
+          ...problems(...sandboxProblems),
+        },
       },
     },
     async (request, reply) => {

@@ -6,8 +6,10 @@ import { metricsAccess, metricsContentType, renderMetrics } from '../../observab
 import type { KeyStore } from '../../services/keys.ts';
 import { appliedSchema, type Database, pendingMigrations } from '../../store/database.ts';
 import { buildInfo } from '../../version.ts';
-import { problemResponses } from '../common.schemas.ts';
-import { HealthResponse, JwksResponse, ReadyResponse, VersionResponse } from './system.schemas.ts';
+import { Ref, registerSchemas } from '../common.schemas.ts';
+import { metricsExample } from '../openapi/examples.ts';
+import { answer, problems, rateLimited, textAnswer } from '../responses.ts';
+import { HealthSchema, JsonWebKeySetSchema, ReadinessSchema, VersionSchema } from './system.schemas.ts';
 
 export const systemRoutes: FastifyPluginAsyncTypebox<{
   database: Database;
@@ -18,6 +20,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, deps) => {
   const build = buildInfo(deps.env ?? {});
   const mayReadMetrics = metricsAccess(deps.metricsToken);
+  registerSchemas(app, [HealthSchema, ReadinessSchema, JsonWebKeySetSchema, VersionSchema]);
 
   app.get(
     '/version',
@@ -25,10 +28,14 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{
       logLevel: 'warn',
       schema: {
         tags: ['System'],
+        operationId: 'getVersion',
         summary: 'What is running',
         description:
           'The release, the commit it was built from, the Node.js version and the database schema.',
-        response: { 200: VersionResponse },
+        response: {
+          200: answer(Ref(VersionSchema), 'The build and the database schema.'),
+          ...problems(rateLimited),
+        },
       },
     },
     async () => ({ ...build, database: deps.database.engine, schema: await appliedSchema(deps.database) }),
@@ -40,15 +47,20 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{
       logLevel: 'warn',
       schema: {
         tags: ['System'],
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics',
         description:
           'The process and its work in the Prometheus text format: HTTP requests by route, refreshes by connector and outcome, the job queue, webhook attempts, imports (docs/operations.md). With TESORO_METRICS_TOKEN set, send it as a bearer token.',
         response: {
-          200: {
-            description: 'Prometheus text exposition format 0.0.4',
-            content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
-          },
-          ...problemResponses(401),
+          200: textAnswer(
+            ['text/plain; version=0.0.4'],
+            'Prometheus text exposition format 0.0.4',
+            metricsExample,
+          ),
+          // Only with TESORO_METRICS_TOKEN set.
+          ...problems(rateLimited, 'AUTH_TOKEN_MISSING', {
+            AUTH_TOKEN_INVALID: 'The metrics need Authorization: Bearer <TESORO_METRICS_TOKEN>.',
+          }),
         },
       },
     },
@@ -72,9 +84,10 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{
       logLevel: 'warn',
       schema: {
         tags: ['System'],
+        operationId: 'getHealth',
         summary: 'Liveness',
         description: 'Answers 200 while the process is up.',
-        response: { 200: HealthResponse },
+        response: { 200: answer(Ref(HealthSchema), 'The process is up.') },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -86,12 +99,13 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{
       logLevel: 'warn',
       schema: {
         tags: ['System'],
+        operationId: 'getReadiness',
         summary: 'Readiness',
         description:
           'Answers 200 when the database is reachable and every migration is applied; 503 otherwise.',
         response: {
-          200: ReadyResponse,
-          ...problemResponses(503),
+          200: answer(Ref(ReadinessSchema), 'The database is reachable and up to date.'),
+          ...problems('NOT_READY'),
         },
       },
     },
@@ -113,10 +127,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['System'],
+        operationId: 'getJsonWebKeySet',
         summary: 'Public keys',
         description:
           'The keys that verify access tokens (`use: sig`) and the keys to encrypt JWE request bodies to (`use: enc`, RSA-OAEP-256 + A256CBC-HS512).',
-        response: { 200: JwksResponse },
+        response: { 200: answer(Ref(JsonWebKeySetSchema), 'The JSON Web Key Set.') },
       },
     },
     async (_request, reply) => {

@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { authOf } from '../../http/auth.ts';
-import { Page } from '../../http/pagination.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import {
   createEndpoint,
@@ -18,33 +17,52 @@ import {
   sendTestEvent,
   updateEndpoint,
 } from '../../services/webhooks.ts';
-import { problemResponses } from '../common.schemas.ts';
+import { Ref, registerSchemas } from '../common.schemas.ts';
+import { rotatedWebhookEndpointExample, testEventExample } from '../openapi/examples.ts';
 import {
-  CreateEndpointBody,
-  DeliverySchema,
+  answer,
+  anyBody,
+  invalidField,
+  jsonBody,
+  pathId,
+  problems,
+  query,
+  withScopes,
+} from '../responses.ts';
+import {
+  CreateEndpointRequest,
+  DeliveryPage,
+  EndpointPage,
   EndpointParams,
-  EndpointSchema,
   EndpointWithSecretSchema,
+  EventPage,
   EventParams,
-  EventSchema,
   EndpointRef as endpointRef,
   EventRef as eventRef,
   ListDeliveriesQuery,
   ListEndpointsQuery,
   ListEventsQuery,
-  ResendBody,
-  Resent,
-  UpdateEndpointBody,
+  ResendRequest,
+  ResentSchema,
+  UpdateEndpointRequest,
+  webhookSchemas,
 } from './webhooks.schemas.ts';
 
 const config = { scopes: ['webhooks:manage' as const] };
 const tags = ['Webhooks'];
 
+const noEndpoint = { NOT_FOUND: 'No webhook endpoint whe_uj0ubswkg9s7nnl9.' };
+const noEvent = { NOT_FOUND: 'No event evt_6i7uwdw0mpmp7oix.' };
+/** The URL of an endpoint: https, and a public address (services/webhooks.ts). */
+const badUrl = {
+  detail: 'The webhook URL must be https.',
+  fields: [{ in: 'body' as const, path: ['url'], detail: 'must be https' }],
+};
+
 export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> = async (app, deps) => {
   const { engine } = deps;
   const { db } = engine;
-  app.addSchema(EndpointSchema);
-  app.addSchema(EventSchema);
+  registerSchemas(app, webhookSchemas);
 
   app.post(
     '/v1/webhook-endpoints',
@@ -52,13 +70,17 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'createWebhookEndpoint',
         summary: 'Register a webhook endpoint',
         description:
           'Returns the endpoint and its `whsec_…` signing secret, shown only in this answer. Events are ' +
           'POSTed with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`), ' +
           'in the payload `format` asked for (default `tesoro`, the native event).',
-        body: CreateEndpointBody,
-        response: { 201: EndpointWithSecretSchema, ...problemResponses(400, 401, 403) },
+        body: Ref(CreateEndpointRequest),
+        response: {
+          201: answer(Ref(EndpointWithSecretSchema), 'The endpoint, with its signing secret.'),
+          ...problems(withScopes, jsonBody, { VALIDATION_FAILED: badUrl }),
+        },
       },
     },
     async (request, reply) => {
@@ -73,9 +95,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'listWebhookEndpoints',
         summary: 'List webhook endpoints',
         querystring: ListEndpointsQuery,
-        response: { 200: Page(endpointRef, 'Endpoints, oldest first.'), ...problemResponses(400, 401, 403) },
+        response: { 200: answer(EndpointPage, 'Endpoints, oldest first.'), ...problems(withScopes, query) },
       },
     },
     async (request) => listEndpoints(db, authOf(request).client.id, request.query),
@@ -87,9 +110,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'getWebhookEndpoint',
         summary: 'Get a webhook endpoint',
         params: EndpointParams,
-        response: { 200: endpointRef, ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: answer(endpointRef, 'The endpoint (its secret is never shown again).'),
+          ...problems(withScopes, pathId, noEndpoint),
+        },
       },
     },
     async (request) =>
@@ -102,10 +129,14 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'updateWebhookEndpoint',
         summary: 'Change the URL, the event types, the payload format, the description, or enable / disable',
         params: EndpointParams,
-        body: UpdateEndpointBody,
-        response: { 200: endpointRef, ...problemResponses(400, 401, 403, 404) },
+        body: Ref(UpdateEndpointRequest),
+        response: {
+          200: answer(endpointRef, 'The endpoint as changed.'),
+          ...problems(withScopes, pathId, jsonBody, noEndpoint, { VALIDATION_FAILED: badUrl }),
+        },
       },
     },
     async (request) => updateEndpoint(engine, authOf(request).client.id, request.params.id, request.body),
@@ -117,9 +148,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'deleteWebhookEndpoint',
         summary: 'Delete a webhook endpoint and its deliveries',
         params: EndpointParams,
-        response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404) },
+        response: {
+          204: Type.Null({ description: 'Deleted, with its deliveries.' }),
+          ...problems(withScopes, pathId, anyBody, noEndpoint),
+        },
       },
     },
     async (request, reply) => {
@@ -134,12 +169,20 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'rotateWebhookEndpointSecret',
         summary: 'Rotate the signing secret',
         description:
           'Returns the new secret (shown once). For 24 hours every delivery is signed with both the new and ' +
           'the old secret (two `v1,` signatures), so receivers can switch without missing a message.',
         params: EndpointParams,
-        response: { 200: EndpointWithSecretSchema, ...problemResponses(400, 401, 403, 404) },
+        response: {
+          200: answer(
+            Ref(EndpointWithSecretSchema),
+            'The endpoint with its new secret, and until when the old one still signs.',
+            rotatedWebhookEndpointExample,
+          ),
+          ...problems(withScopes, pathId, anyBody, noEndpoint),
+        },
       },
     },
     async (request) => rotateSecret(engine, authOf(request).client.id, request.params.id),
@@ -151,9 +194,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'testWebhookEndpoint',
         summary: 'Send a webhook.test event to this endpoint',
         params: EndpointParams,
-        response: { 202: eventRef, ...problemResponses(400, 401, 403, 404, 409) },
+        response: {
+          202: answer(eventRef, 'The test event, queued for this endpoint.', testEventExample),
+          ...problems(withScopes, pathId, anyBody, noEndpoint, 'WEBHOOK_ENDPOINT_DISABLED'),
+        },
       },
     },
     async (request, reply) => {
@@ -168,6 +215,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'listWebhookDeliveries',
         summary: 'Deliveries to this endpoint, with every attempt',
         description:
           'Newest first. Each delivery lists its attempts (time, status code, latency, first 1 KB of the ' +
@@ -175,8 +223,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
         params: EndpointParams,
         querystring: ListDeliveriesQuery,
         response: {
-          200: Page(DeliverySchema, 'Deliveries, newest first.'),
-          ...problemResponses(400, 401, 403, 404),
+          200: answer(DeliveryPage, 'Deliveries, newest first.'),
+          ...problems(withScopes, pathId, query, noEndpoint),
         },
       },
     },
@@ -189,9 +237,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'listEvents',
         summary: 'The event log (kept 30 days)',
         querystring: ListEventsQuery,
-        response: { 200: Page(eventRef, 'Events, newest first.'), ...problemResponses(400, 401, 403) },
+        response: { 200: answer(EventPage, 'Events, newest first.'), ...problems(withScopes, query) },
       },
     },
     async (request) => listEvents(db, authOf(request).client.id, request.query),
@@ -203,9 +252,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       config,
       schema: {
         tags,
+        operationId: 'getEvent',
         summary: 'Get an event',
         params: EventParams,
-        response: { 200: eventRef, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: answer(eventRef, 'The event.'), ...problems(withScopes, pathId, noEvent) },
       },
     },
     async (request) => getEventOrThrow(db, authOf(request).client.id, request.params.id),
@@ -222,15 +272,22 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }> =
       },
       schema: {
         tags,
+        operationId: 'resendEvent',
         summary: 'Send an event again',
         description:
           'To one endpoint (`endpoint_id`) or to every enabled endpoint subscribed to its type. The message ' +
           'keeps its `webhook-id` (the event id), so a receiver that already processed it can tell.',
         params: EventParams,
-        body: ResendBody,
+        body: Ref(ResendRequest),
         response: {
-          202: Resent,
-          ...problemResponses(400, 401, 403, 404, 409),
+          202: answer(Ref(ResentSchema), 'The endpoints the event is sent to again.'),
+          ...problems(withScopes, pathId, jsonBody, noEvent, 'WEBHOOK_ENDPOINT_DISABLED', {
+            VALIDATION_FAILED: invalidField(
+              'body',
+              ['endpoint_id'],
+              'receives only connection.historical_update, connection.updated',
+            ),
+          }),
         },
       },
     },

@@ -1,8 +1,19 @@
 // Schemas of webhook endpoints, events and deliveries.
 import { Type } from 'typebox';
 import { eventDescriptions, eventTypes } from '../../domain/events.ts';
-import { PageQuery } from '../../http/pagination.ts';
-import { IdParams, Nullable, StringEnum } from '../common.schemas.ts';
+import { Page, PageQuery } from '../../http/pagination.ts';
+import { IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
+import {
+  createWebhookEndpointRequestExample,
+  deliveryExample,
+  eventExample,
+  pageExample,
+  resendRequestExample,
+  resentExample,
+  updateWebhookEndpointRequestExample,
+  webhookEndpointExample,
+  webhookEndpointSecretExample,
+} from '../openapi/examples.ts';
 
 export const EventTypeSchema = StringEnum(eventTypes, {
   description: eventTypes.map((type) => `\`${type}\`: ${eventDescriptions[type]}`).join('\n'),
@@ -32,17 +43,21 @@ const formatDescription =
   'the native body. An unknown format is a 400 naming those served.';
 const Format = Type.String({ minLength: 1, maxLength: 64, description: formatDescription });
 
-export const CreateEndpointBody = Type.Object(
+export const CreateEndpointRequest = Type.Object(
   {
     url: Url,
     events: Type.Optional(Events),
     description: Type.Optional(Description),
     format: Type.Optional(Format),
   },
-  { additionalProperties: false },
+  {
+    $id: 'CreateWebhookEndpointRequest',
+    additionalProperties: false,
+    examples: [createWebhookEndpointRequestExample],
+  },
 );
 
-export const UpdateEndpointBody = Type.Object(
+export const UpdateEndpointRequest = Type.Object(
   {
     url: Type.Optional(Url),
     events: Type.Optional(Nullable(Events)),
@@ -60,7 +75,12 @@ export const UpdateEndpointBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    $id: 'UpdateWebhookEndpointRequest',
+    additionalProperties: false,
+    minProperties: 1,
+    examples: [updateWebhookEndpointRequestExample],
+  },
 );
 
 export const EndpointSchema = Type.Object(
@@ -80,21 +100,32 @@ export const EndpointSchema = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
   },
-  { $id: 'WebhookEndpoint' },
+  {
+    $id: 'WebhookEndpoint',
+    description: 'Where events are POSTed, and which.',
+    examples: [webhookEndpointExample],
+  },
 );
 
-export const EndpointWithSecretSchema = Type.Object({
-  ...EndpointSchema.properties,
-  secret: Type.String({
-    description: 'The `whsec_…` signing secret (Standard Webhooks). Shown only here: store it now.',
-  }),
-  previous_secret_expires_at: Type.Optional(
-    Type.String({
-      format: 'date-time',
-      description: 'After a rotation: until when the old secret also signs.',
+export const EndpointWithSecretSchema = Type.Object(
+  {
+    ...EndpointSchema.properties,
+    secret: Type.String({
+      description: 'The `whsec_…` signing secret (Standard Webhooks). Shown only here: store it now.',
     }),
-  ),
-});
+    previous_secret_expires_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'After a rotation: until when the old secret also signs.',
+      }),
+    ),
+  },
+  {
+    $id: 'WebhookEndpointWithSecret',
+    description: 'A webhook endpoint with its signing secret: only when created and when rotated.',
+    examples: [webhookEndpointSecretExample],
+  },
+);
 
 export const EventSchema = Type.Object(
   {
@@ -103,32 +134,39 @@ export const EventSchema = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     data: Type.Object({}, { additionalProperties: true }),
   },
-  { $id: 'Event', description: 'Exactly the JSON body a webhook receiver gets.' },
+  { $id: 'Event', description: 'Exactly the JSON body a webhook receiver gets.', examples: [eventExample] },
 );
 
-export const DeliverySchema = Type.Object({
-  id: Type.String(),
-  event_id: Type.String(),
-  event_type: Type.String(),
-  endpoint_id: Type.String(),
-  status: StringEnum(['pending', 'succeeded', 'failed'] as const),
-  attempt_count: Type.Integer(),
-  next_attempt_at: Nullable(
-    Type.String({ format: 'date-time', description: 'The next retry, while pending.' }),
-  ),
-  attempts: Type.Array(
-    Type.Object({
-      at: Type.String({ format: 'date-time' }),
-      status_code: Nullable(Type.Integer()),
-      latency_ms: Type.Integer(),
-      response_body: Nullable(Type.String({ description: 'The first 1 KB of the answer.' })),
-      error: Nullable(Type.String({ description: 'Timeout, refused address, connection error, …' })),
-    }),
-  ),
-  created_at: Type.String({ format: 'date-time' }),
-});
+export const DeliverySchema = Type.Object(
+  {
+    id: Type.String(),
+    event_id: Type.String(),
+    event_type: Type.String(),
+    endpoint_id: Type.String(),
+    status: StringEnum(['pending', 'succeeded', 'failed'] as const),
+    attempt_count: Type.Integer(),
+    next_attempt_at: Nullable(
+      Type.String({ format: 'date-time', description: 'The next retry, while pending.' }),
+    ),
+    attempts: Type.Array(
+      Type.Object({
+        at: Type.String({ format: 'date-time' }),
+        status_code: Nullable(Type.Integer()),
+        latency_ms: Type.Integer(),
+        response_body: Nullable(Type.String({ description: 'The first 1 KB of the answer.' })),
+        error: Nullable(Type.String({ description: 'Timeout, refused address, connection error, …' })),
+      }),
+    ),
+    created_at: Type.String({ format: 'date-time' }),
+  },
+  {
+    $id: 'WebhookDelivery',
+    description: 'One event sent to one endpoint, with every attempt.',
+    examples: [deliveryExample],
+  },
+);
 
-export const ResendBody = Type.Object(
+export const ResendRequest = Type.Object(
   {
     endpoint_id: Type.Optional(
       Type.String({
@@ -137,11 +175,27 @@ export const ResendBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { $id: 'ResendEventRequest', additionalProperties: false, examples: [resendRequestExample] },
 );
 
-export const EndpointRef = Type.Unsafe({ $ref: 'WebhookEndpoint#' });
-export const EventRef = Type.Unsafe({ $ref: 'Event#' });
+export const EndpointRef = Ref(EndpointSchema);
+export const EventRef = Ref(EventSchema);
+
+export const EndpointPage = Type.Object(
+  { ...Page(EndpointRef, '').properties },
+  { description: 'Endpoints, oldest first.', examples: [pageExample([webhookEndpointExample])] },
+);
+export const EventPage = Type.Object(
+  { ...Page(EventRef, '').properties },
+  {
+    description: 'Events, newest first.',
+    examples: [pageExample([eventExample], ['2026-12-04 08:26:04.601+00', eventExample.id])],
+  },
+);
+export const DeliveryPage = Type.Object(
+  { ...Page(Ref(DeliverySchema), '').properties },
+  { description: 'Deliveries, newest first.', examples: [pageExample([deliveryExample])] },
+);
 export const EndpointParams = IdParams('whe');
 export const EventParams = IdParams('evt');
 
@@ -157,4 +211,22 @@ export const ListEventsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const Resent = Type.Object({ event_id: Type.String(), endpoint_ids: Type.Array(Type.String()) });
+export const ResentSchema = Type.Object(
+  {
+    event_id: Type.String(),
+    endpoint_ids: Type.Array(Type.String(), { description: 'The endpoints it is sent to again.' }),
+  },
+  { $id: 'EventResend', description: 'An event queued again for delivery.', examples: [resentExample] },
+);
+
+/** The schemas the webhook routes name. */
+export const webhookSchemas = [
+  CreateEndpointRequest,
+  UpdateEndpointRequest,
+  EndpointSchema,
+  EndpointWithSecretSchema,
+  EventSchema,
+  DeliverySchema,
+  ResendRequest,
+  ResentSchema,
+];
