@@ -32,7 +32,7 @@ import {
   startService,
 } from './helpers/compose.ts';
 import { createPostgresDatabase } from './helpers/database.ts';
-import { freePort, getToken } from './helpers/processes.ts';
+import { callApi, freePort, getToken } from './helpers/processes.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, checked by the assertions
 type Json = Record<string, any>;
@@ -458,13 +458,7 @@ test('the documented equivalent of `docker compose up`: migrate, api and worker 
     const tokenResponse = await getToken(baseUrl, client.client_id, client.client_secret);
     assert.equal(tokenResponse.status, 200);
     const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-    const call = async (url: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> => {
-      const response = await fetch(`${baseUrl}${url}`, {
-        ...init,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      });
-      return { status: response.status, body: (await response.json()) as Json };
-    };
+    const call = (url: string, init?: RequestInit) => callApi(baseUrl, token, url, init);
 
     const institutions = await call('/v1/institutions');
     assert.equal(institutions.status, 200);

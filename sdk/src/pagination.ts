@@ -31,15 +31,10 @@ async function* pagesOf<P extends { has_more: boolean; next_cursor: string | nul
   }
 }
 
-/**
- * A list method's answer. `for await (const item of list)` reads every item of every page, one page
- * at a time; `page()` reads just the first (with `total` when the query asked for `count`);
- * `pages()` iterates page by page. Nothing is sent until one of them is used, and each use reads
- * the list afresh.
- */
-export class PagedList<T, P extends Page<T> = Page<T>> implements AsyncIterable<T> {
-  private readonly fetchPage: FetchPage<P>;
-  private readonly firstCursor: string | undefined;
+/** What a list and the sync feed share: how a page is read, and the cursor they start from. */
+abstract class CursorPages<P> {
+  protected readonly fetchPage: FetchPage<P>;
+  protected readonly firstCursor: string | undefined;
 
   constructor(fetchPage: FetchPage<P>, firstCursor?: string) {
     this.fetchPage = fetchPage;
@@ -50,7 +45,15 @@ export class PagedList<T, P extends Page<T> = Page<T>> implements AsyncIterable<
   page(cursor: string | undefined = this.firstCursor): Promise<P> {
     return this.fetchPage(cursor);
   }
+}
 
+/**
+ * A list method's answer. `for await (const item of list)` reads every item of every page, one page
+ * at a time; `page()` reads just the first (with `total` when the query asked for `count`);
+ * `pages()` iterates page by page. Nothing is sent until one of them is used, and each use reads
+ * the list afresh.
+ */
+export class PagedList<T, P extends Page<T> = Page<T>> extends CursorPages<P> implements AsyncIterable<T> {
   pages(): AsyncGenerator<P> {
     return pagesOf(this.fetchPage, this.firstCursor);
   }
@@ -93,19 +96,10 @@ const MAX_SYNC_RESTARTS = 3;
  * the pages of one update until `has_more` is false; `collect()` merges them, starting again from
  * `restart_cursor` when the data changes between two pages (409 SYNC_MUTATION_DURING_PAGINATION).
  */
-export class SyncFeed<T, R, P extends SyncPage<T, R> = SyncPage<T, R>> implements AsyncIterable<P> {
-  private readonly fetchPage: FetchPage<P>;
-  private readonly firstCursor: string | undefined;
-
-  constructor(fetchPage: FetchPage<P>, firstCursor?: string) {
-    this.fetchPage = fetchPage;
-    this.firstCursor = firstCursor;
-  }
-
-  page(cursor: string | undefined = this.firstCursor): Promise<P> {
-    return this.fetchPage(cursor);
-  }
-
+export class SyncFeed<T, R, P extends SyncPage<T, R> = SyncPage<T, R>>
+  extends CursorPages<P>
+  implements AsyncIterable<P>
+{
   [Symbol.asyncIterator](): AsyncGenerator<P> {
     return pagesOf(this.fetchPage, this.firstCursor);
   }

@@ -2206,7 +2206,7 @@ export interface components {
          * @description One extraction run of a connection.
          * @example {
          *       "id": "ref_c9761x6pz5ny6ora",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
          *       "trigger": "initial",
          *       "status": "succeeded",
          *       "added": 625,
@@ -2243,7 +2243,7 @@ export interface components {
         /**
          * @description An end user's access to one institution, and where its extraction is.
          * @example {
-         *       "id": "con_3zuaj5q6r7wley95",
+         *       "id": "con_z7r2vqdd65ltxi2t",
          *       "institution_id": "ins_sandbox_bank",
          *       "access_mode": "recurrent",
          *       "refresh_interval": "24h",
@@ -2258,7 +2258,7 @@ export interface components {
          *         "holders"
          *       ],
          *       "history_days": 730,
-         *       "external_id": "user-8412",
+         *       "external_id": "end-user-42",
          *       "status": "ok",
          *       "status_detail": "The connection works and its data is up to date.",
          *       "needs_user": false,
@@ -2394,7 +2394,7 @@ export interface components {
          *       },
          *       "access_mode": "recurrent",
          *       "refresh_interval": "24h",
-         *       "external_id": "user-8412"
+         *       "external_id": "end-user-42"
          *     }
          */
         CreateConnectionRequest: {
@@ -2479,8 +2479,8 @@ export interface components {
          * @description The connections of an end user, deleted with their data.
          * @example {
          *       "deleted": [
-         *         "con_3zuaj5q6r7wley95",
-         *         "con_1uvg2ndv2jpdiwap"
+         *         "con_z7r2vqdd65ltxi2t",
+         *         "con_9at4n59tbxxp5i1z"
          *       ]
          *     }
          */
@@ -2491,15 +2491,15 @@ export interface components {
         /**
          * @description One of the accounts.
          * @example {
-         *       "id": "acc_biztf7ol7ytaprqdnjvi",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
+         *       "id": "acc_mr3dahcl26htwksmeok3",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
          *       "iban": "ES4199990001489273558680",
          *       "name": "Cuenta Sandbox Nómina",
          *       "alias": "Cuenta Sandbox Nómina",
          *       "type": "current",
-         *       "balance": 22737.84,
-         *       "available_balance": 22737.84,
+         *       "balance": 22213.41,
+         *       "available_balance": 22213.41,
          *       "currency": "EUR",
          *       "description": "Cuenta Sandbox Nómina",
          *       "is_owner": true,
@@ -2507,8 +2507,8 @@ export interface components {
          *       "owners": [
          *         "CARMEN DÍAZ FERNÁNDEZ"
          *       ],
-         *       "first_seen_at": "2026-12-03T08:26:03.568Z",
-         *       "updated_at": "2026-12-03T08:26:03.568Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         Account: {
@@ -2538,13 +2538,13 @@ export interface components {
         /**
          * @description One of the cash transactions.
          * @example {
-         *       "id": "txn_kpmqxvo32bnovg3r3coz",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
-         *       "account_id": "acc_biztf7ol7ytaprqdnjvi",
+         *       "id": "txn_2ozc543iolcvhzskcrfv",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
+         *       "account_id": "acc_mr3dahcl26htwksmeok3",
          *       "amount": -850,
          *       "currency": "EUR",
-         *       "balance": 22643.84,
+         *       "balance": 22213.41,
          *       "operation_date": "2026-12-01",
          *       "value_date": "2026-12-01",
          *       "description": "TRANSFERENCIA A FAVOR DE INMOBILIARIA SOL SL ALQUILER VIVIENDA",
@@ -2568,8 +2568,8 @@ export interface components {
          *       },
          *       "pending": false,
          *       "pending_transaction_id": null,
-         *       "first_seen_at": "2026-12-03T08:26:03.640Z",
-         *       "updated_at": "2026-12-03T08:26:03.640Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         Transaction: {
@@ -2616,21 +2616,21 @@ export interface components {
         /**
          * @description One of the cards.
          * @example {
-         *       "id": "crd_emf57y5vvesujpquynzo",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
-         *       "product": "Tarjeta Débito Sandbox",
-         *       "contract_number": "D87167310",
-         *       "pan": "454881******7310",
-         *       "card_type": "debit",
-         *       "emission_date": "2025-10-29",
+         *       "id": "crd_ncs7ltifww4zkf6wkaeq",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
+         *       "product": "Tarjeta Crédito Oro",
+         *       "contract_number": "C87167310",
+         *       "pan": "522436******7310",
+         *       "card_type": "credit",
+         *       "emission_date": "2024-06-14",
          *       "expiration_date": "2029-12-28",
-         *       "available_balance": null,
-         *       "credit_limit": null,
+         *       "available_balance": 2350,
+         *       "credit_limit": 3000,
          *       "currency": "EUR",
          *       "account_iban": "ES4199990001489273558680",
-         *       "first_seen_at": "2026-12-03T08:26:03.762Z",
-         *       "updated_at": "2026-12-03T08:26:03.762Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         Card: {
@@ -2659,10 +2659,10 @@ export interface components {
         /**
          * @description One of the card transactions.
          * @example {
-         *       "id": "ctx_ydlgd4aymugkuzd4ntfr",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
-         *       "card_id": "crd_emf57y5vvesujpquynzo",
+         *       "id": "ctx_7u34lu2zpqjom53quf6h",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
+         *       "card_id": "crd_ncs7ltifww4zkf6wkaeq",
          *       "amount": -6.44,
          *       "commission": 0,
          *       "currency": "EUR",
@@ -2677,8 +2677,8 @@ export interface components {
          *       "mcc": "5411",
          *       "pending": false,
          *       "pending_transaction_id": null,
-         *       "first_seen_at": "2026-12-03T08:26:03.780Z",
-         *       "updated_at": "2026-12-03T08:26:03.780Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         CardTransaction: {
@@ -2712,13 +2712,13 @@ export interface components {
         /**
          * @description One of the investment portfolios.
          * @example {
-         *       "id": "pfl_jkf5ium4ik6bbykt56ot",
-         *       "connection_id": "con_1uvg2ndv2jpdiwap",
-         *       "external_id": "user-8412",
+         *       "id": "pfl_6jpn2hb3x5zmjbo4nhey",
+         *       "connection_id": "con_9at4n59tbxxp5i1z",
+         *       "external_id": null,
          *       "name": "Cartera de Valores",
          *       "type": "securities",
          *       "currency": "EUR",
-         *       "balance": 95490,
+         *       "balance": 48213.07,
          *       "ref_valores": "VAL-479291",
          *       "ref_account": "ES8999980001305017600825",
          *       "ref_accounts": [
@@ -2727,8 +2727,8 @@ export interface components {
          *       "owners": [
          *         "CARMEN DÍAZ FERNÁNDEZ"
          *       ],
-         *       "first_seen_at": "2026-12-03T08:26:04.053Z",
-         *       "updated_at": "2026-12-03T08:26:04.053Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         Portfolio: {
@@ -2755,41 +2755,61 @@ export interface components {
         /**
          * @description One of the investments (holdings).
          * @example {
-         *       "id": "inv_3vizht2pboscp253bclk",
-         *       "connection_id": "con_1uvg2ndv2jpdiwap",
-         *       "external_id": "user-8412",
-         *       "portfolio_id": "pfl_jkf5ium4ik6bbykt56ot",
-         *       "name": "Apple Inc",
-         *       "isin": "US0378331005",
+         *       "id": "inv_5ayoloka6vfzpy4zjnfw",
+         *       "connection_id": "con_9at4n59tbxxp5i1z",
+         *       "external_id": null,
+         *       "portfolio_id": "pfl_6jpn2hb3x5zmjbo4nhey",
+         *       "name": "Sandbox Renta Variable Europa FI",
+         *       "isin": "ES0SBX000016",
          *       "cusip": null,
-         *       "symbol": "AAPL",
-         *       "type": "VI",
-         *       "subtype": null,
-         *       "amount": 189,
-         *       "balance": 42997.5,
-         *       "currency": "USD",
-         *       "cost": 36561.02,
+         *       "symbol": null,
+         *       "type": "F",
+         *       "subtype": "equity_europe",
+         *       "amount": 152,
+         *       "balance": 21860.64,
+         *       "currency": "EUR",
+         *       "cost": 18370.63,
          *       "is_nominal": false,
-         *       "detail": null,
-         *       "cnmv": null,
+         *       "detail": {
+         *         "morningstar_rating": "4"
+         *       },
+         *       "cnmv": {
+         *         "isin": "ES0SBX000016",
+         *         "gestora": "Sandbox Gestión SGIIC",
+         *         "cif_gestora": "A00000001",
+         *         "num_registro_gestora": "999",
+         *         "depositaria": "Sandbox Depositaria SA",
+         *         "cif_depositaria": "A00000003",
+         *         "num_registro_depositaria": "888"
+         *       },
          *       "dgs": null,
-         *       "initial_date": "2025-01-05",
-         *       "valuation_date": "2026-12-03",
+         *       "initial_date": "2025-02-25",
+         *       "valuation_date": "2026-12-01",
          *       "expiration_date": null,
-         *       "performance": 0.176,
-         *       "performance_detail": null,
-         *       "analytics": null,
+         *       "performance": 0.19,
+         *       "performance_detail": {
+         *         "MTD": 0.012,
+         *         "QTD": 0.031,
+         *         "half_year": 0.05,
+         *         "YTD": 0.11,
+         *         "Yearly": 0.14
+         *       },
+         *       "analytics": {
+         *         "risk": 4,
+         *         "sharpe_ratio": "0.85",
+         *         "volatility": 0.13
+         *       },
          *       "interest": null,
-         *       "market": "XNAS",
+         *       "market": null,
          *       "operating_market": null,
-         *       "capital_gain": 6436.48,
+         *       "capital_gain": 3490.01,
          *       "accrued_interest": null,
          *       "price_ex_cupon": null,
          *       "leverage": null,
          *       "country_model": null,
          *       "placing_bank": null,
-         *       "first_seen_at": "2026-12-03T08:26:04.063Z",
-         *       "updated_at": "2026-12-03T08:26:04.063Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         Investment: {
@@ -2850,39 +2870,39 @@ export interface components {
         /**
          * @description One of the investment transactions.
          * @example {
-         *       "id": "itx_xftbumf4yzgunax27c2g",
-         *       "connection_id": "con_1uvg2ndv2jpdiwap",
-         *       "external_id": "user-8412",
-         *       "investment_id": "inv_bskvidgo47d6xcehkheo",
-         *       "isin": "ES0144443035",
-         *       "description": "COMPRA IBERDROLA SA",
+         *       "id": "itx_aiirtl3bngdu7qftb3oq",
+         *       "connection_id": "con_9at4n59tbxxp5i1z",
+         *       "external_id": null,
+         *       "investment_id": "inv_d4g4jxf27pom7mghrxnw",
+         *       "isin": "US0378331005",
+         *       "description": "COMPRA APPLE INC",
          *       "type": "1",
          *       "symb": "+",
-         *       "operation_date": "2026-10-30",
-         *       "value_date": "2026-11-01",
+         *       "operation_date": "2026-10-28",
+         *       "value_date": "2026-10-30",
          *       "amount": 10,
-         *       "unit_price": 12.66,
+         *       "unit_price": 212.4,
          *       "balance": 49,
-         *       "net_cash": -131.6,
-         *       "commission": 5,
+         *       "net_cash": -2140.62,
+         *       "commission": 15.62,
          *       "commission_detail": {
          *         "entity": "5.00",
          *         "broker": "0.00",
          *         "canon": "0.00",
          *         "ITF": "0.00",
-         *         "fx": "0.00"
+         *         "fx": "10.62"
          *       },
          *       "expenses": null,
          *       "expenses_detail": null,
          *       "retention": 0,
          *       "retention_detail": null,
          *       "accrued_interest": null,
-         *       "currency": "EUR",
+         *       "currency": "USD",
          *       "original_currency": null,
          *       "reference_currency": "EUR",
          *       "payment_currency": null,
          *       "transaction_currency": null,
-         *       "exchange": 1,
+         *       "exchange": 0.92,
          *       "exchange_to_payment_currency": null,
          *       "exchange_to_transaction_currency": null,
          *       "ref_valos": "VAL-479291",
@@ -2892,8 +2912,16 @@ export interface components {
          *       "pair_transaction_id": null,
          *       "reversal_type": null,
          *       "leverage": null,
-         *       "origin_gain": null,
-         *       "origin_gain_detail": null,
+         *       "origin_gain": {
+         *         "date": "2026-10-28",
+         *         "value": "12.50"
+         *       },
+         *       "origin_gain_detail": [
+         *         {
+         *           "date": "2026-10-28",
+         *           "value": 12.5
+         *         }
+         *       ],
          *       "account_dest": null,
          *       "isin_dest": null,
          *       "amount_dest": null,
@@ -2903,11 +2931,18 @@ export interface components {
          *       "currency_dest": null,
          *       "symb_dest": null,
          *       "value_date_dest": null,
-         *       "country_model": null,
+         *       "country_model": [
+         *         {
+         *           "country": "MX",
+         *           "emisora": "AAPL",
+         *           "serie": "*",
+         *           "bmv": "1ASP"
+         *         }
+         *       ],
          *       "pending": false,
          *       "pending_transaction_id": null,
-         *       "first_seen_at": "2026-12-03T08:26:04.088Z",
-         *       "updated_at": "2026-12-03T08:26:04.088Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         InvestmentTransaction: {
@@ -2982,8 +3017,8 @@ export interface components {
          * @description One of the liabilities (loans, credits).
          * @example {
          *       "id": "lia_75rqa52f5go3wgxj4ktn",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
          *       "name": "Hipoteca Vivienda Habitual",
          *       "type": "Loan",
          *       "subtype": "mortgage",
@@ -3004,8 +3039,8 @@ export interface components {
          *         "type": "variable"
          *       },
          *       "contract_number": "HIP-90042",
-         *       "first_seen_at": "2026-12-03T08:26:03.823Z",
-         *       "updated_at": "2026-12-03T08:26:03.823Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         Liability: {
@@ -3042,8 +3077,8 @@ export interface components {
          * @description One of the liability transactions (instalments).
          * @example {
          *       "id": "ltx_kmpk6jpimteycdchnpta",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
          *       "liability_id": "lia_75rqa52f5go3wgxj4ktn",
          *       "amount": -880.98,
          *       "currency_amount": "EUR",
@@ -3062,8 +3097,8 @@ export interface components {
          *       "pair_transaction_id": null,
          *       "pending": false,
          *       "pending_transaction_id": null,
-         *       "first_seen_at": "2026-12-03T08:26:03.835Z",
-         *       "updated_at": "2026-12-03T08:26:03.835Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         LiabilityTransaction: {
@@ -3100,9 +3135,9 @@ export interface components {
         /**
          * @description One of the identities of the end user.
          * @example {
-         *       "id": "idn_uovjjqzbd4sezeg3ofqt",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
+         *       "id": "idn_wzdewiwa4b74tsysxhsb",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
          *       "name": "Carmen",
          *       "surname1": "Díaz",
          *       "surname2": "Fernández",
@@ -3131,8 +3166,8 @@ export interface components {
          *       "gender": "female",
          *       "occupation": "Ingeniera de software",
          *       "sector": "Tecnología",
-         *       "first_seen_at": "2026-12-03T08:26:03.852Z",
-         *       "updated_at": "2026-12-03T08:26:03.852Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         Identity: {
@@ -3165,16 +3200,16 @@ export interface components {
          * @description One of the holders of accounts, cards, portfolios and liabilities.
          * @example {
          *       "id": "hld_3mb74trw5lfdnsor4hgd",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
-         *       "product_id": "acc_biztf7ol7ytaprqdnjvi",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
+         *       "product_id": "acc_mr3dahcl26htwksmeok3",
          *       "product_type": "accounts",
          *       "product_name": "Cuenta Sandbox Nómina",
          *       "name": "CARMEN DÍAZ FERNÁNDEZ",
          *       "rel": "titular",
          *       "identity_document": "77739362Y",
-         *       "first_seen_at": "2026-12-03T08:26:03.861Z",
-         *       "updated_at": "2026-12-03T08:26:03.861Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         Holder: {
@@ -3200,15 +3235,15 @@ export interface components {
          * @description One of the MiFID questionnaire answers.
          * @example {
          *       "id": "mfd_grdt6i44ggfy7uyqu2mr",
-         *       "connection_id": "con_1uvg2ndv2jpdiwap",
-         *       "external_id": "user-8412",
+         *       "connection_id": "con_9at4n59tbxxp5i1z",
+         *       "external_id": "end-user-42",
          *       "question_id": 2,
          *       "question": "¿Ha trabajado en el sector financiero?",
          *       "answer": [
          *         "No"
          *       ],
-         *       "first_seen_at": "2026-12-03T08:26:04.121Z",
-         *       "updated_at": "2026-12-03T08:26:04.121Z"
+         *       "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *       "updated_at": "2026-11-30T14:19:07.123Z"
          *     }
          */
         MifidAnswer: {
@@ -3231,7 +3266,7 @@ export interface components {
          * @description A transaction gone since the cursor (a pending one that posted, a manual one removed).
          * @example {
          *       "transaction_id": "txn_3ol2x8kq0v6pmd1c7ehr",
-         *       "account_id": "acc_biztf7ol7ytaprqdnjvi"
+         *       "account_id": "acc_mr3dahcl26htwksmeok3"
          *     }
          */
         RemovedTransaction: {
@@ -3243,13 +3278,13 @@ export interface components {
          * @example {
          *       "added": [
          *         {
-         *           "id": "txn_kpmqxvo32bnovg3r3coz",
-         *           "connection_id": "con_3zuaj5q6r7wley95",
-         *           "external_id": "user-8412",
-         *           "account_id": "acc_biztf7ol7ytaprqdnjvi",
+         *           "id": "txn_2ozc543iolcvhzskcrfv",
+         *           "connection_id": "con_z7r2vqdd65ltxi2t",
+         *           "external_id": "end-user-42",
+         *           "account_id": "acc_mr3dahcl26htwksmeok3",
          *           "amount": -850,
          *           "currency": "EUR",
-         *           "balance": 22643.84,
+         *           "balance": 22213.41,
          *           "operation_date": "2026-12-01",
          *           "value_date": "2026-12-01",
          *           "description": "TRANSFERENCIA A FAVOR DE INMOBILIARIA SOL SL ALQUILER VIVIENDA",
@@ -3273,15 +3308,15 @@ export interface components {
          *           },
          *           "pending": false,
          *           "pending_transaction_id": null,
-         *           "first_seen_at": "2026-12-03T08:26:03.640Z",
-         *           "updated_at": "2026-12-03T08:26:03.640Z"
+         *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *           "updated_at": "2026-11-30T14:19:07.123Z"
          *         }
          *       ],
          *       "modified": [],
          *       "removed": [
          *         {
          *           "transaction_id": "txn_3ol2x8kq0v6pmd1c7ehr",
-         *           "account_id": "acc_biztf7ol7ytaprqdnjvi"
+         *           "account_id": "acc_mr3dahcl26htwksmeok3"
          *         }
          *       ],
          *       "next_cursor": "eyJzIjowLCJwIjo0LCJoIjo2MjV9",
@@ -3299,8 +3334,8 @@ export interface components {
         /**
          * @description Every record of a connection, grouped: accounts, cards and liabilities with their transactions and holders, portfolios, investments by type, identity and MiFID answers, and `product_status`.
          * @example {
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
          *       "product_status": {
          *         "accounts": {
          *           "created": true,
@@ -3353,15 +3388,15 @@ export interface components {
          *       },
          *       "accounts": [
          *         {
-         *           "id": "acc_biztf7ol7ytaprqdnjvi",
-         *           "connection_id": "con_3zuaj5q6r7wley95",
-         *           "external_id": "user-8412",
+         *           "id": "acc_mr3dahcl26htwksmeok3",
+         *           "connection_id": "con_z7r2vqdd65ltxi2t",
+         *           "external_id": "end-user-42",
          *           "iban": "ES4199990001489273558680",
          *           "name": "Cuenta Sandbox Nómina",
          *           "alias": "Cuenta Sandbox Nómina",
          *           "type": "current",
-         *           "balance": 22737.84,
-         *           "available_balance": 22737.84,
+         *           "balance": 22213.41,
+         *           "available_balance": 22213.41,
          *           "currency": "EUR",
          *           "description": "Cuenta Sandbox Nómina",
          *           "is_owner": true,
@@ -3369,32 +3404,32 @@ export interface components {
          *           "owners": [
          *             "CARMEN DÍAZ FERNÁNDEZ"
          *           ],
-         *           "first_seen_at": "2026-12-03T08:26:03.568Z",
-         *           "updated_at": "2026-12-03T08:26:03.568Z",
+         *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *           "updated_at": "2026-11-30T14:19:07.123Z",
          *           "holders": [
          *             {
          *               "id": "hld_3mb74trw5lfdnsor4hgd",
-         *               "connection_id": "con_3zuaj5q6r7wley95",
-         *               "external_id": "user-8412",
-         *               "product_id": "acc_biztf7ol7ytaprqdnjvi",
+         *               "connection_id": "con_z7r2vqdd65ltxi2t",
+         *               "external_id": "end-user-42",
+         *               "product_id": "acc_mr3dahcl26htwksmeok3",
          *               "product_type": "accounts",
          *               "product_name": "Cuenta Sandbox Nómina",
          *               "name": "CARMEN DÍAZ FERNÁNDEZ",
          *               "rel": "titular",
          *               "identity_document": "77739362Y",
-         *               "first_seen_at": "2026-12-03T08:26:03.861Z",
-         *               "updated_at": "2026-12-03T08:26:03.861Z"
+         *               "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *               "updated_at": "2026-11-30T14:19:07.123Z"
          *             }
          *           ],
          *           "transactions": [
          *             {
-         *               "id": "txn_kpmqxvo32bnovg3r3coz",
-         *               "connection_id": "con_3zuaj5q6r7wley95",
-         *               "external_id": "user-8412",
-         *               "account_id": "acc_biztf7ol7ytaprqdnjvi",
+         *               "id": "txn_2ozc543iolcvhzskcrfv",
+         *               "connection_id": "con_z7r2vqdd65ltxi2t",
+         *               "external_id": "end-user-42",
+         *               "account_id": "acc_mr3dahcl26htwksmeok3",
          *               "amount": -850,
          *               "currency": "EUR",
-         *               "balance": 22643.84,
+         *               "balance": 22213.41,
          *               "operation_date": "2026-12-01",
          *               "value_date": "2026-12-01",
          *               "description": "TRANSFERENCIA A FAVOR DE INMOBILIARIA SOL SL ALQUILER VIVIENDA",
@@ -3418,36 +3453,36 @@ export interface components {
          *               },
          *               "pending": false,
          *               "pending_transaction_id": null,
-         *               "first_seen_at": "2026-12-03T08:26:03.640Z",
-         *               "updated_at": "2026-12-03T08:26:03.640Z"
+         *               "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *               "updated_at": "2026-11-30T14:19:07.123Z"
          *             }
          *           ]
          *         }
          *       ],
          *       "cards": [
          *         {
-         *           "id": "crd_emf57y5vvesujpquynzo",
-         *           "connection_id": "con_3zuaj5q6r7wley95",
-         *           "external_id": "user-8412",
-         *           "product": "Tarjeta Débito Sandbox",
-         *           "contract_number": "D87167310",
-         *           "pan": "454881******7310",
-         *           "card_type": "debit",
-         *           "emission_date": "2025-10-29",
+         *           "id": "crd_ncs7ltifww4zkf6wkaeq",
+         *           "connection_id": "con_z7r2vqdd65ltxi2t",
+         *           "external_id": "end-user-42",
+         *           "product": "Tarjeta Crédito Oro",
+         *           "contract_number": "C87167310",
+         *           "pan": "522436******7310",
+         *           "card_type": "credit",
+         *           "emission_date": "2024-06-14",
          *           "expiration_date": "2029-12-28",
-         *           "available_balance": null,
-         *           "credit_limit": null,
+         *           "available_balance": 2350,
+         *           "credit_limit": 3000,
          *           "currency": "EUR",
          *           "account_iban": "ES4199990001489273558680",
-         *           "first_seen_at": "2026-12-03T08:26:03.762Z",
-         *           "updated_at": "2026-12-03T08:26:03.762Z",
+         *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *           "updated_at": "2026-11-30T14:19:07.123Z",
          *           "holders": [],
          *           "transactions": [
          *             {
-         *               "id": "ctx_ydlgd4aymugkuzd4ntfr",
-         *               "connection_id": "con_3zuaj5q6r7wley95",
-         *               "external_id": "user-8412",
-         *               "card_id": "crd_emf57y5vvesujpquynzo",
+         *               "id": "ctx_7u34lu2zpqjom53quf6h",
+         *               "connection_id": "con_z7r2vqdd65ltxi2t",
+         *               "external_id": "end-user-42",
+         *               "card_id": "crd_ncs7ltifww4zkf6wkaeq",
          *               "amount": -6.44,
          *               "commission": 0,
          *               "currency": "EUR",
@@ -3462,8 +3497,8 @@ export interface components {
          *               "mcc": "5411",
          *               "pending": false,
          *               "pending_transaction_id": null,
-         *               "first_seen_at": "2026-12-03T08:26:03.780Z",
-         *               "updated_at": "2026-12-03T08:26:03.780Z"
+         *               "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *               "updated_at": "2026-11-30T14:19:07.123Z"
          *             }
          *           ]
          *         }
@@ -3472,8 +3507,8 @@ export interface components {
          *       "liabilities": [
          *         {
          *           "id": "lia_75rqa52f5go3wgxj4ktn",
-         *           "connection_id": "con_3zuaj5q6r7wley95",
-         *           "external_id": "user-8412",
+         *           "connection_id": "con_z7r2vqdd65ltxi2t",
+         *           "external_id": "end-user-42",
          *           "name": "Hipoteca Vivienda Habitual",
          *           "type": "Loan",
          *           "subtype": "mortgage",
@@ -3494,14 +3529,14 @@ export interface components {
          *             "type": "variable"
          *           },
          *           "contract_number": "HIP-90042",
-         *           "first_seen_at": "2026-12-03T08:26:03.823Z",
-         *           "updated_at": "2026-12-03T08:26:03.823Z",
+         *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *           "updated_at": "2026-11-30T14:19:07.123Z",
          *           "holders": [],
          *           "transactions": [
          *             {
          *               "id": "ltx_kmpk6jpimteycdchnpta",
-         *               "connection_id": "con_3zuaj5q6r7wley95",
-         *               "external_id": "user-8412",
+         *               "connection_id": "con_z7r2vqdd65ltxi2t",
+         *               "external_id": "end-user-42",
          *               "liability_id": "lia_75rqa52f5go3wgxj4ktn",
          *               "amount": -880.98,
          *               "currency_amount": "EUR",
@@ -3520,8 +3555,8 @@ export interface components {
          *               "pair_transaction_id": null,
          *               "pending": false,
          *               "pending_transaction_id": null,
-         *               "first_seen_at": "2026-12-03T08:26:03.835Z",
-         *               "updated_at": "2026-12-03T08:26:03.835Z"
+         *               "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *               "updated_at": "2026-11-30T14:19:07.123Z"
          *             }
          *           ]
          *         }
@@ -3530,9 +3565,9 @@ export interface components {
          *       "stocks": [],
          *       "identity": [
          *         {
-         *           "id": "idn_uovjjqzbd4sezeg3ofqt",
-         *           "connection_id": "con_3zuaj5q6r7wley95",
-         *           "external_id": "user-8412",
+         *           "id": "idn_wzdewiwa4b74tsysxhsb",
+         *           "connection_id": "con_z7r2vqdd65ltxi2t",
+         *           "external_id": "end-user-42",
          *           "name": "Carmen",
          *           "surname1": "Díaz",
          *           "surname2": "Fernández",
@@ -3561,8 +3596,8 @@ export interface components {
          *           "gender": "female",
          *           "occupation": "Ingeniera de software",
          *           "sector": "Tecnología",
-         *           "first_seen_at": "2026-12-03T08:26:03.852Z",
-         *           "updated_at": "2026-12-03T08:26:03.852Z"
+         *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+         *           "updated_at": "2026-11-30T14:19:07.123Z"
          *         }
          *       ],
          *       "mifid_answers": []
@@ -4286,8 +4321,8 @@ export interface components {
         /**
          * @description One account’s balance at the end of one day.
          * @example {
-         *       "account_id": "acc_biztf7ol7ytaprqdnjvi",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
+         *       "account_id": "acc_mr3dahcl26htwksmeok3",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
          *       "date": "2026-12-03",
          *       "balance": 22737.84,
          *       "available_balance": 22737.84,
@@ -4494,8 +4529,8 @@ export interface components {
          *       "type": "connection.updated",
          *       "created_at": "2026-12-04T08:26:04.601Z",
          *       "data": {
-         *         "connection_id": "con_3zuaj5q6r7wley95",
-         *         "external_id": "user-8412",
+         *         "connection_id": "con_z7r2vqdd65ltxi2t",
+         *         "external_id": "end-user-42",
          *         "refresh_id": "ref_8d2kq0v5s1mx7c3b",
          *         "added": 3,
          *         "modified": 1,
@@ -4611,7 +4646,7 @@ export interface components {
          * @example {
          *       "redirect_uri": "https://app.example.com/connect/callback",
          *       "state": "c2f9a1",
-         *       "external_id": "user-8412",
+         *       "external_id": "end-user-42",
          *       "institution_ids": [
          *         "ins_sandbox_bank"
          *       ],
@@ -4664,8 +4699,8 @@ export interface components {
         /**
          * @description The connection a Connect code stood for.
          * @example {
-         *       "connection_id": "con_3zuaj5q6r7wley95",
-         *       "external_id": "user-8412",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
+         *       "external_id": "end-user-42",
          *       "institution_id": "ins_sandbox_bank",
          *       "extra": null
          *     }
@@ -4683,7 +4718,7 @@ export interface components {
          * @example {
          *       "code": "ccd_6xc5I9szDm3YDNevdktyEZLUtfi6t9TmUrFZ2j91DsU",
          *       "session_id": "cs_0j7j24s46cr8t3qo",
-         *       "connection_id": "con_3zuaj5q6r7wley95",
+         *       "connection_id": "con_z7r2vqdd65ltxi2t",
          *       "extra": null,
          *       "expires_at": "2026-12-03T08:39:58.043Z"
          *     }
@@ -5331,7 +5366,7 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "con_3zuaj5q6r7wley95",
+                     *           "id": "con_z7r2vqdd65ltxi2t",
                      *           "institution_id": "ins_sandbox_bank",
                      *           "access_mode": "recurrent",
                      *           "refresh_interval": "24h",
@@ -5346,7 +5381,7 @@ export interface operations {
                      *             "holders"
                      *           ],
                      *           "history_days": 730,
-                     *           "external_id": "user-8412",
+                     *           "external_id": "end-user-42",
                      *           "status": "ok",
                      *           "status_detail": "The connection works and its data is up to date.",
                      *           "needs_user": false,
@@ -5427,7 +5462,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyIyMDI2LTEyLTAzIDA4OjI2OjAzLjQyNyswMCIsImNvbl8zenVhajVxNnI3d2xleTk1Il0",
+                     *       "next_cursor": "WyIyMDI2LTEyLTAzIDA4OjI2OjAzLjQyNyswMCIsImNvbl96N3IydnFkZDY1bHR4aTJ0Il0",
                      *       "total": 2
                      *     }
                      */
@@ -5501,7 +5536,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "con_3zuaj5q6r7wley95",
+                     *       "id": "con_z7r2vqdd65ltxi2t",
                      *       "institution_id": "ins_sandbox_bank",
                      *       "access_mode": "recurrent",
                      *       "refresh_interval": "24h",
@@ -5516,7 +5551,7 @@ export interface operations {
                      *         "holders"
                      *       ],
                      *       "history_days": 730,
-                     *       "external_id": "user-8412",
+                     *       "external_id": "end-user-42",
                      *       "status": "pending",
                      *       "status_detail": "The first extraction is running.",
                      *       "needs_user": false,
@@ -5575,7 +5610,7 @@ export interface operations {
                      *       "challenge": null,
                      *       "refresh": {
                      *         "id": "ref_c9761x6pz5ny6ora",
-                     *         "connection_id": "con_3zuaj5q6r7wley95",
+                     *         "connection_id": "con_z7r2vqdd65ltxi2t",
                      *         "trigger": "initial",
                      *         "status": "queued",
                      *         "added": 0,
@@ -6416,7 +6451,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": "ref_1gsmeiv2ftqdc3jd",
-                     *       "connection_id": "con_3zuaj5q6r7wley95",
+                     *       "connection_id": "con_z7r2vqdd65ltxi2t",
                      *       "trigger": "credentials_update",
                      *       "status": "queued",
                      *       "added": 0,
@@ -6538,7 +6573,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "id": "ref_1gsmeiv2ftqdc3jd",
-                     *       "connection_id": "con_3zuaj5q6r7wley95",
+                     *       "connection_id": "con_z7r2vqdd65ltxi2t",
                      *       "trigger": "manual",
                      *       "status": "queued",
                      *       "added": 0,
@@ -6664,7 +6699,7 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "ref_c9761x6pz5ny6ora",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
                      *           "trigger": "initial",
                      *           "status": "succeeded",
                      *           "added": 625,
@@ -7150,15 +7185,15 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "acc_biztf7ol7ytaprqdnjvi",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
+                     *           "id": "acc_mr3dahcl26htwksmeok3",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
                      *           "iban": "ES4199990001489273558680",
                      *           "name": "Cuenta Sandbox Nómina",
                      *           "alias": "Cuenta Sandbox Nómina",
                      *           "type": "current",
-                     *           "balance": 22737.84,
-                     *           "available_balance": 22737.84,
+                     *           "balance": 22213.41,
+                     *           "available_balance": 22213.41,
                      *           "currency": "EUR",
                      *           "description": "Cuenta Sandbox Nómina",
                      *           "is_owner": true,
@@ -7166,12 +7201,12 @@ export interface operations {
                      *           "owners": [
                      *             "CARMEN DÍAZ FERNÁNDEZ"
                      *           ],
-                     *           "first_seen_at": "2026-12-03T08:26:03.568Z",
-                     *           "updated_at": "2026-12-03T08:26:03.568Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJhY2NfYml6dGY3b2w3eXRhcHJxZG5qdmkiXQ"
+                     *       "next_cursor": "WyJhY2NfbXIzZGFoY2wyNmh0d2tzbWVvazMiXQ"
                      *     }
                      */
                     "application/json": {
@@ -7359,15 +7394,15 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "acc_biztf7ol7ytaprqdnjvi",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
+                     *           "id": "acc_mr3dahcl26htwksmeok3",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
                      *           "iban": "ES4199990001489273558680",
                      *           "name": "Cuenta Sandbox Nómina",
                      *           "alias": "Cuenta Sandbox Nómina",
                      *           "type": "current",
-                     *           "balance": 22737.84,
-                     *           "available_balance": 22737.84,
+                     *           "balance": 22213.41,
+                     *           "available_balance": 22213.41,
                      *           "currency": "EUR",
                      *           "description": "Cuenta Sandbox Nómina",
                      *           "is_owner": true,
@@ -7375,12 +7410,12 @@ export interface operations {
                      *           "owners": [
                      *             "CARMEN DÍAZ FERNÁNDEZ"
                      *           ],
-                     *           "first_seen_at": "2026-12-03T08:26:03.568Z",
-                     *           "updated_at": "2026-12-03T08:26:03.568Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJhY2NfYml6dGY3b2w3eXRhcHJxZG5qdmkiXQ"
+                     *       "next_cursor": "WyJhY2NfbXIzZGFoY2wyNmh0d2tzbWVvazMiXQ"
                      *     }
                      */
                     "application/json": {
@@ -7538,13 +7573,13 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "txn_kpmqxvo32bnovg3r3coz",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "account_id": "acc_biztf7ol7ytaprqdnjvi",
+                     *           "id": "txn_2ozc543iolcvhzskcrfv",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "account_id": "acc_mr3dahcl26htwksmeok3",
                      *           "amount": -850,
                      *           "currency": "EUR",
-                     *           "balance": 22643.84,
+                     *           "balance": 22213.41,
                      *           "operation_date": "2026-12-01",
                      *           "value_date": "2026-12-01",
                      *           "description": "TRANSFERENCIA A FAVOR DE INMOBILIARIA SOL SL ALQUILER VIVIENDA",
@@ -7568,12 +7603,12 @@ export interface operations {
                      *           },
                      *           "pending": false,
                      *           "pending_transaction_id": null,
-                     *           "first_seen_at": "2026-12-03T08:26:03.640Z",
-                     *           "updated_at": "2026-12-03T08:26:03.640Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyIyMDI2LTEyLTAxIiwidHhuX2twbXF4dm8zMmJub3ZnM3IzY296Il0"
+                     *       "next_cursor": "WyIyMDI2LTEyLTAxIiwidHhuXzJvemM1NDNpb2xjdmh6c2tjcmZ2Il0"
                      *     }
                      */
                     "application/json": {
@@ -7863,13 +7898,13 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "txn_kpmqxvo32bnovg3r3coz",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "account_id": "acc_biztf7ol7ytaprqdnjvi",
+                     *           "id": "txn_2ozc543iolcvhzskcrfv",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "account_id": "acc_mr3dahcl26htwksmeok3",
                      *           "amount": -850,
                      *           "currency": "EUR",
-                     *           "balance": 22643.84,
+                     *           "balance": 22213.41,
                      *           "operation_date": "2026-12-01",
                      *           "value_date": "2026-12-01",
                      *           "description": "TRANSFERENCIA A FAVOR DE INMOBILIARIA SOL SL ALQUILER VIVIENDA",
@@ -7893,12 +7928,12 @@ export interface operations {
                      *           },
                      *           "pending": false,
                      *           "pending_transaction_id": null,
-                     *           "first_seen_at": "2026-12-03T08:26:03.640Z",
-                     *           "updated_at": "2026-12-03T08:26:03.640Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyIyMDI2LTEyLTAxIiwidHhuX2twbXF4dm8zMmJub3ZnM3IzY296Il0"
+                     *       "next_cursor": "WyIyMDI2LTEyLTAxIiwidHhuXzJvemM1NDNpb2xjdmh6c2tjcmZ2Il0"
                      *     }
                      */
                     "application/json": {
@@ -8038,25 +8073,25 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "crd_emf57y5vvesujpquynzo",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "product": "Tarjeta Débito Sandbox",
-                     *           "contract_number": "D87167310",
-                     *           "pan": "454881******7310",
-                     *           "card_type": "debit",
-                     *           "emission_date": "2025-10-29",
+                     *           "id": "crd_ncs7ltifww4zkf6wkaeq",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "product": "Tarjeta Crédito Oro",
+                     *           "contract_number": "C87167310",
+                     *           "pan": "522436******7310",
+                     *           "card_type": "credit",
+                     *           "emission_date": "2024-06-14",
                      *           "expiration_date": "2029-12-28",
-                     *           "available_balance": null,
-                     *           "credit_limit": null,
+                     *           "available_balance": 2350,
+                     *           "credit_limit": 3000,
                      *           "currency": "EUR",
                      *           "account_iban": "ES4199990001489273558680",
-                     *           "first_seen_at": "2026-12-03T08:26:03.762Z",
-                     *           "updated_at": "2026-12-03T08:26:03.762Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJjcmRfZW1mNTd5NXZ2ZXN1anBxdXluem8iXQ"
+                     *       "next_cursor": "WyJjcmRfbmNzN2x0aWZ3dzR6a2Y2d2thZXEiXQ"
                      *     }
                      */
                     "application/json": {
@@ -8244,25 +8279,25 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "crd_emf57y5vvesujpquynzo",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "product": "Tarjeta Débito Sandbox",
-                     *           "contract_number": "D87167310",
-                     *           "pan": "454881******7310",
-                     *           "card_type": "debit",
-                     *           "emission_date": "2025-10-29",
+                     *           "id": "crd_ncs7ltifww4zkf6wkaeq",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "product": "Tarjeta Crédito Oro",
+                     *           "contract_number": "C87167310",
+                     *           "pan": "522436******7310",
+                     *           "card_type": "credit",
+                     *           "emission_date": "2024-06-14",
                      *           "expiration_date": "2029-12-28",
-                     *           "available_balance": null,
-                     *           "credit_limit": null,
+                     *           "available_balance": 2350,
+                     *           "credit_limit": 3000,
                      *           "currency": "EUR",
                      *           "account_iban": "ES4199990001489273558680",
-                     *           "first_seen_at": "2026-12-03T08:26:03.762Z",
-                     *           "updated_at": "2026-12-03T08:26:03.762Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJjcmRfZW1mNTd5NXZ2ZXN1anBxdXluem8iXQ"
+                     *       "next_cursor": "WyJjcmRfbmNzN2x0aWZ3dzR6a2Y2d2thZXEiXQ"
                      *     }
                      */
                     "application/json": {
@@ -8420,10 +8455,10 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "ctx_ydlgd4aymugkuzd4ntfr",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "card_id": "crd_emf57y5vvesujpquynzo",
+                     *           "id": "ctx_7u34lu2zpqjom53quf6h",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "card_id": "crd_ncs7ltifww4zkf6wkaeq",
                      *           "amount": -6.44,
                      *           "commission": 0,
                      *           "currency": "EUR",
@@ -8438,12 +8473,12 @@ export interface operations {
                      *           "mcc": "5411",
                      *           "pending": false,
                      *           "pending_transaction_id": null,
-                     *           "first_seen_at": "2026-12-03T08:26:03.780Z",
-                     *           "updated_at": "2026-12-03T08:26:03.780Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyIyMDI2LTExLTI5IiwiY3R4X3lkbGdkNGF5bXVna3V6ZDRudGZyIl0"
+                     *       "next_cursor": "WyIyMDI2LTExLTI5IiwiY3R4Xzd1MzRsdTJ6cHFqb201M3F1ZjZoIl0"
                      *     }
                      */
                     "application/json": {
@@ -8631,10 +8666,10 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "ctx_ydlgd4aymugkuzd4ntfr",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "card_id": "crd_emf57y5vvesujpquynzo",
+                     *           "id": "ctx_7u34lu2zpqjom53quf6h",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "card_id": "crd_ncs7ltifww4zkf6wkaeq",
                      *           "amount": -6.44,
                      *           "commission": 0,
                      *           "currency": "EUR",
@@ -8649,12 +8684,12 @@ export interface operations {
                      *           "mcc": "5411",
                      *           "pending": false,
                      *           "pending_transaction_id": null,
-                     *           "first_seen_at": "2026-12-03T08:26:03.780Z",
-                     *           "updated_at": "2026-12-03T08:26:03.780Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyIyMDI2LTExLTI5IiwiY3R4X3lkbGdkNGF5bXVna3V6ZDRudGZyIl0"
+                     *       "next_cursor": "WyIyMDI2LTExLTI5IiwiY3R4Xzd1MzRsdTJ6cHFqb201M3F1ZjZoIl0"
                      *     }
                      */
                     "application/json": {
@@ -8794,13 +8829,13 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "pfl_jkf5ium4ik6bbykt56ot",
-                     *           "connection_id": "con_1uvg2ndv2jpdiwap",
-                     *           "external_id": "user-8412",
+                     *           "id": "pfl_6jpn2hb3x5zmjbo4nhey",
+                     *           "connection_id": "con_9at4n59tbxxp5i1z",
+                     *           "external_id": null,
                      *           "name": "Cartera de Valores",
                      *           "type": "securities",
                      *           "currency": "EUR",
-                     *           "balance": 95490,
+                     *           "balance": 48213.07,
                      *           "ref_valores": "VAL-479291",
                      *           "ref_account": "ES8999980001305017600825",
                      *           "ref_accounts": [
@@ -8809,12 +8844,12 @@ export interface operations {
                      *           "owners": [
                      *             "CARMEN DÍAZ FERNÁNDEZ"
                      *           ],
-                     *           "first_seen_at": "2026-12-03T08:26:04.053Z",
-                     *           "updated_at": "2026-12-03T08:26:04.053Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJwZmxfamtmNWl1bTRpazZiYnlrdDU2b3QiXQ"
+                     *       "next_cursor": "WyJwZmxfNmpwbjJoYjN4NXptamJvNG5oZXkiXQ"
                      *     }
                      */
                     "application/json": {
@@ -9002,13 +9037,13 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "pfl_jkf5ium4ik6bbykt56ot",
-                     *           "connection_id": "con_1uvg2ndv2jpdiwap",
-                     *           "external_id": "user-8412",
+                     *           "id": "pfl_6jpn2hb3x5zmjbo4nhey",
+                     *           "connection_id": "con_9at4n59tbxxp5i1z",
+                     *           "external_id": null,
                      *           "name": "Cartera de Valores",
                      *           "type": "securities",
                      *           "currency": "EUR",
-                     *           "balance": 95490,
+                     *           "balance": 48213.07,
                      *           "ref_valores": "VAL-479291",
                      *           "ref_account": "ES8999980001305017600825",
                      *           "ref_accounts": [
@@ -9017,12 +9052,12 @@ export interface operations {
                      *           "owners": [
                      *             "CARMEN DÍAZ FERNÁNDEZ"
                      *           ],
-                     *           "first_seen_at": "2026-12-03T08:26:04.053Z",
-                     *           "updated_at": "2026-12-03T08:26:04.053Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJwZmxfamtmNWl1bTRpazZiYnlrdDU2b3QiXQ"
+                     *       "next_cursor": "WyJwZmxfNmpwbjJoYjN4NXptamJvNG5oZXkiXQ"
                      *     }
                      */
                     "application/json": {
@@ -9163,45 +9198,65 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "inv_3vizht2pboscp253bclk",
-                     *           "connection_id": "con_1uvg2ndv2jpdiwap",
-                     *           "external_id": "user-8412",
-                     *           "portfolio_id": "pfl_jkf5ium4ik6bbykt56ot",
-                     *           "name": "Apple Inc",
-                     *           "isin": "US0378331005",
+                     *           "id": "inv_5ayoloka6vfzpy4zjnfw",
+                     *           "connection_id": "con_9at4n59tbxxp5i1z",
+                     *           "external_id": null,
+                     *           "portfolio_id": "pfl_6jpn2hb3x5zmjbo4nhey",
+                     *           "name": "Sandbox Renta Variable Europa FI",
+                     *           "isin": "ES0SBX000016",
                      *           "cusip": null,
-                     *           "symbol": "AAPL",
-                     *           "type": "VI",
-                     *           "subtype": null,
-                     *           "amount": 189,
-                     *           "balance": 42997.5,
-                     *           "currency": "USD",
-                     *           "cost": 36561.02,
+                     *           "symbol": null,
+                     *           "type": "F",
+                     *           "subtype": "equity_europe",
+                     *           "amount": 152,
+                     *           "balance": 21860.64,
+                     *           "currency": "EUR",
+                     *           "cost": 18370.63,
                      *           "is_nominal": false,
-                     *           "detail": null,
-                     *           "cnmv": null,
+                     *           "detail": {
+                     *             "morningstar_rating": "4"
+                     *           },
+                     *           "cnmv": {
+                     *             "isin": "ES0SBX000016",
+                     *             "gestora": "Sandbox Gestión SGIIC",
+                     *             "cif_gestora": "A00000001",
+                     *             "num_registro_gestora": "999",
+                     *             "depositaria": "Sandbox Depositaria SA",
+                     *             "cif_depositaria": "A00000003",
+                     *             "num_registro_depositaria": "888"
+                     *           },
                      *           "dgs": null,
-                     *           "initial_date": "2025-01-05",
-                     *           "valuation_date": "2026-12-03",
+                     *           "initial_date": "2025-02-25",
+                     *           "valuation_date": "2026-12-01",
                      *           "expiration_date": null,
-                     *           "performance": 0.176,
-                     *           "performance_detail": null,
-                     *           "analytics": null,
+                     *           "performance": 0.19,
+                     *           "performance_detail": {
+                     *             "MTD": 0.012,
+                     *             "QTD": 0.031,
+                     *             "half_year": 0.05,
+                     *             "YTD": 0.11,
+                     *             "Yearly": 0.14
+                     *           },
+                     *           "analytics": {
+                     *             "risk": 4,
+                     *             "sharpe_ratio": "0.85",
+                     *             "volatility": 0.13
+                     *           },
                      *           "interest": null,
-                     *           "market": "XNAS",
+                     *           "market": null,
                      *           "operating_market": null,
-                     *           "capital_gain": 6436.48,
+                     *           "capital_gain": 3490.01,
                      *           "accrued_interest": null,
                      *           "price_ex_cupon": null,
                      *           "leverage": null,
                      *           "country_model": null,
                      *           "placing_bank": null,
-                     *           "first_seen_at": "2026-12-03T08:26:04.063Z",
-                     *           "updated_at": "2026-12-03T08:26:04.063Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJpbnZfM3Zpemh0MnBib3NjcDI1M2JjbGsiXQ"
+                     *       "next_cursor": "WyJpbnZfNWF5b2xva2E2dmZ6cHk0empuZnciXQ"
                      *     }
                      */
                     "application/json": {
@@ -9389,45 +9444,65 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "inv_3vizht2pboscp253bclk",
-                     *           "connection_id": "con_1uvg2ndv2jpdiwap",
-                     *           "external_id": "user-8412",
-                     *           "portfolio_id": "pfl_jkf5ium4ik6bbykt56ot",
-                     *           "name": "Apple Inc",
-                     *           "isin": "US0378331005",
+                     *           "id": "inv_5ayoloka6vfzpy4zjnfw",
+                     *           "connection_id": "con_9at4n59tbxxp5i1z",
+                     *           "external_id": null,
+                     *           "portfolio_id": "pfl_6jpn2hb3x5zmjbo4nhey",
+                     *           "name": "Sandbox Renta Variable Europa FI",
+                     *           "isin": "ES0SBX000016",
                      *           "cusip": null,
-                     *           "symbol": "AAPL",
-                     *           "type": "VI",
-                     *           "subtype": null,
-                     *           "amount": 189,
-                     *           "balance": 42997.5,
-                     *           "currency": "USD",
-                     *           "cost": 36561.02,
+                     *           "symbol": null,
+                     *           "type": "F",
+                     *           "subtype": "equity_europe",
+                     *           "amount": 152,
+                     *           "balance": 21860.64,
+                     *           "currency": "EUR",
+                     *           "cost": 18370.63,
                      *           "is_nominal": false,
-                     *           "detail": null,
-                     *           "cnmv": null,
+                     *           "detail": {
+                     *             "morningstar_rating": "4"
+                     *           },
+                     *           "cnmv": {
+                     *             "isin": "ES0SBX000016",
+                     *             "gestora": "Sandbox Gestión SGIIC",
+                     *             "cif_gestora": "A00000001",
+                     *             "num_registro_gestora": "999",
+                     *             "depositaria": "Sandbox Depositaria SA",
+                     *             "cif_depositaria": "A00000003",
+                     *             "num_registro_depositaria": "888"
+                     *           },
                      *           "dgs": null,
-                     *           "initial_date": "2025-01-05",
-                     *           "valuation_date": "2026-12-03",
+                     *           "initial_date": "2025-02-25",
+                     *           "valuation_date": "2026-12-01",
                      *           "expiration_date": null,
-                     *           "performance": 0.176,
-                     *           "performance_detail": null,
-                     *           "analytics": null,
+                     *           "performance": 0.19,
+                     *           "performance_detail": {
+                     *             "MTD": 0.012,
+                     *             "QTD": 0.031,
+                     *             "half_year": 0.05,
+                     *             "YTD": 0.11,
+                     *             "Yearly": 0.14
+                     *           },
+                     *           "analytics": {
+                     *             "risk": 4,
+                     *             "sharpe_ratio": "0.85",
+                     *             "volatility": 0.13
+                     *           },
                      *           "interest": null,
-                     *           "market": "XNAS",
+                     *           "market": null,
                      *           "operating_market": null,
-                     *           "capital_gain": 6436.48,
+                     *           "capital_gain": 3490.01,
                      *           "accrued_interest": null,
                      *           "price_ex_cupon": null,
                      *           "leverage": null,
                      *           "country_model": null,
                      *           "placing_bank": null,
-                     *           "first_seen_at": "2026-12-03T08:26:04.063Z",
-                     *           "updated_at": "2026-12-03T08:26:04.063Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJpbnZfM3Zpemh0MnBib3NjcDI1M2JjbGsiXQ"
+                     *       "next_cursor": "WyJpbnZfNWF5b2xva2E2dmZ6cHk0empuZnciXQ"
                      *     }
                      */
                     "application/json": {
@@ -9583,39 +9658,39 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "itx_xftbumf4yzgunax27c2g",
-                     *           "connection_id": "con_1uvg2ndv2jpdiwap",
-                     *           "external_id": "user-8412",
-                     *           "investment_id": "inv_bskvidgo47d6xcehkheo",
-                     *           "isin": "ES0144443035",
-                     *           "description": "COMPRA IBERDROLA SA",
+                     *           "id": "itx_aiirtl3bngdu7qftb3oq",
+                     *           "connection_id": "con_9at4n59tbxxp5i1z",
+                     *           "external_id": null,
+                     *           "investment_id": "inv_d4g4jxf27pom7mghrxnw",
+                     *           "isin": "US0378331005",
+                     *           "description": "COMPRA APPLE INC",
                      *           "type": "1",
                      *           "symb": "+",
-                     *           "operation_date": "2026-10-30",
-                     *           "value_date": "2026-11-01",
+                     *           "operation_date": "2026-10-28",
+                     *           "value_date": "2026-10-30",
                      *           "amount": 10,
-                     *           "unit_price": 12.66,
+                     *           "unit_price": 212.4,
                      *           "balance": 49,
-                     *           "net_cash": -131.6,
-                     *           "commission": 5,
+                     *           "net_cash": -2140.62,
+                     *           "commission": 15.62,
                      *           "commission_detail": {
                      *             "entity": "5.00",
                      *             "broker": "0.00",
                      *             "canon": "0.00",
                      *             "ITF": "0.00",
-                     *             "fx": "0.00"
+                     *             "fx": "10.62"
                      *           },
                      *           "expenses": null,
                      *           "expenses_detail": null,
                      *           "retention": 0,
                      *           "retention_detail": null,
                      *           "accrued_interest": null,
-                     *           "currency": "EUR",
+                     *           "currency": "USD",
                      *           "original_currency": null,
                      *           "reference_currency": "EUR",
                      *           "payment_currency": null,
                      *           "transaction_currency": null,
-                     *           "exchange": 1,
+                     *           "exchange": 0.92,
                      *           "exchange_to_payment_currency": null,
                      *           "exchange_to_transaction_currency": null,
                      *           "ref_valos": "VAL-479291",
@@ -9625,8 +9700,16 @@ export interface operations {
                      *           "pair_transaction_id": null,
                      *           "reversal_type": null,
                      *           "leverage": null,
-                     *           "origin_gain": null,
-                     *           "origin_gain_detail": null,
+                     *           "origin_gain": {
+                     *             "date": "2026-10-28",
+                     *             "value": "12.50"
+                     *           },
+                     *           "origin_gain_detail": [
+                     *             {
+                     *               "date": "2026-10-28",
+                     *               "value": 12.5
+                     *             }
+                     *           ],
                      *           "account_dest": null,
                      *           "isin_dest": null,
                      *           "amount_dest": null,
@@ -9636,15 +9719,22 @@ export interface operations {
                      *           "currency_dest": null,
                      *           "symb_dest": null,
                      *           "value_date_dest": null,
-                     *           "country_model": null,
+                     *           "country_model": [
+                     *             {
+                     *               "country": "MX",
+                     *               "emisora": "AAPL",
+                     *               "serie": "*",
+                     *               "bmv": "1ASP"
+                     *             }
+                     *           ],
                      *           "pending": false,
                      *           "pending_transaction_id": null,
-                     *           "first_seen_at": "2026-12-03T08:26:04.088Z",
-                     *           "updated_at": "2026-12-03T08:26:04.088Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyIyMDI2LTEwLTMwIiwiaXR4X3hmdGJ1bWY0eXpndW5heDI3YzJnIl0"
+                     *       "next_cursor": "WyIyMDI2LTEwLTI4IiwiaXR4X2FpaXJ0bDNibmdkdTdxZnRiM29xIl0"
                      *     }
                      */
                     "application/json": {
@@ -9832,39 +9922,39 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "itx_xftbumf4yzgunax27c2g",
-                     *           "connection_id": "con_1uvg2ndv2jpdiwap",
-                     *           "external_id": "user-8412",
-                     *           "investment_id": "inv_bskvidgo47d6xcehkheo",
-                     *           "isin": "ES0144443035",
-                     *           "description": "COMPRA IBERDROLA SA",
+                     *           "id": "itx_aiirtl3bngdu7qftb3oq",
+                     *           "connection_id": "con_9at4n59tbxxp5i1z",
+                     *           "external_id": null,
+                     *           "investment_id": "inv_d4g4jxf27pom7mghrxnw",
+                     *           "isin": "US0378331005",
+                     *           "description": "COMPRA APPLE INC",
                      *           "type": "1",
                      *           "symb": "+",
-                     *           "operation_date": "2026-10-30",
-                     *           "value_date": "2026-11-01",
+                     *           "operation_date": "2026-10-28",
+                     *           "value_date": "2026-10-30",
                      *           "amount": 10,
-                     *           "unit_price": 12.66,
+                     *           "unit_price": 212.4,
                      *           "balance": 49,
-                     *           "net_cash": -131.6,
-                     *           "commission": 5,
+                     *           "net_cash": -2140.62,
+                     *           "commission": 15.62,
                      *           "commission_detail": {
                      *             "entity": "5.00",
                      *             "broker": "0.00",
                      *             "canon": "0.00",
                      *             "ITF": "0.00",
-                     *             "fx": "0.00"
+                     *             "fx": "10.62"
                      *           },
                      *           "expenses": null,
                      *           "expenses_detail": null,
                      *           "retention": 0,
                      *           "retention_detail": null,
                      *           "accrued_interest": null,
-                     *           "currency": "EUR",
+                     *           "currency": "USD",
                      *           "original_currency": null,
                      *           "reference_currency": "EUR",
                      *           "payment_currency": null,
                      *           "transaction_currency": null,
-                     *           "exchange": 1,
+                     *           "exchange": 0.92,
                      *           "exchange_to_payment_currency": null,
                      *           "exchange_to_transaction_currency": null,
                      *           "ref_valos": "VAL-479291",
@@ -9874,8 +9964,16 @@ export interface operations {
                      *           "pair_transaction_id": null,
                      *           "reversal_type": null,
                      *           "leverage": null,
-                     *           "origin_gain": null,
-                     *           "origin_gain_detail": null,
+                     *           "origin_gain": {
+                     *             "date": "2026-10-28",
+                     *             "value": "12.50"
+                     *           },
+                     *           "origin_gain_detail": [
+                     *             {
+                     *               "date": "2026-10-28",
+                     *               "value": 12.5
+                     *             }
+                     *           ],
                      *           "account_dest": null,
                      *           "isin_dest": null,
                      *           "amount_dest": null,
@@ -9885,15 +9983,22 @@ export interface operations {
                      *           "currency_dest": null,
                      *           "symb_dest": null,
                      *           "value_date_dest": null,
-                     *           "country_model": null,
+                     *           "country_model": [
+                     *             {
+                     *               "country": "MX",
+                     *               "emisora": "AAPL",
+                     *               "serie": "*",
+                     *               "bmv": "1ASP"
+                     *             }
+                     *           ],
                      *           "pending": false,
                      *           "pending_transaction_id": null,
-                     *           "first_seen_at": "2026-12-03T08:26:04.088Z",
-                     *           "updated_at": "2026-12-03T08:26:04.088Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyIyMDI2LTEwLTMwIiwiaXR4X3hmdGJ1bWY0eXpndW5heDI3YzJnIl0"
+                     *       "next_cursor": "WyIyMDI2LTEwLTI4IiwiaXR4X2FpaXJ0bDNibmdkdTdxZnRiM29xIl0"
                      *     }
                      */
                     "application/json": {
@@ -10034,8 +10139,8 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "lia_75rqa52f5go3wgxj4ktn",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
                      *           "name": "Hipoteca Vivienda Habitual",
                      *           "type": "Loan",
                      *           "subtype": "mortgage",
@@ -10056,8 +10161,8 @@ export interface operations {
                      *             "type": "variable"
                      *           },
                      *           "contract_number": "HIP-90042",
-                     *           "first_seen_at": "2026-12-03T08:26:03.823Z",
-                     *           "updated_at": "2026-12-03T08:26:03.823Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
@@ -10250,8 +10355,8 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "lia_75rqa52f5go3wgxj4ktn",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
                      *           "name": "Hipoteca Vivienda Habitual",
                      *           "type": "Loan",
                      *           "subtype": "mortgage",
@@ -10272,8 +10377,8 @@ export interface operations {
                      *             "type": "variable"
                      *           },
                      *           "contract_number": "HIP-90042",
-                     *           "first_seen_at": "2026-12-03T08:26:03.823Z",
-                     *           "updated_at": "2026-12-03T08:26:03.823Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
@@ -10434,8 +10539,8 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "ltx_kmpk6jpimteycdchnpta",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
                      *           "liability_id": "lia_75rqa52f5go3wgxj4ktn",
                      *           "amount": -880.98,
                      *           "currency_amount": "EUR",
@@ -10454,8 +10559,8 @@ export interface operations {
                      *           "pair_transaction_id": null,
                      *           "pending": false,
                      *           "pending_transaction_id": null,
-                     *           "first_seen_at": "2026-12-03T08:26:03.835Z",
-                     *           "updated_at": "2026-12-03T08:26:03.835Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
@@ -10648,8 +10753,8 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "ltx_kmpk6jpimteycdchnpta",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
                      *           "liability_id": "lia_75rqa52f5go3wgxj4ktn",
                      *           "amount": -880.98,
                      *           "currency_amount": "EUR",
@@ -10668,8 +10773,8 @@ export interface operations {
                      *           "pair_transaction_id": null,
                      *           "pending": false,
                      *           "pending_transaction_id": null,
-                     *           "first_seen_at": "2026-12-03T08:26:03.835Z",
-                     *           "updated_at": "2026-12-03T08:26:03.835Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
@@ -10813,9 +10918,9 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "idn_uovjjqzbd4sezeg3ofqt",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
+                     *           "id": "idn_wzdewiwa4b74tsysxhsb",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
                      *           "name": "Carmen",
                      *           "surname1": "Díaz",
                      *           "surname2": "Fernández",
@@ -10844,12 +10949,12 @@ export interface operations {
                      *           "gender": "female",
                      *           "occupation": "Ingeniera de software",
                      *           "sector": "Tecnología",
-                     *           "first_seen_at": "2026-12-03T08:26:03.852Z",
-                     *           "updated_at": "2026-12-03T08:26:03.852Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJpZG5fdW92ampxemJkNHNlemVnM29mcXQiXQ"
+                     *       "next_cursor": "WyJpZG5fd3pkZXdpd2E0Yjc0dHN5c3hoc2IiXQ"
                      *     }
                      */
                     "application/json": {
@@ -11037,9 +11142,9 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "id": "idn_uovjjqzbd4sezeg3ofqt",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
+                     *           "id": "idn_wzdewiwa4b74tsysxhsb",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
                      *           "name": "Carmen",
                      *           "surname1": "Díaz",
                      *           "surname2": "Fernández",
@@ -11068,12 +11173,12 @@ export interface operations {
                      *           "gender": "female",
                      *           "occupation": "Ingeniera de software",
                      *           "sector": "Tecnología",
-                     *           "first_seen_at": "2026-12-03T08:26:03.852Z",
-                     *           "updated_at": "2026-12-03T08:26:03.852Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
-                     *       "next_cursor": "WyJpZG5fdW92ampxemJkNHNlemVnM29mcXQiXQ"
+                     *       "next_cursor": "WyJpZG5fd3pkZXdpd2E0Yjc0dHN5c3hoc2IiXQ"
                      *     }
                      */
                     "application/json": {
@@ -11214,16 +11319,16 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "hld_3mb74trw5lfdnsor4hgd",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "product_id": "acc_biztf7ol7ytaprqdnjvi",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "product_id": "acc_mr3dahcl26htwksmeok3",
                      *           "product_type": "accounts",
                      *           "product_name": "Cuenta Sandbox Nómina",
                      *           "name": "CARMEN DÍAZ FERNÁNDEZ",
                      *           "rel": "titular",
                      *           "identity_document": "77739362Y",
-                     *           "first_seen_at": "2026-12-03T08:26:03.861Z",
-                     *           "updated_at": "2026-12-03T08:26:03.861Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
@@ -11416,16 +11521,16 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "hld_3mb74trw5lfdnsor4hgd",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "product_id": "acc_biztf7ol7ytaprqdnjvi",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "product_id": "acc_mr3dahcl26htwksmeok3",
                      *           "product_type": "accounts",
                      *           "product_name": "Cuenta Sandbox Nómina",
                      *           "name": "CARMEN DÍAZ FERNÁNDEZ",
                      *           "rel": "titular",
                      *           "identity_document": "77739362Y",
-                     *           "first_seen_at": "2026-12-03T08:26:03.861Z",
-                     *           "updated_at": "2026-12-03T08:26:03.861Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
@@ -11570,15 +11675,15 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "mfd_grdt6i44ggfy7uyqu2mr",
-                     *           "connection_id": "con_1uvg2ndv2jpdiwap",
-                     *           "external_id": "user-8412",
+                     *           "connection_id": "con_9at4n59tbxxp5i1z",
+                     *           "external_id": "end-user-42",
                      *           "question_id": 2,
                      *           "question": "¿Ha trabajado en el sector financiero?",
                      *           "answer": [
                      *             "No"
                      *           ],
-                     *           "first_seen_at": "2026-12-03T08:26:04.121Z",
-                     *           "updated_at": "2026-12-03T08:26:04.121Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
@@ -11771,15 +11876,15 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "mfd_grdt6i44ggfy7uyqu2mr",
-                     *           "connection_id": "con_1uvg2ndv2jpdiwap",
-                     *           "external_id": "user-8412",
+                     *           "connection_id": "con_9at4n59tbxxp5i1z",
+                     *           "external_id": "end-user-42",
                      *           "question_id": 2,
                      *           "question": "¿Ha trabajado en el sector financiero?",
                      *           "answer": [
                      *             "No"
                      *           ],
-                     *           "first_seen_at": "2026-12-03T08:26:04.121Z",
-                     *           "updated_at": "2026-12-03T08:26:04.121Z"
+                     *           "first_seen_at": "2026-11-02T08:00:00.000Z",
+                     *           "updated_at": "2026-11-30T14:19:07.123Z"
                      *         }
                      *       ],
                      *       "has_more": true,
@@ -11918,8 +12023,8 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "account_id": "acc_biztf7ol7ytaprqdnjvi",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
+                     *           "account_id": "acc_mr3dahcl26htwksmeok3",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
                      *           "date": "2026-12-03",
                      *           "balance": 22737.84,
                      *           "available_balance": 22737.84,
@@ -12022,9 +12127,9 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "id": "txn_q4m1c9w0d2s7xk5ve8ta",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
-                     *           "external_id": "user-8412",
-                     *           "account_id": "acc_biztf7ol7ytaprqdnjvi",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *           "external_id": "end-user-42",
+                     *           "account_id": "acc_mr3dahcl26htwksmeok3",
                      *           "amount": -42.5,
                      *           "currency": "EUR",
                      *           "balance": null,
@@ -12176,7 +12281,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "con_3zuaj5q6r7wley95",
+                     *       "id": "con_z7r2vqdd65ltxi2t",
                      *       "institution_id": "ins_sandbox_bank",
                      *       "access_mode": "recurrent",
                      *       "refresh_interval": "24h",
@@ -12191,7 +12296,7 @@ export interface operations {
                      *         "holders"
                      *       ],
                      *       "history_days": 730,
-                     *       "external_id": "user-8412",
+                     *       "external_id": "end-user-42",
                      *       "status": "credentials_invalid",
                      *       "status_detail": "The institution rejected the username or password; update the credentials.",
                      *       "needs_user": true,
@@ -13299,8 +13404,8 @@ export interface operations {
                      *           "type": "connection.updated",
                      *           "created_at": "2026-12-04T08:26:04.601Z",
                      *           "data": {
-                     *             "connection_id": "con_3zuaj5q6r7wley95",
-                     *             "external_id": "user-8412",
+                     *             "connection_id": "con_z7r2vqdd65ltxi2t",
+                     *             "external_id": "end-user-42",
                      *             "refresh_id": "ref_8d2kq0v5s1mx7c3b",
                      *             "added": 3,
                      *             "modified": 1,
@@ -13858,7 +13963,7 @@ export interface operations {
                      *         {
                      *           "code": "ccd_6xc5I9szDm3YDNevdktyEZLUtfi6t9TmUrFZ2j91DsU",
                      *           "session_id": "cs_0j7j24s46cr8t3qo",
-                     *           "connection_id": "con_3zuaj5q6r7wley95",
+                     *           "connection_id": "con_z7r2vqdd65ltxi2t",
                      *           "extra": null,
                      *           "expires_at": "2026-12-03T08:39:58.043Z"
                      *         }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { devClientToken, type Server, startServer } from '../helpers/processes.ts';
+import { callApi, devClientToken, type Server, startServer } from '../helpers/processes.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, checked by the assertions
 type Json = Record<string, any>;
@@ -29,18 +29,7 @@ async function withServer(name: string, run: (h: Harness) => Promise<void>): Pro
     server: await startServer(env),
     env,
     token: '',
-    async api(url, init = {}) {
-      const response = await fetch(`${harness.server.baseUrl}${url}`, {
-        ...init,
-        headers: {
-          authorization: `Bearer ${harness.token}`,
-          'content-type': 'application/json',
-          ...init.headers,
-        },
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
-    },
+    api: (url, init) => callApi(harness.server.baseUrl, harness.token, url, init),
     async crashAndRestart() {
       await harness.server.stop('SIGKILL');
       harness.server = await startServer(env);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Cluster, postgresBinaries, startCluster } from '../helpers/pg-cluster.ts';
-import { getToken, runCli, type Server, startServer } from '../helpers/processes.ts';
+import { callApi, getToken, runCli, type Server, startServer } from '../helpers/processes.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, checked by the assertions
 type Json = Record<string, any>;
@@ -35,14 +35,7 @@ test('PostgreSQL restarted under a running refresh: the server rides it out and 
     const { baseUrl } = server;
     const token = ((await (await getToken(baseUrl, client.client_id, client.client_secret)).json()) as Json)
       .access_token as string;
-    const call = async (url: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> => {
-      const response = await fetch(`${baseUrl}${url}`, {
-        ...init,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
-    };
+    const call = (url: string, init?: RequestInit) => callApi(baseUrl, token, url, init);
     /** Polls until the connection has no refresh running (the server's own progress). */
     const settled = async (id: string): Promise<Json> => {
       for (let i = 0; i < 6000; i++) {

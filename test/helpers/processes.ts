@@ -115,6 +115,24 @@ export async function getToken(baseUrl: string, clientId: string, clientSecret: 
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the API, checked by the tests' assertions
+export type ApiJson = Record<string, any>;
+
+/** A JSON request to a running server with a bearer token: its status and body ({} when empty). */
+export async function callApi(
+  baseUrl: string,
+  token: string,
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: ApiJson }> {
+  const response = await fetch(`${baseUrl}${url}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as ApiJson };
+}
+
 /** An access token of the development client an embedded server wrote into its data directory. */
 export async function devClientToken(baseUrl: string, dataDir: string): Promise<string> {
   const dev = JSON.parse(fs.readFileSync(path.join(dataDir, 'dev-client.json'), 'utf8'));

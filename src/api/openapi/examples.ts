@@ -3,6 +3,7 @@
 // with user_otp, registered a webhook endpoint, opened a Connect session and imported a CSV. The
 // ids are the ones the code makes (domain/ids.ts, store/record-rows.ts), the messages the ones it
 // writes. Each is the `examples` of its schema; test/openapi.test.ts validates every one of them.
+import { sandboxInstitutions } from '../../connectors/sandbox/institutions.ts';
 import { encodeCursor } from '../../store/keyset.ts';
 import { exampleIds, recordExamples } from './record-examples.ts';
 
@@ -11,16 +12,9 @@ const { connection: connectionId, externalId } = exampleIds;
 // ---- connections
 
 /** Every product of Banco Sandbox, extracted once; `created: false` everywhere before that. */
-const bankProducts = [
-  'accounts',
-  'transactions',
-  'cards',
-  'card_transactions',
-  'liabilities',
-  'liability_transactions',
-  'identity',
-  'holders',
-];
+const bankProducts = sandboxInstitutions.find(
+  (institution) => institution.id === 'ins_sandbox_bank',
+)!.products;
 const counts: Record<string, number> = {
   accounts: 3,
   transactions: 420,

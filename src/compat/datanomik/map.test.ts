@@ -1,10 +1,9 @@
-// The Datanomik mappers, pinned on the sandbox's native records (shared/native-records.fixture.ts):
+// The Datanomik mappers, pinned on the sandbox's native records (api/openapi/record-examples.ts):
 // one explicit case per sign, enum and date rule a Datanomik client depends on.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { decodeGuid, guidOf } from '../shared/guid.ts';
 import {
   account,
   CONNECTION,
@@ -13,7 +12,8 @@ import {
   portfolio,
   stamps,
   transaction,
-} from '../shared/native-records.fixture.ts';
+} from '../../api/openapi/record-examples.ts';
+import { decodeGuid, guidOf } from '../shared/guid.ts';
 import type { NativeRecord } from '../shared/records.ts';
 import {
   accountCategoryOf,

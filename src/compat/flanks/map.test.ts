@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { investmentGroups } from '../../services/all-data.ts';
 import {
   account,
   BROKER_CONNECTION,
@@ -19,7 +18,8 @@ import {
   portfolio,
   stamps,
   transaction,
-} from '../shared/native-records.fixture.ts';
+} from '../../api/openapi/record-examples.ts';
+import { investmentGroups } from '../../services/all-data.ts';
 import {
   type FlanksProduct,
   type FlanksRecordContext,
@@ -66,7 +66,7 @@ const context: FlanksRecordContext = {
 const noExternal: FlanksRecordContext = { ...context, externalId: () => null };
 
 // ---- native records, as the sandbox serves them: the products only Flanks maps (the others are
-// in ../shared/native-records.fixture.ts)
+// in ../api/openapi/record-examples.ts)
 
 const liability: NativeRecord = {
   id: 'lia_koz2t54xofh2gqvzny6c',

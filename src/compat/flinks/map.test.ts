@@ -8,11 +8,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { newId } from '../../domain/ids.ts';
-import { type Product, productIdPrefix } from '../../domain/product-catalog.ts';
-import { recordId } from '../../store/record-rows.ts';
-import { maskPan } from '../flanks/map.ts';
-import { decodeGuid, type GuidKind, guidOf, guidOfHandle } from '../shared/guid.ts';
 import {
   account,
   CONNECTION,
@@ -23,7 +18,12 @@ import {
   investmentTransaction,
   transaction as nativeTransaction,
   portfolio,
-} from '../shared/native-records.fixture.ts';
+} from '../../api/openapi/record-examples.ts';
+import { newId } from '../../domain/ids.ts';
+import { type Product, productIdPrefix } from '../../domain/product-catalog.ts';
+import { recordId } from '../../store/record-rows.ts';
+import { maskPan } from '../flanks/map.ts';
+import { decodeGuid, type GuidKind, guidOf, guidOfHandle } from '../shared/guid.ts';
 import { field, parseFlinksJson } from './body.ts';
 import {
   authorizeLinks,
@@ -443,7 +443,7 @@ describe('Flinks institutions', () => {
   });
 });
 
-// ---- native records, as the sandbox serves them (../shared/native-records.fixture.ts), and the
+// ---- native records, as the sandbox serves them (../api/openapi/record-examples.ts), and the
 // variants these tests need
 
 /** The rent transfer without its transfer details. */

@@ -1,11 +1,10 @@
-// The Powens mappers, pinned on the sandbox's native records (shared/native-records.fixture.ts):
+// The Powens mappers, pinned on the sandbox's native records (api/openapi/record-examples.ts):
 // one explicit test per connection state, amount sign, account type and transaction nature, and
 // every answer against its Powens schema.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { taxonomy } from '../../domain/categories/taxonomy.ts';
 import {
   account,
   card,
@@ -13,7 +12,8 @@ import {
   investment,
   portfolio,
   transaction,
-} from '../shared/native-records.fixture.ts';
+} from '../../api/openapi/record-examples.ts';
+import { taxonomy } from '../../domain/categories/taxonomy.ts';
 import { categoryIdOf, categoryList, numberedSlugs } from './categories.ts';
 import {
   type ConnectionFacts,
