@@ -514,6 +514,26 @@ describe('bad input changes nothing', () => {
     assert.equal(rows.length, 1);
     await waitForConnection(ctx, token, first.id);
   });
+
+  test('an Idempotency-Key that is empty, too long or not visible ASCII is a 400 on the header; nothing is created', async () => {
+    const before = await count();
+    for (const key of ['', 'a'.repeat(256), 'clé', 'two words']) {
+      const response = await ctx.call(token, {
+        method: 'POST',
+        url: '/v1/connections',
+        payload: { access_mode: 'recurrent', ...good('user_badkey') },
+        headers: { 'idempotency-key': key },
+      });
+      assert.equal(response.statusCode, 400, key);
+      assert.equal(response.json().code, 'VALIDATION_FAILED');
+      assert.deepEqual(
+        response.json().errors.map((e: { pointer: string }) => e.pointer),
+        ['/header/idempotency-key'],
+        key,
+      );
+    }
+    assert.equal(await count(), before);
+  });
 });
 
 test('credentials are stored sealed: the password appears nowhere in the database rows', async () => {

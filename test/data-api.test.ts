@@ -170,9 +170,18 @@ describe('filters', () => {
     assert.equal((await get('/v1/transactions?cursor=bm9wZQ')).status, 400);
     assert.equal((await get('/v1/transactions?connection_id=con_nope')).status, 404);
   });
+
+  test('a category that is not in the taxonomy is a 400 listing the slugs, not an empty page', async () => {
+    const { status, body } = await get('/v1/transactions?category=food');
+    assert.equal(status, 400);
+    assert.equal(body.code, 'VALIDATION_FAILED');
+    assert.equal(body.errors[0].pointer, '/query/category');
+    assert.match(body.errors[0].detail, /must be one of: income, salary, .*groceries, supermarket/);
+    assert.equal((await get('/v1/card-transactions?category=food')).status, 400);
+  });
 });
 
-describe('POST /v1/transactions/search (seed 003 query object)', () => {
+describe('POST /v1/transactions/search (Flanks’ query object)', () => {
   let all: Item[];
   before(async () => {
     all = await everything(`/v1/transactions?connection_id=${bank.id}`);
@@ -211,12 +220,12 @@ describe('POST /v1/transactions/search (seed 003 query object)', () => {
       [{ amount: { $lt: -100 } }, (t) => Number(t.amount) < -100],
       [{ amount: { $gte: 1000 }, currency: 'EUR' }, (t) => Number(t.amount) >= 1000 && t.currency === 'EUR'],
       [
-        { category: { $in: ['food', 'transport'] } },
-        (t) => ['food', 'transport'].includes(String(t.category)),
+        { category: { $in: ['groceries', 'transport'] } },
+        (t) => ['groceries', 'transport'].includes(String(t.category)),
       ],
       [
-        { category: { $nin: ['food', 'transport'] } },
-        (t) => !['food', 'transport'].includes(String(t.category)),
+        { category: { $nin: ['groceries', 'transport'] } },
+        (t) => !['groceries', 'transport'].includes(String(t.category)),
       ],
       [{ account_id: account, pending: false }, (t) => t.account_id === account && t.pending === false],
       [{ merchant_name: { $ne: null } }, (t) => t.merchant_name !== null],

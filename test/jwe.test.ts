@@ -1,4 +1,4 @@
-// Request bodies sent as JWE (seed 003 "REQUEST ENCRYPTION") are handled exactly like their JSON.
+// Request bodies sent as JWE (Flanks’ "REQUEST ENCRYPTION") are handled exactly like their JSON.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CompactEncrypt, generateKeyPair, importJWK, type JWK } from 'jose';

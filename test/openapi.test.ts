@@ -251,6 +251,22 @@ test('every request body and answer shows an example, and every example is valid
   assert.ok(media.length > 500, `${media.length} request bodies and answers`);
 });
 
+test('the POSTs that take an Idempotency-Key document it as an optional header, with its rules and answers', () => {
+  const takers: string[] = [];
+  for (const { name, operation } of documentedOperations()) {
+    const header = (operation.parameters ?? []).find(
+      (p: Json) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key',
+    );
+    if (!header) continue;
+    takers.push(name);
+    assert.equal(header.required, false, name);
+    assert.equal(header.schema.maxLength, 255, name);
+    assert.ok(header.description.includes('IDEMPOTENCY_KEY_REUSED'), name);
+    for (const status of ['409', '422']) assert.ok(operation.responses[status], `${name} answers ${status}`);
+  }
+  assert.deepEqual(takers.sort(), ['POST /v1/accounts/{id}/transactions', 'POST /v1/connections']);
+});
+
 test('what a client may leave out is not required: parameters and body fields with a default', () => {
   const wrong: string[] = [];
   for (const { name, operation } of documentedOperations()) {

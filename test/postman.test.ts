@@ -1,11 +1,14 @@
 // The Postman collection (postman/) is a fresh generation of the OpenAPI document, has a request for
-// every operation, and authenticates itself from the collection variables.
+// every operation, and authenticates itself from the collection variables: Newman, Postman's own
+// runner, runs its requests and its pre-request script against a real server.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { documentOf, type OpenApiDocument, operationKeysOf } from '../sdk/scripts/document.ts';
 import { collectionFile, renderCollection } from '../sdk/scripts/postman.ts';
 import { buildTestContext, type TestContext } from './helpers/context.ts';
+import { freePort } from './helpers/processes.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: a Postman collection, walked by the assertions below
 type Json = Record<string, any>;
@@ -14,9 +17,13 @@ let ctx: TestContext;
 let document: OpenApiDocument;
 let committed: string;
 let collection: Json;
+let baseUrl: string;
 
 before(async () => {
-  ctx = await buildTestContext({ webhooks: false });
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  ctx = await buildTestContext({ webhooks: false, publicUrl: baseUrl });
+  await ctx.app.listen({ port, host: '127.0.0.1' });
   document = await documentOf(ctx.app);
   committed = fs.readFileSync(collectionFile, 'utf8');
   collection = JSON.parse(committed);
@@ -60,4 +67,79 @@ test('it obtains its token from the collection variables, and public operations 
     // Secured requests inherit the collection's bearer token; public ones say `noauth`.
     assert.deepEqual(item.request.auth, secured ? undefined : { type: 'noauth' }, item.name);
   }
+});
+
+// Newman ships no types; this is the part of its API the test uses.
+interface NewmanExecution {
+  item: { name: string };
+  request: { headers: { get(name: string): string | undefined } };
+  response?: { code: number; text(): string };
+}
+interface NewmanSummary {
+  run: { executions: NewmanExecution[]; failures: Array<{ error: { message: string } }> };
+}
+const newman = createRequire(import.meta.url)('newman') as {
+  run(
+    options: Record<string, unknown>,
+    done: (error: Error | null, summary: NewmanSummary) => void,
+  ): void;
+};
+
+test('Newman runs the collection as committed: its script gets a token from the client’s credentials and reuses it', async () => {
+  const client = await ctx.createClient();
+  const requests = ['List institutions', 'List connections', 'Liveness'];
+  const summary = await new Promise<NewmanSummary>((resolve, reject) =>
+    newman.run(
+      {
+        collection: structuredClone(collection),
+        folder: requests,
+        envVar: [
+          { key: 'baseUrl', value: baseUrl },
+          { key: 'clientId', value: client.id },
+          { key: 'clientSecret', value: client.secret },
+        ],
+        reporters: [],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    ),
+  );
+  assert.deepEqual(summary.run.failures.map((f) => f.error.message), []);
+  const byName = new Map(summary.run.executions.map((e) => [e.item.name, e]));
+  assert.deepEqual([...byName.keys()].sort(), [...requests].sort());
+  for (const name of requests)
+    assert.equal(byName.get(name)?.response?.code, 200, `${name}: ${byName.get(name)?.response?.text()}`);
+  // Both secured requests carry the bearer the script obtained once; the public one sends none.
+  const bearers = ['List institutions', 'List connections'].map((name) =>
+    byName.get(name)!.request.headers.get('Authorization'),
+  );
+  assert.match(bearers[0] ?? '', /^Bearer ey/);
+  assert.equal(bearers[1], bearers[0]);
+  assert.equal(byName.get('Liveness')!.request.headers.get('Authorization'), undefined);
+  // The committed file is what a user imports: the run did not depend on anything but its variables.
+  assert.equal(fs.readFileSync(collectionFile, 'utf8'), committed);
+});
+
+test('with a wrong secret the run reports the token request’s problem, and the secured request answers 401', async () => {
+  const client = await ctx.createClient();
+  const summary = await new Promise<NewmanSummary>((resolve, reject) =>
+    newman.run(
+      {
+        collection: structuredClone(collection),
+        folder: ['List connections'],
+        envVar: [
+          { key: 'baseUrl', value: baseUrl },
+          { key: 'clientId', value: client.id },
+          { key: 'clientSecret', value: 'not-the-secret' },
+        ],
+        reporters: [],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    ),
+  );
+  // The run says why: the token request's problem document, as a failed test.
+  const [failure] = summary.run.failures.map((f) => f.error.message);
+  assert.match(failure ?? '', /CLIENT_AUTH_FAILED|invalid_client/);
+  const [execution] = summary.run.executions;
+  assert.equal(execution?.response?.code, 401);
+  assert.equal(JSON.parse(execution!.response!.text()).code, 'AUTH_TOKEN_MISSING');
 });

@@ -304,6 +304,10 @@ describe('bad queries', () => {
     ['investment_transactions', { isin: { $or: [] } }, '/body/query/isin/$or'],
     ['liability_transactions', { principal: { $lt: true } }, '/body/query/principal/$lt'],
     ['liability_transactions', { category: 'food' }, '/body/query/category'],
+    // category and subcategory take the taxonomy's slugs, each at its own level
+    ['transactions', { category: { $in: ['groceries', 'food'] } }, '/body/query/category/$in/1'],
+    ['card_transactions', { category: 'supermarket' }, '/body/query/category'],
+    ['transactions', { subcategory: { $nin: ['groceries'] } }, '/body/query/subcategory/$nin/0'],
   ];
 
   test('an unknown field or operator, or a value of the wrong type, is 400 VALIDATION_FAILED with its pointer', async () => {

@@ -107,7 +107,7 @@ test('accounts have valid IBANs, one is joint; cards are masked to BIN and last 
   assert.deepEqual(loans.map((l) => l.data.subtype).sort(), ['mortgage', 'personal_loan']);
 });
 
-test('the broker holds every seed 003 type with valid ISINs, fees and FX', async () => {
+test('the broker holds every Flanks investment type with valid ISINs, fees and FX', async () => {
   const investments = await extract('ins_sandbox_broker', 'user_good', 'investments');
   assert.deepEqual([...new Set(investments.map((i) => i.data.type))].sort(), ['ETF', 'F', 'FI', 'PP', 'VI']);
   for (const i of investments.filter((i) => i.data.type !== 'PP'))

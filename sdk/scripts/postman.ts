@@ -38,8 +38,13 @@ if (!(pm.request.auth && pm.request.auth.type === 'noauth')) {
         },
       },
       (error, response) => {
-        if (error) throw error;
-        if (response.code !== 200) throw new Error('Tesoro token request failed: ' + response.text());
+        // A failed token request is a failed test of the run (an exception here would be swallowed),
+        // with Tesoro's problem document as its message.
+        const ok = !error && response.code === 200;
+        pm.test('Tesoro access token from {{clientId}}', () => {
+          pm.expect(ok, error ? String(error) : response.text()).to.equal(true);
+        });
+        if (!ok) return;
         const token = response.json();
         pm.collectionVariables.set('accessToken', token.access_token);
         pm.collectionVariables.set('accessTokenExpiresAt', String(Date.now() + token.expires_in * 1000));

@@ -463,7 +463,7 @@ export interface paths {
         put?: never;
         /**
          * Search accounts with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/accounts`, plus `query`, a MongoDB-style object (`{"balance": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/accounts`, plus `query`, a MongoDB-style object (`{"balance": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchAccounts"];
         delete?: never;
@@ -524,7 +524,7 @@ export interface paths {
         put?: never;
         /**
          * Search cash transactions with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/transactions`, plus `query`, a MongoDB-style object (`{"operationDate": {"$gte": "2025-01-01"}, "amount": {"$lt": 0}, "category": {"$in": ["food", "transport"]}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/transactions`, plus `query`, a MongoDB-style object (`{"operationDate": {"$gte": "2025-01-01"}, "amount": {"$lt": 0}, "category": {"$in": ["eating_out", "transport"]}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchTransactions"];
         delete?: never;
@@ -581,7 +581,7 @@ export interface paths {
         put?: never;
         /**
          * Search cards with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/cards`, plus `query`, a MongoDB-style object (`{"emission_date": {"$gte": "2025-01-01"}, "available_balance": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/cards`, plus `query`, a MongoDB-style object (`{"emission_date": {"$gte": "2025-01-01"}, "available_balance": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchCards"];
         delete?: never;
@@ -638,7 +638,7 @@ export interface paths {
         put?: never;
         /**
          * Search card transactions with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/card-transactions`, plus `query`, a MongoDB-style object (`{"operation_date": {"$gte": "2025-01-01"}, "amount": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/card-transactions`, plus `query`, a MongoDB-style object (`{"operation_date": {"$gte": "2025-01-01"}, "amount": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchCardTransactions"];
         delete?: never;
@@ -695,7 +695,7 @@ export interface paths {
         put?: never;
         /**
          * Search investment portfolios with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/portfolios`, plus `query`, a MongoDB-style object (`{"balance": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/portfolios`, plus `query`, a MongoDB-style object (`{"balance": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchPortfolios"];
         delete?: never;
@@ -752,7 +752,7 @@ export interface paths {
         put?: never;
         /**
          * Search investments (holdings) with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/investments`, plus `query`, a MongoDB-style object (`{"initial_date": {"$gte": "2025-01-01"}, "amount": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/investments`, plus `query`, a MongoDB-style object (`{"initial_date": {"$gte": "2025-01-01"}, "amount": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchInvestments"];
         delete?: never;
@@ -809,7 +809,7 @@ export interface paths {
         put?: never;
         /**
          * Search investment transactions with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/investment-transactions`, plus `query`, a MongoDB-style object (`{"operation_date": {"$gte": "2025-01-01"}, "amount": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/investment-transactions`, plus `query`, a MongoDB-style object (`{"operation_date": {"$gte": "2025-01-01"}, "amount": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchInvestmentTransactions"];
         delete?: never;
@@ -866,7 +866,7 @@ export interface paths {
         put?: never;
         /**
          * Search liabilities (loans, credits) with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/liabilities`, plus `query`, a MongoDB-style object (`{"opening_date": {"$gte": "2025-01-01"}, "balance": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/liabilities`, plus `query`, a MongoDB-style object (`{"opening_date": {"$gte": "2025-01-01"}, "balance": {"$gt": 0}, "currency": "EUR"}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchLiabilities"];
         delete?: never;
@@ -923,7 +923,7 @@ export interface paths {
         put?: never;
         /**
          * Search liability transactions (instalments) with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/liability-transactions`, plus `query`, a MongoDB-style object (`{"operation_date": {"$gte": "2025-01-01"}, "amount": {"$gt": 0}, "currency_amount": {"$ne": null}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/liability-transactions`, plus `query`, a MongoDB-style object (`{"operation_date": {"$gte": "2025-01-01"}, "amount": {"$gt": 0}, "currency_amount": {"$ne": null}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchLiabilityTransactions"];
         delete?: never;
@@ -980,7 +980,7 @@ export interface paths {
         put?: never;
         /**
          * Search identities of the end user with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/identities`, plus `query`, a MongoDB-style object (`{"birth_date": {"$gte": "2025-01-01"}, "name": {"$ne": null}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/identities`, plus `query`, a MongoDB-style object (`{"birth_date": {"$gte": "2025-01-01"}, "name": {"$ne": null}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchIdentities"];
         delete?: never;
@@ -1037,7 +1037,7 @@ export interface paths {
         put?: never;
         /**
          * Search holders of accounts, cards, portfolios and liabilities with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/holders`, plus `query`, a MongoDB-style object (`{"product_id": {"$ne": null}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/holders`, plus `query`, a MongoDB-style object (`{"product_id": {"$ne": null}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchHolders"];
         delete?: never;
@@ -1094,7 +1094,7 @@ export interface paths {
         put?: never;
         /**
          * Search MiFID questionnaire answers with a query object
-         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/mifid-answers`, plus `query`, a MongoDB-style object (`{"question_id": {"$gt": 0}, "question": {"$ne": null}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
+         * @description For clients that prefer Flanks' query object to query-string filters: the body takes the same filters and paging as `GET /v1/mifid-answers`, plus `query`, a MongoDB-style object (`{"question_id": {"$gt": 0}, "question": {"$ne": null}}`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.
          */
         post: operations["searchMifidAnswers"];
         delete?: never;
@@ -3646,7 +3646,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, iban, name, alias, type, balance, available_balance, currency, description, is_owner, num_owners; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -3666,7 +3666,7 @@ export interface components {
          *         },
          *         "category": {
          *           "$in": [
-         *             "food",
+         *             "eating_out",
          *             "transport"
          *           ]
          *         }
@@ -3705,8 +3705,11 @@ export interface components {
             pending?: boolean;
             /** @description Text in the description, counterparty, shop or merchant (case-insensitive). */
             q?: string;
-            /** @description A top-level category or a subcategory (docs/categories). */
-            category?: string;
+            /**
+             * @description A top-level category (matches its subcategories too) or a subcategory (README, Categories).
+             * @enum {string}
+             */
+            category?: "income" | "salary" | "pension" | "refund" | "interest" | "transfer_in" | "housing" | "rent" | "mortgage" | "community" | "maintenance" | "utilities" | "electricity" | "gas" | "water" | "telecom" | "groceries" | "supermarket" | "market" | "eating_out" | "restaurant" | "coffee" | "delivery" | "transport" | "fuel" | "public" | "taxi" | "parking" | "shopping" | "clothing" | "electronics" | "online" | "department" | "home" | "health" | "pharmacy" | "medical" | "optics" | "leisure" | "subscriptions" | "events" | "sports" | "books" | "travel" | "flights" | "lodging" | "trains" | "car_rental" | "financial" | "fees" | "loan" | "investment" | "insurance" | "card_payment" | "cash" | "atm" | "deposit" | "transfers" | "transfer_out" | "p2p" | "own_accounts" | "taxes" | "tax" | "social_security" | "fines" | "education" | "school" | "courses" | "other" | "uncategorized";
             /**
              * Format: date-time
              * @description Records inserted or changed at or after this instant.
@@ -3731,7 +3734,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, account_id, amount, currency, balance, operation_date, value_date, description, product_description, counterparty, category, subcategory, merchant_name, bank_category, mcc, norma43, card_number, transaction_id, order_id, pair_transaction_id, pending, pending_transaction_id; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -3781,7 +3784,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, product, contract_number, pan, card_type, emission_date, expiration_date, available_balance, credit_limit, currency, account_iban; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -3835,8 +3838,11 @@ export interface components {
             pending?: boolean;
             /** @description Text in the description, counterparty, shop or merchant (case-insensitive). */
             q?: string;
-            /** @description A top-level category or a subcategory (docs/categories). */
-            category?: string;
+            /**
+             * @description A top-level category (matches its subcategories too) or a subcategory (README, Categories).
+             * @enum {string}
+             */
+            category?: "income" | "salary" | "pension" | "refund" | "interest" | "transfer_in" | "housing" | "rent" | "mortgage" | "community" | "maintenance" | "utilities" | "electricity" | "gas" | "water" | "telecom" | "groceries" | "supermarket" | "market" | "eating_out" | "restaurant" | "coffee" | "delivery" | "transport" | "fuel" | "public" | "taxi" | "parking" | "shopping" | "clothing" | "electronics" | "online" | "department" | "home" | "health" | "pharmacy" | "medical" | "optics" | "leisure" | "subscriptions" | "events" | "sports" | "books" | "travel" | "flights" | "lodging" | "trains" | "car_rental" | "financial" | "fees" | "loan" | "investment" | "insurance" | "card_payment" | "cash" | "atm" | "deposit" | "transfers" | "transfer_out" | "p2p" | "own_accounts" | "taxes" | "tax" | "social_security" | "fines" | "education" | "school" | "courses" | "other" | "uncategorized";
             /**
              * Format: date-time
              * @description Records inserted or changed at or after this instant.
@@ -3861,7 +3867,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, card_id, amount, commission, currency, original_currency, operation_date, value_date, shop, category, subcategory, merchant_name, bank_category, mcc, pending, pending_transaction_id; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -3908,7 +3914,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, name, type, currency, balance, ref_valores, ref_account; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -3959,7 +3965,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, portfolio_id, name, isin, cusip, symbol, type, subtype, amount, balance, currency, cost, is_nominal, initial_date, valuation_date, expiration_date, performance, market, operating_market, capital_gain, accrued_interest, price_ex_cupon, leverage, placing_bank; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -4037,7 +4043,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, investment_id, isin, description, type, symb, operation_date, value_date, amount, unit_price, balance, net_cash, commission, expenses, retention, accrued_interest, currency, original_currency, reference_currency, payment_currency, transaction_currency, exchange, exchange_to_payment_currency, exchange_to_transaction_currency, ref_valos, ref_account_iban, transaction_id, order_id, pair_transaction_id, reversal_type, leverage, account_dest, isin_dest, amount_dest, unit_price_dest, net_cash_dest, commission_dest, currency_dest, symb_dest, value_date_dest, pending, pending_transaction_id; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -4087,7 +4093,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, name, type, subtype, balance, currency, available_balance, limit, initial_capital, initial_capital_currency, monthly_payment, opening_date, expiration_date, periodicity, contract_number; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -4167,7 +4173,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, liability_id, amount, currency_amount, balance, currency_balance, description, operation_date, value_date, credit_account, interest, principal, commission, type, transaction_id, order_id, pair_transaction_id, pending, pending_transaction_id; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -4216,7 +4222,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, name, surname1, surname2, full_name, birth_date, identity_document, gender, occupation, sector; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -4262,7 +4268,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, product_id, product_type, product_name, name, rel, identity_document; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -4311,7 +4317,7 @@ export interface components {
             page_size?: number;
             /** @description The previous `next_cursor`. */
             cursor?: string;
-            /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+            /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
             page?: number;
             /** @description MongoDB-style conditions that must all hold: `{ field: value }` or `{ field: { $op: value } }` with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. Fields: id, question_id, question; each also in camelCase (`operationDate`), and `_id` for `id`. */
             query?: {
@@ -5518,7 +5524,13 @@ export interface operations {
     createConnection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request within 24 hours answers the first response again (a different request with it is 422 IDEMPOTENCY_KEY_REUSED; while the first runs, 409 IDEMPOTENCY_IN_PROGRESS). 1 to 255 visible ASCII characters.
+                 * @example order-7f3c2a
+                 */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7166,7 +7178,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -7541,8 +7553,8 @@ export interface operations {
                 pending?: boolean;
                 /** @description Text in the description, counterparty, shop or merchant (case-insensitive). */
                 q?: string;
-                /** @description A top-level category or a subcategory (docs/categories). */
-                category?: string;
+                /** @description A top-level category (matches its subcategories too) or a subcategory (README, Categories). */
+                category?: "income" | "salary" | "pension" | "refund" | "interest" | "transfer_in" | "housing" | "rent" | "mortgage" | "community" | "maintenance" | "utilities" | "electricity" | "gas" | "water" | "telecom" | "groceries" | "supermarket" | "market" | "eating_out" | "restaurant" | "coffee" | "delivery" | "transport" | "fuel" | "public" | "taxi" | "parking" | "shopping" | "clothing" | "electronics" | "online" | "department" | "home" | "health" | "pharmacy" | "medical" | "optics" | "leisure" | "subscriptions" | "events" | "sports" | "books" | "travel" | "flights" | "lodging" | "trains" | "car_rental" | "financial" | "fees" | "loan" | "investment" | "insurance" | "card_payment" | "cash" | "atm" | "deposit" | "transfers" | "transfer_out" | "p2p" | "own_accounts" | "taxes" | "tax" | "social_security" | "fines" | "education" | "school" | "courses" | "other" | "uncategorized";
                 /** @description Records inserted or changed at or after this instant. */
                 updated_since?: string;
                 /** @description `raw` adds the source record to each item. */
@@ -7554,7 +7566,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -8054,7 +8066,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -8423,8 +8435,8 @@ export interface operations {
                 pending?: boolean;
                 /** @description Text in the description, counterparty, shop or merchant (case-insensitive). */
                 q?: string;
-                /** @description A top-level category or a subcategory (docs/categories). */
-                category?: string;
+                /** @description A top-level category (matches its subcategories too) or a subcategory (README, Categories). */
+                category?: "income" | "salary" | "pension" | "refund" | "interest" | "transfer_in" | "housing" | "rent" | "mortgage" | "community" | "maintenance" | "utilities" | "electricity" | "gas" | "water" | "telecom" | "groceries" | "supermarket" | "market" | "eating_out" | "restaurant" | "coffee" | "delivery" | "transport" | "fuel" | "public" | "taxi" | "parking" | "shopping" | "clothing" | "electronics" | "online" | "department" | "home" | "health" | "pharmacy" | "medical" | "optics" | "leisure" | "subscriptions" | "events" | "sports" | "books" | "travel" | "flights" | "lodging" | "trains" | "car_rental" | "financial" | "fees" | "loan" | "investment" | "insurance" | "card_payment" | "cash" | "atm" | "deposit" | "transfers" | "transfer_out" | "p2p" | "own_accounts" | "taxes" | "tax" | "social_security" | "fines" | "education" | "school" | "courses" | "other" | "uncategorized";
                 /** @description Records inserted or changed at or after this instant. */
                 updated_since?: string;
                 /** @description `raw` adds the source record to each item. */
@@ -8436,7 +8448,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -8810,7 +8822,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -9179,7 +9191,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -9639,7 +9651,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -10119,7 +10131,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -10519,7 +10531,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -10899,7 +10911,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -11299,7 +11311,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -11655,7 +11667,7 @@ export interface operations {
                 page_size?: number;
                 /** @description The previous `next_cursor`. */
                 cursor?: string;
-                /** @description 1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`. */
+                /** @description 1-based page number, for clients that page by number. Slower for deep pages than `cursor`. */
                 page?: number;
             };
             header?: never;
@@ -12103,7 +12115,13 @@ export interface operations {
     createManualTransactions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request within 24 hours answers the first response again (a different request with it is 422 IDEMPOTENCY_KEY_REUSED; while the first runs, 409 IDEMPOTENCY_IN_PROGRESS). 1 to 255 visible ASCII characters.
+                 * @example order-7f3c2a
+                 */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description An id starting `acc_`. */
                 id: string;

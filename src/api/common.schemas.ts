@@ -107,3 +107,20 @@ export function IdParam(prefix: string, options: Record<string, unknown> = {}) {
 
 /** `{ id }` path parameters holding a prefixed id. */
 export const IdParams = (prefix: string) => Type.Object({ id: IdParam(prefix) });
+
+/**
+ * The optional `Idempotency-Key` header of the POSTs that create something (http/idempotency.ts):
+ * the same key with the same request within 24 hours replays the first answer.
+ */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]*$',
+      description:
+        'Makes a retry safe: the same key with the same request within 24 hours answers the first response again (a different request with it is 422 IDEMPOTENCY_KEY_REUSED; while the first runs, 409 IDEMPOTENCY_IN_PROGRESS). 1 to 255 visible ASCII characters.',
+      examples: ['order-7f3c2a'],
+    }),
+  ),
+});

@@ -178,6 +178,38 @@ describe('operators and values', () => {
       );
   });
 
+  test('category and subcategory take the taxonomy’s slugs, each at its own level, and say which', () => {
+    const detailOf = (query: Record<string, unknown>) => {
+      try {
+        parseSearchQuery('transactions', query);
+      } catch (error) {
+        assert.ok(error instanceof SearchQueryError);
+        return `${error.pointer}: ${error.message}`;
+      }
+      return 'accepted';
+    };
+    assert.equal(
+      detailOf({ category: { $in: ['groceries', 'transport'] }, subcategory: 'fuel' }),
+      'accepted',
+    );
+    assert.equal(detailOf({ category: { $ne: null } }), 'accepted');
+    assert.match(
+      detailOf({ category: 'food' }),
+      /^\/query\/category: unknown category; use one of income, housing/,
+    );
+    assert.equal(
+      detailOf({ category: { $nin: ['transport', 'supermarket'] } }),
+      '/query/category/$nin/1: supermarket is a subcategory of groceries: search subcategory for it',
+    );
+    assert.equal(
+      detailOf({ subcategory: 'groceries' }),
+      '/query/subcategory: groceries is a top-level category: search category for it',
+    );
+    assert.match(detailOf({ subcategory: 'snacks' }), /^\/query\/subcategory: unknown subcategory/);
+    // Another text field keeps any value.
+    assert.equal(detailOf({ bank_category: 'food' }), 'accepted');
+  });
+
   test('an unknown operator is refused, its key escaped in the pointer', () => {
     assert.equal(
       pointerOf(() => parseSearchQuery('cards', { pan: { $regex: '^5' } })),

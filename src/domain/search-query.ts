@@ -1,11 +1,12 @@
 // Flanks' query object ("Quickstart Query Engine"): the body of POST /v1/<product>/search.
-// The seed names the object but documents its language elsewhere; Flanks' engine is MongoDB-style,
+// Flanks' documentation names the object but documents its language elsewhere; Flanks' engine is MongoDB-style,
 // so Tesoro accepts that subset: `{ field: value }` (equality) or `{ field: { $op: value, … } }`
 // with $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin. The fields of a product are derived from the
 // catalog (product-fields.ts): its id, its parent's id, every scalar field, and a movement's
-// pending flags; each may be named natively (snake_case) or as the seed spells it (camelCase,
+// pending flags; each may be named natively (snake_case) or as Flanks spells it (camelCase,
 // `_id`). Anything else is refused with a pointer to the offending field, never ignored, so a typo
 // never widens a search (docs/search.md).
+import { categorySlugs, taxonomy } from './categories/taxonomy.ts';
 import { movementProducts, type Product, parentField, productCatalog, products } from './product-catalog.ts';
 import { fieldValue } from './product-document.ts';
 import type { FieldKind } from './product-fields.ts';
@@ -25,6 +26,11 @@ export interface SearchField {
    * record's document (the other products): the store knows which.
    */
   column?: string;
+  /**
+   * A closed vocabulary (`category`, `subcategory`: the taxonomy's slugs): any other value is
+   * refused, so a misspelt category is an error rather than an empty page.
+   */
+  vocabulary?: 'category' | 'subcategory';
 }
 
 export interface FieldCondition {
@@ -68,9 +74,12 @@ function fieldsOf(product: Product): SearchField[] {
   const parent = parentField[product];
   const own: SearchField[] = [{ name: 'id', type: 'text', column: 'id' }];
   if (parent) own.push({ name: parent, type: 'text', column: 'parent_id' });
-  const catalog = Object.entries(productCatalog[product].fields).flatMap(([name, kind]) => {
+  const catalog = Object.entries(productCatalog[product].fields).flatMap(([name, kind]): SearchField[] => {
     const type = searchType[kind];
-    return type ? [{ name, type }] : [];
+    if (!type) return [];
+    return name === 'category' || name === 'subcategory'
+      ? [{ name, type, vocabulary: name }]
+      : [{ name, type }];
   });
   const movement: SearchField[] = movementProducts.has(product)
     ? [
@@ -81,7 +90,7 @@ function fieldsOf(product: Product): SearchField[] {
   return [...own, ...catalog, ...movement];
 }
 
-/** `operation_date` → `operationDate`: the seed's spelling of a native name. */
+/** `operation_date` → `operationDate`: Flanks' spelling of a native name. */
 const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**
@@ -119,6 +128,28 @@ const operators = new Set<string>(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '
 const MAX_IN_VALUES = 100;
 const MAX_TEXT_LENGTH = 256;
 
+const topCategories = Object.keys(taxonomy).join(', ');
+
+/** A value of `category` or `subcategory` is a slug of that level of the taxonomy. */
+function checkSlug(pointer: string, level: 'category' | 'subcategory', value: string): void {
+  const slug = categorySlugs.get(value);
+  const isSub = slug !== undefined && slug.subcategory !== null;
+  if (slug && isSub === (level === 'subcategory')) return;
+  if (level === 'category')
+    throw new SearchQueryError(
+      pointer,
+      slug
+        ? `${value} is a subcategory of ${slug.category}: search subcategory for it`
+        : `unknown category; use one of ${topCategories}`,
+    );
+  throw new SearchQueryError(
+    pointer,
+    slug
+      ? `${value} is a top-level category: search category for it`
+      : 'unknown subcategory; the taxonomy lists them (README, Categories)',
+  );
+}
+
 function checkScalar(pointer: string, f: SearchField, value: unknown, allowNull: boolean): unknown {
   if (value === null) {
     if (allowNull) return null;
@@ -136,7 +167,10 @@ function checkScalar(pointer: string, f: SearchField, value: unknown, allowNull:
       if (typeof value === 'boolean') return value;
       throw new SearchQueryError(pointer, `${f.name} takes true or false`);
     case 'text':
-      if (typeof value === 'string' && value.length <= MAX_TEXT_LENGTH) return value;
+      if (typeof value === 'string' && value.length <= MAX_TEXT_LENGTH) {
+        if (f.vocabulary) checkSlug(pointer, f.vocabulary, value);
+        return value;
+      }
       throw new SearchQueryError(
         pointer,
         `${f.name} takes a string of at most ${MAX_TEXT_LENGTH} characters`,

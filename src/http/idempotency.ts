@@ -39,6 +39,7 @@ export async function withIdempotency<T>(
 ): Promise<T> {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return handler();
+  // The routes' IdempotencyHeaders schema refuses a bad key first; this holds for any caller without it.
   if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) {
     throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
       fields: [

@@ -10,7 +10,7 @@
 // transaction: all or nothing.
 import type { Kysely } from 'kysely';
 import { withCategories } from '../domain/categories/enrich.ts';
-import { taxonomy } from '../domain/categories/taxonomy.ts';
+import { categorySlugs } from '../domain/categories/taxonomy.ts';
 import { AppError, type FieldProblem, validationFailed } from '../domain/errors.ts';
 import { fieldValue } from '../domain/product-document.ts';
 import type { NormalizedRecord } from '../domain/records.ts';
@@ -58,20 +58,6 @@ const MANUAL_KEY_PREFIX = 'manual:';
 /** The natural key of a manual movement: its account's and the caller's id (unambiguous as JSON). */
 export const manualNaturalKey = (accountKey: string, externalId: string) =>
   `${MANUAL_KEY_PREFIX}${JSON.stringify([accountKey, externalId])}`;
-
-/** Every slug of the taxonomy: a top-level category, or a subcategory with its category. */
-interface CategorySlug {
-  category: string;
-  subcategory: string | null;
-}
-const categorySlugs: ReadonlyMap<string, CategorySlug> = new Map(
-  Object.entries(taxonomy).flatMap(
-    ([category, entry]): Array<[string, CategorySlug]> => [
-      [category, { category, subcategory: null }],
-      ...Object.keys(entry.sub).map((sub): [string, CategorySlug] => [sub, { category, subcategory: sub }]),
-    ],
-  ),
-);
 
 const isText = (value: unknown, max: number) => typeof value === 'string' && value.length <= max;
 

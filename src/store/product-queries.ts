@@ -38,7 +38,7 @@ export interface RecordPageRequest {
   pageSize: number;
   /** Sort key of the last row of the previous page (keyset). */
   after?: readonly unknown[];
-  /** 1-based page number (offset paging, for clients that use the seeds' `page`). */
+  /** 1-based page number (offset paging, for clients that page by number). */
   page?: number;
   includeRaw: boolean;
 }

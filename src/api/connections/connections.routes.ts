@@ -22,7 +22,7 @@ import {
 import type { ServiceDeps } from '../../services/deps.ts';
 import { deleteConnectionsOf } from '../../services/end-users.ts';
 import { findRefresh } from '../../store/connections.ts';
-import { Ref, registerSchemas } from '../common.schemas.ts';
+import { IdempotencyHeaders, Ref, registerSchemas } from '../common.schemas.ts';
 import {
   challengedConnectionExample,
   createdConnectionExample,
@@ -114,6 +114,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox<{ engine: ServiceDeps }
         description:
           "Connects an institution with the end user's credentials. Answers 201 at once with status `pending`; the extraction runs in the background (poll GET /v1/connections/{id}). Send `Idempotency-Key` to make retries safe. With `unique_credentials: true`, a second connection of the same login (institution and username-like fields) is refused with 409 CONNECTION_DUPLICATE.",
         body: Ref(CreateConnectionRequest),
+        headers: IdempotencyHeaders,
         response: {
           201: answer(
             connectionRef,

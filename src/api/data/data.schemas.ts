@@ -14,6 +14,7 @@ import {
 
 export { productLabels, productPaths };
 
+import { categorySlugs } from '../../domain/categories/taxonomy.ts';
 import { searchFields } from '../../domain/search-query.ts';
 import { MAX_PAGE_SIZE } from '../../http/pagination.ts';
 import { IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
@@ -159,10 +160,11 @@ function movementFilters() {
 
 function categoryFilter() {
   return {
+    // A closed list, so a misspelt category is a 400 naming the slugs rather than an empty page.
     category: Type.Optional(
-      Type.String({
-        maxLength: 64,
-        description: 'A top-level category or a subcategory (docs/categories).',
+      StringEnum([...categorySlugs.keys()], {
+        description:
+          'A top-level category (matches its subcategories too) or a subcategory (README, Categories).',
       }),
     ),
   };
@@ -195,7 +197,8 @@ function listPaging() {
       Type.Integer({
         minimum: 1,
         maximum: 100_000,
-        description: "1-based page number, as the seeds' `page`. Slower for deep pages than `cursor`.",
+        description:
+          '1-based page number, for clients that page by number. Slower for deep pages than `cursor`.',
       }),
     ),
   };
@@ -276,7 +279,7 @@ export function searchBody(product: Product) {
  */
 function exampleQuery(product: Product): string {
   if (product === 'transactions')
-    return '{"operationDate": {"$gte": "2025-01-01"}, "amount": {"$lt": 0}, "category": {"$in": ["food", "transport"]}}';
+    return '{"operationDate": {"$gte": "2025-01-01"}, "amount": {"$lt": 0}, "category": {"$in": ["eating_out", "transport"]}}';
   const fields = searchFields(product).filter((f) => f.column === undefined);
   const date = fields.find((f) => f.type === 'date');
   const number = fields.find((f) => f.type === 'number');
@@ -295,7 +298,7 @@ export function searchDescription(product: Product): string {
   return (
     "For clients that prefer Flanks' query object to query-string filters: the body takes the " +
     `same filters and paging as \`GET /v1/${productPaths[product]}\`, plus \`query\`, a MongoDB-style object ` +
-    `(\`${exampleQuery(product)}\`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on the seed’s or ` +
+    `(\`${exampleQuery(product)}\`) with $eq, $ne, $gt, $gte, $lt, $lte, $in and $nin on Flanks’ or ` +
     'the native field names (docs/search.md). Unknown fields or operators are a 400, never ignored.'
   );
 }

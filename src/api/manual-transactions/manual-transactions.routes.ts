@@ -6,7 +6,7 @@ import { authOf } from '../../http/auth.ts';
 import { withIdempotency } from '../../http/idempotency.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { addManualTransactions, removeManualTransaction } from '../../services/manual-transactions.ts';
-import { Ref, registerSchemas } from '../common.schemas.ts';
+import { IdempotencyHeaders, Ref, registerSchemas } from '../common.schemas.ts';
 import { recordSchemas } from '../data/data.schemas.ts';
 import {
   answer,
@@ -50,6 +50,7 @@ export const manualTransactionRoutes: FastifyPluginAsyncTypebox<{ engine: Servic
           'movement and none is stored. `Idempotency-Key` replays the first answer.',
         params: AccountParams,
         body: Ref(ManualTransactionsRequest),
+        headers: IdempotencyHeaders,
         response: {
           201: answer(ManualTransactionsResponse, 'The transactions stored, in the order sent.'),
           ...problems(withScopes, pathId, jsonBody, idempotent, {

@@ -1,5 +1,5 @@
 // Tesoro's records and views → Flanks' (https://docs.flanks.io), as pure functions: each product's
-// record in Flanks' field names (camelCase where Flanks writes camelCase, `_id`, the seed's
+// record in Flanks' field names (camelCase where Flanks writes camelCase, `_id`, Flanks' documentation's
 // `sybtype` beside `subtype`), the credentials status from the native connection view, the
 // entities, the ALL DATA groups, and a Flanks query object in native field names.
 //
@@ -204,7 +204,7 @@ const mappers: { [P in FlanksProduct]: Mapper<P> } = {
       symbol: text(r.symbol),
       entity: c.entity,
       type: text(r.type),
-      // The seed's example spells the key `sybtype`; its prose and Tesoro say `subtype`.
+      // Flanks' example spells the key `sybtype`; its prose and Tesoro say `subtype`.
       sybtype: text(r.subtype),
       subtype: text(r.subtype),
       amount: num(r.amount),
@@ -548,7 +548,7 @@ export function toFlanksStatus(view: StatusSource, tokens: StatusTokens): Flanks
     ) as Record<K, boolean>;
   const group = (which: 'created' | 'errored') => ({
     product: flags(statusProducts, which),
-    // The seed's status example says `transaction`, its list example `transactions`: both.
+    // Flanks' status example says `transaction`, its list example `transactions`: both.
     transaction: flags(statusTransactions, which),
     transactions: flags(statusTransactions, which),
   });

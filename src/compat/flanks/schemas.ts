@@ -1,5 +1,5 @@
 // TypeBox schemas of Flanks' requests and answers (https://docs.flanks.io), in Flanks' own
-// spellings, the seed's typos included where real clients read them (`sybtype` beside `subtype`,
+// spellings, its documentation's typos included where real clients read them (`sybtype` beside `subtype`,
 // both `transaction` and `transactions` in the status). Requests are lenient: Flanks' clients send
 // fields Tesoro ignores (`webhook`, …). Answers are strict: every field Flanks documents, nullable
 // where the source may have none, and the few extra Tesoro fields named one by one.

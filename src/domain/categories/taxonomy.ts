@@ -146,3 +146,20 @@ export const taxonomy = {
 
 export type Category = keyof typeof taxonomy;
 export type Subcategory<C extends Category = Category> = keyof (typeof taxonomy)[C]['sub'];
+
+/** Every slug of the taxonomy: a top-level category, or a subcategory with its category. */
+export interface CategorySlug {
+  category: Category;
+  subcategory: string | null;
+}
+export const categorySlugs: ReadonlyMap<string, CategorySlug> = new Map(
+  Object.entries(taxonomy).flatMap(
+    ([category, entry]): Array<[string, CategorySlug]> => [
+      [category, { category: category as Category, subcategory: null }],
+      ...Object.keys(entry.sub).map((sub): [string, CategorySlug] => [
+        sub,
+        { category: category as Category, subcategory: sub },
+      ]),
+    ],
+  ),
+);
