@@ -79,31 +79,35 @@ interface NewmanSummary {
   run: { executions: NewmanExecution[]; failures: Array<{ error: { message: string } }> };
 }
 const newman = createRequire(import.meta.url)('newman') as {
-  run(
-    options: Record<string, unknown>,
-    done: (error: Error | null, summary: NewmanSummary) => void,
-  ): void;
+  run(options: Record<string, unknown>, done: (error: Error | null, summary: NewmanSummary) => void): void;
 };
 
-test('Newman runs the collection as committed: its script gets a token from the client’s credentials and reuses it', async () => {
-  const client = await ctx.createClient();
-  const requests = ['List institutions', 'List connections', 'Liveness'];
-  const summary = await new Promise<NewmanSummary>((resolve, reject) =>
+/** Newman runs the committed collection's named requests with the variables a user sets. */
+const runCollection = (requests: string[], clientId: string, clientSecret: string) =>
+  new Promise<NewmanSummary>((resolve, reject) =>
     newman.run(
       {
         collection: structuredClone(collection),
         folder: requests,
         envVar: [
           { key: 'baseUrl', value: baseUrl },
-          { key: 'clientId', value: client.id },
-          { key: 'clientSecret', value: client.secret },
+          { key: 'clientId', value: clientId },
+          { key: 'clientSecret', value: clientSecret },
         ],
         reporters: [],
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     ),
   );
-  assert.deepEqual(summary.run.failures.map((f) => f.error.message), []);
+
+test('Newman runs the collection as committed: its script gets a token from the client’s credentials and reuses it', async () => {
+  const client = await ctx.createClient();
+  const requests = ['List institutions', 'List connections', 'Liveness'];
+  const summary = await runCollection(requests, client.id, client.secret);
+  assert.deepEqual(
+    summary.run.failures.map((f) => f.error.message),
+    [],
+  );
   const byName = new Map(summary.run.executions.map((e) => [e.item.name, e]));
   assert.deepEqual([...byName.keys()].sort(), [...requests].sort());
   for (const name of requests)
@@ -121,21 +125,7 @@ test('Newman runs the collection as committed: its script gets a token from the 
 
 test('with a wrong secret the run reports the token request’s problem, and the secured request answers 401', async () => {
   const client = await ctx.createClient();
-  const summary = await new Promise<NewmanSummary>((resolve, reject) =>
-    newman.run(
-      {
-        collection: structuredClone(collection),
-        folder: ['List connections'],
-        envVar: [
-          { key: 'baseUrl', value: baseUrl },
-          { key: 'clientId', value: client.id },
-          { key: 'clientSecret', value: 'not-the-secret' },
-        ],
-        reporters: [],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    ),
-  );
+  const summary = await runCollection(['List connections'], client.id, 'not-the-secret');
   // The run says why: the token request's problem document, as a failed test.
   const [failure] = summary.run.failures.map((f) => f.error.message);
   assert.match(failure ?? '', /CLIENT_AUTH_FAILED|invalid_client/);
