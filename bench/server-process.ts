@@ -63,6 +63,47 @@ export const childEnv = (env: Record<string, string>) => ({
   ...env,
 });
 
+/** Where a bench's server keeps its data: a fresh PGlite data dir, or a fresh PostgreSQL database. */
+export interface BenchDatabase {
+  /** TESORO_DATA_DIR, and DATABASE_URL on PostgreSQL. */
+  env: Record<string, string>;
+  /** Removes the data dir and drops the database. */
+  drop(): Promise<void>;
+}
+
+export async function benchDatabase(
+  engine: EngineName,
+  adminUrl: string | undefined,
+  name: string,
+): Promise<BenchDatabase> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+  const env: Record<string, string> = { TESORO_DATA_DIR: dataDir };
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  if (engine === 'PostgreSQL') {
+    if (!adminUrl) throw new Error('PostgreSQL needs BENCH_DATABASE_URL');
+    await admin(`drop database if exists ${name} with (force)`);
+    await admin(`create database ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+  }
+  return {
+    env,
+    async drop() {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (engine === 'PostgreSQL') await admin(`drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   baseUrl: string;
@@ -116,6 +157,8 @@ export async function startServer(dir: string, env: Record<string, string>): Pro
 }
 
 export interface Api {
+  /** The bearer token, for calls that are not JSON (a statement upload). */
+  token: string;
   // biome-ignore lint/suspicious/noExplicitAny: JSON from the API
   call(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }>;
 }
@@ -163,6 +206,7 @@ export async function apiFor(baseUrl: string, client: ClientCredentials): Promis
   });
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
   return {
+    token,
     async call(method, url, body) {
       const response = await fetch(`${baseUrl}${url}`, {
         method,

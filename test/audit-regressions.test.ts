@@ -287,6 +287,56 @@ describe('M1: U+0000', () => {
   });
 });
 
+describe('ids in a query string or a body are checked at the edge, as in a path', () => {
+  test('a malformed or wrongly prefixed id is a 400 naming its field, before any query runs', async () => {
+    const cases: Array<[Parameters<TestContext['call']>[1], string]> = [
+      [{ url: '/v1/transactions?connection_id=CON_ABC' }, '/query/connection_id'],
+      [{ url: '/v1/transactions?account_id=con_abc' }, '/query/account_id'],
+      [{ url: '/v1/card-transactions?card_id=crd_a-b' }, '/query/card_id'],
+      [
+        { url: `/v1/transactions/sync?connection_id=${encodeURIComponent('con_\u00e9')}` },
+        '/query/connection_id',
+      ],
+      [
+        { method: 'POST', url: '/v1/transactions/search', payload: { connection_id: 'con_', query: {} } },
+        '/body/connection_id',
+      ],
+      [{ url: '/v1/documents?connection_id=con_1%20' }, '/query/connection_id'],
+      [
+        {
+          method: 'POST',
+          url: '/v1/imports?currency=EUR&account_id=con_abc',
+          headers: { 'content-type': 'text/csv' },
+          payload: '13/02/2026,CAFE,-1.00\n',
+        },
+        '/query/account_id',
+      ],
+      [
+        {
+          method: 'POST',
+          url: '/v1/connect/sessions',
+          payload: {
+            redirect_uri: 'https://app.example.com/callback',
+            connection_id: `con_${'a'.repeat(70)}`,
+          },
+        },
+        '/body/connection_id',
+      ],
+      [{ url: '/v1/connect/codes?session_id=ses_abc' }, '/query/session_id'],
+    ];
+    for (const [options, pointer] of cases) {
+      const body = await refused(options, 400, 'VALIDATION_FAILED');
+      assert.deepEqual(
+        body.errors.map((e: { pointer: string }) => e.pointer),
+        [pointer],
+        `${options.method ?? 'GET'} ${options.url}`,
+      );
+    }
+    // A well-formed id that names nothing of the caller's is still a 404.
+    await refused({ url: '/v1/transactions?connection_id=con_abc' }, 404, 'NOT_FOUND');
+  });
+});
+
 describe('M2: concurrent state changes (the PostgreSQL leg is the one that races)', () => {
   test('50 refreshes at once: one refresh, every answer 202 naming it', async () => {
     const connection = await connect(ctx, token, good());

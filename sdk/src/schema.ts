@@ -3619,6 +3619,7 @@ export interface components {
          *     }
          */
         AccountSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
@@ -3674,9 +3675,11 @@ export interface components {
          *     }
          */
         TransactionSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
+            /** @description An id starting `acc_`. */
             account_id?: string;
             /**
              * Format: date
@@ -3757,6 +3760,7 @@ export interface components {
          *     }
          */
         CardSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
@@ -3807,9 +3811,11 @@ export interface components {
          *     }
          */
         CardTransactionSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
+            /** @description An id starting `crd_`. */
             card_id?: string;
             /**
              * Format: date
@@ -3887,6 +3893,7 @@ export interface components {
          *     }
          */
         PortfolioSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
@@ -3937,9 +3944,11 @@ export interface components {
          *     }
          */
         InvestmentSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
+            /** @description An id starting `pfl_`. */
             portfolio_id?: string;
             /**
              * Format: date-time
@@ -3988,9 +3997,11 @@ export interface components {
          *     }
          */
         InvestmentTransactionSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
+            /** @description An id starting `inv_`. */
             investment_id?: string;
             /**
              * Format: date
@@ -4066,6 +4077,7 @@ export interface components {
          *     }
          */
         LiabilitySearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
@@ -4118,9 +4130,11 @@ export interface components {
          *     }
          */
         LiabilityTransactionSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
+            /** @description An id starting `lia_`. */
             liability_id?: string;
             /**
              * Format: date
@@ -4195,6 +4209,7 @@ export interface components {
          *     }
          */
         IdentitySearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
@@ -4241,6 +4256,7 @@ export interface components {
          *     }
          */
         HolderSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
@@ -4290,6 +4306,7 @@ export interface components {
          *     }
          */
         MifidAnswerSearchRequest: {
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Records of every connection with this end user's id. */
             external_id?: string;
@@ -4675,6 +4692,7 @@ export interface components {
             extra?: {
                 [key: string]: unknown;
             };
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description true: the page refuses credentials you already connected at that institution (409 CONNECTION_DUPLICATE, shown to the end user). */
             unique_credentials?: boolean;
@@ -4817,6 +4835,7 @@ export interface components {
             file: string;
             /** @enum {string} */
             format?: "norma43" | "ofx" | "mt940" | "camt" | "qif" | "csv";
+            /** @description An id starting `con_`. */
             connection_id?: string;
             /** @description Add the movements of a one-account file (a QIF or CSV export, say) to this existing account of a statement-import connection; the file takes its currency, and the account keeps its details. */
             account_id?: string;
@@ -6982,6 +7001,7 @@ export interface operations {
     syncTransactions: {
         parameters: {
             query: {
+                /** @description An id starting `con_`. */
                 connection_id: string;
                 cursor?: string;
                 count?: number;
@@ -7164,6 +7184,7 @@ export interface operations {
     listAccounts: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
@@ -7534,9 +7555,11 @@ export interface operations {
     listTransactions: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
+                /** @description An id starting `acc_`. */
                 account_id?: string;
                 /** @description Operation date on or after (YYYY-MM-DD). */
                 operation_date_from?: string;
@@ -8052,6 +8075,7 @@ export interface operations {
     listCards: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
@@ -8416,9 +8440,11 @@ export interface operations {
     listCardTransactions: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
+                /** @description An id starting `crd_`. */
                 card_id?: string;
                 /** @description Operation date on or after (YYYY-MM-DD). */
                 operation_date_from?: string;
@@ -8808,6 +8834,7 @@ export interface operations {
     listPortfolios: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
@@ -9176,9 +9203,11 @@ export interface operations {
     listInvestments: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
+                /** @description An id starting `pfl_`. */
                 portfolio_id?: string;
                 /** @description Records inserted or changed at or after this instant. */
                 updated_since?: string;
@@ -9621,9 +9650,11 @@ export interface operations {
     listInvestmentTransactions: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
+                /** @description An id starting `inv_`. */
                 investment_id?: string;
                 /** @description Operation date on or after (YYYY-MM-DD). */
                 operation_date_from?: string;
@@ -10117,6 +10148,7 @@ export interface operations {
     listLiabilities: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
@@ -10501,9 +10533,11 @@ export interface operations {
     listLiabilityTransactions: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
+                /** @description An id starting `lia_`. */
                 liability_id?: string;
                 /** @description Operation date on or after (YYYY-MM-DD). */
                 operation_date_from?: string;
@@ -10897,6 +10931,7 @@ export interface operations {
     listIdentities: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
@@ -11297,6 +11332,7 @@ export interface operations {
     listHolders: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
@@ -11653,6 +11689,7 @@ export interface operations {
     listMifidAnswers: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Records of every connection with this end user's id. */
                 external_id?: string;
@@ -13961,6 +13998,7 @@ export interface operations {
     listConnectCodes: {
         parameters: {
             query?: {
+                /** @description An id starting `cs_`. */
                 session_id?: string;
             };
             header?: never;
@@ -14865,6 +14903,7 @@ export interface operations {
     listDocuments: {
         parameters: {
             query?: {
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Imported at or after. */
                 created_from?: string;
@@ -15116,6 +15155,7 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "norma43" | "ofx" | "mt940" | "camt" | "qif" | "csv";
+                /** @description An id starting `con_`. */
                 connection_id?: string;
                 /** @description Add the movements of a one-account file (a QIF or CSV export, say) to this existing account of a statement-import connection; the file takes its currency, and the account keeps its details. */
                 account_id?: string;

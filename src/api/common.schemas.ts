@@ -96,8 +96,9 @@ export function registerSchemas(
  * that names nothing of the caller's 404 NOT_FOUND.
  */
 export function IdParam(prefix: string, options: Record<string, unknown> = {}) {
+  // No minLength: the pattern already needs a character after the prefix, and one rule broken
+  // answers one error.
   return Type.String({
-    minLength: prefix.length + 2,
     maxLength: 64,
     pattern: `^${prefix}_[0-9a-z]+$`,
     description: `An id starting \`${prefix}_\`.`,

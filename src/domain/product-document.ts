@@ -32,7 +32,6 @@ function numberValue(value: unknown): number | null {
   return Number.isFinite(number) ? number : null;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Days of a month of the proleptic Gregorian calendar (what PostgreSQL's `date` accepts). */
@@ -41,15 +40,29 @@ function daysInMonth(year: number, month: number): number {
   return month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
 }
 
-/** A calendar day `yyyy-mm-dd` that exists (no 2025-02-30, no year 0000); anything else as null. */
+/** The ASCII digits text[start, start + count) as a number; -1 if any is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let number = 0;
+  for (let i = start; i < start + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
+}
+
+/**
+ * A calendar day `yyyy-mm-dd` that exists (no 2025-02-30, no year 0000); anything else as null.
+ * Read by character codes: every movement has two dates, and a regular expression's match (an
+ * array and three strings) cost more than the rest of the check (bench:ingest's JavaScript per row).
+ */
 function dateValue(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const match = DATE.exec(value);
-  if (!match) return null;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (year === 0 || month < 1 || month > 12 || day < 1) return null;
+  if (typeof value !== 'string' || value.length !== 10) return null;
+  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return null;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  if (year <= 0 || month < 1 || month > 12 || day < 1) return null;
   return day <= daysInMonth(year, month) ? value : null;
 }
 

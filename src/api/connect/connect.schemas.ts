@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { products } from '../../domain/products.ts';
 import { REFRESH_INTERVALS_MS } from '../../services/deps.ts';
-import { OpenObject, Ref, StringEnum } from '../common.schemas.ts';
+import { IdParam, OpenObject, Ref, StringEnum } from '../common.schemas.ts';
 import {
   connectCodesExample,
   connectSessionExample,
@@ -40,7 +40,7 @@ export const CreateSessionRequest = Type.Object(
     access_mode: Type.Optional(StringEnum(['single', 'recurrent'] as const)),
     refresh_interval: Type.Optional(StringEnum(Object.keys(REFRESH_INTERVALS_MS))),
     extra: Type.Optional(OpenObject({ maxProperties: 50 })),
-    connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+    connection_id: Type.Optional(IdParam('con')),
     unique_credentials: Type.Optional(
       Type.Boolean({
         description:
@@ -84,7 +84,7 @@ export const ExchangedSchema = Type.Object(
 );
 
 export const CodesQuery = Type.Object(
-  { session_id: Type.Optional(Type.String({ maxLength: 64 })) },
+  { session_id: Type.Optional(IdParam('cs')) },
   { additionalProperties: false },
 );
 

@@ -6,6 +6,7 @@ import {
   movementProducts,
   type Product,
   parentField,
+  parentProduct,
   productIdPrefix,
   productLabels,
   productPaths,
@@ -17,7 +18,7 @@ export { productLabels, productPaths };
 import { categorySlugs } from '../../domain/categories/taxonomy.ts';
 import { searchFields } from '../../domain/search-query.ts';
 import { MAX_PAGE_SIZE } from '../../http/pagination.ts';
-import { IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
+import { IdParam, IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
 import {
   connectionDataExample,
   pageExample,
@@ -121,7 +122,7 @@ const DateParam = (description: string) => Type.Optional(Type.String({ format: '
 /** Whose records: a connection, an end user's connections, a parent record. */
 function listScope(product: Product) {
   return {
-    connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+    connection_id: Type.Optional(IdParam('con')),
     external_id: Type.Optional(
       Type.String({ maxLength: 256, description: "Records of every connection with this end user's id." }),
     ),
@@ -135,7 +136,8 @@ function listScope(product: Product) {
  */
 function parentFilter(product: Product): object {
   const parent = parentField[product];
-  return parent ? { [parent]: Type.Optional(Type.String({ maxLength: 64 })) } : {};
+  const parentOf = parentProduct[product];
+  return parent && parentOf ? { [parent]: Type.Optional(IdParam(productIdPrefix[parentOf])) } : {};
 }
 
 function movementFilters() {
@@ -306,7 +308,7 @@ export function searchDescription(product: Product): string {
 /** GET /v1/transactions/sync: one connection's feed, from a cursor. */
 export const SyncQuery = Type.Object(
   {
-    connection_id: Type.String({ maxLength: 64 }),
+    connection_id: IdParam('con'),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
     count: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
   },

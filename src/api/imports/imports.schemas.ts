@@ -1,10 +1,11 @@
 // Schemas of statement imports: the options of an upload (query string or multipart fields), the
 // import as the API shows it, and the ids of imports and stored documents.
 import { type Static, Type } from 'typebox';
+import { productIdPrefix } from '../../domain/products.ts';
 import { NAMED_ENCODINGS } from '../../formats/encoding.ts';
 import { supportedFormats } from '../../formats/index.ts';
 import { Page, PageQuery } from '../../http/pagination.ts';
-import { IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
+import { IdParam, IdParams, Nullable, Ref, StringEnum } from '../common.schemas.ts';
 import {
   csvStatementExample,
   documentExample,
@@ -20,10 +21,9 @@ export const ASYNC_FROM_BYTES = 2 * 1024 * 1024;
 export const UploadOptions = Type.Object(
   {
     format: Type.Optional(StringEnum(supportedFormats)),
-    connection_id: Type.Optional(Type.String({ maxLength: 64 })),
+    connection_id: Type.Optional(IdParam('con')),
     account_id: Type.Optional(
-      Type.String({
-        maxLength: 64,
+      IdParam(productIdPrefix.accounts, {
         description:
           'Add the movements of a one-account file (a QIF or CSV export, say) to this existing account ' +
           'of a statement-import connection; the file takes its currency, and the account keeps its details.',
@@ -141,7 +141,7 @@ export const DocumentSchema = Type.Object(
 
 export const DocumentListQuery = Type.Object(
   {
-    connection_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    connection_id: Type.Optional(IdParam('con')),
     created_from: Type.Optional(Type.String({ format: 'date-time', description: 'Imported at or after.' })),
     created_to: Type.Optional(Type.String({ format: 'date-time', description: 'Imported at or before.' })),
     ...PageQuery,
