@@ -52,11 +52,23 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream,
       // `reqId` itself, and a use case logging with the process's logger gets it here.
       mixin: (_merge, _level, logger) => {
         const reqId = currentRequestId();
-        return reqId === undefined || 'reqId' in logger.bindings() ? {} : { reqId };
+        return reqId === undefined || boundToRequest(logger) ? {} : { reqId };
       },
     },
     sink as pino.DestinationStream | undefined,
   );
+}
+
+const { chindingsSym } = pino.symbols;
+
+/**
+ * Whether a logger's bindings hold `reqId` (Fastify's request logger). Read from the bindings' JSON
+ * text pino keeps (`pino.symbols.chindingsSym`): `logger.bindings()` parses that text on every call,
+ * and the mixin runs for every line.
+ */
+function boundToRequest(logger: pino.Logger): boolean {
+  const chindings = (logger as unknown as Record<symbol, unknown>)[chindingsSym];
+  return typeof chindings === 'string' && chindings.includes('"reqId":');
 }
 
 /**

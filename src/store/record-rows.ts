@@ -179,14 +179,15 @@ export class RowBuilder {
   readonly #parent: Product | undefined;
   readonly #parentKey: string;
   readonly #parentIds = new Map<string, string>();
-  readonly #catalogFields: Readonly<Record<string, unknown>>;
+  /** The keys of a record's data that are not "further fields": the catalog's and the internal ones. */
+  readonly #knownKeys: ReadonlySet<string>;
 
   constructor(connectionId: string, product: Product) {
     this.shape = tableShape(product);
     this.#connectionId = connectionId;
     this.#parent = parentProduct[product];
     this.#parentKey = parentField[product] ? `,"${parentField[product]}":` : '';
-    this.#catalogFields = productCatalog[product].fields;
+    this.#knownKeys = new Set([...Object.keys(productCatalog[product].fields), ...internalKeys]);
   }
 
   /**
@@ -264,7 +265,7 @@ export class RowBuilder {
       }
     }
     for (const name in data) {
-      if (Object.hasOwn(this.#catalogFields, name) || internalKeys.has(name)) continue;
+      if (this.#knownKeys.has(name)) continue;
       const value = data[name] ?? null;
       ownProperty(document, name, value);
       if (value !== null) {

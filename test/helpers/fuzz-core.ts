@@ -370,7 +370,7 @@ export interface Target {
   /** Values of query parameters the sample cannot guess (an id the caller owns). */
   query?(operation: Operation, name: string): string | undefined;
   /** Values of body fields the sample cannot guess (an id the caller owns), by field name. */
-  field?(name: string): unknown;
+  field?(name: string, operation: Operation): unknown;
   /** Real cursors (of any list), to truncate and tamper with. */
   cursors: string[];
   /** The kid of the server's encryption key (application/jose bodies). */
@@ -442,7 +442,7 @@ export function buildRequest(target: Target, c: Case): FuzzRequest {
     const body = operation.body ? tools.sample(operation.body) : {};
     if (target.field && body && typeof body === 'object' && !Array.isArray(body))
       for (const name of Object.keys(tools.fieldSchema(operation.body, [])?.properties ?? {})) {
-        const value = target.field(name);
+        const value = target.field(name, operation);
         if (value !== undefined) body[name] = value;
       }
     const paths = operation.body ? tools.bodyPaths(operation.body) : [];
@@ -576,7 +576,12 @@ export interface FuzzStats {
   requests: number;
   fingerprints: number;
   statuses: Map<number, number>;
+  /** `METHOD /path` → requests sent to it, and how many it answered with a success (2xx). */
+  operations: Map<string, { requests: number; successes: number }>;
 }
+
+/** `METHOD /path` of an operation, as the stats name it. */
+export const operationKey = (operation: Operation) => `${operation.method} ${operation.path}`;
 
 /**
  * Sends `runs` seeded cases; fails on a 5xx, an error outside the envelope, a response its
@@ -596,7 +601,9 @@ export async function fuzz(options: {
   quiescent: () => Promise<void>;
 }): Promise<FuzzStats> {
   const { app, target, oracles } = options;
-  const stats: FuzzStats = { requests: 0, fingerprints: 0, statuses: new Map() };
+  const stats: FuzzStats = { requests: 0, fingerprints: 0, statuses: new Map(), operations: new Map() };
+  for (const operation of options.operations)
+    stats.operations.set(operationKey(operation), { requests: 0, successes: 0 });
   let known: Record<string, string> | undefined;
   const fingerprint = async () => {
     stats.fingerprints++;
@@ -614,6 +621,9 @@ export async function fuzz(options: {
       stats.requests++;
       const status = response.statusCode;
       stats.statuses.set(status, (stats.statuses.get(status) ?? 0) + 1);
+      const reached = stats.operations.get(operationKey(c.operation))!;
+      reached.requests++;
+      if (status < 300) reached.successes++;
       const where = `${request.method} ${request.url.slice(0, 300)} (${c.mutation}, content-type ${request.headers['content-type']}, body ${String(request.payload ?? '').slice(0, 200)}) → ${status} ${response.body.slice(0, 400)}`;
       assert.ok(status < 500, `a 5xx: ${where}`);
       if (status >= 400) {
@@ -634,9 +644,17 @@ export async function fuzz(options: {
   return stats;
 }
 
+/** The operations no request got a success from (what the fuzz never got past the checks of). */
+export const unreached = (stats: FuzzStats) =>
+  [...stats.operations].filter(([, counts]) => counts.successes === 0).map(([key]) => key);
+
 export function summary(label: string, stats: FuzzStats, ms: number): string {
   const statuses = [...stats.statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`);
-  return `# fuzz ${label}: ${stats.requests} requests in ${(ms / 1000).toFixed(1)} s (${Math.round((stats.requests * 1000) / ms)}/s), ${stats.fingerprints} fingerprints; ${statuses.join(' ')}\n`;
+  const never = unreached(stats);
+  return (
+    `# fuzz ${label}: ${stats.requests} requests in ${(ms / 1000).toFixed(1)} s (${Math.round((stats.requests * 1000) / ms)}/s), ${stats.fingerprints} fingerprints; ${statuses.join(' ')}; ` +
+    `${stats.operations.size - never.length} of ${stats.operations.size} operations answered a success${never.length ? ` (not: ${never.join(', ')})` : ''}\n`
+  );
 }
 
 /** Waits until nothing of the client runs in the background (a created connection's refresh). */

@@ -1,7 +1,8 @@
 // Tesoro's records and views → Flanks' (https://docs.flanks.io), as pure functions: each product's
-// record in Flanks' field names (camelCase where Flanks writes camelCase, `_id`, Flanks' documentation's
-// `sybtype` beside `subtype`), the credentials status from the native connection view, the
-// entities, the ALL DATA groups, and a Flanks query object in native field names.
+// record in Flanks' field names (camelCase where Flanks writes camelCase, `_id`, the `sybtype`
+// typo of Flanks' documentation beside `subtype`), the credentials status from the native
+// connection view, the entities, the ALL DATA groups, and a Flanks query object in native field
+// names.
 //
 // Records arrive as the native API serves them (GET /v1/<product>): `id`, `connection_id`, the
 // end user's `external_id`, the parent's id, every catalog field (null where unknown), money as
