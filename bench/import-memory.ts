@@ -33,10 +33,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { outputOf } from '../test/helpers/processes.ts';
 import { machine } from './measure.ts';
 import {
+  benchDatabase,
   benchEngines,
   benchTrees,
   childEnv,
@@ -173,39 +173,6 @@ function fileSampler(pid: number, file: string) {
   };
 }
 
-// ─── the store ─────────────────────────────────────────────────────────────────────────────────
-
-interface Store {
-  env: Record<string, string>;
-  drop(): Promise<void>;
-}
-
-async function freshStore(engine: EngineName, name: string): Promise<Store> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tesoro-bench-import-'));
-  const env: Record<string, string> = { TESORO_DATA_DIR: dataDir };
-  if (engine === 'PostgreSQL') {
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name}`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(ADMIN_URL!);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-  }
-  return {
-    env,
-    async drop() {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      if (engine !== 'PostgreSQL') return;
-      const admin = new pg.Client({ connectionString: ADMIN_URL });
-      await admin.connect();
-      await admin.query(`drop database if exists ${name}`);
-      await admin.end();
-    },
-  };
-}
-
 // ─── the CLI ───────────────────────────────────────────────────────────────────────────────────
 
 /** Runs `tesoro import FILE --client ID --json`, sampling its RSS. */
@@ -232,7 +199,7 @@ async function cliImport(tree: Tree, env: Record<string, string>, file: string, 
 }
 
 async function measureCli(tree: Tree, engine: EngineName, file: string, run: number): Promise<RunResult> {
-  const store = await freshStore(engine, `tesoro_bench_import_cli_${process.pid}_${run}`);
+  const store = await benchDatabase(engine, ADMIN_URL, `tesoro_bench_import_cli_${process.pid}_${run}`);
   try {
     const client = devClient(tree.dir, store.env, 'bench', { fresh: true });
     return await cliImport(tree, store.env, file, client.client_id);
@@ -253,7 +220,7 @@ async function tokenFor(baseUrl: string, client: { client_id: string; client_sec
 }
 
 async function measureApi(tree: Tree, engine: EngineName, file: string, run: number): Promise<RunResult> {
-  const store = await freshStore(engine, `tesoro_bench_import_api_${process.pid}_${run}`);
+  const store = await benchDatabase(engine, ADMIN_URL, `tesoro_bench_import_api_${process.pid}_${run}`);
   const client = devClient(tree.dir, store.env, 'bench', { fresh: true });
   const server = await startServer(tree.dir, store.env);
   try {
@@ -301,7 +268,7 @@ async function measureApi(tree: Tree, engine: EngineName, file: string, run: num
  * (services/refresh/load-products.ts) fed by a connector's batches instead of a file's.
  */
 async function measureRefresh(tree: Tree, engine: EngineName, run: number): Promise<RunResult> {
-  const store = await freshStore(engine, `tesoro_bench_import_refresh_${process.pid}_${run}`);
+  const store = await benchDatabase(engine, ADMIN_URL, `tesoro_bench_import_refresh_${process.pid}_${run}`);
   const client = devClient(tree.dir, store.env, 'bench', { fresh: true });
   const server = await startServer(tree.dir, store.env);
   try {
