@@ -33,6 +33,7 @@ import { createClient } from '../src/services/clients.ts';
 import { sealContext } from '../src/services/deps.ts';
 import { databaseFromUrl } from '../src/store/database.ts';
 import { clusterCpuSeconds, cpuSeconds, localPostmaster, machine, table } from './measure.ts';
+import { adminQuery, databaseUrlFor } from './server-process.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -60,21 +61,8 @@ interface Outcome {
   queuedIn: number;
 }
 
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL!);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const databaseUrl = (name: string) => databaseUrlFor(ADMIN_URL!, name);
+const admin = (statement: string) => adminQuery(ADMIN_URL, statement);
 
 /** The connections, written in statements of 1,000: status ok, credentials sealed, due now. */
 async function seed(url: string, masterKey: string): Promise<void> {

@@ -63,6 +63,24 @@ export const childEnv = (env: Record<string, string>) => ({
   ...env,
 });
 
+/** Runs one statement on the PostgreSQL server `adminUrl` names (create and drop databases). */
+export async function adminQuery(adminUrl: string | undefined, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The URL of database `name` on the server `adminUrl` names. */
+export function databaseUrlFor(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** Where a bench's server keeps its data: a fresh PGlite data dir, or a fresh PostgreSQL database. */
 export interface BenchDatabase {
   /** TESORO_DATA_DIR, and DATABASE_URL on PostgreSQL. */
@@ -78,22 +96,12 @@ export async function benchDatabase(
 ): Promise<BenchDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
   const env: Record<string, string> = { TESORO_DATA_DIR: dataDir };
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (statement: string) => adminQuery(adminUrl, statement);
   if (engine === 'PostgreSQL') {
     if (!adminUrl) throw new Error('PostgreSQL needs BENCH_DATABASE_URL');
     await admin(`drop database if exists ${name} with (force)`);
     await admin(`create database ${name}`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
+    env.DATABASE_URL = databaseUrlFor(adminUrl, name);
   }
   return {
     env,
