@@ -210,8 +210,10 @@ describe('the end user in the browser', () => {
     await page.goto(url);
     await page.getByRole('button', { name: /^Banco Sandbox\b(?! Firma)/ }).click();
     await login(page, 'user_otp');
+    // The login form stays on screen (its inputs too) until the credentials are accepted: wait for
+    // the challenge's own button before typing, or the code lands in the login form.
+    await page.getByRole('button', { name: 'Continue' }).waitFor({ timeout: 20_000 });
     const input = page.locator('form input').first();
-    await input.waitFor({ timeout: 20_000 });
     await shot(page, '05-one-time-code');
     await input.fill('000000');
     await page.getByRole('button', { name: 'Continue' }).click();
