@@ -7,6 +7,7 @@
 // whose records are mapped to Flanks' fields one by one. Beside req/s, the CPU per
 // request of each party: the server process (PGlite inside it), the PostgreSQL cluster (when it
 // runs on this machine) and the load generator. Also prints the list query's plan (an index scan).
+import '../src/heap-growth.ts'; // the GC setting every tesoro process runs with (src/main.ts)
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +87,7 @@ async function engines(): Promise<Engine[]> {
 
 /** Streams user_good_<ROWS>'s transactions into a new connection, as a refresh would store them. */
 async function load(database: Database, clientId: string): Promise<string> {
-  const connectionId = 'con_bench_api';
+  const connectionId = 'con_benchapi'; // a well-formed id: the list route checks its filter's shape
   await database.db
     .insertInto('connections')
     .values({

@@ -1,5 +1,7 @@
 // Entry point: argv → the command line (cli/program.ts), and every failure on one line.
 
+// First: the GC setting applies to everything allocated after it.
+import './heap-growth.ts';
 import { CliError } from './cli/output.ts';
 import { buildProgram, type UsageError } from './cli/program.ts';
 import { ConfigError } from './config.ts';
