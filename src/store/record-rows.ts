@@ -52,6 +52,8 @@ const ROW_VERSION = 4;
 const storable = (text: string) =>
   text.includes('\u0000') || !text.isWellFormed() ? text.replaceAll('\u0000', '\uFFFD').toWellFormed() : text;
 const UNSTORABLE_ESCAPE = /\\u(0000|d[89a-f][0-9a-f]{2})/i;
+/** Whether JSON text holds an unstorable escape: most hold no `\u` at all, and a plain search says so. */
+const hasUnstorableEscape = (json: string) => json.includes('\\u') && UNSTORABLE_ESCAPE.test(json);
 
 function cleaned(value: unknown): unknown {
   if (typeof value === 'string') return storable(value);
@@ -64,7 +66,7 @@ function cleaned(value: unknown): unknown {
 /** JSON text PostgreSQL can store and read back: checked with one scan, cleaned only if needed. */
 export function storableJson(value: unknown): string {
   const json = JSON.stringify(value) ?? 'null';
-  return UNSTORABLE_ESCAPE.test(json) ? JSON.stringify(cleaned(value)) : json;
+  return hasUnstorableEscape(json) ? JSON.stringify(cleaned(value)) : json;
 }
 
 /** The PostgreSQL type of each scalar kind's column. */
@@ -252,16 +254,16 @@ export class RowBuilder {
     // The served fields as one object stringified once: V8's serialiser writes it faster than a
     // JSON.stringify per value and the concatenation of the pieces (bench:ingest's JavaScript per row).
     const document: Record<string, unknown> = {};
-    const extra: Record<string, unknown> = {};
-    let hasExtra = false;
+    // Most records have no further fields: their `extra` object is never made.
+    let extra: Record<string, unknown> | null = null;
     for (const field of this.shape.fields) {
       const given = data[field.name];
       const value = fieldValue(field.kind, given);
       document[field.name] = value;
       if (field.typed) row.push(columnValue(field.kind, given, value));
       else if (value !== null) {
+        extra ??= {};
         extra[field.name] = value;
-        hasExtra = true;
       }
     }
     for (const name in data) {
@@ -269,20 +271,20 @@ export class RowBuilder {
       const value = data[name] ?? null;
       ownProperty(document, name, value);
       if (value !== null) {
+        extra ??= {};
         ownProperty(extra, name, value);
-        hasExtra = true;
       }
     }
     let json = JSON.stringify(document);
     // The document's text holds every typed string: without an unstorable escape in it, none of
     // them needs cleaning either (one scan instead of one per value).
-    if (UNSTORABLE_ESCAPE.test(json)) {
+    if (hasUnstorableEscape(json)) {
       json = JSON.stringify(cleaned(document));
       for (let i = TYPED_START; i < row.length; i++)
         if (typeof row[i] === 'string') row[i] = storable(row[i] as string);
     }
     row[5] = `${body},${json.slice(1, -1)},"pending":${pending},"pending_transaction_id":${pendingId === null ? 'null' : `"${pendingId}"`}${tail}`;
-    row[6] = hasExtra ? storableJson(extra) : null;
+    row[6] = extra === null ? null : storableJson(extra);
     this.#sortDate(row, data);
     return row;
   }
