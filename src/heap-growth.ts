@@ -5,9 +5,10 @@
 // a refresh allocates hundreds of megabytes of short-lived rows whose steps outlive a young-generation
 // collection (they wait on the database), so they die in the old generation, and the heap climbed to
 // 300–450 MB around 70 MB of live objects before a full collection ran: the process's memory rose by
-// 350–450 MB for a 600,000-row CSV while what it held stayed flat (heap after a forced collection,
-// sampled every 3 s: 61–75 MB from start to end). At 1.5× the same import peaks 146 MB over start
-// instead of 354 at the same rows per second (`npm run bench:import-memory`, docs/imports.md).
+// 250–350 MB for a 600,000-row CSV while what it held stayed flat (heap after a forced collection,
+// sampled every 3 s: 61–75 MB from start to end). At 1.5× the same queued import peaks 138 MB over
+// start instead of 340 on PGlite, 91 instead of 258 on PostgreSQL, at the same rows per second
+// (`npm run bench:import-memory`, docs/imports.md).
 //
 // An operator's own `node --heap-growing-percent=N` on the command line wins.
 import v8 from 'node:v8';
