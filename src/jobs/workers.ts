@@ -91,7 +91,11 @@ export async function startWorkers(
   database: Database,
   logger: Logger,
   engine: ServiceDeps,
-  options: { webhooks?: boolean } = {},
+  options: {
+    webhooks?: boolean;
+    /** How long a refresh counts as young (fair-share.ts; default YOUNG_MS): tests widen it. */
+    youngRefreshMs?: number;
+  } = {},
 ): Promise<Workers> {
   const schema = database.bossOptions.schema ?? 'pgboss';
   const waker = new JobWaker(boss, database.db, logger, schema);
@@ -128,7 +132,7 @@ export async function startWorkers(
   // Without LISTEN/NOTIFY (a pooler in transaction mode) new jobs are found by polling each second.
   const claims = refreshClaims(database);
   boss.once('stopped', () => void claims.close());
-  const runner = { engine, claims, share: new FairShare(), logger };
+  const runner = { engine, claims, share: new FairShare({ youngMs: options.youngRefreshMs }), logger };
   const refreshHandler = afterJob(REFRESH_CONNECTION, async (jobs: Job<RefreshJob>[]) => {
     const job = jobs[0] as JobWithMetadata<RefreshJob> | undefined;
     if (job) await runRefreshJob(runner, job);

@@ -63,6 +63,8 @@ export async function buildTestContext(
     registry?: ConnectorRegistry;
     /** false: no background webhook dispatcher (a test drives deliverDue with its own clock). */
     webhooks?: boolean;
+    /** How long a refresh counts as young for the fair share (default YOUNG_MS). */
+    youngRefreshMs?: number;
     /** The webhook payload formats served; default those of every facade (the app serves them all). */
     webhookFormats?: WebhookFormats;
     /** TESORO_METRICS_TOKEN: /metrics then needs it as a bearer token. */
@@ -101,6 +103,7 @@ export async function buildTestContext(
   };
   const dispatcher = await startWorkers(boss, database, logger, engine, {
     webhooks: options.webhooks ?? true,
+    youngRefreshMs: options.youngRefreshMs,
   });
   const app = await buildApp({
     engine,
