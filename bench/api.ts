@@ -37,6 +37,8 @@ import { sandboxBatches } from './sandbox-rows.ts';
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const CONNECTIONS = 20;
+/** BENCH_API_ONLY=PGlite or PostgreSQL runs one engine (to profile it alone, say). */
+const ONLY = process.env.BENCH_API_ONLY;
 
 interface Engine {
   name: string;
@@ -156,6 +158,10 @@ async function main() {
   const rows: string[][] = [];
   const plans: string[] = [];
   for (const engine of await engines()) {
+    if (ONLY !== undefined && engine.name !== ONLY) {
+      await engine.close();
+      continue;
+    }
     const { database } = engine;
     await migrateToLatest(database);
     const { client } = await createClient(database.db, { name: 'bench api' });
