@@ -33,12 +33,11 @@ import {
 import { ingestOptionsFor, publishChanges, upsertRecords } from '../src/store/records.ts';
 import { clusterCpuSeconds, localPostmaster, machine, processCpuSeconds, table } from './measure.ts';
 import { sandboxBatches } from './sandbox-rows.ts';
+import { benchEngines } from './server-process.ts';
 
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const CONNECTIONS = 20;
-/** BENCH_API_ONLY=PGlite or PostgreSQL runs one engine (to profile it alone, say). */
-const ONLY = process.env.BENCH_API_ONLY;
 
 interface Engine {
   name: string;
@@ -49,18 +48,25 @@ interface Engine {
   close(): Promise<void>;
 }
 
+/** The engines measured; BENCH_API_ONLY=PGlite or PostgreSQL opens one alone (to profile it, say). */
 async function engines(): Promise<Engine[]> {
   const list: Engine[] = [];
-  const pglite = new PGlite({ parsers: pgliteParsers });
-  const pgliteDb = databaseFromPglite(pglite);
-  list.push({
-    name: 'PGlite',
-    database: pgliteDb,
-    version: (await pglite.query<{ server_version: string }>('show server_version')).rows[0]!.server_version,
-    close: () => pgliteDb.close(),
-  });
   const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (adminUrl) {
+  const names = benchEngines(adminUrl, process.env.BENCH_API_ONLY);
+  if (names.length === 0)
+    throw new Error(`BENCH_API_ONLY=${process.env.BENCH_API_ONLY}: no such engine here`);
+  if (names.includes('PGlite')) {
+    const pglite = new PGlite({ parsers: pgliteParsers });
+    const pgliteDb = databaseFromPglite(pglite);
+    list.push({
+      name: 'PGlite',
+      database: pgliteDb,
+      version: (await pglite.query<{ server_version: string }>('show server_version')).rows[0]!
+        .server_version,
+      close: () => pgliteDb.close(),
+    });
+  }
+  if (adminUrl && names.includes('PostgreSQL')) {
     const name = `tesoro_bench_api_${process.pid}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
@@ -158,10 +164,6 @@ async function main() {
   const rows: string[][] = [];
   const plans: string[] = [];
   for (const engine of await engines()) {
-    if (ONLY !== undefined && engine.name !== ONLY) {
-      await engine.close();
-      continue;
-    }
     const { database } = engine;
     await migrateToLatest(database);
     const { client } = await createClient(database.db, { name: 'bench api' });
